@@ -1,0 +1,27 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { machineDescription, type BenchmarkSection } from './harness';
+import { benchSynth } from './synth';
+
+/**
+ * Runs every benchmark on this machine, loopback only, and rewrites BENCHMARKS.md.
+ * Each figure stands next to a baseline measured in the same run.
+ */
+function main(): void {
+  const sections: BenchmarkSection[] = [benchSynth()];
+  const document = [
+    '# Benchmarks',
+    '',
+    'Reproduce with `npm ci && npm run bench`: it runs every benchmark on the local machine (loopback only)',
+    'and rewrites this file. Absolute times drift on shared machines, so read each figure against the',
+    'baseline measured in the same run.',
+    '',
+    `Machine of the last run: ${machineDescription()}.`,
+    '',
+    ...sections.flatMap((section) => [`## ${section.title}`, '', section.body, '']),
+  ].join('\n');
+  fs.writeFileSync(path.join(__dirname, '..', 'BENCHMARKS.md'), document);
+  process.stdout.write(document);
+}
+
+main();

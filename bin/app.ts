@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ReferenceStack } from './reference-stack';
+
+const app = new App();
+const pipelineName: string = app.node.tryGetContext('pipelineName') ?? 'churn-model-training';
+
+new ReferenceStack(app, 'MlTriggersReference', {
+  pipelineName,
+  description: 'cdk-ml-triggers reference app: every way a retraining pipeline gets started.',
+});
+
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

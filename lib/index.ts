@@ -1,0 +1,3 @@
+export * from './training-pipeline';
+export * from './trigger-schedule';
+export * from './scheduled-trigger';

@@ -1,0 +1,220 @@
+import { Annotations, Duration, TimeZone } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { watchedDeadLetterQueue } from './private/dead-letter-queue';
+import { missedRunEvaluation } from './private/missed-run-window';
+import {
+  validateDurationInRange,
+  validateIntegerInRange,
+  validatePipelineParameters,
+  validateTimeZone,
+} from './private/validation';
+import type { ITrainingPipeline } from './training-pipeline';
+import { ScheduleKind, type TriggerSchedule } from './trigger-schedule';
+
+/** Properties of a {@link ScheduledTrigger}. */
+export interface ScheduledTriggerProps {
+  /** The pipeline to start. */
+  readonly pipeline: ITrainingPipeline;
+
+  /** When to start it: `TriggerSchedule.cron(...)`, `.rate(...)` or `.at(...)`. */
+  readonly schedule: TriggerSchedule;
+
+  /**
+   * The IANA time zone that cron and one-time schedules are read in; daylight saving time is followed.
+   * @default TimeZone.ETC_UTC
+   */
+  readonly timeZone?: TimeZone;
+
+  /**
+   * The first moment the schedule may start the pipeline.
+   * @default - from deployment on
+   */
+  readonly startDate?: Date;
+
+  /**
+   * The last moment the schedule may start the pipeline.
+   * @default - no end
+   */
+  readonly endDate?: Date;
+
+  /**
+   * Lets EventBridge Scheduler start the run at any moment within this window after the scheduled
+   * time, to spread load. Between 1 minute and 24 hours.
+   * @default - no window: runs start at the scheduled time
+   */
+  readonly flexibleTimeWindow?: Duration;
+
+  /**
+   * Static pipeline parameters, name to value, such as `{ TrainingMode: 'scheduled' }`.
+   * At most 200; names of letters, digits, hyphens and underscores; values of 1-1024 characters.
+   * @default - no parameters: the pipeline's defaults apply
+   */
+  readonly parameters?: { [name: string]: string };
+
+  /**
+   * Whether the schedule is enabled; a disabled schedule keeps its configuration and starts nothing.
+   * @default true
+   */
+  readonly enabled?: boolean;
+
+  /**
+   * How many times EventBridge Scheduler retries a start that failed (throttling, a service error).
+   * Between 0 and 185.
+   * @default 5
+   */
+  readonly retryAttempts?: number;
+
+  /**
+   * How long EventBridge Scheduler keeps retrying a start before it goes to the dead-letter queue.
+   * Between 1 minute and 24 hours. The default keeps a run from starting hours late without anyone knowing.
+   * @default Duration.hours(1)
+   */
+  readonly maxEventAge?: Duration;
+
+  /**
+   * Where starts that could not be delivered go.
+   * @default - the stack's shared dead-letter queue for triggers: encrypted, TLS-only, 14 days of retention
+   */
+  readonly deadLetterQueue?: sqs.IQueue;
+
+  /**
+   * Whether to alarm when no execution of the pipeline started within the schedule's longest
+   * interval plus `missedRunGracePeriod`. One-time schedules have no interval and no such alarm.
+   * @default true
+   */
+  readonly missedRunAlarm?: boolean;
+
+  /**
+   * Slack added to the schedule's longest interval (and to the flexible time window) before a run
+   * counts as missed.
+   * @default Duration.minutes(15)
+   */
+  readonly missedRunGracePeriod?: Duration;
+
+  /**
+   * A description of the schedule.
+   * @default - one naming the pipeline
+   */
+  readonly description?: string;
+}
+
+/**
+ * Starts a SageMaker pipeline on a cron, rate or one-time schedule through EventBridge Scheduler,
+ * with static parameters, retries, a dead-letter queue and an alarm for missed runs.
+ *
+ * The schedule's target is SageMaker's StartPipelineExecution itself: no function runs in between.
+ */
+export class ScheduledTrigger extends Construct {
+  /** The EventBridge Scheduler schedule. */
+  public readonly schedule: scheduler.ISchedule;
+  /** Where starts that could not be delivered go. */
+  public readonly deadLetterQueue: sqs.IQueue;
+  /** Fires when a start is waiting in the dead-letter queue (one alarm per queue, shared by its triggers). */
+  public readonly deadLetterQueueAlarm: cloudwatch.IAlarm;
+  /** Fires when no execution started within the expected interval; undefined when there is none. */
+  public readonly missedRunAlarm?: cloudwatch.IAlarm;
+
+  constructor(scope: Construct, id: string, props: ScheduledTriggerProps) {
+    super(scope, id);
+    const timeZone = props.timeZone ?? TimeZone.ETC_UTC;
+    validateProps(props, timeZone);
+
+    const dlq = watchedDeadLetterQueue(this, props.deadLetterQueue);
+    this.deadLetterQueue = dlq.queue;
+    this.deadLetterQueueAlarm = dlq.alarm;
+
+    const parameters = props.parameters ?? {};
+    this.schedule = new scheduler.Schedule(this, 'Schedule', {
+      schedule: scheduler.ScheduleExpression.expression(props.schedule.expressionString, timeZone),
+      description: props.description ?? `Starts SageMaker pipeline ${props.pipeline.pipelineName} on schedule.`,
+      enabled: props.enabled ?? true,
+      start: props.startDate,
+      end: props.endDate,
+      timeWindow: props.flexibleTimeWindow ? scheduler.TimeWindow.flexible(props.flexibleTimeWindow) : undefined,
+      target: new targets.SageMakerStartPipelineExecution(props.pipeline, {
+        pipelineParameterList: Object.keys(parameters)
+          .sort()
+          .map((name) => ({ name, value: parameters[name] })),
+        deadLetterQueue: this.deadLetterQueue,
+        retryAttempts: props.retryAttempts ?? 5,
+        maxEventAge: props.maxEventAge ?? Duration.hours(1),
+      }),
+    });
+
+    if (props.missedRunAlarm ?? true) {
+      this.missedRunAlarm = this.createMissedRunAlarm(props, timeZone);
+    }
+  }
+
+  private createMissedRunAlarm(props: ScheduledTriggerProps, timeZone: TimeZone): cloudwatch.IAlarm | undefined {
+    const intervalMinutes = props.schedule.maxIntervalMinutes;
+    if (intervalMinutes === undefined) {
+      if (props.schedule.kind !== ScheduleKind.ONE_TIME) {
+        Annotations.of(this).addWarningV2(
+          'cdk-ml-triggers:missedRunNoInterval',
+          `No missed-run alarm: ${props.schedule.expressionString} does not fire twice between 2027 and 2035.`,
+        );
+      }
+      return undefined;
+    }
+    // Wall-clock schedules shift by an hour when daylight saving time starts or ends.
+    const daylightSavingSlack = props.schedule.kind === ScheduleKind.CRON && timeZone.timezoneName !== 'Etc/UTC' ? 60 : 0;
+    const window = Duration.minutes(
+      intervalMinutes +
+        daylightSavingSlack +
+        (props.flexibleTimeWindow?.toMinutes() ?? 0) +
+        (props.missedRunGracePeriod ?? Duration.minutes(15)).toMinutes(),
+    );
+    if (intervalMinutes * 60 > 604_800) {
+      Annotations.of(this).addWarningV2(
+        'cdk-ml-triggers:missedRunIntervalTooLong',
+        `No missed-run alarm: ${props.schedule.expressionString} can go ${Duration.minutes(intervalMinutes).toHumanString()} between runs, and a CloudWatch alarm looks back at most 7 days.`,
+      );
+      return undefined;
+    }
+    const evaluation = missedRunEvaluation(window);
+    return new cloudwatch.Alarm(this, 'MissedRunAlarm', {
+      alarmDescription:
+        `No execution of SageMaker pipeline ${props.pipeline.pipelineName} started within ${window.toHumanString()}` +
+        ` (${props.schedule.expressionString}${evaluation.coversWindow ? '' : ', watched over CloudWatch\'s 7-day maximum'}).`,
+      metric: props.pipeline.metricExecutionsStarted({ period: evaluation.period }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: evaluation.evaluationPeriods,
+      datapointsToAlarm: evaluation.evaluationPeriods,
+      // SageMaker publishes ExecutionStarted only when an execution starts: no data means no start.
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+  }
+}
+
+function validateProps(props: ScheduledTriggerProps, timeZone: TimeZone): void {
+  validateTimeZone(timeZone.timezoneName);
+  validatePipelineParameters(props.parameters ?? {});
+  if (props.retryAttempts !== undefined) validateIntegerInRange('retryAttempts', props.retryAttempts, 0, 185);
+  if (props.maxEventAge) {
+    validateDurationInRange('maxEventAge', props.maxEventAge, Duration.minutes(1), Duration.hours(24));
+  }
+  if (props.flexibleTimeWindow) {
+    validateDurationInRange('flexibleTimeWindow', props.flexibleTimeWindow, Duration.minutes(1), Duration.hours(24));
+  }
+  if (props.missedRunGracePeriod) {
+    validateDurationInRange('missedRunGracePeriod', props.missedRunGracePeriod, Duration.minutes(0), Duration.days(1));
+  }
+  const { startDate, endDate } = props;
+  for (const [prop, date] of [['startDate', startDate], ['endDate', endDate]] as const) {
+    if (date && Number.isNaN(date.getTime())) throw new Error(`${prop} must be a valid Date, got an invalid one`);
+  }
+  if (startDate && endDate && endDate.getTime() <= startDate.getTime()) {
+    throw new Error(
+      `endDate must be after startDate, got startDate ${startDate.toISOString()} and endDate ${endDate.toISOString()}: swap them or move endDate later`,
+    );
+  }
+  if (props.schedule.kind === ScheduleKind.ONE_TIME && (startDate || endDate)) {
+    throw new Error('startDate and endDate apply to recurring schedules only: a one-time schedule runs once at its own date');
+  }
+}

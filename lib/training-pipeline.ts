@@ -1,0 +1,108 @@
+import { Arn, ArnFormat, Resource, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import type { Construct } from 'constructs';
+
+/** SageMaker's pattern for pipeline names (CreatePipeline API reference). */
+const PIPELINE_NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$/;
+
+/** The CloudWatch namespace where SageMaker publishes pipeline execution metrics. */
+export const PIPELINE_METRICS_NAMESPACE = 'AWS/Sagemaker/ModelBuildingPipeline';
+
+/** A SageMaker pipeline that triggers can start. */
+export interface ITrainingPipeline extends sagemaker.IPipeline {
+  /** Grants `sagemaker:StartPipelineExecution` on this pipeline only. */
+  grantStartExecution(grantee: iam.IGrantable): iam.Grant;
+
+  /**
+   * Executions of this pipeline that started, from SageMaker's own metrics
+   * (`AWS/Sagemaker/ModelBuildingPipeline`, `ExecutionStarted`, by `PipelineName`).
+   */
+  metricExecutionsStarted(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+}
+
+/**
+ * A reference to an existing SageMaker pipeline, the thing every trigger starts.
+ *
+ * The pipeline itself is defined elsewhere (SageMaker Python SDK, Studio, CloudFormation);
+ * this library only decides when it runs.
+ */
+export class TrainingPipeline extends Resource implements ITrainingPipeline {
+  /** References a pipeline in this stack's account and region by name. */
+  public static fromPipelineName(scope: Construct, id: string, pipelineName: string): ITrainingPipeline {
+    validatePipelineName(pipelineName);
+    const pipelineArn = Stack.of(scope).formatArn({
+      service: 'sagemaker',
+      resource: 'pipeline',
+      resourceName: pipelineName,
+    });
+    return new TrainingPipeline(scope, id, pipelineName, pipelineArn);
+  }
+
+  /** References a pipeline by ARN, which may be in another account or region. */
+  public static fromPipelineArn(scope: Construct, id: string, pipelineArn: string): ITrainingPipeline {
+    if (Token.isUnresolved(pipelineArn)) {
+      const pipelineName = Arn.split(pipelineArn, ArnFormat.SLASH_RESOURCE_NAME).resourceName!;
+      return new TrainingPipeline(scope, id, pipelineName, pipelineArn);
+    }
+    const components = Arn.split(pipelineArn, ArnFormat.SLASH_RESOURCE_NAME);
+    if (components.service !== 'sagemaker' || components.resource !== 'pipeline' || !components.resourceName) {
+      throw new Error(
+        `pipelineArn must be a SageMaker pipeline ARN such as arn:aws:sagemaker:eu-west-1:123456789012:pipeline/my-pipeline, got '${pipelineArn}'`,
+      );
+    }
+    validatePipelineName(components.resourceName);
+    return new TrainingPipeline(scope, id, components.resourceName, pipelineArn);
+  }
+
+  public readonly pipelineName: string;
+  public readonly pipelineArn: string;
+
+  private constructor(
+    scope: Construct,
+    id: string,
+    pipelineName: string,
+    pipelineArn: string,
+  ) {
+    super(scope, id, { environmentFromArn: pipelineArn });
+    this.pipelineName = pipelineName;
+    this.pipelineArn = pipelineArn;
+  }
+
+  public get pipelineRef(): sagemaker.PipelineReference {
+    return { pipelineName: this.pipelineName };
+  }
+
+  public grantStartExecution(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['sagemaker:StartPipelineExecution'],
+      resourceArns: [this.pipelineArn],
+    });
+  }
+
+  /** Same as `grantStartExecution`, under the name aws-cdk-lib's `IPipeline` uses. */
+  public grantStartPipelineExecution(grantee: iam.IGrantable): iam.Grant {
+    return this.grantStartExecution(grantee);
+  }
+
+  public metricExecutionsStarted(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: PIPELINE_METRICS_NAMESPACE,
+      metricName: 'ExecutionStarted',
+      dimensionsMap: { PipelineName: this.pipelineName },
+      statistic: cloudwatch.Stats.SUM,
+      ...props,
+    });
+  }
+}
+
+function validatePipelineName(pipelineName: string): void {
+  if (Token.isUnresolved(pipelineName)) return;
+  if (!PIPELINE_NAME_PATTERN.test(pipelineName)) {
+    throw new Error(
+      `pipelineName must be 1-256 letters, digits and hyphens, starting with a letter or digit, got '${pipelineName}'`,
+    );
+  }
+}

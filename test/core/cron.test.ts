@@ -1,0 +1,363 @@
+import { CronField, CronSyntaxError, cronFirings, maxIntervalMinutes, parseCron } from '../../lambda/core/cron';
+
+// Calendar facts used below were read off a printed calendar (Python's `calendar` module), not
+// derived from the code under test:
+//   2030-01-01 Tue, 2030-03-31 Sun, 2030-04-01 Mon, 2030-05-31 Fri, 2030-06-01 Sat,
+//   2030-06-15 Sat, 2030-06-30 Sun, 2030-07-01 Mon, 2030-08-31 Sat, 2030-09-01 Sun, 2030-09-15 Sun.
+//   2028 and 2032 are the only leap years from 2027 to 2034.
+
+const MINUTES_PER_DAY = 24 * 60;
+
+function utc(isoWithoutZone: string): number {
+  return Date.parse(`${isoWithoutZone}Z`);
+}
+
+function firings(expression: string, from: string, to: string, limit = 100): string[] {
+  return cronFirings(parseCron(expression), utc(from), utc(to), limit).map((ms) => new Date(ms).toISOString().slice(0, 16));
+}
+
+function firingDates(expression: string, from: string, to: string): string[] {
+  return firings(expression, from, to).map((firing) => firing.slice(0, 10));
+}
+
+function rejectionOf(expression: string): CronSyntaxError {
+  try {
+    parseCron(expression);
+  } catch (error) {
+    if (error instanceof CronSyntaxError) return error;
+    throw error;
+  }
+  throw new Error(`expected '${expression}' to be rejected`);
+}
+
+describe('parseCron accepts every documented form', () => {
+  it('reads the bare body and the wrapped cron(...) form identically, ignoring surrounding whitespace', () => {
+    // Prepare
+    const bare = '0 3 ? * MON *';
+
+    // Act
+    const fromBare = parseCron(bare);
+    const fromWrapped = parseCron('  cron(0 3 ? * MON *)\n');
+    const fromPaddedWrapped = parseCron('cron(  0  3 ? *  MON * )');
+
+    // Assess
+    expect(fromWrapped).toEqual(fromBare);
+    expect(fromPaddedWrapped).toEqual(fromBare);
+  });
+
+  it.each([
+    ['0,15,45', [0, 15, 45]],
+    ['10-12', [10, 11, 12]],
+    ['0/15', [0, 15, 30, 45]],
+    ['7/20', [7, 27, 47]],
+    ['*/20', [0, 20, 40]],
+    ['5-50/10', [5, 15, 25, 35, 45]],
+    ['45,5,5,30', [5, 30, 45]],
+    ['1-3,50-59/4', [1, 2, 3, 50, 54, 58]],
+  ])('expands minutes %s to %j', (minutes, expected) => {
+    // Act
+    const spec = parseCron(`${minutes} * * * ? *`);
+
+    // Assess
+    expect(spec.minutes).toEqual(expected);
+  });
+
+  it('expands * to every value of minutes, hours and month', () => {
+    // Act
+    const spec = parseCron('* * * * ? *');
+
+    // Assess
+    expect(spec.minutes).toEqual(Array.from({ length: 60 }, (_, minute) => minute));
+    expect(spec.hours).toEqual(Array.from({ length: 24 }, (_, hour) => hour));
+    expect(spec.months).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+  });
+
+  it.each([
+    ['*/6', [0, 6, 12, 18]],
+    ['9-17/4', [9, 13, 17]],
+    ['23', [23]],
+  ])('expands hours %s to %j', (hours, expected) => {
+    // Act
+    const spec = parseCron(`0 ${hours} * * ? *`);
+
+    // Assess
+    expect(spec.hours).toEqual(expected);
+  });
+
+  it.each([
+    ['JAN-MAR', [1, 2, 3]],
+    ['jul,Dec', [7, 12]],
+    ['FEB,6', [2, 6]],
+    ['*/4', [1, 5, 9]],
+    ['MAR/3', [3, 6, 9, 12]],
+  ])('expands month %s to %j, names case-insensitively', (month, expected) => {
+    // Act
+    const spec = parseCron(`0 0 1 ${month} ? *`);
+
+    // Assess
+    expect(spec.months).toEqual(expected);
+  });
+
+  it.each([
+    ['2030', [2030]],
+    ['2030-2032', [2030, 2031, 2032]],
+    ['2190/5', [2190, 2195]],
+  ])('expands year %s to %j', (year, expected) => {
+    // Act
+    const spec = parseCron(`0 0 1 1 ? ${year}`);
+
+    // Assess
+    expect(spec.years).toEqual(expected);
+  });
+
+  it('expands a year * to every year from 1970 to 2199', () => {
+    // Act
+    const spec = parseCron('0 0 1 1 ? *');
+
+    // Assess
+    expect(spec.years[0]).toBe(1970);
+    expect(spec.years[spec.years.length - 1]).toBe(2199);
+    expect(spec.years).toHaveLength(230);
+  });
+});
+
+describe('parseCron rejects what EventBridge Scheduler rejects, naming field, value and fix', () => {
+  it.each<[string, CronField, string, string]>([
+    // out of range
+    ['75 * * * ? *', 'minutes', '75', "minutes value '75' is out of range: use 0-59"],
+    ['0 24 * * ? *', 'hours', '24', "hours value '24' is out of range: use 0-23"],
+    ['0 0 32 * ? *', 'dayOfMonth', '32', "day-of-month value '32' is out of range: use 1-31"],
+    ['0 0 0 * ? *', 'dayOfMonth', '0', "day-of-month value '0' is out of range: use 1-31"],
+    ['0 0 1 13 ? *', 'month', '13', "month value '13' is out of range: use 1-12 or JAN-DEC"],
+    ['0 0 ? * 8 *', 'dayOfWeek', '8', "day-of-week value '8' is out of range: use 1-7 or SUN-SAT"],
+    ['0 0 ? * 0 *', 'dayOfWeek', '0', "day-of-week value '0' is out of range: use 1-7 or SUN-SAT"],
+    ['0 0 1 1 ? 1969', 'year', '1969', "year value '1969' is out of range: use 1970-2199"],
+    ['0 0 1 1 ? 2030-2200', 'year', '2200', "year value '2200' is out of range: use 1970-2199"],
+    ['0 0 32W * ? *', 'dayOfMonth', '32', "day-of-month value '32' is out of range: use 1-31"],
+    ['0 0 ? * 9L *', 'dayOfWeek', '9', "day-of-week value '9' is out of range: use 1-7 or SUN-SAT"],
+    ['0 0 ? * 2#6 *', 'dayOfWeek', '2#6', "day-of-week value '2#6' has occurrence '6' after '#': use 1-5, as in '2#1' for the first Monday"],
+    ['0 0 ? * 2#0 *', 'dayOfWeek', '2#0', "day-of-week value '2#0' has occurrence '0' after '#': use 1-5, as in '2#1' for the first Monday"],
+    // bad step
+    ['*/0 * * * ? *', 'minutes', '*/0', "minutes value '*/0' has a bad step: the step must be a positive integer, as in '*/5'"],
+    ['0/x * * * ? *', 'minutes', '0/x', "minutes value '0/x' has a bad step: the step must be a positive integer, as in '*/5'"],
+    ['0/ * * * ? *', 'minutes', '0/', "minutes value '0/' has a bad step: the step must be a positive integer, as in '*/5'"],
+    ['0 0/-2 * * ? *', 'hours', '0/-2', "hours value '0/-2' has a bad step: the step must be a positive integer, as in '*/5'"],
+    ['0/1.5 * * * ? *', 'minutes', '0/1.5', "minutes value '0/1.5' has a bad step: the step must be a positive integer, as in '*/5'"],
+    ['0/5/2 * * * ? *', 'minutes', '0/5/2', "minutes value '0/5/2' is not valid: use a single '/', as in '0/15'"],
+    // reversed range
+    ['0 5-2 * * ? *', 'hours', '5-2', "hours value '5-2' is a reversed range: start must not exceed end, as in '2-5'"],
+    ['0 0 1 DEC-JAN ? *', 'month', 'DEC-JAN', "month value 'DEC-JAN' is a reversed range: start must not exceed end, as in 'JAN-DEC'"],
+    ['0 0 ? * FRI-MON *', 'dayOfWeek', 'FRI-MON', "day-of-week value 'FRI-MON' is a reversed range: start must not exceed end, as in 'MON-FRI'"],
+    // ? misuse
+    ['? * * * ? *', 'minutes', '?', "minutes value '?' is not allowed: '?' is only valid in day-of-month or day-of-week"],
+    ['0 0 1 ? ? *', 'month', '?', "month value '?' is not allowed: '?' is only valid in day-of-month or day-of-week"],
+    ['0 0 1 1 ? ?', 'year', '?', "year value '?' is not allowed: '?' is only valid in day-of-month or day-of-week"],
+    ['0 3 ? * ? *', 'dayOfWeek', '?', "day-of-month and day-of-week: exactly one must be '?', got '?' and '?'"],
+    ['0 3 * * MON *', 'dayOfMonth', '*', "day-of-month and day-of-week: exactly one must be '?', got '*' and 'MON'"],
+    ['0 3 15 * MON *', 'dayOfMonth', '15', "day-of-month and day-of-week: exactly one must be '?', got '15' and 'MON'"],
+    ['0 3 * * * *', 'dayOfMonth', '*', "day-of-month and day-of-week: exactly one must be '?', got '*' and '*'"],
+    ['0 0 1,? * ? *', 'dayOfMonth', '?', "day-of-month value '?' is not allowed: '?' must be the whole field"],
+    ['0 0 ? * 1,? *', 'dayOfWeek', '?', "day-of-week value '?' is not allowed: '?' must be the whole field"],
+    // W, L and # outside their field or not alone
+    ['0 0 ? * 5W *', 'dayOfWeek', '5W', "day-of-week value '5W' is not allowed: 'W' is only valid in day-of-month, as in '15W'"],
+    ['0 5W * * ? *', 'hours', '5W', "hours value '5W' is not allowed: 'W' is only valid in day-of-month, as in '15W'"],
+    ['0 0 1,15W * ? *', 'dayOfMonth', '15W', "day-of-month value '15W' is not allowed: 'W' must be the whole field, as in '15W'"],
+    ['L * * * ? *', 'minutes', 'L', "minutes value 'L' is not allowed: 'L' is only valid in day-of-month or day-of-week"],
+    ['0 0 1 L ? *', 'month', 'L', "month value 'L' is not allowed: 'L' is only valid in day-of-month or day-of-week"],
+    ['0 0 6L * ? *', 'dayOfMonth', '6L', "day-of-month value '6L' is not allowed: 'NL' is only valid in day-of-week: use 'L' for the last day of the month"],
+    ['0 0 1,L * ? *', 'dayOfMonth', 'L', "day-of-month value 'L' is not allowed: 'L' must be the whole field"],
+    ['0 0 ? * 2,6L *', 'dayOfWeek', '6L', "day-of-week value '6L' is not allowed: 'NL' must be the whole field, as in '6L'"],
+    ['0 0 2#1 * ? *', 'dayOfMonth', '2#1', "day-of-month value '2#1' is not allowed: '#' is only valid in day-of-week, as in '2#1'"],
+    ['0 2#1 * * ? *', 'hours', '2#1', "hours value '2#1' is not allowed: '#' is only valid in day-of-week, as in '2#1'"],
+    ['0 0 ? * 2#1,3 *', 'dayOfWeek', '2#1', "day-of-week value '2#1' is not allowed: '#' must be the whole field, as in '2#1'"],
+    // LW
+    ['0 0 LW * ? *', 'dayOfMonth', 'LW', "day-of-month value 'LW' is not supported by EventBridge Scheduler: use 'L' for the last day or 'NW' for the weekday nearest day N"],
+    // wrong field count
+    ['0 3 * * ?', 'expression', '0 3 * * ?', "expression value '0 3 * * ?' has 5 field(s): use 6 (minutes hours day-of-month month day-of-week year)"],
+    ['0 0 3 * * ? *', 'expression', '0 0 3 * * ? *', "expression value '0 0 3 * * ? *' has 7 field(s): use 6 (minutes hours day-of-month month day-of-week year)"],
+    ['   ', 'expression', '', "expression value '' has 0 field(s): use 6 (minutes hours day-of-month month day-of-week year)"],
+    ['cron()', 'expression', '', "expression value '' has 0 field(s): use 6 (minutes hours day-of-month month day-of-week year)"],
+    // garbage
+    ['abc * * * ? *', 'minutes', 'abc', "minutes value 'abc' is not valid: use 0-59 with ',', '-', '*' or '/'"],
+    ['1,,2 * * * ? *', 'minutes', '', "minutes value '' is not valid: use 0-59 with ',', '-', '*' or '/'"],
+    ['-5 * * * ? *', 'minutes', '-5', "minutes value '-5' is not valid: use 0-59 with ',', '-', '*' or '/'"],
+    ['1-2-3 * * * ? *', 'minutes', '1-2-3', "minutes value '1-2-3' is not valid: use 0-59 with ',', '-', '*' or '/'"],
+    ['0 0 1 FOO ? *', 'month', 'FOO', "month value 'FOO' is not valid: use 1-12 or JAN-DEC with ',', '-', '*' or '/'"],
+    ['0 0 ? * MONDAY *', 'dayOfWeek', 'MONDAY', "day-of-week value 'MONDAY' is not valid: use 1-7 or SUN-SAT with ',', '-', '*' or '/'"],
+    ['0 0 1 1 ? JAN', 'year', 'JAN', "year value 'JAN' is not valid: use 1970-2199 with ',', '-', '*' or '/'"],
+    ['rate(5 minutes)', 'expression', 'rate(5 minutes)', "expression value 'rate(5 minutes)' is not a cron expression: use cron(minutes hours day-of-month month day-of-week year)"],
+    ['cron(0 3 ? * MON *', 'expression', 'cron(0 3 ? * MON *', "expression value 'cron(0 3 ? * MON *' is not a cron expression: use cron(minutes hours day-of-month month day-of-week year)"],
+  ])('rejects %j in %s (value %j)', (expression, field, value, message) => {
+    // Act
+    const error = rejectionOf(expression);
+
+    // Assess
+    expect(error).toBeInstanceOf(Error);
+    expect(error.field).toBe(field);
+    expect(error.value).toBe(value);
+    expect(error.message).toBe(message);
+  });
+});
+
+describe('cronFirings', () => {
+  it('returns firings in the half-open interval [from, to), in order', () => {
+    // Act
+    const result = firings('0/15 * * * ? *', '2030-06-01T00:15', '2030-06-01T01:15');
+
+    // Assess
+    expect(result).toEqual(['2030-06-01T00:15', '2030-06-01T00:30', '2030-06-01T00:45', '2030-06-01T01:00']);
+  });
+
+  it('starts at the next whole firing when from falls mid-minute, and stops at the limit', () => {
+    // Prepare
+    const spec = parseCron('* * * * ? *');
+    const from = utc('2030-06-01T10:00:30');
+
+    // Act
+    const limited = cronFirings(spec, from, utc('2030-06-02T00:00'), 3);
+    const none = cronFirings(spec, from, utc('2030-06-02T00:00'), 0);
+
+    // Assess
+    expect(limited).toEqual([utc('2030-06-01T10:01'), utc('2030-06-01T10:02'), utc('2030-06-01T10:03')]);
+    expect(none).toEqual([]);
+  });
+
+  it('fires every hour/minute combination across midnight', () => {
+    // Act
+    const result = firings('5,35 23,0 * * ? *', '2030-06-01T23:00', '2030-06-02T01:00');
+
+    // Assess
+    expect(result).toEqual(['2030-06-01T23:05', '2030-06-01T23:35', '2030-06-02T00:05', '2030-06-02T00:35']);
+  });
+
+  it('fires day-of-month 31 only in months that have a 31st', () => {
+    // Act
+    const result = firingDates('0 0 31 * ? 2030', '2030-01-01T00:00', '2031-01-01T00:00');
+
+    // Assess
+    expect(result).toEqual(['2030-01-31', '2030-03-31', '2030-05-31', '2030-07-31', '2030-08-31', '2030-10-31', '2030-12-31']);
+  });
+
+  it('fires L on the last day of February, the 29th only in a leap year', () => {
+    // Act
+    const result = firingDates('0 0 L 2 ? 2027-2029', '2027-01-01T00:00', '2030-01-01T00:00');
+
+    // Assess
+    expect(result).toEqual(['2027-02-28', '2028-02-29', '2029-02-28']);
+  });
+
+  it('fires only in the named months and years', () => {
+    // Act
+    const result = firingDates('0 0 1 JAN,jul ? 2030,2032', '2029-01-01T00:00', '2034-01-01T00:00');
+
+    // Assess
+    expect(result).toEqual(['2030-01-01', '2030-07-01', '2032-01-01', '2032-07-01']);
+  });
+
+  it('fires a weekday range Monday to Friday, skipping the weekend', () => {
+    // Act: 2030-06-01 is a Saturday, so this week runs Sat 1st to Fri 7th.
+    const result = firingDates('0 9 ? * MON-FRI *', '2030-06-01T00:00', '2030-06-08T00:00');
+
+    // Assess
+    expect(result).toEqual(['2030-06-03', '2030-06-04', '2030-06-05', '2030-06-06', '2030-06-07']);
+  });
+
+  it('treats a lone L in day-of-week as Saturday', () => {
+    // Act: the Saturdays of June 2030 are the 1st, 8th, 15th, 22nd and 29th.
+    const result = firingDates('0 0 ? * L *', '2030-06-01T00:00', '2030-07-01T00:00');
+
+    // Assess
+    expect(result).toEqual(['2030-06-01', '2030-06-08', '2030-06-15', '2030-06-22', '2030-06-29']);
+  });
+
+  it('fires 6L on the last Friday: the 31st of May 2030 itself, the 28th of June 2030', () => {
+    // Act: 2030-05-31 is a Friday; 2030-06-30 is a Sunday, so June's last Friday is the 28th.
+    const result = firingDates('0 0 ? * 6L *', '2030-05-01T00:00', '2030-07-01T00:00');
+
+    // Assess
+    expect(result).toEqual(['2030-05-31', '2030-06-28']);
+  });
+
+  it('fires 2#1 on the first Monday, whichever weekday the month starts on', () => {
+    // Act: 2030-01-01 is a Tuesday, 2030-04-01 a Monday, 2030-06-01 a Saturday.
+    const result = firingDates('0 0 ? 1,4,6 MON#1 *', '2030-01-01T00:00', '2031-01-01T00:00');
+
+    // Assess
+    expect(result).toEqual(['2030-01-07', '2030-04-01', '2030-06-03']);
+  });
+
+  it('fires 2#5 only in months with a fifth Monday', () => {
+    // Act: Mondays of June 2030 are 3, 10, 17, 24; of July 2030 are 1, 8, 15, 22, 29.
+    const result = firingDates('0 0 ? 6-7 2#5 *', '2030-06-01T00:00', '2030-08-01T00:00');
+
+    // Assess
+    expect(result).toEqual(['2030-07-29']);
+  });
+
+  it.each([
+    ['1W', 'a Saturday 1st moves forward to Monday the 3rd', '2030-06', '2030-07', ['2030-06-03']],
+    ['1W', 'a Sunday 1st moves to Monday the 2nd', '2030-09', '2030-10', ['2030-09-02']],
+    ['31W', 'a Sunday 31st moves back to Friday the 29th', '2030-03', '2030-04', ['2030-03-29']],
+    ['31W', 'a Saturday 31st moves back to Friday the 30th', '2030-08', '2030-09', ['2030-08-30']],
+    ['30W', 'a Sunday 30th that ends the month moves back to Friday the 28th', '2030-06', '2030-07', ['2030-06-28']],
+    ['15W', 'a Saturday 15th moves back to Friday the 14th', '2030-06', '2030-07', ['2030-06-14']],
+    ['15W', 'a Sunday 15th moves forward to Monday the 16th', '2030-09', '2030-10', ['2030-09-16']],
+    ['15W', 'a Tuesday 15th stays put', '2030-01', '2030-02', ['2030-01-15']],
+  ])('fires %s once: %s (%s)', (dayOfMonth, _why, month, nextMonth, expected) => {
+    // Act
+    const result = firingDates(`0 0 ${dayOfMonth} * ? *`, `${month}-01T00:00`, `${nextMonth}-01T00:00`);
+
+    // Assess
+    expect(result).toEqual(expected);
+  });
+
+  it('does not fire W for a day the month does not have', () => {
+    // Act: 2030-04 has 30 days; February never has a 30th.
+    const april = firingDates('0 0 31W * ? *', '2030-04-01T00:00', '2030-05-01T00:00');
+    const februaries = firingDates('0 0 30W 2 ? *', '2027-01-01T00:00', '2035-01-01T00:00');
+
+    // Assess
+    expect(april).toEqual([]);
+    expect(februaries).toEqual([]);
+  });
+});
+
+describe('maxIntervalMinutes over the 2027-2034 horizon', () => {
+  it.each([
+    ['* * * * ? *', 1, 'every minute'],
+    ['0/15 * * * ? *', 15, 'every quarter hour'],
+    ['0 6,18 * * ? *', 720, '06:00 and 18:00 are 12 hours apart either way round'],
+    ['0,10 * * * ? *', 50, 'hh:10 to the next hour\'s hh:00'],
+    ['0 1,23 * * ? *', 22 * 60, '01:00 to 23:00 within a day beats 23:00 to 01:00 overnight'],
+    ['0 3 * * ? *', MINUTES_PER_DAY, 'daily'],
+    ['0 9 ? * MON-FRI *', 3 * MINUTES_PER_DAY, 'Friday 09:00 to Monday 09:00'],
+    ['0 3 ? * MON *', 7 * MINUTES_PER_DAY, 'weekly'],
+    ['0 0 1 * ? *', 31 * MINUTES_PER_DAY, 'the 1st of a 31-day month to the 1st of the next'],
+    ['0 0 1 1 ? *', 366 * MINUTES_PER_DAY, '2028-01-01 to 2029-01-01 spans leap day 2028-02-29'],
+    // 2028-02-29 -> 2032-02-29 is four years holding exactly one extra day (2032-02-29): 4 * 365 + 1.
+    ['0 0 29 2 ? *', (4 * 365 + 1) * MINUTES_PER_DAY, 'leap days 2028-02-29 and 2032-02-29 only'],
+  ])('%s -> %d minutes (%s)', (expression, expected) => {
+    // Prepare
+    const spec = parseCron(expression);
+
+    // Act
+    const longest = maxIntervalMinutes(spec);
+
+    // Assess
+    expect(longest).toBe(expected);
+  });
+
+  it.each([
+    ['0 0 1 1 ? 2040', 'fires only after the horizon'],
+    ['0 0 1 1 ? 2030', 'fires once in the horizon'],
+    ['0 0 1 1 ? 2034,2035', 'its 2035 firing falls on the excluded end of the horizon'],
+    ['0 0 1 1 ? 2026,2027', 'its 2026 firing falls before the horizon'],
+    ['0 0 30W 2 ? *', 'February never has a 30th'],
+  ])('is undefined for %s, which %s', (expression) => {
+    // Act
+    const longest = maxIntervalMinutes(parseCron(expression));
+
+    // Assess
+    expect(longest).toBeUndefined();
+  });
+});

@@ -1,0 +1,99 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { ReferenceStack } from '../bin/reference-stack';
+
+function synthReferenceApp(outdir: string) {
+  const app = new App({ outdir });
+  const stack = new ReferenceStack(app, 'MlTriggersReference', { pipelineName: 'churn-model-training' });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  const assembly = app.synth();
+  return { app, stack, assembly };
+}
+
+function allConstructs(root: IConstruct): IConstruct[] {
+  return [root, ...root.node.children.flatMap(allConstructs)];
+}
+
+describe('reference app', () => {
+  let outdir: string;
+  beforeEach(() => {
+    outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'ml-triggers-ref-'));
+  });
+  afterEach(() => fs.rmSync(outdir, { recursive: true, force: true }));
+
+  test('passes cdk-nag AwsSolutions with zero unacknowledged findings', () => {
+    const { assembly } = synthReferenceApp(outdir);
+
+    const report = JSON.parse(fs.readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8'));
+    expect(report.pluginReports).toEqual([]);
+  });
+
+  test('every acknowledged finding carries a reason of at least one sentence', () => {
+    const { app } = synthReferenceApp(outdir);
+
+    const acknowledgements = allConstructs(app).flatMap((construct) =>
+      construct.node.metadata
+        .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap((entry) => Object.entries(entry.data as Record<string, string>)),
+    );
+    expect(acknowledgements.length).toBeGreaterThan(0);
+    for (const [id, reason] of acknowledgements) {
+      expect({ id, reason }).toEqual({ id, reason: expect.stringMatching(/^[A-Z].{30,}\.$/) });
+    }
+  });
+
+  test('the check is live: a queue without TLS or a dead-letter queue added to the stack fails synth', () => {
+    const app = new App({ outdir });
+    const stack = new ReferenceStack(app, 'MlTriggersReference', { pipelineName: 'churn-model-training' });
+    new sqs.Queue(stack, 'CarelessQueue');
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+
+    expect(() => app.synth()).toThrow(/AwsSolutions-SQS4/);
+    const report = JSON.parse(fs.readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));
+    const findings = report.pluginReports[0].violations.map((v: { ruleName: string }) => v.ruleName).sort();
+    expect(findings).toEqual(['AwsSolutions-SQS3', 'AwsSolutions-SQS4']);
+  });
+
+  test('holds the weekly schedule with its SageMaker target and parameters, the dead-letter queue and both alarms', () => {
+    const { stack } = synthReferenceApp(outdir);
+    const t = Template.fromStack(stack);
+
+    t.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 3 ? * MON *)',
+      ScheduleExpressionTimezone: 'Europe/Berlin',
+    });
+    const schedule = Object.values(t.findResources('AWS::Scheduler::Schedule'))[0];
+    expect(schedule.Properties.Target.SageMakerPipelineParameters.PipelineParameterList).toEqual([
+      { Name: 'DataWindowDays', Value: '7' },
+      { Name: 'TrainingMode', Value: 'scheduled' },
+    ]);
+    t.resourceCountIs('AWS::SQS::Queue', 1);
+    const metrics = Object.values(t.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties.MetricName).sort();
+    expect(metrics).toEqual(['ApproximateNumberOfMessagesVisible', 'ExecutionStarted']);
+  });
+
+  test('synthesizes byte-identical templates and asset manifests in any output folder', () => {
+    const other = fs.mkdtempSync(path.join(os.tmpdir(), 'ml-triggers-ref-other-'));
+    try {
+      const first = synthReferenceApp(outdir).assembly;
+      const second = synthReferenceApp(other).assembly;
+
+      const files = fs.readdirSync(first.directory).filter((f) => f.endsWith('.template.json') || f.endsWith('.assets.json'));
+      expect(files.length).toBeGreaterThanOrEqual(2);
+      for (const file of files) {
+        const a = fs.readFileSync(path.join(first.directory, file), 'utf8');
+        expect(fs.readFileSync(path.join(second.directory, file), 'utf8')).toBe(a);
+        expect(a).not.toContain(os.tmpdir());
+        expect(a).not.toContain(process.cwd());
+      }
+    } finally {
+      fs.rmSync(other, { recursive: true, force: true });
+    }
+  });
+});
