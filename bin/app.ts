@@ -4,10 +4,10 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { ReferenceStack } from './reference-stack';
 
 const app = new App();
-const pipelineName: string = app.node.tryGetContext('pipelineName') ?? 'churn-model-training';
 
 new ReferenceStack(app, 'MlTriggersReference', {
-  pipelineName,
+  pipelineName: app.node.tryGetContext('pipelineName') ?? 'churn-model-training',
+  dataBucketName: app.node.tryGetContext('dataBucketName') ?? 'churn-labelled-data',
   description: 'cdk-ml-triggers reference app: every way a retraining pipeline gets started.',
 });
 

@@ -1,11 +1,14 @@
-import { Stack, TimeZone, type StackProps } from 'aws-cdk-lib';
+import { Duration, Stack, TimeZone, type StackProps } from 'aws-cdk-lib';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { ScheduledTrigger, TrainingPipeline, TriggerSchedule } from '../lib';
+import { DataArrivalTrigger, ScheduledTrigger, TrainingPipeline, TriggerSchedule } from '../lib';
 
 /** Properties of the reference stack. */
 export interface ReferenceStackProps extends StackProps {
   /** The SageMaker pipeline every trigger in the tour starts. */
   readonly pipelineName: string;
+  /** The existing bucket that labelled data lands in. */
+  readonly dataBucketName: string;
 }
 
 /**
@@ -24,6 +27,18 @@ export class ReferenceStack extends Stack {
       schedule: TriggerSchedule.cron('0 3 ? * MON *'),
       timeZone: TimeZone.EUROPE_BERLIN,
       parameters: { TrainingMode: 'scheduled', DataWindowDays: '7' },
+    });
+
+    // Data arrival: train on every 500 new labelled Parquet files, or two hours after the first one.
+    const labelledData = s3.Bucket.fromBucketName(this, 'LabelledData', props.dataBucketName);
+    new DataArrivalTrigger(this, 'NewLabels', {
+      pipeline,
+      bucket: labelledData,
+      prefix: 'labels/',
+      suffix: '.parquet',
+      batchSize: 500,
+      batchWindow: Duration.hours(2),
+      parameters: { TrainingMode: 'data-arrival' },
     });
   }
 }

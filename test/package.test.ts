@@ -14,15 +14,18 @@ function run(command: string, args: string[], cwd: string): string {
 // A user's CDK app, in plain JavaScript, that only knows the published package.
 const USER_APP = `
 const { App, Stack, Duration } = require('aws-cdk-lib');
-const { ScheduledTrigger, TrainingPipeline, TriggerSchedule } = require('cdk-ml-triggers');
+const { Bucket } = require('aws-cdk-lib/aws-s3');
+const { DataArrivalTrigger, ScheduledTrigger, TrainingPipeline, TriggerSchedule } = require('cdk-ml-triggers');
 
 const app = new App({ outdir: process.argv[2] });
 const stack = new Stack(app, 'UserStack');
+const pipeline = TrainingPipeline.fromPipelineName(stack, 'Pipeline', 'user-pipeline');
 new ScheduledTrigger(stack, 'Nightly', {
-  pipeline: TrainingPipeline.fromPipelineName(stack, 'Pipeline', 'user-pipeline'),
+  pipeline,
   schedule: TriggerSchedule.rate(Duration.hours(24)),
   parameters: { TrainingMode: 'scheduled' },
 });
+new DataArrivalTrigger(stack, 'NewData', { pipeline, bucket: Bucket.fromBucketName(stack, 'Data', 'user-data'), batchSize: 50 });
 app.synth();
 `;
 
@@ -33,9 +36,10 @@ describe('the published package', () => {
   });
   afterAll(() => fs.rmSync(workdir, { recursive: true, force: true }));
 
-  test('installs from its tarball into a separate app that synthesizes a ScheduledTrigger', () => {
-    // Prepare: pack exactly what would be published, and a throwaway app next to it.
-    const packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', workdir], repo))[0];
+  test('installs from its tarball into a separate app that synthesizes a ScheduledTrigger and a DataArrivalTrigger', () => {
+    // Prepare: build and pack exactly what would be published, and a throwaway app next to it.
+    run('npm', ['run', 'build'], repo);
+    const packed = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', workdir], repo))[0];
     const tarball = path.join(workdir, packed.filename);
     const appDir = path.join(workdir, 'user-app');
     fs.mkdirSync(appDir);
@@ -62,14 +66,19 @@ describe('the published package', () => {
       Properties: { ScheduleExpression: string; Target: { SageMakerPipelineParameters: { PipelineParameterList: unknown[] } } };
     };
     const schedules = Object.values(template.Resources as Record<string, ScheduleResource>).filter(
-      (resource) => resource.Type === 'AWS::Scheduler::Schedule',
+      (resource) => resource.Type === 'AWS::Scheduler::Schedule' && resource.Properties.ScheduleExpression !== 'rate(1 minute)',
     );
     expect(schedules).toHaveLength(1);
     expect(schedules[0].Properties.ScheduleExpression).toBe('rate(1 day)');
     expect(schedules[0].Properties.Target.SageMakerPipelineParameters.PipelineParameterList).toEqual([
       { Name: 'TrainingMode', Value: 'scheduled' },
     ]);
+    const functions = Object.values(template.Resources as Record<string, { Type: string; Properties: { Handler?: string; Code?: { S3Key?: string } } }>)
+      .filter((resource) => resource.Type === 'AWS::Lambda::Function' && resource.Properties.Code?.S3Key !== undefined);
+    expect(functions).toHaveLength(1);
+    expect(functions[0].Properties.Code?.S3Key).toMatch(/^[0-9a-f]{64}\.zip$/);
     const files: string[] = packed.files.map((file: { path: string }) => file.path);
+    expect(files).toContain('assets/batcher/index.js');
     expect(files).toContain('dist/lib/index.js');
     expect(files).toContain('dist/lib/index.d.ts');
     expect(files.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))).toEqual([]);

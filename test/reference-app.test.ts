@@ -10,7 +10,7 @@ import { ReferenceStack } from '../bin/reference-stack';
 
 function synthReferenceApp(outdir: string) {
   const app = new App({ outdir });
-  const stack = new ReferenceStack(app, 'MlTriggersReference', { pipelineName: 'churn-model-training' });
+  const stack = new ReferenceStack(app, 'MlTriggersReference', { pipelineName: 'churn-model-training', dataBucketName: 'churn-labelled-data' });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const assembly = app.synth();
   return { app, stack, assembly };
@@ -50,7 +50,7 @@ describe('reference app', () => {
 
   test('the check is live: a queue without TLS or a dead-letter queue added to the stack fails synth', () => {
     const app = new App({ outdir });
-    const stack = new ReferenceStack(app, 'MlTriggersReference', { pipelineName: 'churn-model-training' });
+    const stack = new ReferenceStack(app, 'MlTriggersReference', { pipelineName: 'churn-model-training', dataBucketName: 'churn-labelled-data' });
     new sqs.Queue(stack, 'CarelessQueue');
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 
@@ -60,7 +60,7 @@ describe('reference app', () => {
     expect(findings).toEqual(['AwsSolutions-SQS3', 'AwsSolutions-SQS4']);
   });
 
-  test('holds the weekly schedule with its SageMaker target and parameters, the dead-letter queue and both alarms', () => {
+  test('holds the weekly schedule with its target and parameters, the data-arrival rule, the dead-letter queue and the alarms', () => {
     const { stack } = synthReferenceApp(outdir);
     const t = Template.fromStack(stack);
 
@@ -75,7 +75,11 @@ describe('reference app', () => {
     ]);
     t.resourceCountIs('AWS::SQS::Queue', 1);
     const metrics = Object.values(t.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties.MetricName).sort();
-    expect(metrics).toEqual(['ApproximateNumberOfMessagesVisible', 'ExecutionStarted']);
+    expect(metrics).toEqual(['ApproximateNumberOfMessagesVisible', 'BatchesFailed', 'ExecutionStarted']);
+    t.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { detail: { bucket: { name: ['churn-labelled-data'] }, object: { key: [{ wildcard: 'labels/*.parquet' }] } } },
+    });
+    t.resourceCountIs('AWS::DynamoDB::Table', 1);
   });
 
   test('synthesizes byte-identical templates and asset manifests in any output folder', () => {

@@ -1,0 +1,37 @@
+import { StartPipelineExecutionCommand, type SageMakerClient } from '@aws-sdk/client-sagemaker';
+import type { PipelineParameter } from '../core/pipeline-parameters';
+
+/** One start of a SageMaker pipeline, with the idempotency token that makes a repeat start nothing. */
+export interface StartRequest {
+  readonly pipelineName: string;
+  readonly clientRequestToken: string;
+  readonly parameters: readonly PipelineParameter[];
+  readonly displayName: string;
+  readonly description: string;
+}
+
+/** Starts SageMaker pipelines; shared by every trigger's handler so all starts are idempotent alike. */
+export class PipelineStarter {
+  constructor(private readonly client: SageMakerClient) {}
+
+  /** Returns the execution ARN: the existing one when the token was used before. */
+  async start(request: StartRequest): Promise<string> {
+    const response = await this.client.send(
+      new StartPipelineExecutionCommand({
+        PipelineName: request.pipelineName,
+        ClientRequestToken: request.clientRequestToken,
+        PipelineParameters: request.parameters.map((parameter) => ({ Name: parameter.Name, Value: parameter.Value })),
+        PipelineExecutionDisplayName: request.displayName,
+        PipelineExecutionDescription: request.description.slice(0, 3072),
+      }),
+    );
+    if (!response.PipelineExecutionArn) throw new Error('StartPipelineExecution returned no PipelineExecutionArn');
+    return response.PipelineExecutionArn;
+  }
+}
+
+/** A short, loggable description of an error from any SDK call. */
+export function describeError(error: unknown): { readonly name: string; readonly message: string } {
+  if (error instanceof Error) return { name: error.name, message: error.message.slice(0, 500) };
+  return { name: 'UnknownError', message: String(error).slice(0, 500) };
+}

@@ -1,0 +1,192 @@
+import {
+  batchParameters,
+  clientRequestToken,
+  configDigest,
+  executionDisplayName,
+  manifestBody,
+  manifestEntry,
+  manifestKey,
+  settleSlots,
+  startFailureOutcome,
+  windowExpired,
+  type BatchId,
+  type BatchTriggerConfig,
+} from '../core/batching';
+import { objectIdentity, type CreatedObject } from '../core/s3-object-created';
+import { describeError, type PipelineStarter } from '../adapters/pipeline-starter';
+import type { ManifestWriter } from '../adapters/manifest-writer';
+import type { BatchStore, SlotRef, TriggerState } from './batch-store';
+
+/** Time an event may take between taking a slot and writing it; past it, an unwritten slot is marked empty. */
+export const SLOT_GRACE_MS = 150_000;
+/** How long one start attempt holds its claim on a batch. */
+export const CLAIM_MS = 120_000;
+const MAX_ALLOCATION_ROUNDS = 20;
+
+/** What the batcher reports as it works; implemented with Powertools logs and metrics in the handler. */
+export interface BatcherObserver {
+  duplicate(config: BatchTriggerConfig, identity: string): void;
+  accepted(config: BatchTriggerConfig, slot: SlotRef): void;
+  sealed(config: BatchTriggerConfig, batch: BatchId, slots: number): void;
+  started(config: BatchTriggerConfig, batch: BatchId, objectCount: number, executionArn: string, ageMs: number): void;
+  startFailed(config: BatchTriggerConfig, batch: BatchId, attempt: number, error: { name: string; message: string }, final: boolean): void;
+}
+
+export interface BatcherDeps {
+  readonly store: BatchStore;
+  readonly manifests: ManifestWriter;
+  readonly starter: PipelineStarter;
+  readonly observer: BatcherObserver;
+  readonly now: () => number;
+  readonly newEpoch: () => string;
+  readonly pause: (ms: number) => Promise<void>;
+}
+
+/** Counts objects into batches and starts exactly one pipeline run per batch. */
+export class Batcher {
+  constructor(private readonly deps: BatcherDeps) {}
+
+  /** Puts an arrived object into exactly one batch, however often it is delivered. */
+  async arrive(config: BatchTriggerConfig, object: CreatedObject): Promise<'accepted' | 'duplicate'> {
+    const { store, now } = this.deps;
+    const identity = objectIdentity(object);
+    const entry = manifestEntry(object);
+    for (let round = 0; round < MAX_ALLOCATION_ROUNDS; round++) {
+      const slot = await this.allocate(config);
+      const { earlier } = await store.recordObject(identity, slot, now());
+      if (earlier) {
+        // Seen before: the slot just taken is not needed. Let the batch take one more at once, before
+        // anyone seals it as full, then make sure the object sits in its earlier slot.
+        await store.raiseLimit(slot.triggerId, slot.generation);
+        const held = await store.writeSlot(earlier, identity, entry, now());
+        if (held !== 'empty') {
+          await store.writeSlot(slot, undefined, undefined, now());
+          this.deps.observer.duplicate(config, identity);
+          return 'duplicate';
+        }
+        // The earlier slot was marked empty (its writer was too slow): move the object to this slot.
+        if (!(await store.moveObject(identity, earlier, slot))) {
+          await store.writeSlot(slot, undefined, undefined, now());
+          continue;
+        }
+      }
+      const written = await store.writeSlot(slot, identity, entry, now());
+      if (written === 'empty') continue; // marked empty while we were slow: the next round re-homes it
+      this.deps.observer.accepted(config, slot);
+      if (slot.slot >= slot.limit) await this.sealAndStart(config, slot.generation);
+      return 'accepted';
+    }
+    throw new Error(`no slot for ${identity} after ${MAX_ALLOCATION_ROUNDS} rounds`);
+  }
+
+  /** Closes batches whose window ran out and starts every sealed batch that is ready. */
+  async flush(config: BatchTriggerConfig): Promise<void> {
+    const { store, now } = this.deps;
+    let state = await store.readState(config.triggerId);
+    if (!state) return;
+    if (state.count > 0 && state.openedAtMs !== undefined && windowExpired(state.openedAtMs, config.batchWindowSeconds, now())) {
+      state = (await this.seal(config, state.generation)) ?? (await store.readState(config.triggerId))!;
+    }
+    await this.startSealed(config, state, 0);
+  }
+
+  private async allocate(config: BatchTriggerConfig): Promise<SlotRef> {
+    const { store, now, newEpoch, pause } = this.deps;
+    for (let round = 0; round < MAX_ALLOCATION_ROUNDS; round++) {
+      const slot = await store.allocate(config, newEpoch(), now());
+      if (slot) {
+        const digest = configDigest(config);
+        if (slot.configDigest !== digest) await store.saveConfig(config, digest);
+        return slot;
+      }
+      // Full or past its window. A duplicate delivery holding the last slot gives it back within a
+      // moment, so wait that moment before sealing; sealing is conditional and happens once.
+      await pause(25 + Math.floor(Math.random() * 50));
+      const state = await store.readState(config.triggerId);
+      if (state) await this.sealAndStart(config, state.generation);
+    }
+    throw new Error(`trigger ${config.triggerId}: no open batch after ${MAX_ALLOCATION_ROUNDS} rounds`);
+  }
+
+  private async seal(config: BatchTriggerConfig, generation: number): Promise<TriggerState | undefined> {
+    const state = await this.deps.store.seal(config, generation, this.deps.now());
+    if (state) {
+      const batch = { triggerId: config.triggerId, epoch: state.epoch, generation };
+      this.deps.observer.sealed(config, batch, state.unfinished[String(generation)] ?? 0);
+    }
+    return state;
+  }
+
+  private async sealAndStart(config: BatchTriggerConfig, generation: number): Promise<void> {
+    const state = await this.seal(config, generation);
+    // Slots written a moment ago by concurrent events usually land within milliseconds.
+    if (state) await this.startSealed(config, state, 3);
+  }
+
+  private async startSealed(config: BatchTriggerConfig, state: TriggerState, settleRetries: number): Promise<void> {
+    for (const [generation, slots] of Object.entries(state.unfinished)) {
+      const batch: BatchId = { triggerId: config.triggerId, epoch: state.epoch, generation: Number(generation) };
+      for (let attempt = 0; attempt <= settleRetries; attempt++) {
+        const result = await this.tryStart(config, batch, slots, state.sealedAt[generation] ?? 0);
+        if (result !== 'waiting') break;
+        if (attempt < settleRetries) await this.deps.pause(100 * (attempt + 1));
+      }
+    }
+  }
+
+  /** Settles a sealed batch's slots, claims it, writes its manifest and starts its pipeline once. */
+  private async tryStart(config: BatchTriggerConfig, batch: BatchId, slotCount: number, sealedAtMs: number): Promise<'waiting' | 'done'> {
+    const { store, now } = this.deps;
+    const settlement = settleSlots(await store.readSlots(batch, slotCount), sealedAtMs, now(), SLOT_GRACE_MS);
+    if (!settlement.ready) return 'waiting';
+    for (const slot of settlement.toEmpty) {
+      const marked = await store.writeSlot({ ...batch, slot }, undefined, undefined, now());
+      if (marked !== 'written' && marked !== 'empty') return 'waiting'; // its writer made it after all: read again
+    }
+    const attempt = await store.claim(batch, now(), CLAIM_MS);
+    if (attempt === undefined) {
+      const header = await store.readHeader(batch);
+      if (header && ['STARTED', 'FAILED', 'EMPTY'].includes(header.status)) await store.markFinished(batch);
+      return 'done';
+    }
+    if (settlement.members.length === 0) {
+      await store.recordOutcome(batch, { status: 'EMPTY', objectCount: 0 }, now());
+      await store.markFinished(batch);
+      return 'done';
+    }
+    let executionArn: string;
+    let manifestUri: string;
+    try {
+      manifestUri = await this.deps.manifests.write(config.manifestBucket, manifestKey(config, batch), manifestBody(settlement.members));
+      const parameters = batchParameters(config, manifestUri, settlement.members.length);
+      if (!parameters.ok) throw new Error(`${parameters.error.field} ${parameters.error.problem}`);
+      executionArn = await this.deps.starter.start({
+        pipelineName: config.pipelineName,
+        clientRequestToken: clientRequestToken(batch),
+        parameters: parameters.value,
+        displayName: executionDisplayName(batch),
+        description: `Data-arrival batch ${batch.generation} of trigger ${batch.triggerId}: ${settlement.members.length} objects listed in ${manifestUri}`,
+      });
+    } catch (error) {
+      const described = describeError(error);
+      const outcome = startFailureOutcome(attempt, config.maxStartAttempts, now());
+      await store.recordOutcome(
+        batch,
+        {
+          status: outcome.status,
+          lastError: `${described.name}: ${described.message}`,
+          ...(outcome.nextAttemptAtMs ? { nextAttemptAt: outcome.nextAttemptAtMs } : {}),
+        },
+        now(),
+      );
+      if (outcome.status === 'FAILED') await store.markFinished(batch);
+      this.deps.observer.startFailed(config, batch, attempt, described, outcome.status === 'FAILED');
+      return 'done';
+    }
+    // Should this record fail, the claim expires and the next attempt's start returns this same execution.
+    await store.recordOutcome(batch, { status: 'STARTED', executionArn, manifestUri, objectCount: settlement.members.length, startedAt: now() }, now());
+    await store.markFinished(batch);
+    this.deps.observer.started(config, batch, settlement.members.length, executionArn, now() - sealedAtMs);
+    return 'done';
+  }
+}

@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import { parseBatchTriggerConfig } from '../core/batching';
+import { isRecord, type FieldError } from '../core/result';
+import { parseObjectCreated } from '../core/s3-object-created';
+import { ManifestWriter } from '../adapters/manifest-writer';
+import { PipelineStarter } from '../adapters/pipeline-starter';
+import { BatchStore } from './batch-store';
+import { Batcher, type BatcherObserver } from './batcher';
+
+const logger = new Logger({ serviceName: 'DataArrivalBatcher' });
+const metrics = new Metrics({ serviceName: 'DataArrivalBatcher', defaultDimensions: { TriggerType: 'DataArrival' } });
+const store = new BatchStore(new DynamoDBClient({}), process.env.BATCH_TABLE_NAME ?? '');
+const batcher = new Batcher({
+  store,
+  manifests: new ManifestWriter(new S3Client({})),
+  starter: new PipelineStarter(new SageMakerClient({})),
+  observer: observer(),
+  now: () => Date.now(),
+  newEpoch: () => randomUUID(),
+  pause: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+});
+
+/** What the batcher answers: useful in logs and tests; EventBridge and the scheduler ignore it. */
+export type BatcherResult =
+  | { readonly status: 'accepted' | 'duplicate' | 'ignored' | 'flushed' }
+  | { readonly status: 'rejected'; readonly error: FieldError };
+
+/**
+ * Receives `{ trigger, event }` from a data-arrival trigger's rule (an S3 Object Created event with the
+ * trigger's configuration) or `{ flush: { triggerIds } }` from the flush schedule.
+ */
+export async function handler(input: unknown, context?: Context): Promise<BatcherResult> {
+  if (context) logger.addContext(context);
+  try {
+    return isRecord(input) && 'flush' in input ? await flush(input.flush) : await arrive(input);
+  } finally {
+    metrics.publishStoredMetrics();
+  }
+}
+
+async function arrive(input: unknown): Promise<BatcherResult> {
+  if (!isRecord(input)) return rejected({ field: 'input', problem: 'must be an object with trigger and event' });
+  const config = parseBatchTriggerConfig(input.trigger);
+  if (!config.ok) return rejected(config.error);
+  const object = parseObjectCreated(input.event);
+  if (!object.ok) return rejected({ field: `event.${object.error.field}`, problem: object.error.problem });
+  metrics.addMetric('EventsReceived', MetricUnit.Count, 1);
+  const { manifestBucket, manifestPrefix } = config.value;
+  if (object.value.bucket === manifestBucket && object.value.key.startsWith(`${manifestPrefix}${config.value.triggerId}/`)) {
+    logger.debug('ignored the manifest this trigger wrote itself', { key: object.value.key });
+    return { status: 'ignored' };
+  }
+  return { status: await batcher.arrive(config.value, object.value) };
+}
+
+async function flush(request: unknown): Promise<BatcherResult> {
+  const ids = isRecord(request) ? request.triggerIds : undefined;
+  if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string')) {
+    return rejected({ field: 'flush.triggerIds', problem: 'must be a list of trigger ids' });
+  }
+  for (const triggerId of ids as string[]) {
+    const config = parseBatchTriggerConfig(await store.readConfig(triggerId));
+    if (!config.ok) continue; // no event arrived yet for this trigger: nothing to flush
+    try {
+      await batcher.flush(config.value);
+    } catch (error) {
+      // One trigger's trouble must not keep the others' batches from starting.
+      logger.error('flush failed for a trigger', { triggerId, error: error as Error });
+    }
+  }
+  return { status: 'flushed' };
+}
+
+function rejected(error: FieldError): BatcherResult {
+  logger.error('rejected an event that is not a valid data-arrival event', { field: error.field, problem: error.problem });
+  metrics.addMetric('EventsRejected', MetricUnit.Count, 1);
+  return { status: 'rejected', error };
+}
+
+function observer(): BatcherObserver {
+  return {
+    duplicate: (config, identity) => {
+      logger.info('counted a redelivered object once', { triggerId: config.triggerId, identity });
+      metrics.addMetric('DuplicateEvents', MetricUnit.Count, 1);
+    },
+    accepted: (config, slot) => {
+      logger.debug('object took a slot', { triggerId: config.triggerId, generation: slot.generation, slot: slot.slot });
+      metrics.addMetric('ObjectsBatched', MetricUnit.Count, 1);
+    },
+    sealed: (config, batch, slots) => {
+      logger.info('sealed a batch', { triggerId: config.triggerId, generation: batch.generation, slots });
+      metrics.addMetric('BatchesSealed', MetricUnit.Count, 1);
+    },
+    started: (config, batch, objectCount, executionArn, ageMs) => {
+      logger.info('started the pipeline for a batch', { triggerId: config.triggerId, generation: batch.generation, objectCount, executionArn });
+      metrics.addMetric('StartRequests', MetricUnit.Count, 1);
+      metrics.addMetric('BatchSize', MetricUnit.Count, objectCount);
+      metrics.addMetric('SealToStartLatency', MetricUnit.Milliseconds, ageMs);
+    },
+    startFailed: (config, batch, attempt, error, final) => {
+      logger.error(final ? 'gave up starting a batch' : 'could not start a batch; it will be retried', {
+        triggerId: config.triggerId,
+        generation: batch.generation,
+        attempt,
+        errorName: error.name,
+        errorMessage: error.message,
+      });
+      metrics.addMetric('StartFailures', MetricUnit.Count, 1);
+      if (final) metrics.addMetric('BatchesFailed', MetricUnit.Count, 1);
+    },
+  };
+}

@@ -1,0 +1,202 @@
+import { createHash } from 'node:crypto';
+import type { CreatedObject } from './s3-object-created';
+import { pipelineParameters, type PipelineParameter } from './pipeline-parameters';
+import { accept, isRecord, reject, requiredNumber, requiredString, type Parsed } from './result';
+
+/** What a data-arrival trigger is, as its rule hands it to the batcher with every event. */
+export interface BatchTriggerConfig {
+  readonly triggerId: string;
+  readonly pipelineName: string;
+  /** Objects per batch. */
+  readonly batchSize: number;
+  /** Seconds after a batch's first object at which it closes, full or not. */
+  readonly batchWindowSeconds: number;
+  readonly manifestBucket: string;
+  /** Empty or ending in `/`. */
+  readonly manifestPrefix: string;
+  readonly manifestParameterName: string;
+  readonly countParameterName: string;
+  readonly parameters: Readonly<Record<string, string>>;
+  /** Start attempts before a batch is recorded as failed. */
+  readonly maxStartAttempts: number;
+}
+
+export const BATCH_LIMITS = {
+  maxBatchSize: 10_000,
+  minWindowSeconds: 60,
+  maxWindowSeconds: 7 * 86_400,
+  maxStartAttempts: 50,
+} as const;
+
+const TRIGGER_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+export function parseBatchTriggerConfig(input: unknown): Parsed<BatchTriggerConfig> {
+  if (!isRecord(input)) return reject('trigger', 'must be an object');
+  const triggerId = requiredString(input, 'triggerId', 'trigger.triggerId');
+  if (!triggerId.ok) return triggerId;
+  if (!TRIGGER_ID_PATTERN.test(triggerId.value)) return reject('trigger.triggerId', 'must be 1-64 letters, digits, - or _');
+  const strings = ['pipelineName', 'manifestBucket', 'manifestParameterName', 'countParameterName'] as const;
+  const values: Partial<Record<(typeof strings)[number], string>> = {};
+  for (const name of strings) {
+    const value = requiredString(input, name, `trigger.${name}`);
+    if (!value.ok) return value;
+    values[name] = value.value;
+  }
+  const prefix = input.manifestPrefix ?? '';
+  if (typeof prefix !== 'string' || (prefix !== '' && !prefix.endsWith('/'))) {
+    return reject('trigger.manifestPrefix', "must be '' or end with '/'");
+  }
+  const batchSize = requiredNumber(input, 'batchSize', 'trigger.batchSize', 1, BATCH_LIMITS.maxBatchSize);
+  if (!batchSize.ok) return batchSize;
+  const window = requiredNumber(
+    input,
+    'batchWindowSeconds',
+    'trigger.batchWindowSeconds',
+    BATCH_LIMITS.minWindowSeconds,
+    BATCH_LIMITS.maxWindowSeconds,
+  );
+  if (!window.ok) return window;
+  const attempts = requiredNumber(input, 'maxStartAttempts', 'trigger.maxStartAttempts', 1, BATCH_LIMITS.maxStartAttempts);
+  if (!attempts.ok) return attempts;
+  const parameters = input.parameters ?? {};
+  if (!isRecord(parameters) || Object.values(parameters).some((value) => typeof value !== 'string')) {
+    return reject('trigger.parameters', 'must map names to string values');
+  }
+  return accept({
+    triggerId: triggerId.value,
+    pipelineName: values.pipelineName!,
+    manifestBucket: values.manifestBucket!,
+    manifestParameterName: values.manifestParameterName!,
+    countParameterName: values.countParameterName!,
+    manifestPrefix: prefix,
+    batchSize: batchSize.value,
+    batchWindowSeconds: window.value,
+    maxStartAttempts: attempts.value,
+    parameters: parameters as Record<string, string>,
+  });
+}
+
+/** A stable digest of a trigger's configuration, to notice when a deployment changed it. */
+export function configDigest(config: BatchTriggerConfig): string {
+  return sha256(canonicalJson(config)).slice(0, 16);
+}
+
+/** One line of a batch manifest: an object the pipeline should read. */
+export interface ManifestEntry {
+  readonly uri: string;
+  readonly bucket: string;
+  readonly key: string;
+  readonly versionId?: string;
+  readonly size: number;
+  readonly eventTime: string;
+}
+
+export function manifestEntry(object: CreatedObject): ManifestEntry {
+  return {
+    uri: `s3://${object.bucket}/${object.key}`,
+    bucket: object.bucket,
+    key: object.key,
+    ...(object.versionId ? { versionId: object.versionId } : {}),
+    size: object.size,
+    eventTime: object.eventTime,
+  };
+}
+
+/** The manifest as JSON lines, one object per line in slot order: the same batch always gives the same bytes. */
+export function manifestBody(entries: readonly ManifestEntry[]): string {
+  return entries.map((entry) => canonicalJson(entry)).join('\n') + (entries.length ? '\n' : '');
+}
+
+export function manifestKey(config: BatchTriggerConfig, batch: BatchId): string {
+  return `${config.manifestPrefix}${config.triggerId}/${batch.epoch}-${batch.generation}.jsonl`;
+}
+
+/** Identifies one batch: the trigger, the epoch of its state (new when the state is recreated), and its number. */
+export interface BatchId {
+  readonly triggerId: string;
+  readonly epoch: string;
+  readonly generation: number;
+}
+
+/**
+ * The idempotency token for starting a batch's pipeline: derived from the batch alone, so that a start
+ * retried after a crash returns the execution the first attempt created instead of starting another.
+ */
+export function clientRequestToken(batch: BatchId): string {
+  return sha256(`${batch.triggerId}#${batch.epoch}#${batch.generation}`);
+}
+
+/** The parameters a batch's pipeline run receives: the user's, then the manifest's location and the count. */
+export function batchParameters(
+  config: BatchTriggerConfig,
+  manifestUri: string,
+  objectCount: number,
+): Parsed<PipelineParameter[]> {
+  return pipelineParameters(config.parameters, {
+    [config.manifestParameterName]: manifestUri,
+    [config.countParameterName]: String(objectCount),
+  });
+}
+
+/** A display name SageMaker accepts (letters, digits and single hyphens, at most 82 characters). */
+export function executionDisplayName(batch: BatchId): string {
+  const base = batch.triggerId.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'batch';
+  const suffix = `-batch-${batch.generation}`;
+  return `${base.slice(0, 82 - suffix.length).replace(/-+$/, '')}${suffix}`;
+}
+
+/** Whether a batch opened at `openedAtMs` has outlived its window at `nowMs`. */
+export function windowExpired(openedAtMs: number, windowSeconds: number, nowMs: number): boolean {
+  return nowMs - openedAtMs >= windowSeconds * 1000;
+}
+
+/** What is in one slot of a sealed batch. */
+export type Slot = { readonly kind: 'member'; readonly entry: ManifestEntry } | { readonly kind: 'empty' } | undefined;
+
+export type Settlement =
+  | { readonly ready: true; readonly members: readonly ManifestEntry[]; readonly toEmpty: readonly number[] }
+  | { readonly ready: false; readonly waitingFor: readonly number[] };
+
+/**
+ * Decides whether a sealed batch's slots are final. A slot with nothing in it belongs to an event that
+ * was allocated the slot but has not written it yet; once `graceMs` has passed since sealing, the writer
+ * is taken to have failed (it retries into a later batch) and the slot is marked empty.
+ *
+ * `slots[i]` is slot number i + 1.
+ */
+export function settleSlots(slots: readonly Slot[], sealedAtMs: number, nowMs: number, graceMs: number): Settlement {
+  const unwritten: number[] = [];
+  slots.forEach((slot, index) => {
+    if (slot === undefined) unwritten.push(index + 1);
+  });
+  if (unwritten.length > 0 && nowMs - sealedAtMs < graceMs) return { ready: false, waitingFor: unwritten };
+  const members = slots.flatMap((slot) => (slot?.kind === 'member' ? [slot.entry] : []));
+  return { ready: true, members, toEmpty: unwritten };
+}
+
+/** What to record after a failed start. */
+export interface StartFailureOutcome {
+  readonly status: 'RETRY' | 'FAILED';
+  /** When the batch may be claimed again (RETRY only). */
+  readonly nextAttemptAtMs?: number;
+}
+
+/** Retries with exponential backoff (1, 2, 4 ... minutes, at most 15) until the attempts run out. */
+export function startFailureOutcome(attempts: number, maxAttempts: number, nowMs: number): StartFailureOutcome {
+  if (attempts >= maxAttempts) return { status: 'FAILED' };
+  const backoffMs = Math.min(60_000 * 2 ** (attempts - 1), 15 * 60_000);
+  return { status: 'RETRY', nextAttemptAtMs: nowMs + backoffMs };
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** JSON with object keys sorted, so that equal values serialise to equal bytes. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    isRecord(inner)
+      ? Object.fromEntries(Object.keys(inner).sort().map((key) => [key, inner[key]]))
+      : inner,
+  );
+}

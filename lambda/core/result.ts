@@ -1,0 +1,46 @@
+/** A rejected input: which field, and what is wrong with it. */
+export interface FieldError {
+  /** A path into the input, such as `detail.object.key`. */
+  readonly field: string;
+  readonly problem: string;
+}
+
+export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: FieldError };
+
+export const accept = <T>(value: T): Parsed<T> => ({ ok: true, value });
+export const reject = <T>(field: string, problem: string): Parsed<T> => ({ ok: false, error: { field, problem } });
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Reads `record[name]` as a non-empty string, or explains why it is not one. */
+export function requiredString(record: Record<string, unknown>, name: string, path: string): Parsed<string> {
+  const value = record[name];
+  if (value === undefined || value === null) return reject(path, 'is missing');
+  if (typeof value !== 'string') return reject(path, `must be a string, got ${describe(value)}`);
+  if (value.length === 0) return reject(path, 'must not be empty');
+  return accept(value);
+}
+
+/** Reads `record[name]` as a finite number within [min, max]. */
+export function requiredNumber(
+  record: Record<string, unknown>,
+  name: string,
+  path: string,
+  min: number,
+  max: number,
+): Parsed<number> {
+  const value = record[name];
+  if (value === undefined || value === null) return reject(path, 'is missing');
+  if (typeof value !== 'number' || !Number.isFinite(value)) return reject(path, `must be a number, got ${describe(value)}`);
+  if (value < min || value > max) return reject(path, `must be between ${min} and ${max}, got ${value}`);
+  return accept(value);
+}
+
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return `the string '${value.length > 40 ? `${value.slice(0, 40)}...` : value}'`;
+  return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
+}

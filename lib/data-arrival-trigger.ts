@@ -1,0 +1,252 @@
+import { Duration, Names, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { BATCH_LIMITS, canonicalJson, type BatchTriggerConfig } from '../lambda/core/batching';
+import { DataArrivalBatcher, shortHash } from './private/data-arrival-batcher';
+import { acknowledgeWildcardResource } from './private/nag';
+import { validateDurationInRange, validateIntegerInRange, validatePipelineParameters } from './private/validation';
+import type { ITrainingPipeline } from './training-pipeline';
+
+/** Properties of a {@link DataArrivalTrigger}. */
+export interface DataArrivalTriggerProps {
+  /** The pipeline to start for each batch. */
+  readonly pipeline: ITrainingPipeline;
+
+  /** The bucket data lands in; EventBridge notifications are turned on for it. */
+  readonly bucket: s3.IBucket;
+
+  /**
+   * Only objects whose key starts with this count.
+   * @default - every key
+   */
+  readonly prefix?: string;
+
+  /**
+   * Only objects whose key ends with this count, such as `.parquet`.
+   * @default - every key
+   */
+  readonly suffix?: string;
+
+  /**
+   * Objects per batch: the pipeline starts as soon as this many distinct objects arrived. 1 to 10,000.
+   * @default 1000
+   */
+  readonly batchSize?: number;
+
+  /**
+   * The longest a batch waits after its first object: then it starts with what it has, even if no
+   * further object arrives. 1 minute to 7 days.
+   * @default Duration.hours(1)
+   */
+  readonly batchWindow?: Duration;
+
+  /**
+   * Static pipeline parameters added to every start.
+   * @default - none
+   */
+  readonly parameters?: { [name: string]: string };
+
+  /**
+   * Where batch manifests (JSON lines, one object per line) are written.
+   * @default - the data bucket
+   */
+  readonly manifestBucket?: s3.IBucket;
+
+  /**
+   * Key prefix for manifests; each trigger writes below `<manifestPrefix><triggerId>/`.
+   * @default 'ml-triggers/manifests/'
+   */
+  readonly manifestPrefix?: string;
+
+  /**
+   * The pipeline parameter that receives the manifest's S3 URI.
+   * @default 'ManifestS3Uri'
+   */
+  readonly manifestParameterName?: string;
+
+  /**
+   * The pipeline parameter that receives the number of objects in the batch.
+   * @default 'ObjectCount'
+   */
+  readonly countParameterName?: string;
+
+  /**
+   * Start attempts (throttling, service errors, access denied) before a batch is recorded as failed
+   * and the failed-batch alarm fires. Retries back off from 1 to 15 minutes.
+   * @default 6
+   */
+  readonly maxStartAttempts?: number;
+
+  /**
+   * Whether the rule is enabled; a disabled trigger keeps its state and counts nothing.
+   * @default true
+   */
+  readonly enabled?: boolean;
+
+  /**
+   * The trigger's id in batch state, manifests and logs; changing it starts counting afresh.
+   * @default - derived from the construct path
+   */
+  readonly triggerId?: string;
+}
+
+const DEFAULT_MANIFEST_PREFIX = 'ml-triggers/manifests/';
+/** EventBridge's limit on an input template. */
+const MAX_INPUT_TEMPLATE = 8192;
+
+/**
+ * Starts a pipeline once per batch of objects landing in S3: when `batchSize` distinct objects arrived,
+ * or `batchWindow` after the first one, whichever comes first, exactly once per batch.
+ *
+ * S3 -> EventBridge rule -> the stack's shared batcher function (DynamoDB state, S3 manifest) -> SageMaker.
+ */
+export class DataArrivalTrigger extends Construct {
+  /** The trigger's id in batch state and manifests. */
+  public readonly triggerId: string;
+  /** The rule that forwards the bucket's Object Created events. */
+  public readonly rule: events.IRule;
+
+  constructor(scope: Construct, id: string, props: DataArrivalTriggerProps) {
+    super(scope, id);
+    this.triggerId = props.triggerId ?? Names.uniqueResourceName(this, { maxLength: 64, separator: '-' });
+    const config = triggerConfig(this.triggerId, props);
+    validate(props, config);
+
+    const batcher = DataArrivalBatcher.of(this);
+    batcher.register(this.triggerId);
+    enableEventBridge(props.bucket);
+    props.pipeline.grantStartExecution(batcher.function);
+    const manifestBucket = props.manifestBucket ?? props.bucket;
+    const manifests = manifestBucket.arnForObjects(`${config.manifestPrefix}${this.triggerId}/*`);
+    batcher.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [manifests] }));
+    acknowledgeWildcardResource(
+      batcher,
+      manifests,
+      'Manifest keys are made per batch at run time; the grant covers this trigger\'s manifest prefix only.',
+    );
+    manifestBucket.encryptionKey?.grantEncrypt(batcher.function);
+
+    const ruleName = `${batcher.ruleNamePrefix}${shortHash(this.node.path, 16)}`;
+    this.rule = new events.Rule(this, 'ObjectCreated', {
+      ruleName,
+      description: `cdk-ml-triggers: objects for data-arrival trigger ${this.triggerId}`,
+      enabled: props.enabled ?? true,
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['Object Created'],
+        detail: { bucket: { name: [props.bucket.bucketName] }, ...keyFilter(props.prefix, props.suffix) },
+      },
+      targets: [new BatcherTarget(batcher, config)],
+    });
+  }
+}
+
+/** The handler aws-cdk-lib uses to configure bucket notifications, a singleton at the stack's root. */
+const NOTIFICATIONS_HANDLER_ID = 'BucketNotificationsHandler050a0587b7544547bf325f094a3db834';
+
+function enableEventBridge(bucket: s3.IBucket): void {
+  bucket.enableEventBridgeNotification();
+  const handler = Stack.of(bucket).node.tryFindChild(NOTIFICATIONS_HANDLER_ID);
+  if (handler) {
+    Validations.of(handler).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: "The bucket-notification handler and its role belong to aws-cdk-lib, which uses them to turn on the bucket's EventBridge notifications at deploy time.",
+    });
+  }
+}
+
+function triggerConfig(triggerId: string, props: DataArrivalTriggerProps): BatchTriggerConfig {
+  return {
+    triggerId,
+    pipelineName: props.pipeline.pipelineName,
+    batchSize: props.batchSize ?? 1000,
+    batchWindowSeconds: (props.batchWindow ?? Duration.hours(1)).toSeconds(),
+    manifestBucket: (props.manifestBucket ?? props.bucket).bucketName,
+    manifestPrefix: props.manifestPrefix ?? DEFAULT_MANIFEST_PREFIX,
+    manifestParameterName: props.manifestParameterName ?? 'ManifestS3Uri',
+    countParameterName: props.countParameterName ?? 'ObjectCount',
+    parameters: props.parameters ?? {},
+    maxStartAttempts: props.maxStartAttempts ?? 6,
+  };
+}
+
+function validate(props: DataArrivalTriggerProps, config: BatchTriggerConfig): void {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(config.triggerId)) {
+    throw new Error(`triggerId must be 1-64 letters, digits, - or _, got '${config.triggerId}'`);
+  }
+  validateIntegerInRange('batchSize', config.batchSize, 1, BATCH_LIMITS.maxBatchSize);
+  if (props.batchWindow) {
+    validateDurationInRange('batchWindow', props.batchWindow, Duration.seconds(BATCH_LIMITS.minWindowSeconds), Duration.seconds(BATCH_LIMITS.maxWindowSeconds));
+  }
+  validateIntegerInRange('maxStartAttempts', config.maxStartAttempts, 1, BATCH_LIMITS.maxStartAttempts);
+  validatePipelineParameters(config.parameters);
+  for (const [prop, name] of [['manifestParameterName', config.manifestParameterName], ['countParameterName', config.countParameterName]] as const) {
+    validatePipelineParameters({ [name]: 'x' }, prop);
+    if (name in config.parameters) {
+      throw new Error(`parameters.${name} collides with ${prop}: the batcher sets ${name} itself; rename one of them`);
+    }
+  }
+  if (config.manifestPrefix !== '' && !config.manifestPrefix.endsWith('/')) {
+    throw new Error(`manifestPrefix must be empty or end with '/', got '${config.manifestPrefix}'`);
+  }
+  for (const [prop, value] of [['prefix', props.prefix], ['suffix', props.suffix]] as const) {
+    if (value !== undefined && !Token.isUnresolved(value) && value.length === 0) {
+      throw new Error(`${prop} must not be empty: leave it out to match every key`);
+    }
+  }
+}
+
+/** The key filter: EventBridge ORs two filters on one field, so prefix and suffix together become one wildcard. */
+function keyFilter(prefix: string | undefined, suffix: string | undefined): Record<string, unknown> {
+  if (prefix === undefined && suffix === undefined) return {};
+  const escape = (text: string) => text.replace(/[\\*]/g, (c) => `\\${c}`);
+  const matcher =
+    prefix !== undefined && suffix !== undefined
+      ? { wildcard: `${escape(prefix)}*${escape(suffix)}` }
+      : prefix !== undefined
+        ? { prefix }
+        : { suffix };
+  return { object: { key: [matcher] } };
+}
+
+/**
+ * Sends the event with the trigger's configuration to the shared batcher, so that the batcher reads
+ * no configuration per event. No permission per rule: the batcher's one permission covers every rule.
+ */
+class BatcherTarget implements events.IRuleTarget {
+  constructor(
+    private readonly batcher: DataArrivalBatcher,
+    private readonly config: BatchTriggerConfig,
+  ) {}
+
+  public bind(rule: events.IRule): events.RuleTargetConfig {
+    const template = new EnvelopeInput(this.config);
+    const rendered = template.bind(rule).inputTemplate ?? '';
+    if (!Token.isUnresolved(rendered) && rendered.length > MAX_INPUT_TEMPLATE) {
+      throw new Error(
+        `parameters make the event template ${rendered.length} characters, EventBridge takes at most ${MAX_INPUT_TEMPLATE}: shorten the static parameters`,
+      );
+    }
+    return {
+      arn: this.batcher.function.functionArn,
+      input: template,
+      deadLetterConfig: { arn: this.batcher.deadLetters.queue.queueArn },
+      retryPolicy: { maximumEventAgeInSeconds: Duration.hours(6).toSeconds(), maximumRetryAttempts: 20 },
+      targetResource: this.batcher.function,
+    };
+  }
+}
+
+class EnvelopeInput extends events.RuleTargetInput {
+  constructor(private readonly config: BatchTriggerConfig) {
+    super();
+  }
+
+  public bind(_rule: events.IRule): events.RuleTargetInputProperties {
+    // `<` and `>` are escaped so that no parameter value can look like a template placeholder.
+    const config = canonicalJson(this.config).replace(/</g, '\\u003c').replace(/>/g, '\\u003e');
+    return { inputTemplate: `{"trigger":${config},"event":<aws.events.event>}` };
+  }
+}

@@ -1,0 +1,162 @@
+import { createHash } from 'node:crypto';
+import { ArnFormat, Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import { Construct } from 'constructs';
+import { watchedDeadLetterQueue, type WatchedDeadLetterQueue } from './dead-letter-queue';
+import { HANDLER_ARCHITECTURE, HANDLER_RUNTIME, handlerCode } from './handler-code';
+import { acknowledgeWildcardResource } from './nag';
+
+const SHARED_ID = 'MlTriggersDataArrival';
+/** The namespace every handler's EMF metrics go to. */
+export const METRICS_NAMESPACE = 'MLTriggers';
+const SERVICE = 'DataArrivalBatcher';
+
+/**
+ * What every data-arrival trigger in a stack shares: the batch table, the batcher function, the flush
+ * schedule and their alarms. The first trigger creates it; each further one only adds its rule.
+ */
+export class DataArrivalBatcher extends Construct {
+  /** The stack's batcher, created on first use. */
+  public static of(scope: Construct): DataArrivalBatcher {
+    const stack = Stack.of(scope);
+    return (stack.node.tryFindChild(SHARED_ID) as DataArrivalBatcher | undefined) ?? new DataArrivalBatcher(stack, SHARED_ID);
+  }
+
+  public readonly table: dynamodb.Table;
+  public readonly function: lambda.Function;
+  public readonly deadLetters: WatchedDeadLetterQueue;
+  /** Fires when a batch's starts ran out of attempts. */
+  public readonly failedBatchAlarm: cloudwatch.Alarm;
+  /** Every rule a trigger creates is named with this prefix, which the single invoke permission covers. */
+  public readonly ruleNamePrefix: string;
+  private readonly triggerIds: string[] = [];
+
+  private constructor(scope: Stack, id: string) {
+    super(scope, id);
+    this.deadLetters = watchedDeadLetterQueue(this, undefined);
+    this.ruleNamePrefix = `mlt-${shortHash(scope.node.path, 8)}-`;
+
+    this.table = new dynamodb.Table(this, 'BatchTable', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: 'expiresAt',
+    });
+
+    const logGroup = new logs.LogGroup(this, 'BatcherLogs', { retention: logs.RetentionDays.THREE_MONTHS });
+    const role = new iam.Role(this, 'BatcherRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    const logStreams = `${logGroup.logGroupArn}:*`;
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logStreams] }));
+    acknowledgeWildcardResource(
+      role,
+      logStreams,
+      "Lambda names its log streams at run time; the grant covers the streams of this function's own log group only.",
+    );
+
+    this.function = new lambda.Function(this, 'Batcher', {
+      description: 'cdk-ml-triggers: counts arrived objects into batches and starts one pipeline run per batch.',
+      runtime: HANDLER_RUNTIME,
+      architecture: HANDLER_ARCHITECTURE,
+      handler: 'index.handler',
+      code: handlerCode('batcher'),
+      memorySize: 512,
+      timeout: Duration.seconds(60),
+      role,
+      logGroup,
+      environment: {
+        BATCH_TABLE_NAME: this.table.tableName,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+      },
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+      onFailure: new destinations.SqsDestination(this.deadLetters.queue),
+    });
+    this.table.grantReadWriteData(this.function);
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'The handler is bundled and tested for nodejs22.x; moving to a newer runtime is a deliberate, tested change of this library.',
+    });
+
+    const ruleArnPattern = scope.formatArn({
+      service: 'events',
+      resource: 'rule',
+      resourceName: `${this.ruleNamePrefix}*`,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+    // One permission for every trigger's rule: one permission per rule overflows the function's
+    // resource policy (20 kB) at about fifty rules.
+    this.function.addPermission('InvokeFromTriggerRules', {
+      principal: new iam.ServicePrincipal('events.amazonaws.com'),
+      sourceAccount: scope.account,
+      sourceArn: ruleArnPattern,
+    });
+
+    this.deadLetters.queue.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'TriggerRulesDeliverUndeliverableEvents',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['sqs:SendMessage'],
+        resources: [this.deadLetters.queue.queueArn],
+        conditions: { ArnLike: { 'aws:SourceArn': ruleArnPattern } },
+      }),
+    );
+
+    new scheduler.Schedule(this, 'FlushSchedule', {
+      description: 'cdk-ml-triggers: closes data-arrival batches whose window ran out and retries pending starts.',
+      schedule: scheduler.ScheduleExpression.rate(Duration.minutes(1)),
+      target: new schedulerTargets.LambdaInvoke(this.function, {
+        input: scheduler.ScheduleTargetInput.fromText(
+          Lazy.string({ produce: () => JSON.stringify({ flush: { triggerIds: [...this.triggerIds].sort() } }) }),
+        ),
+        deadLetterQueue: this.deadLetters.queue,
+        retryAttempts: 0,
+        maxEventAge: Duration.minutes(1),
+      }),
+    });
+
+    // The scheduler's role (aws-cdk-lib makes one per target, at the stack's root) may invoke the batcher and its versions (`<arn>:*`), as aws-cdk-lib grants it.
+    acknowledgeWildcardResource(
+      scope,
+      `${this.function.functionArn}:*`,
+      'EventBridge Scheduler may invoke any version of the batcher function; versions are not known in advance.',
+    );
+
+    this.failedBatchAlarm = new cloudwatch.Alarm(this, 'FailedBatchAlarm', {
+      alarmDescription: 'A data-arrival batch could not be started within its attempts: its objects did not train. The batch table holds the error (status FAILED).',
+      metric: new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: 'BatchesFailed',
+        dimensionsMap: { service: SERVICE, TriggerType: 'DataArrival' },
+        statistic: cloudwatch.Stats.SUM,
+        period: Duration.minutes(5),
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  /** Adds a trigger to the flush list. */
+  public register(triggerId: string): void {
+    if (this.triggerIds.includes(triggerId)) {
+      throw new Error(`triggerId '${triggerId}' is used by two data-arrival triggers in this stack: give each its own`);
+    }
+    this.triggerIds.push(triggerId);
+  }
+}
+
+/** A short, stable hash of a construct path, for names that must be unique but fit AWS's length limits. */
+export function shortHash(text: string, length: number): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, length);
+}

@@ -1,0 +1,106 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as esbuild from 'esbuild';
+
+/** Folder under `lambda/` that holds shared pure code, never a handler. */
+const SHARED_CODE_FOLDER = 'core';
+
+/** One bundled handler, as recorded in `manifest.json`. */
+export interface BundledHandler {
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+/** Handler names, sorted, mapped to their bundle's size and hash. */
+export type BundleManifest = Readonly<Record<string, BundledHandler>>;
+
+/** Every `lambda/<name>/index.ts` except the shared core, as sorted handler names. */
+export function discoverHandlers(repoRoot: string): string[] {
+  const lambdaDir = path.join(repoRoot, 'lambda');
+  if (!fs.existsSync(lambdaDir)) return [];
+  return fs
+    .readdirSync(lambdaDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && entry.name !== SHARED_CODE_FOLDER)
+    .map((entry) => entry.name)
+    .filter((name) => fs.existsSync(path.join(lambdaDir, name, 'index.ts')))
+    .sort();
+}
+
+/**
+ * The esbuild options for one handler. Everything that could differ between machines or checkout
+ * folders is pinned: paths are relative to `absWorkingDir`, no sourcemap or legal comments carry
+ * file names, and `tsconfigRaw` stops esbuild from reading whatever tsconfig.json sits on disk.
+ */
+function buildOptions(repoRoot: string, outDir: string, name: string): esbuild.BuildOptions {
+  return {
+    absWorkingDir: repoRoot,
+    entryPoints: [`lambda/${name}/index.ts`],
+    outfile: path.join(outDir, name, 'index.js'),
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    bundle: true,
+    minify: true,
+    treeShaking: true,
+    legalComments: 'none',
+    sourcemap: false,
+    // The SDK ships in the bundle, not from the runtime: Lambda's built-in version drifts, and its
+    // ES module builds are what tree-shake down to the commands a handler actually sends.
+    mainFields: ['module', 'main'],
+    tsconfigRaw: { compilerOptions: { useDefineForClassFields: true } },
+    logLevel: 'silent',
+  };
+}
+
+async function formatted(messages: esbuild.Message[], kind: 'error' | 'warning'): Promise<string> {
+  const lines = await esbuild.formatMessages(messages, { kind, color: false });
+  return lines.join('');
+}
+
+/**
+ * Bundles every handler under `<repoRoot>/lambda` into `<outDir>/<name>/index.js` and writes
+ * `<outDir>/manifest.json`. Empties `outDir` first, so a removed handler leaves nothing behind.
+ * Rejects on any esbuild error or warning.
+ */
+export async function bundleHandlers(repoRoot: string, outDir: string): Promise<BundleManifest> {
+  fs.rmSync(outDir, { recursive: true, force: true });
+  fs.mkdirSync(outDir, { recursive: true });
+
+  const manifest: Record<string, BundledHandler> = {};
+  for (const name of discoverHandlers(repoRoot)) {
+    let result: esbuild.BuildResult;
+    try {
+      result = await esbuild.build(buildOptions(repoRoot, outDir, name));
+    } catch (error) {
+      const errors = (error as Partial<esbuild.BuildFailure>).errors;
+      if (!errors?.length) throw error;
+      throw new Error(`bundling handler '${name}' failed:\n${await formatted(errors, 'error')}`);
+    }
+    if (result.warnings.length > 0) {
+      throw new Error(`bundling handler '${name}' produced warnings:\n${await formatted(result.warnings, 'warning')}`);
+    }
+    const bundle = fs.readFileSync(path.join(outDir, name, 'index.js'));
+    manifest[name] = { bytes: bundle.length, sha256: createHash('sha256').update(bundle).digest('hex') };
+  }
+
+  // Handler names are already sorted and each entry's keys are written in a fixed order.
+  fs.writeFileSync(path.join(outDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}
+
+// `tsx scripts/bundle.ts [repoRoot]`: bundles into `<repoRoot>/assets`, the repo itself by default.
+if (require.main === module) {
+  const repoRoot = path.resolve(process.argv[2] ?? path.join(__dirname, '..'));
+  bundleHandlers(repoRoot, path.join(repoRoot, 'assets')).then(
+    (manifest) => {
+      for (const [name, { bytes }] of Object.entries(manifest)) {
+        console.log(`assets/${name}/index.js  ${(bytes / 1024).toFixed(1)} KiB`);
+      }
+    },
+    (error: unknown) => {
+      console.error(error instanceof Error ? error.message : error);
+      process.exitCode = 1;
+    },
+  );
+}

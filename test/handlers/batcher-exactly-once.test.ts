@@ -1,0 +1,213 @@
+import { parseObjectCreated } from '../../lambda/core/s3-object-created';
+import type { Batcher } from '../../lambda/batcher/batcher';
+import { LocalAws, objectCreated, triggerConfig } from '../support/batcher-env';
+
+/** A small seeded generator, so that a failing run can be replayed exactly. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function createdObject(key: string, sequencer: string) {
+  const parsed = parseObjectCreated(objectCreated(key, sequencer));
+  if (!parsed.ok) throw new Error(parsed.error.field);
+  return parsed.value;
+}
+
+/** Runs `tasks` with at most `width` in flight, like that many concurrent Lambda invocations. */
+async function concurrently<T>(width: number, tasks: ReadonlyArray<() => Promise<T>>): Promise<T[]> {
+  const results: T[] = new Array(tasks.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < tasks.length) {
+        const index = next++;
+        results[index] = await tasks[index]();
+      }
+    }),
+  );
+  return results;
+}
+
+describe('batcher against DynamoDB (dynalite), S3 (s3rver) and a SageMaker endpoint', () => {
+  let local: LocalAws;
+  let clock: number;
+  const now = () => clock;
+
+  beforeAll(async () => {
+    local = await LocalAws.start();
+  });
+  afterAll(async () => local.stop());
+  beforeEach(() => {
+    clock = Date.parse('2027-03-01T10:00:00Z');
+  });
+
+  async function startedFor(triggerId: string) {
+    const executions = local.sagemaker.executions.filter((e) => e.description?.includes(`trigger ${triggerId}:`));
+    const manifests = await Promise.all(executions.map((e) => local.manifestLines(e.parameters.ManifestS3Uri)));
+    return { executions, manifests };
+  }
+
+  test('16 concurrent invocations with 30% duplicate deliveries and failing starts: every object in exactly one started batch, each batch started once', async () => {
+    // Prepare: 205 objects, 30% of deliveries repeated, shuffled; starts throttled or failing 30% of the time.
+    const random = seeded(20271121);
+    const trigger = triggerConfig({ triggerId: 'concurrency-trigger', batchSize: 10, maxStartAttempts: 20 });
+    const objects = Array.from({ length: 205 }, (_, i) => createdObject(`labels/part-${i}.parquet`, i.toString(16).padStart(16, '0')));
+    const deliveries = [...objects, ...objects.filter(() => random() < 0.3)];
+    deliveries.sort(() => random() - 0.5);
+    const containers: Batcher[] = Array.from({ length: 16 }, () => local.batcher(now));
+    local.sagemaker.failWithProbability(0.3, 'throttle', random);
+    const callsBefore = local.sagemaker.calls.length;
+
+    // Act: deliver everything from 16 containers at once, then let the flush run until nothing is pending.
+    const outcomes = await concurrently(
+      16,
+      deliveries.map((object, i) => () => containers[i % 16].arrive(trigger, object)),
+    );
+    local.sagemaker.failWithProbability(0.3, 'internal', random);
+    for (let minute = 0; minute < 180; minute++) {
+      clock += 60_000;
+      await containers[minute % 16].flush(trigger);
+    }
+    local.sagemaker.failWithProbability(0, 'internal');
+
+    // Assess
+    const { executions, manifests } = await startedFor('concurrency-trigger');
+    const listed = manifests.flat().map((line) => `${line.key}`);
+    expect(outcomes.filter((o) => o === 'accepted')).toHaveLength(objects.length);
+    expect(outcomes.filter((o) => o === 'duplicate')).toHaveLength(deliveries.length - objects.length);
+    expect(new Set(listed).size).toBe(listed.length);
+    expect([...listed].sort()).toEqual(objects.map((o) => o.key).sort());
+    expect(new Set(executions.map((e) => e.clientRequestToken)).size).toBe(executions.length);
+    expect(executions.length).toBeGreaterThanOrEqual(21); // 205 objects in batches of at most 10
+    // A duplicate that takes a batch's last slot as it fills can close that batch short, never over.
+    const sizes = manifests.map((lines) => lines.length);
+    expect(sizes.every((size) => size >= 1 && size <= 10)).toBe(true);
+    expect(sizes.filter((size) => size === 10).length).toBeGreaterThanOrEqual(15);
+    expect(executions.every((e, i) => e.parameters.ObjectCount === String(manifests[i].length))).toBe(true);
+    const failedCalls = local.sagemaker.calls.slice(callsBefore).filter((c) => c.outcome !== 'started' && c.outcome !== 'duplicate');
+    expect(failedCalls.length).toBeGreaterThan(0);
+    const headers = (await local.items()).filter((item) => String(item.pk).startsWith('B#concurrency-trigger#') && item.sk === 'H');
+    expect(headers.map((h) => h.status)).toEqual(Array(executions.length).fill('STARTED'));
+  }, 60_000);
+
+  test('a batch whose window ran out starts through the flush though no further object arrives', async () => {
+    const trigger = triggerConfig({ triggerId: 'window-trigger', batchSize: 100, batchWindowSeconds: 600 });
+    const batcher = local.batcher(now);
+    await batcher.arrive(trigger, createdObject('labels/w1.parquet', '01'));
+    clock += 60_000;
+    await batcher.arrive(trigger, createdObject('labels/w2.parquet', '02'));
+
+    clock += 538_000; // 9 min 58 s after the first object
+    await batcher.flush(trigger);
+    const early = await startedFor('window-trigger');
+    clock += 2_000; // 10 minutes after the first object
+    await batcher.flush(trigger);
+    const due = await startedFor('window-trigger');
+
+    expect(early.executions).toHaveLength(0);
+    expect(due.executions).toHaveLength(1);
+    expect(due.manifests[0].map((line) => line.key)).toEqual(['labels/w1.parquet', 'labels/w2.parquet']);
+  });
+
+  test('an object arriving after the window closed goes into the next batch', async () => {
+    const trigger = triggerConfig({ triggerId: 'late-trigger', batchSize: 100, batchWindowSeconds: 600 });
+    const batcher = local.batcher(now);
+    await batcher.arrive(trigger, createdObject('labels/l1.parquet', '01'));
+
+    clock += 601_000;
+    await batcher.arrive(trigger, createdObject('labels/l2.parquet', '02'));
+    await batcher.flush(trigger);
+    clock += 601_000;
+    await batcher.flush(trigger);
+
+    const { manifests } = await startedFor('late-trigger');
+    expect(manifests.map((lines) => lines.map((line) => line.key))).toEqual([['labels/l1.parquet'], ['labels/l2.parquet']]);
+  });
+
+  test('a refused start leaves the batch waiting, and a later flush starts it once', async () => {
+    const trigger = triggerConfig({ triggerId: 'denied-trigger', batchSize: 2 });
+    const failures: Array<{ attempt: number; final: boolean; name: string }> = [];
+    const batcher = local.batcher(now, { startFailed: (_c, _b, attempt, error, final) => failures.push({ attempt, final, name: error.name }) });
+    local.sagemaker.failNext(1, 'accessDenied');
+
+    await batcher.arrive(trigger, createdObject('labels/d1.parquet', '01'));
+    await batcher.arrive(trigger, createdObject('labels/d2.parquet', '02'));
+    const afterFailure = await startedFor('denied-trigger');
+    clock += 30_000;
+    await batcher.flush(trigger); // still backing off
+    clock += 31_000;
+    await batcher.flush(trigger);
+
+    expect(afterFailure.executions).toHaveLength(0);
+    expect(failures).toEqual([{ attempt: 1, final: false, name: 'AccessDeniedException' }]);
+    const { executions, manifests } = await startedFor('denied-trigger');
+    expect(executions).toHaveLength(1);
+    expect(manifests[0].map((line) => line.key)).toEqual(['labels/d1.parquet', 'labels/d2.parquet']);
+  });
+
+  test('past its attempts a batch is recorded as failed with the error, and reported', async () => {
+    const trigger = triggerConfig({ triggerId: 'failing-trigger', batchSize: 1, maxStartAttempts: 2 });
+    const finals: string[] = [];
+    const batcher = local.batcher(now, { startFailed: (_c, _b, _a, error, final) => final && finals.push(error.name) });
+    local.sagemaker.failNext(4, 'internal'); // two attempts, each retried once by the SDK
+
+    await batcher.arrive(trigger, createdObject('labels/f1.parquet', '01'));
+    clock += 61_000;
+    await batcher.flush(trigger);
+    clock += 3_600_000;
+    await batcher.flush(trigger);
+
+    expect(finals).toEqual(['InternalFailure']);
+    const header = (await local.items()).find((item) => String(item.pk).startsWith('B#failing-trigger#') && item.sk === 'H');
+    expect(header).toMatchObject({ status: 'FAILED', attempts: 2, lastError: expect.stringContaining('InternalFailure') });
+    expect((await startedFor('failing-trigger')).executions).toHaveLength(0);
+  });
+
+  test('a crash after the start and before it was recorded starts nothing new on retry', async () => {
+    const trigger = triggerConfig({ triggerId: 'crash-trigger', batchSize: 1 });
+    const crashing = local.batcher(now);
+    const store = (crashing as unknown as { deps: { store: { recordOutcome: (...args: unknown[]) => Promise<void> } } }).deps.store;
+    const record = store.recordOutcome.bind(store);
+    let crashed = false;
+    store.recordOutcome = async (...args: unknown[]) => {
+      if (!crashed && (args[1] as { status: string }).status === 'STARTED') {
+        crashed = true;
+        throw new Error('the container died here');
+      }
+      return record(...args);
+    };
+
+    await expect(crashing.arrive(trigger, createdObject('labels/c1.parquet', '01'))).rejects.toThrow('the container died here');
+    clock += 121_000; // the claim of the crashed attempt expires
+    await local.batcher(now).flush(trigger);
+
+    const calls = local.sagemaker.calls.filter((c) => c.description?.includes('trigger crash-trigger:'));
+    expect(calls.map((c) => c.outcome)).toEqual(['started', 'duplicate']);
+    expect((await startedFor('crash-trigger')).executions).toHaveLength(1);
+  });
+
+  test('a slot left unwritten by a crashed event is marked empty after the grace period and the batch starts without it', async () => {
+    const trigger = triggerConfig({ triggerId: 'hole-trigger', batchSize: 2 });
+    const batcher = local.batcher(now);
+    const store = (batcher as unknown as { deps: { store: { allocate: (...args: never[]) => Promise<unknown> } } }).deps.store;
+    // An invocation that took slot 1 and died before writing anything.
+    await store.allocate(...([trigger, 'epoch-1', clock] as never[]));
+
+    await batcher.arrive(trigger, createdObject('labels/h2.parquet', '02'));
+    const beforeGrace = await startedFor('hole-trigger');
+    clock += 151_000;
+    await batcher.flush(trigger);
+
+    expect(beforeGrace.executions).toHaveLength(0);
+    const { executions, manifests } = await startedFor('hole-trigger');
+    expect(executions).toHaveLength(1);
+    expect(manifests[0].map((line) => line.key)).toEqual(['labels/h2.parquet']);
+  });
+});

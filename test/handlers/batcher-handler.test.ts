@@ -1,0 +1,146 @@
+import { DATA_BUCKET, LocalAws, objectCreated, objectCreatedFixture, triggerConfig } from '../support/batcher-env';
+import { setEnv } from '../support/local-services';
+
+type Handler = typeof import('../../lambda/batcher').handler;
+
+describe('batcher handler', () => {
+  let local: LocalAws;
+  let handler: Handler;
+  let restoreLogLevel: () => void;
+  let stdout: string[];
+
+  beforeAll(async () => {
+    local = await LocalAws.start();
+    restoreLogLevel = setEnv({ POWERTOOLS_LOG_LEVEL: 'INFO' });
+    ({ handler } = await import('../../lambda/batcher'));
+  });
+  afterAll(async () => {
+    restoreLogLevel();
+    await local.stop();
+  });
+  beforeEach(() => {
+    stdout = [];
+    for (const stream of [process.stdout, process.stderr]) {
+      jest.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        stdout.push(String(chunk));
+        return true;
+      });
+    }
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  const logLines = () => stdout.flatMap((chunk) => chunk.split('\n')).filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
+
+  test('takes the S3 Object Created fixture and starts one run when the batch is full', async () => {
+    const trigger = triggerConfig({ triggerId: 'fixture-trigger', batchSize: 3 });
+
+    const results = [
+      await handler({ trigger, event: objectCreatedFixture() }),
+      await handler({ trigger, event: objectCreated('labels/2024-01-29/batch-0002.parquet', '617f0829932a0001') }),
+      await handler({ trigger, event: objectCreated('labels/2024-01-29/batch-0003.parquet', '617f0829932a0002') }),
+    ];
+
+    expect(results.map((result) => result.status)).toEqual(['accepted', 'accepted', 'accepted']);
+    const started = local.sagemaker.executions.filter((execution) => execution.description?.includes('fixture-trigger'));
+    expect(started).toHaveLength(1);
+    expect(started[0].pipelineName).toBe('training-pipeline');
+    expect(started[0].parameters).toEqual({
+      // the manifest is named after the trigger, the state's epoch (a UUID) and the batch number
+      ManifestS3Uri: expect.stringMatching(new RegExp(`^s3://${DATA_BUCKET}/ml-triggers/manifests/fixture-trigger/[0-9a-f-]{36}-1\\.jsonl$`)),
+      ObjectCount: '3',
+      TrainingMode: 'data-arrival',
+    });
+    const lines = await local.manifestLines(started[0].parameters.ManifestS3Uri);
+    expect(lines.map((line) => line.key)).toEqual([
+      'labels/2024-01-29/batch-0001.parquet',
+      'labels/2024-01-29/batch-0002.parquet',
+      'labels/2024-01-29/batch-0003.parquet',
+    ]);
+    expect(lines[0]).toEqual({
+      uri: `s3://${DATA_BUCKET}/labels/2024-01-29/batch-0001.parquet`,
+      bucket: DATA_BUCKET,
+      key: 'labels/2024-01-29/batch-0001.parquet',
+      versionId: 'IYV3p45BT0ac8hjHg1houSdS1a.Mc8cE',
+      size: 52311,
+      eventTime: '2024-01-29T12:00:00Z',
+    });
+  });
+
+  test('a redelivered event counts once: the batch still needs another object', async () => {
+    const trigger = triggerConfig({ triggerId: 'redelivery-trigger', batchSize: 2 });
+    const event = objectCreated('labels/a.parquet', '0000000000000001');
+
+    const first = await handler({ trigger, event });
+    const again = await handler({ trigger, event: { ...event, id: 'another-eventbridge-id' } });
+    const startsBefore = local.sagemaker.executions.filter((e) => e.description?.includes('redelivery-trigger')).length;
+    await handler({ trigger, event: objectCreated('labels/b.parquet', '0000000000000002') });
+
+    expect([first.status, again.status]).toEqual(['accepted', 'duplicate']);
+    expect(startsBefore).toBe(0);
+    const started = local.sagemaker.executions.filter((e) => e.description?.includes('redelivery-trigger'));
+    expect(started.map((e) => e.parameters.ObjectCount)).toEqual(['2']);
+  });
+
+  test('a new version of the same key is a new object', async () => {
+    const trigger = triggerConfig({ triggerId: 'versions-trigger', batchSize: 2 });
+
+    await handler({ trigger, event: objectCreated('labels/same.parquet', '01', 'version-1') });
+    await handler({ trigger, event: objectCreated('labels/same.parquet', '02', 'version-2') });
+
+    const started = local.sagemaker.executions.filter((e) => e.description?.includes('versions-trigger'));
+    expect(started).toHaveLength(1);
+    const lines = await local.manifestLines(started[0].parameters.ManifestS3Uri);
+    expect(lines.map((line) => line.versionId)).toEqual(['version-1', 'version-2']);
+  });
+
+  test.each<[string, (event: Record<string, unknown>) => void, string]>([
+    ['a missing bucket', (e) => delete (e.detail as Record<string, unknown>).bucket, 'event.detail.bucket'],
+    ['a missing key', (e) => delete ((e.detail as { object: Record<string, unknown> }).object).key, 'event.detail.object.key'],
+    ['a key that is a number', (e) => ((e.detail as { object: Record<string, unknown> }).object.key = 42), 'event.detail.object.key'],
+    ['a size that is a string', (e) => ((e.detail as { object: Record<string, unknown> }).object.size = '10'), 'event.detail.object.size'],
+    ['another detail type', (e) => (e['detail-type'] = 'Object Deleted'), 'event.detail-type'],
+    ['a time that is not a time', (e) => (e.time = 'yesterday'), 'event.time'],
+  ])('an event with %s is rejected, logged with the field, and not counted', async (_what, spoil, field) => {
+    const trigger = triggerConfig({ triggerId: `rejects-${field.replace(/[^a-z]/gi, '')}` });
+    const event = objectCreatedFixture();
+    spoil(event);
+
+    const result = await handler({ trigger, event });
+
+    expect(result).toEqual({ status: 'rejected', error: { field, problem: expect.any(String) } });
+    expect(logLines()).toContainEqual(expect.objectContaining({ level: 'ERROR', field, problem: expect.any(String) }));
+    const items = await local.items();
+    expect(items.filter((item) => String(item.pk).includes(trigger.triggerId))).toEqual([]);
+  });
+
+  test.each<[string, unknown, string]>([
+    ['no trigger configuration', { event: objectCreatedFixture() }, 'trigger'],
+    ['a batch size of 0', { trigger: triggerConfig({ batchSize: 0 }), event: objectCreatedFixture() }, 'trigger.batchSize'],
+    ['a non-object input', 'hello', 'input'],
+    ['a flush without trigger ids', { flush: {} }, 'flush.triggerIds'],
+  ])('%s is rejected with the field named', async (_what, input, field) => {
+    const result = await handler(input);
+
+    expect(result).toEqual({ status: 'rejected', error: { field, problem: expect.any(String) } });
+  });
+
+  test("ignores the manifests the trigger writes into the watched bucket", async () => {
+    const trigger = triggerConfig({ triggerId: 'self-trigger' });
+
+    const result = await handler({ trigger, event: objectCreated('ml-triggers/manifests/self-trigger/x-1.jsonl', '09') });
+
+    expect(result).toEqual({ status: 'ignored' });
+    const items = await local.items();
+    expect(items.filter((item) => String(item.pk).includes('self-trigger'))).toEqual([]);
+  });
+
+  test('publishes EMF metrics in the MLTriggers namespace', async () => {
+    const trigger = triggerConfig({ triggerId: 'metrics-trigger', batchSize: 5 });
+
+    await handler({ trigger, event: objectCreated('labels/m.parquet', '0a') });
+
+    const emf = logLines().find((line) => line._aws?.CloudWatchMetrics);
+    expect(emf._aws.CloudWatchMetrics[0].Namespace).toBe('MLTriggers');
+    expect(emf).toMatchObject({ service: 'DataArrivalBatcher', TriggerType: 'DataArrival', EventsReceived: 1, ObjectsBatched: 1 });
+  });
+});

@@ -1,0 +1,131 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { BatchTriggerConfig } from '../../lambda/core/batching';
+import { ManifestWriter } from '../../lambda/adapters/manifest-writer';
+import { PipelineStarter } from '../../lambda/adapters/pipeline-starter';
+import { BatchStore } from '../../lambda/batcher/batch-store';
+import { Batcher, type BatcherObserver } from '../../lambda/batcher/batcher';
+import {
+  LOCAL_AWS_ENV,
+  setEnv,
+  startDynalite,
+  startFakeSageMaker,
+  startS3,
+  type FakeSageMaker,
+  type LocalService,
+} from './local-services';
+
+export const TABLE = 'ml-triggers-batches';
+export const DATA_BUCKET = 'mlops-data-prod';
+export const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures');
+
+/** The S3 Object Created fixture, as S3 sends it through EventBridge. */
+export function objectCreatedFixture(): Record<string, unknown> {
+  return JSON.parse(fs.readFileSync(path.join(FIXTURES, 'events/s3-object-created.json'), 'utf8'));
+}
+
+/** A variant of the fixture for another object (and, with `sequencer`, another version of it). */
+export function objectCreated(key: string, sequencer = '617f08299329d189', versionId?: string): Record<string, unknown> {
+  const event = objectCreatedFixture();
+  const detail = event.detail as { object: Record<string, unknown> };
+  detail.object = { ...detail.object, key, sequencer };
+  if (versionId === undefined) delete detail.object['version-id'];
+  else detail.object['version-id'] = versionId;
+  return event;
+}
+
+export function triggerConfig(overrides: Partial<BatchTriggerConfig> = {}): BatchTriggerConfig {
+  return {
+    triggerId: 'labels-trigger',
+    pipelineName: 'training-pipeline',
+    batchSize: 3,
+    batchWindowSeconds: 3600,
+    manifestBucket: DATA_BUCKET,
+    manifestPrefix: 'ml-triggers/manifests/',
+    manifestParameterName: 'ManifestS3Uri',
+    countParameterName: 'ObjectCount',
+    parameters: { TrainingMode: 'data-arrival' },
+    maxStartAttempts: 3,
+    ...overrides,
+  };
+}
+
+/** dynalite, s3rver and the SageMaker stand-in, with the SDK pointed at them through its standard variables. */
+export class LocalAws {
+  static async start(): Promise<LocalAws> {
+    const [dynamo, s3, sagemaker] = await Promise.all([startDynalite(), startS3(), startFakeSageMaker()]);
+    const restoreEnv = setEnv({
+      ...LOCAL_AWS_ENV,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_ENDPOINT_URL_SAGEMAKER: sagemaker.endpoint,
+      BATCH_TABLE_NAME: TABLE,
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+      POWERTOOLS_METRICS_NAMESPACE: 'MLTriggers',
+      AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: '1',
+    });
+    const local = new LocalAws(dynamo, s3, sagemaker, restoreEnv);
+    await local.dynamo.send(
+      new CreateTableCommand({
+        TableName: TABLE,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+      }),
+    );
+    await local.s3.send(new CreateBucketCommand({ Bucket: DATA_BUCKET }));
+    return local;
+  }
+
+  readonly dynamo = new DynamoDBClient({});
+  readonly s3 = new S3Client({});
+
+  private constructor(
+    private readonly dynamoService: LocalService,
+    private readonly s3Service: LocalService,
+    readonly sagemaker: FakeSageMaker,
+    private readonly restoreEnv: () => void,
+  ) {}
+
+  /** A batcher as one Lambda container would hold it: its own SDK clients, and the clock given. */
+  batcher(now: () => number, observer: Partial<BatcherObserver> = {}): Batcher {
+    return new Batcher({
+      store: new BatchStore(new DynamoDBClient({}), TABLE),
+      manifests: new ManifestWriter(new S3Client({})),
+      starter: new PipelineStarter(new SageMakerClient({ maxAttempts: 2 })),
+      observer: { duplicate() {}, accepted() {}, sealed() {}, started() {}, startFailed() {}, ...observer },
+      now,
+      newEpoch: () => 'epoch-1',
+      pause: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    });
+  }
+
+  async items(): Promise<Array<Record<string, unknown>>> {
+    const result = await this.dynamo.send(new ScanCommand({ TableName: TABLE, ConsistentRead: true }));
+    return (result.Items ?? []).map((item) => unmarshall(item));
+  }
+
+  async manifestLines(uri: string): Promise<Array<Record<string, unknown>>> {
+    const [, , bucket, ...key] = uri.split('/');
+    const object = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key.join('/') }));
+    const body = await object.Body!.transformToString();
+    return body.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  }
+
+  async stop(): Promise<void> {
+    this.dynamo.destroy();
+    this.s3.destroy();
+    await Promise.all([this.dynamoService.close(), this.s3Service.close(), this.sagemaker.close()]);
+    this.restoreEnv();
+  }
+}
