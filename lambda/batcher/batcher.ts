@@ -15,7 +15,9 @@ import {
 import { objectIdentity, type CreatedObject } from '../core/s3-object-created';
 import { describeError, type PipelineStarter } from '../adapters/pipeline-starter';
 import type { ManifestWriter } from '../adapters/manifest-writer';
-import type { BatchStore, SlotRef, TriggerState } from './batch-store';
+import type { BatchRecordStore } from './batch-record-store';
+import type { SlotRef } from './table';
+import type { TriggerState, TriggerStateStore } from './trigger-state-store';
 
 /** Time an event may take between taking a slot and writing it; past it, an unwritten slot is marked empty. */
 export const SLOT_GRACE_MS = 150_000;
@@ -33,7 +35,8 @@ export interface BatcherObserver {
 }
 
 export interface BatcherDeps {
-  readonly store: BatchStore;
+  readonly state: TriggerStateStore;
+  readonly records: BatchRecordStore;
   readonly manifests: ManifestWriter;
   readonly starter: PipelineStarter;
   readonly observer: BatcherObserver;
@@ -48,29 +51,29 @@ export class Batcher {
 
   /** Puts an arrived object into exactly one batch, however often it is delivered. */
   async arrive(config: BatchTriggerConfig, object: CreatedObject): Promise<'accepted' | 'duplicate'> {
-    const { store, now } = this.deps;
+    const { now } = this.deps;
     const identity = objectIdentity(object);
     const entry = manifestEntry(object);
     for (let round = 0; round < MAX_ALLOCATION_ROUNDS; round++) {
       const slot = await this.allocate(config);
-      const { earlier } = await store.recordObject(identity, slot, now());
+      const { earlier } = await this.deps.records.recordObject(identity, slot, now());
       if (earlier) {
         // Seen before: the slot just taken is not needed. Let the batch take one more at once, before
         // anyone seals it as full, then make sure the object sits in its earlier slot.
-        await store.raiseLimit(slot.triggerId, slot.generation);
-        const held = await store.writeSlot(earlier, identity, entry, now());
+        await this.deps.state.raiseLimit(slot.triggerId, slot.generation);
+        const held = await this.deps.records.writeSlot(earlier, identity, entry, now());
         if (held !== 'empty') {
-          await store.writeSlot(slot, undefined, undefined, now());
+          await this.deps.records.writeSlot(slot, undefined, undefined, now());
           this.deps.observer.duplicate(config, identity);
           return 'duplicate';
         }
         // The earlier slot was marked empty (its writer was too slow): move the object to this slot.
-        if (!(await store.moveObject(identity, earlier, slot))) {
-          await store.writeSlot(slot, undefined, undefined, now());
+        if (!(await this.deps.records.moveObject(identity, earlier, slot))) {
+          await this.deps.records.writeSlot(slot, undefined, undefined, now());
           continue;
         }
       }
-      const written = await store.writeSlot(slot, identity, entry, now());
+      const written = await this.deps.records.writeSlot(slot, identity, entry, now());
       if (written === 'empty') continue; // marked empty while we were slow: the next round re-homes it
       this.deps.observer.accepted(config, slot);
       if (slot.slot >= slot.limit) await this.sealAndStart(config, slot.generation);
@@ -81,35 +84,35 @@ export class Batcher {
 
   /** Closes batches whose window ran out and starts every sealed batch that is ready. */
   async flush(config: BatchTriggerConfig): Promise<void> {
-    const { store, now } = this.deps;
-    let state = await store.readState(config.triggerId);
+    const { now } = this.deps;
+    let state = await this.deps.state.readState(config.triggerId);
     if (!state) return;
     if (state.count > 0 && state.openedAtMs !== undefined && windowExpired(state.openedAtMs, config.batchWindowSeconds, now())) {
-      state = (await this.seal(config, state.generation)) ?? (await store.readState(config.triggerId))!;
+      state = (await this.seal(config, state.generation)) ?? (await this.deps.state.readState(config.triggerId))!;
     }
     await this.startSealed(config, state, 0);
   }
 
   private async allocate(config: BatchTriggerConfig): Promise<SlotRef> {
-    const { store, now, newEpoch, pause } = this.deps;
+    const { now, newEpoch, pause } = this.deps;
     for (let round = 0; round < MAX_ALLOCATION_ROUNDS; round++) {
-      const slot = await store.allocate(config, newEpoch(), now());
+      const slot = await this.deps.state.allocate(config, newEpoch(), now());
       if (slot) {
         const digest = configDigest(config);
-        if (slot.configDigest !== digest) await store.saveConfig(config, digest);
+        if (slot.configDigest !== digest) await this.deps.state.saveConfig(config, digest);
         return slot;
       }
       // Full or past its window. A duplicate delivery holding the last slot gives it back within a
       // moment, so wait that moment before sealing; sealing is conditional and happens once.
       await pause(25 + Math.floor(Math.random() * 50));
-      const state = await store.readState(config.triggerId);
+      const state = await this.deps.state.readState(config.triggerId);
       if (state) await this.sealAndStart(config, state.generation);
     }
     throw new Error(`trigger ${config.triggerId}: no open batch after ${MAX_ALLOCATION_ROUNDS} rounds`);
   }
 
   private async seal(config: BatchTriggerConfig, generation: number): Promise<TriggerState | undefined> {
-    const state = await this.deps.store.seal(config, generation, this.deps.now());
+    const state = await this.deps.state.seal(config, generation, this.deps.now());
     if (state) {
       const batch = { triggerId: config.triggerId, epoch: state.epoch, generation };
       this.deps.observer.sealed(config, batch, state.unfinished[String(generation)] ?? 0);
@@ -136,22 +139,22 @@ export class Batcher {
 
   /** Settles a sealed batch's slots, claims it, writes its manifest and starts its pipeline once. */
   private async tryStart(config: BatchTriggerConfig, batch: BatchId, slotCount: number, sealedAtMs: number): Promise<'waiting' | 'done'> {
-    const { store, now } = this.deps;
-    const settlement = settleSlots(await store.readSlots(batch, slotCount), sealedAtMs, now(), SLOT_GRACE_MS);
+    const { now } = this.deps;
+    const settlement = settleSlots(await this.deps.records.readSlots(batch, slotCount), sealedAtMs, now(), SLOT_GRACE_MS);
     if (!settlement.ready) return 'waiting';
     for (const slot of settlement.toEmpty) {
-      const marked = await store.writeSlot({ ...batch, slot }, undefined, undefined, now());
+      const marked = await this.deps.records.writeSlot({ ...batch, slot }, undefined, undefined, now());
       if (marked !== 'written' && marked !== 'empty') return 'waiting'; // its writer made it after all: read again
     }
-    const attempt = await store.claim(batch, now(), CLAIM_MS);
+    const attempt = await this.deps.records.claim(batch, now(), CLAIM_MS);
     if (attempt === undefined) {
-      const header = await store.readHeader(batch);
-      if (header && ['STARTED', 'FAILED', 'EMPTY'].includes(header.status)) await store.markFinished(batch);
+      const header = await this.deps.records.readHeader(batch);
+      if (header && ['STARTED', 'FAILED', 'EMPTY'].includes(header.status)) await this.deps.state.markFinished(batch);
       return 'done';
     }
     if (settlement.members.length === 0) {
-      await store.recordOutcome(batch, { status: 'EMPTY', objectCount: 0 }, now());
-      await store.markFinished(batch);
+      await this.deps.records.recordOutcome(batch, { status: 'EMPTY', objectCount: 0 }, now());
+      await this.deps.state.markFinished(batch);
       return 'done';
     }
     let executionArn: string;
@@ -170,7 +173,7 @@ export class Batcher {
     } catch (error) {
       const described = describeError(error);
       const outcome = startFailureOutcome(attempt, config.maxStartAttempts, now());
-      await store.recordOutcome(
+      await this.deps.records.recordOutcome(
         batch,
         {
           status: outcome.status,
@@ -179,13 +182,13 @@ export class Batcher {
         },
         now(),
       );
-      if (outcome.status === 'FAILED') await store.markFinished(batch);
+      if (outcome.status === 'FAILED') await this.deps.state.markFinished(batch);
       this.deps.observer.startFailed(config, batch, attempt, described, outcome.status === 'FAILED');
       return 'done';
     }
     // Should this record fail, the claim expires and the next attempt's start returns this same execution.
-    await store.recordOutcome(batch, { status: 'STARTED', executionArn, manifestUri, objectCount: settlement.members.length, startedAt: now() }, now());
-    await store.markFinished(batch);
+    await this.deps.records.recordOutcome(batch, { status: 'STARTED', executionArn, manifestUri, objectCount: settlement.members.length, startedAt: now() }, now());
+    await this.deps.state.markFinished(batch);
     this.deps.observer.started(config, batch, settlement.members.length, executionArn, now() - sealedAtMs);
     return 'done';
   }

@@ -10,14 +10,18 @@ import { isRecord, type FieldError } from '../core/result';
 import { parseObjectCreated } from '../core/s3-object-created';
 import { ManifestWriter } from '../adapters/manifest-writer';
 import { PipelineStarter } from '../adapters/pipeline-starter';
-import { BatchStore } from './batch-store';
+import { BatchRecordStore } from './batch-record-store';
+import { TriggerStateStore } from './trigger-state-store';
 import { Batcher, type BatcherObserver } from './batcher';
 
 const logger = new Logger({ serviceName: 'DataArrivalBatcher' });
 const metrics = new Metrics({ serviceName: 'DataArrivalBatcher', defaultDimensions: { TriggerType: 'DataArrival' } });
-const store = new BatchStore(new DynamoDBClient({}), process.env.BATCH_TABLE_NAME ?? '');
+const dynamodb = new DynamoDBClient({});
+const tableName = process.env.BATCH_TABLE_NAME ?? '';
+const state = new TriggerStateStore(dynamodb, tableName);
 const batcher = new Batcher({
-  store,
+  state,
+  records: new BatchRecordStore(dynamodb, tableName),
   manifests: new ManifestWriter(new S3Client({})),
   starter: new PipelineStarter(new SageMakerClient({})),
   observer: observer(),
@@ -65,7 +69,7 @@ async function flush(request: unknown): Promise<BatcherResult> {
     return rejected({ field: 'flush.triggerIds', problem: 'must be a list of trigger ids' });
   }
   for (const triggerId of ids as string[]) {
-    const config = parseBatchTriggerConfig(await store.readConfig(triggerId));
+    const config = parseBatchTriggerConfig(await state.readConfig(triggerId));
     if (!config.ok) continue; // no event arrived yet for this trigger: nothing to flush
     try {
       await batcher.flush(config.value);

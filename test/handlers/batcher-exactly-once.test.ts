@@ -173,7 +173,7 @@ describe('batcher against DynamoDB (dynalite), S3 (s3rver) and a SageMaker endpo
   test('a crash after the start and before it was recorded starts nothing new on retry', async () => {
     const trigger = triggerConfig({ triggerId: 'crash-trigger', batchSize: 1 });
     const crashing = local.batcher(now);
-    const store = (crashing as unknown as { deps: { store: { recordOutcome: (...args: unknown[]) => Promise<void> } } }).deps.store;
+    const store = (crashing as unknown as { deps: { records: { recordOutcome: (...args: unknown[]) => Promise<void> } } }).deps.records;
     const record = store.recordOutcome.bind(store);
     let crashed = false;
     store.recordOutcome = async (...args: unknown[]) => {
@@ -196,7 +196,7 @@ describe('batcher against DynamoDB (dynalite), S3 (s3rver) and a SageMaker endpo
   test('a slot left unwritten by a crashed event is marked empty after the grace period and the batch starts without it', async () => {
     const trigger = triggerConfig({ triggerId: 'hole-trigger', batchSize: 2 });
     const batcher = local.batcher(now);
-    const store = (batcher as unknown as { deps: { store: { allocate: (...args: never[]) => Promise<unknown> } } }).deps.store;
+    const store = (batcher as unknown as { deps: { state: { allocate: (...args: never[]) => Promise<unknown> } } }).deps.state;
     // An invocation that took slot 1 and died before writing anything.
     await store.allocate(...([trigger, 'epoch-1', clock] as never[]));
 

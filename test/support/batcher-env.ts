@@ -7,7 +7,8 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { BatchTriggerConfig } from '../../lambda/core/batching';
 import { ManifestWriter } from '../../lambda/adapters/manifest-writer';
 import { PipelineStarter } from '../../lambda/adapters/pipeline-starter';
-import { BatchStore } from '../../lambda/batcher/batch-store';
+import { BatchRecordStore } from '../../lambda/batcher/batch-record-store';
+import { TriggerStateStore } from '../../lambda/batcher/trigger-state-store';
 import { Batcher, type BatcherObserver } from '../../lambda/batcher/batcher';
 import {
   LOCAL_AWS_ENV,
@@ -99,8 +100,10 @@ export class LocalAws {
 
   /** A batcher as one Lambda container would hold it: its own SDK clients, and the clock given. */
   batcher(now: () => number, observer: Partial<BatcherObserver> = {}): Batcher {
+    const dynamodb = new DynamoDBClient({});
     return new Batcher({
-      store: new BatchStore(new DynamoDBClient({}), TABLE),
+      state: new TriggerStateStore(dynamodb, TABLE),
+      records: new BatchRecordStore(dynamodb, TABLE),
       manifests: new ManifestWriter(new S3Client({})),
       starter: new PipelineStarter(new SageMakerClient({ maxAttempts: 2 })),
       observer: { duplicate() {}, accepted() {}, sealed() {}, started() {}, startFailed() {}, ...observer },

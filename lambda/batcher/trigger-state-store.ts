@@ -1,0 +1,180 @@
+import {
+  PutItemCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import type { BatchId, BatchTriggerConfig } from '../core/batching';
+import { configKey, getItem, isConditionFailure, stateKey, type SlotRef } from './table';
+
+/** A trigger's state: the open batch and the sealed ones not yet started. */
+export interface TriggerState {
+  readonly epoch: string;
+  readonly generation: number;
+  readonly count: number;
+  readonly openedAtMs?: number;
+  readonly configDigest?: string;
+  /** Sealed generations not yet started: generation -> number of slots. */
+  readonly unfinished: Readonly<Record<string, number>>;
+  /** Generation -> when it was sealed. */
+  readonly sealedAt: Readonly<Record<string, number>>;
+}
+
+/**
+ * A trigger's open batch and its sealed, unstarted ones, in one item. Every change is a single
+ * conditional write, so concurrent invocations never both pass a rule that only one may pass.
+ */
+export class TriggerStateStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  /**
+   * Takes the next slot of the trigger's open batch, unless that batch is full or its window ran out
+   * (then undefined: seal it and ask again). Creates the state on first use.
+   */
+  async allocate(config: BatchTriggerConfig, newEpoch: string, nowMs: number): Promise<(SlotRef & { configDigest?: string }) | undefined> {
+    try {
+      const result = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(stateKey(config.triggerId)),
+          UpdateExpression:
+            'SET epoch = if_not_exists(epoch, :epoch), generation = if_not_exists(generation, :one), ' +
+            '#limit = if_not_exists(#limit, :size), openedAt = if_not_exists(openedAt, :now), ' +
+            'unfinished = if_not_exists(unfinished, :empty), sealedAt = if_not_exists(sealedAt, :empty) ADD #count :one',
+          ConditionExpression:
+            'attribute_not_exists(pk) OR (#count < #limit AND (attribute_not_exists(openedAt) OR openedAt > :cutoff))',
+          ExpressionAttributeNames: { '#count': 'count', '#limit': 'limit' },
+          ExpressionAttributeValues: marshall({
+            ':epoch': newEpoch,
+            ':one': 1,
+            ':size': config.batchSize,
+            ':now': nowMs,
+            ':empty': {},
+            ':cutoff': nowMs - config.batchWindowSeconds * 1000,
+          }),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      const state = unmarshall(result.Attributes!);
+      return {
+        triggerId: config.triggerId,
+        epoch: state.epoch,
+        generation: state.generation,
+        slot: state.count,
+        limit: state.limit,
+        configDigest: state.configDigest,
+      };
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async readState(triggerId: string): Promise<TriggerState | undefined> {
+    const item = await getItem(this.client, this.tableName, stateKey(triggerId));
+    return item ? toState(item) : undefined;
+  }
+
+  /**
+   * Seals `generation` when it is full or its window ran out, and opens the next one; returns the new
+   * state, or undefined when another invocation sealed it first or it is neither full nor expired.
+   */
+  async seal(config: BatchTriggerConfig, generation: number, nowMs: number): Promise<TriggerState | undefined> {
+    try {
+      const result = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(stateKey(config.triggerId)),
+          UpdateExpression:
+            'SET generation = generation + :one, unfinished.#g = #count, sealedAt.#g = :now, #count = :zero, #limit = :size REMOVE openedAt',
+          ConditionExpression: 'generation = :generation AND #count > :zero AND (#count >= #limit OR openedAt <= :cutoff)',
+          ExpressionAttributeNames: { '#count': 'count', '#limit': 'limit', '#g': String(generation) },
+          ExpressionAttributeValues: marshall({
+            ':one': 1,
+            ':zero': 0,
+            ':now': nowMs,
+            ':size': config.batchSize,
+            ':generation': generation,
+            ':cutoff': nowMs - config.batchWindowSeconds * 1000,
+          }),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toState(result.Attributes!);
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Lets the open batch take one more slot, for a slot that a duplicate delivery gave back. */
+  async raiseLimit(triggerId: string, generation: number): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(stateKey(triggerId)),
+          UpdateExpression: 'ADD #limit :one',
+          ConditionExpression: 'generation = :generation',
+          ExpressionAttributeNames: { '#limit': 'limit' },
+          ExpressionAttributeValues: marshall({ ':one': 1, ':generation': generation }),
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  /** Forgets a started, failed or empty batch in the trigger's state. */
+  async markFinished(batch: BatchId): Promise<void> {
+    await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: marshall(stateKey(batch.triggerId)),
+        UpdateExpression: 'REMOVE unfinished.#g, sealedAt.#g',
+        ExpressionAttributeNames: { '#g': String(batch.generation) },
+      }),
+    );
+  }
+
+  /** Stores the trigger's configuration for the flush, and its digest in the state, when it changed. */
+  async saveConfig(config: BatchTriggerConfig, digest: string): Promise<void> {
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: marshall({ ...configKey(config.triggerId), config: JSON.stringify(config), digest }),
+      }),
+    );
+    await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: marshall(stateKey(config.triggerId)),
+        UpdateExpression: 'SET configDigest = :digest',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: marshall({ ':digest': digest }),
+      }),
+    );
+  }
+
+  async readConfig(triggerId: string): Promise<unknown> {
+    const item = await getItem(this.client, this.tableName, configKey(triggerId));
+    return item ? JSON.parse(unmarshall(item).config as string) : undefined;
+  }
+}
+
+function toState(item: Record<string, AttributeValue>): TriggerState {
+  const state = unmarshall(item);
+  return {
+    epoch: state.epoch,
+    generation: state.generation,
+    count: state.count ?? 0,
+    openedAtMs: state.openedAt,
+    configDigest: state.configDigest,
+    unfinished: state.unfinished ?? {},
+    sealedAt: state.sealedAt ?? {},
+  };
+}
