@@ -1,14 +1,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { machineDescription, type BenchmarkSection } from './harness';
+import { benchBatcherCost } from './batcher-cost';
 import { benchSynth } from './synth';
 
 /**
  * Runs every benchmark on this machine, loopback only, and rewrites BENCHMARKS.md.
  * Each figure stands next to a baseline measured in the same run.
  */
-function main(): void {
-  const sections: BenchmarkSection[] = [benchSynth()];
+async function main(): Promise<void> {
+  const sections: BenchmarkSection[] = [benchSynth(), await benchBatcherCost()];
   const document = [
     '# Benchmarks',
     '',
@@ -24,4 +25,7 @@ function main(): void {
   process.stdout.write(document);
 }
 
-main();
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -93,6 +93,16 @@ describe('DataArrivalTrigger', () => {
     expect(inputOf(t).trigger.parameters).toEqual({ Note: '<aws.events.rule-arn>' });
   });
 
+  test('EventBridge may put undeliverable events of trigger rules, and only of those, into the dead-letter queue', () => {
+    const { template: t } = synthTriggers(2);
+
+    const policy = Object.values(t.findResources('AWS::SQS::QueuePolicy'))[0];
+    const statement = policy.Properties.PolicyDocument.Statement.find((s: { Sid?: string }) => s.Sid === 'TriggerRulesDeliverUndeliverableEvents');
+    expect(statement).toMatchObject({ Effect: 'Allow', Action: 'sqs:SendMessage', Principal: { Service: 'events.amazonaws.com' } });
+    const pattern: string = statement.Condition.ArnLike['aws:SourceArn']['Fn::Join'][1].at(-1);
+    expect(pattern).toMatch(/:rule\/mlt-[0-9a-f]{8}-\*$/);
+  });
+
   test('the batch table is on demand, encrypted, with point-in-time recovery and TTL, and kept on delete', () => {
     const { template: t } = synthTriggers(1);
 

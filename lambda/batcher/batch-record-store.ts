@@ -15,6 +15,7 @@ import {
   headerKey,
   isConditionFailure,
   itemAfterConditionFailure,
+  unlessConditionFails,
   objectKey,
   slotKey,
   ttl,
@@ -70,28 +71,23 @@ export class BatchRecordStore {
 
   /** Points an object at a new slot, if it still points at `from`; false when another delivery moved it first. */
   async moveObject(identity: string, from: SlotRef, to: SlotRef): Promise<boolean> {
-    try {
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: marshall(objectKey(to.triggerId, identity)),
-          UpdateExpression: 'SET epoch = :toEpoch, generation = :toGeneration, slot = :toSlot',
-          ConditionExpression: 'epoch = :fromEpoch AND generation = :fromGeneration AND slot = :fromSlot',
-          ExpressionAttributeValues: marshall({
-            ':toEpoch': to.epoch,
-            ':toGeneration': to.generation,
-            ':toSlot': to.slot,
-            ':fromEpoch': from.epoch,
-            ':fromGeneration': from.generation,
-            ':fromSlot': from.slot,
-          }),
+    const moved = await unlessConditionFails(this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: marshall(objectKey(to.triggerId, identity)),
+        UpdateExpression: 'SET epoch = :toEpoch, generation = :toGeneration, slot = :toSlot',
+        ConditionExpression: 'epoch = :fromEpoch AND generation = :fromGeneration AND slot = :fromSlot',
+        ExpressionAttributeValues: marshall({
+          ':toEpoch': to.epoch,
+          ':toGeneration': to.generation,
+          ':toSlot': to.slot,
+          ':fromEpoch': from.epoch,
+          ':fromGeneration': from.generation,
+          ':fromSlot': from.slot,
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      }),
+    ));
+    return moved !== undefined;
   }
 
   /**
@@ -152,33 +148,29 @@ export class BatchRecordStore {
    * left by a crashed invocation expires after `claimMs`. Returns the attempt number, or undefined.
    */
   async claim(batch: BatchId, nowMs: number, claimMs: number): Promise<number | undefined> {
-    try {
-      const result = await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: marshall(headerKey(batch)),
-          UpdateExpression:
-            'SET #status = :claimed, claimedUntil = :until, attempts = if_not_exists(attempts, :zero) + :one, expiresAt = :expires',
-          ConditionExpression:
-            'attribute_not_exists(pk) OR (#status = :retry AND nextAttemptAt <= :now) OR (#status = :claimed AND claimedUntil < :now)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: marshall({
-            ':claimed': 'CLAIMED',
-            ':retry': 'RETRY',
-            ':until': nowMs + claimMs,
-            ':zero': 0,
-            ':one': 1,
-            ':now': nowMs,
-            ':expires': ttl(nowMs + BATCH_RETENTION_MS),
-          }),
-          ReturnValues: 'ALL_NEW',
+    const result = await unlessConditionFails(this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: marshall(headerKey(batch)),
+        UpdateExpression:
+          'SET #status = :claimed, claimedUntil = :until, attempts = if_not_exists(attempts, :zero) + :one, expiresAt = :expires',
+        ConditionExpression:
+          'attribute_not_exists(pk) OR (#status = :retry AND nextAttemptAt <= :now) OR (#status = :claimed AND claimedUntil < :now)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: marshall({
+          ':claimed': 'CLAIMED',
+          ':retry': 'RETRY',
+          ':until': nowMs + claimMs,
+          ':zero': 0,
+          ':one': 1,
+          ':now': nowMs,
+          ':expires': ttl(nowMs + BATCH_RETENTION_MS),
         }),
-      );
-      return unmarshall(result.Attributes!).attempts as number;
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
+        ReturnValues: 'ALL_NEW',
+      }),
+    ));
+    if (!result) return undefined;
+    return unmarshall(result.Attributes!).attempts as number;
   }
 
   async readHeader(batch: BatchId): Promise<BatchHeader | undefined> {

@@ -39,6 +39,16 @@ export function isConditionFailure(error: unknown): boolean {
   return error instanceof ConditionalCheckFailedException || (error as { name?: string })?.name === 'ConditionalCheckFailedException';
 }
 
+/** Awaits a conditional write: undefined when its condition did not hold, its result otherwise. */
+export async function unlessConditionFails<T>(write: Promise<T>): Promise<T | undefined> {
+  try {
+    return await write;
+  } catch (error) {
+    if (isConditionFailure(error)) return undefined;
+    throw error;
+  }
+}
+
 /** The item a failed conditional write found: from the error where DynamoDB returns it, else read. */
 export async function itemAfterConditionFailure(
   client: DynamoDBClient,

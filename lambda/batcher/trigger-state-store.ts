@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { BatchId, BatchTriggerConfig } from '../core/batching';
-import { configKey, getItem, isConditionFailure, stateKey, type SlotRef } from './table';
+import { configKey, getItem, stateKey, unlessConditionFails, type SlotRef } from './table';
 
 /** A trigger's state: the open batch and the sealed ones not yet started. */
 export interface TriggerState {
@@ -36,42 +36,38 @@ export class TriggerStateStore {
    * (then undefined: seal it and ask again). Creates the state on first use.
    */
   async allocate(config: BatchTriggerConfig, newEpoch: string, nowMs: number): Promise<(SlotRef & { configDigest?: string }) | undefined> {
-    try {
-      const result = await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: marshall(stateKey(config.triggerId)),
-          UpdateExpression:
-            'SET epoch = if_not_exists(epoch, :epoch), generation = if_not_exists(generation, :one), ' +
-            '#limit = if_not_exists(#limit, :size), openedAt = if_not_exists(openedAt, :now), ' +
-            'unfinished = if_not_exists(unfinished, :empty), sealedAt = if_not_exists(sealedAt, :empty) ADD #count :one',
-          ConditionExpression:
-            'attribute_not_exists(pk) OR (#count < #limit AND (attribute_not_exists(openedAt) OR openedAt > :cutoff))',
-          ExpressionAttributeNames: { '#count': 'count', '#limit': 'limit' },
-          ExpressionAttributeValues: marshall({
-            ':epoch': newEpoch,
-            ':one': 1,
-            ':size': config.batchSize,
-            ':now': nowMs,
-            ':empty': {},
-            ':cutoff': nowMs - config.batchWindowSeconds * 1000,
-          }),
-          ReturnValues: 'ALL_NEW',
+    const result = await unlessConditionFails(this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: marshall(stateKey(config.triggerId)),
+        UpdateExpression:
+          'SET epoch = if_not_exists(epoch, :epoch), generation = if_not_exists(generation, :one), ' +
+          '#limit = if_not_exists(#limit, :size), openedAt = if_not_exists(openedAt, :now), ' +
+          'unfinished = if_not_exists(unfinished, :empty), sealedAt = if_not_exists(sealedAt, :empty) ADD #count :one',
+        ConditionExpression:
+          'attribute_not_exists(pk) OR (#count < #limit AND (attribute_not_exists(openedAt) OR openedAt > :cutoff))',
+        ExpressionAttributeNames: { '#count': 'count', '#limit': 'limit' },
+        ExpressionAttributeValues: marshall({
+          ':epoch': newEpoch,
+          ':one': 1,
+          ':size': config.batchSize,
+          ':now': nowMs,
+          ':empty': {},
+          ':cutoff': nowMs - config.batchWindowSeconds * 1000,
         }),
-      );
-      const state = unmarshall(result.Attributes!);
-      return {
-        triggerId: config.triggerId,
-        epoch: state.epoch,
-        generation: state.generation,
-        slot: state.count,
-        limit: state.limit,
-        configDigest: state.configDigest,
-      };
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
+        ReturnValues: 'ALL_NEW',
+      }),
+    ));
+    if (!result) return undefined;
+    const state = unmarshall(result.Attributes!);
+    return {
+      triggerId: config.triggerId,
+      epoch: state.epoch,
+      generation: state.generation,
+      slot: state.count,
+      limit: state.limit,
+      configDigest: state.configDigest,
+    };
   }
 
   async readState(triggerId: string): Promise<TriggerState | undefined> {
@@ -84,49 +80,41 @@ export class TriggerStateStore {
    * state, or undefined when another invocation sealed it first or it is neither full nor expired.
    */
   async seal(config: BatchTriggerConfig, generation: number, nowMs: number): Promise<TriggerState | undefined> {
-    try {
-      const result = await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: marshall(stateKey(config.triggerId)),
-          UpdateExpression:
-            'SET generation = generation + :one, unfinished.#g = #count, sealedAt.#g = :now, #count = :zero, #limit = :size REMOVE openedAt',
-          ConditionExpression: 'generation = :generation AND #count > :zero AND (#count >= #limit OR openedAt <= :cutoff)',
-          ExpressionAttributeNames: { '#count': 'count', '#limit': 'limit', '#g': String(generation) },
-          ExpressionAttributeValues: marshall({
-            ':one': 1,
-            ':zero': 0,
-            ':now': nowMs,
-            ':size': config.batchSize,
-            ':generation': generation,
-            ':cutoff': nowMs - config.batchWindowSeconds * 1000,
-          }),
-          ReturnValues: 'ALL_NEW',
+    const result = await unlessConditionFails(this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: marshall(stateKey(config.triggerId)),
+        UpdateExpression:
+          'SET generation = generation + :one, unfinished.#g = #count, sealedAt.#g = :now, #count = :zero, #limit = :size REMOVE openedAt',
+        ConditionExpression: 'generation = :generation AND #count > :zero AND (#count >= #limit OR openedAt <= :cutoff)',
+        ExpressionAttributeNames: { '#count': 'count', '#limit': 'limit', '#g': String(generation) },
+        ExpressionAttributeValues: marshall({
+          ':one': 1,
+          ':zero': 0,
+          ':now': nowMs,
+          ':size': config.batchSize,
+          ':generation': generation,
+          ':cutoff': nowMs - config.batchWindowSeconds * 1000,
         }),
-      );
-      return toState(result.Attributes!);
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
+        ReturnValues: 'ALL_NEW',
+      }),
+    ));
+    if (!result) return undefined;
+    return toState(result.Attributes!);
   }
 
   /** Lets the open batch take one more slot, for a slot that a duplicate delivery gave back. */
   async raiseLimit(triggerId: string, generation: number): Promise<void> {
-    try {
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: marshall(stateKey(triggerId)),
-          UpdateExpression: 'ADD #limit :one',
-          ConditionExpression: 'generation = :generation',
-          ExpressionAttributeNames: { '#limit': 'limit' },
-          ExpressionAttributeValues: marshall({ ':one': 1, ':generation': generation }),
-        }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+    await unlessConditionFails(this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: marshall(stateKey(triggerId)),
+        UpdateExpression: 'ADD #limit :one',
+        ConditionExpression: 'generation = :generation',
+        ExpressionAttributeNames: { '#limit': 'limit' },
+        ExpressionAttributeValues: marshall({ ':one': 1, ':generation': generation }),
+      }),
+    ));
   }
 
   /** Forgets a started, failed or empty batch in the trigger's state. */

@@ -1,12 +1,5 @@
 import { Duration, Token } from 'aws-cdk-lib';
-
-/** SageMaker's limits on a pipeline execution's parameters (StartPipelineExecution API reference). */
-export const PIPELINE_PARAMETER_LIMITS = {
-  maxCount: 200,
-  maxNameLength: 256,
-  namePattern: /^[A-Za-z0-9\-_]+$/,
-  maxValueLength: 1024,
-} as const;
+import { PIPELINE_PARAMETER_LIMITS } from '../../lambda/core/pipeline-parameters';
 
 /**
  * Checks static pipeline parameters against SageMaker's limits at synth time.
