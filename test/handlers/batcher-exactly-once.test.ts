@@ -1,3 +1,4 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { parseObjectCreated } from '../../lambda/core/s3-object-created';
 import type { Batcher } from '../../lambda/batcher/batcher';
 import { LocalAws, objectCreated, triggerConfig } from '../support/batcher-env';
@@ -96,6 +97,31 @@ describe('batcher against DynamoDB (dynalite), S3 (s3rver) and a SageMaker endpo
     const headers = (await local.items()).filter((item) => String(item.pk).startsWith('B#concurrency-trigger#') && item.sk === 'H');
     expect(headers.map((h) => h.status)).toEqual(Array(executions.length).fill('STARTED'));
   }, 60_000);
+
+  test('an arriving object costs three conditional writes and no read, whatever the batch size', async () => {
+    const commandsPerEvent = async (batchSize: number) => {
+      const trigger = triggerConfig({ triggerId: `hot-path-${batchSize}`, batchSize });
+      const batcher = local.batcher(now);
+      const client = (batcher as unknown as { deps: { state: { client: DynamoDBClient } } }).deps.state.client;
+      const commands: string[] = [];
+      client.middlewareStack.add(
+        (next, context) => async (args) => {
+          commands.push(context.commandName ?? '?');
+          return next(args);
+        },
+        { step: 'initialize' },
+      );
+      // Fill most of a batch first, so that the measured object lands in a batch that already holds many.
+      for (let i = 0; i < Math.min(batchSize - 2, 200); i++) await batcher.arrive(trigger, createdObject(`labels/fill-${i}.parquet`, `f${i}`));
+      commands.length = 0;
+      await batcher.arrive(trigger, createdObject('labels/measured.parquet', 'ff'));
+      return commands;
+    };
+
+    for (const batchSize of [10, 1000]) {
+      expect(await commandsPerEvent(batchSize)).toEqual(['UpdateItemCommand', 'PutItemCommand', 'PutItemCommand']);
+    }
+  });
 
   test('a batch whose window ran out starts through the flush though no further object arrives', async () => {
     const trigger = triggerConfig({ triggerId: 'window-trigger', batchSize: 100, batchWindowSeconds: 600 });
