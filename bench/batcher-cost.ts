@@ -1,6 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { CoordinatorClient } from '../lambda/adapters/coordinator-client';
 import { ManifestWriter } from '../lambda/adapters/manifest-writer';
 import { PipelineStarter } from '../lambda/adapters/pipeline-starter';
 import { BatchRecordStore } from '../lambda/batcher/batch-record-store';
@@ -41,7 +43,8 @@ async function measure(local: LocalAws, batchSize: number, objects: readonly Cre
     records: new BatchRecordStore(dynamodb, TABLE),
     manifests: new ManifestWriter(new S3Client({})),
     starter: new PipelineStarter(new SageMakerClient({})),
-    observer: { duplicate() {}, accepted() {}, sealed() {}, started() {}, startFailed() {} },
+    coordinator: new CoordinatorClient(new LambdaClient({})),
+    observer: { duplicate() {}, accepted() {}, sealed() {}, started() {}, startFailed() {}, deferred() {} },
     now: () => clock,
     newEpoch: () => 'bench',
     pause: async () => undefined,

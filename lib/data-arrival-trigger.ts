@@ -4,9 +4,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { BATCH_LIMITS, canonicalJson, type BatchTriggerConfig } from '../lambda/core/batching';
-import { DataArrivalBatcher, shortHash } from './private/data-arrival-batcher';
+import { DataArrivalBatcher } from './private/data-arrival-batcher';
+import { shortHash } from './private/short-hash';
 import { acknowledgeWildcardResource } from './private/nag';
 import { validateDurationInRange, validateIntegerInRange, validatePipelineParameters } from './private/validation';
+import type { RetrainingCoordinator } from './retraining-coordinator';
 import type { ITrainingPipeline } from './training-pipeline';
 
 /** Properties of a {@link DataArrivalTrigger}. */
@@ -90,6 +92,19 @@ export interface DataArrivalTriggerProps {
    * @default - derived from the construct path
    */
   readonly triggerId?: string;
+
+  /**
+   * Sends each full batch's start request to this coordinator (cooldowns, caps, budgets, approvals).
+   * A batch the coordinator defers waits, without using a start attempt, until the time it names.
+   * @default - batches start the pipeline directly
+   */
+  readonly coordinator?: RetrainingCoordinator;
+
+  /**
+   * The priority of this trigger's requests to the coordinator: 1 (most urgent) to 5.
+   * @default 3
+   */
+  readonly priority?: number;
 }
 
 const DEFAULT_MANIFEST_PREFIX = 'ml-triggers/manifests/';
@@ -117,7 +132,12 @@ export class DataArrivalTrigger extends Construct {
     const batcher = DataArrivalBatcher.of(this);
     batcher.register(this.triggerId);
     enableEventBridge(props.bucket);
-    props.pipeline.grantStartExecution(batcher.function);
+    if (props.coordinator) {
+      props.coordinator.allowPipeline(props.pipeline);
+      props.coordinator.grantRequest(batcher.function);
+    } else {
+      props.pipeline.grantStartExecution(batcher.function);
+    }
     const manifestBucket = props.manifestBucket ?? props.bucket;
     const manifests = manifestBucket.arnForObjects(`${config.manifestPrefix}${this.triggerId}/*`);
     batcher.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [manifests] }));
@@ -169,6 +189,7 @@ function triggerConfig(triggerId: string, props: DataArrivalTriggerProps): Batch
     countParameterName: props.countParameterName ?? 'ObjectCount',
     parameters: props.parameters ?? {},
     maxStartAttempts: props.maxStartAttempts ?? 6,
+    ...(props.coordinator ? { coordinatorFunction: props.coordinator.function.functionArn, priority: props.priority ?? 3 } : {}),
   };
 }
 
@@ -181,6 +202,7 @@ function validate(props: DataArrivalTriggerProps, config: BatchTriggerConfig): v
     validateDurationInRange('batchWindow', props.batchWindow, Duration.seconds(BATCH_LIMITS.minWindowSeconds), Duration.seconds(BATCH_LIMITS.maxWindowSeconds));
   }
   validateIntegerInRange('maxStartAttempts', config.maxStartAttempts, 1, BATCH_LIMITS.maxStartAttempts);
+  if (props.priority !== undefined) validateIntegerInRange('priority', props.priority, 1, 5);
   validatePipelineParameters(config.parameters);
   for (const [prop, name] of [['manifestParameterName', config.manifestParameterName], ['countParameterName', config.countParameterName]] as const) {
     validatePipelineParameters({ [name]: 'x' }, prop);

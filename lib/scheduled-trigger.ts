@@ -1,10 +1,13 @@
-import { Annotations, Duration, TimeZone } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack, TimeZone } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { shortHash } from './private/short-hash';
 import { watchedDeadLetterQueue } from './private/dead-letter-queue';
+import { acknowledgeWildcardResource } from './private/nag';
+import type { RetrainingCoordinator } from './retraining-coordinator';
 import { missedRunEvaluation } from './private/missed-run-window';
 import {
   validateDurationInRange,
@@ -100,6 +103,19 @@ export interface ScheduledTriggerProps {
    * @default - one naming the pipeline
    */
   readonly description?: string;
+
+  /**
+   * Routes every start through this coordinator (cooldowns, caps, budgets, approvals) instead of
+   * starting the pipeline directly. The schedule then invokes the coordinator.
+   * @default - the schedule starts the pipeline itself
+   */
+  readonly coordinator?: RetrainingCoordinator;
+
+  /**
+   * The priority of this trigger's requests to the coordinator: 1 (most urgent) to 5.
+   * @default 3
+   */
+  readonly priority?: number;
 }
 
 /**
@@ -135,19 +151,49 @@ export class ScheduledTrigger extends Construct {
       start: props.startDate,
       end: props.endDate,
       timeWindow: props.flexibleTimeWindow ? scheduler.TimeWindow.flexible(props.flexibleTimeWindow) : undefined,
-      target: new targets.SageMakerStartPipelineExecution(props.pipeline, {
-        pipelineParameterList: Object.keys(parameters)
-          .sort()
-          .map((name) => ({ name, value: parameters[name] })),
-        deadLetterQueue: this.deadLetterQueue,
-        retryAttempts: props.retryAttempts ?? 5,
-        maxEventAge: props.maxEventAge ?? Duration.hours(1),
-      }),
+      target: this.target(props, parameters),
     });
 
     if (props.missedRunAlarm ?? true) {
       this.missedRunAlarm = this.createMissedRunAlarm(props, timeZone);
     }
+  }
+
+  private target(props: ScheduledTriggerProps, parameters: Readonly<Record<string, string>>): scheduler.IScheduleTarget {
+    const delivery = {
+      deadLetterQueue: this.deadLetterQueue,
+      retryAttempts: props.retryAttempts ?? 5,
+      maxEventAge: props.maxEventAge ?? Duration.hours(1),
+    };
+    if (!props.coordinator) {
+      return new targets.SageMakerStartPipelineExecution(props.pipeline, {
+        ...delivery,
+        pipelineParameterList: Object.keys(parameters)
+          .sort()
+          .map((name) => ({ name, value: parameters[name] })),
+      });
+    }
+    props.coordinator.allowPipeline(props.pipeline);
+    acknowledgeWildcardResource(
+      Stack.of(this),
+      `${props.coordinator.function.functionArn}:*`,
+      'EventBridge Scheduler may invoke any version of the coordinator function; versions are not known in advance.',
+    );
+    return new targets.LambdaInvoke(props.coordinator.function, {
+      ...delivery,
+      input: scheduler.ScheduleTargetInput.fromObject({
+        action: 'request',
+        request: {
+          // One id per scheduled time: a redelivered invocation is answered, not decided again.
+          requestId: `${shortHash(this.node.path, 12)}#${scheduler.ContextAttribute.scheduledTime}`,
+          pipelineName: props.pipeline.pipelineName,
+          triggerType: 'scheduled',
+          reason: `schedule ${props.schedule.expressionString}`,
+          priority: props.priority ?? 3,
+          parameters,
+        },
+      }),
+    });
   }
 
   private createMissedRunAlarm(props: ScheduledTriggerProps, timeZone: TimeZone): cloudwatch.IAlarm | undefined {
@@ -195,6 +241,7 @@ export class ScheduledTrigger extends Construct {
 function validateProps(props: ScheduledTriggerProps, timeZone: TimeZone): void {
   validateTimeZone(timeZone.timezoneName);
   validatePipelineParameters(props.parameters ?? {});
+  if (props.priority !== undefined) validateIntegerInRange('priority', props.priority, 1, 5);
   if (props.retryAttempts !== undefined) validateIntegerInRange('retryAttempts', props.retryAttempts, 0, 185);
   if (props.maxEventAge) {
     validateDurationInRange('maxEventAge', props.maxEventAge, Duration.minutes(1), Duration.hours(24));

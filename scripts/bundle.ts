@@ -15,6 +15,14 @@ export interface BundledHandler {
 /** Handler names, sorted, mapped to their bundle's size and hash. */
 export type BundleManifest = Readonly<Record<string, BundledHandler>>;
 
+/** Entry points bundled like handlers that are not Lambda handlers: the operator command line. */
+const COMMAND_ENTRIES: Readonly<Record<string, string>> = { cli: 'cli/index.ts' };
+
+function entryPoint(repoRoot: string, name: string): string {
+  const command = COMMAND_ENTRIES[name];
+  return command && fs.existsSync(path.join(repoRoot, command)) ? command : `lambda/${name}/index.ts`;
+}
+
 /** Every `lambda/<name>/index.ts` except the shared core, as sorted handler names. */
 export function discoverHandlers(repoRoot: string): string[] {
   const lambdaDir = path.join(repoRoot, 'lambda');
@@ -35,7 +43,7 @@ export function discoverHandlers(repoRoot: string): string[] {
 function buildOptions(repoRoot: string, outDir: string, name: string): esbuild.BuildOptions {
   return {
     absWorkingDir: repoRoot,
-    entryPoints: [`lambda/${name}/index.ts`],
+    entryPoints: [entryPoint(repoRoot, name)],
     outfile: path.join(outDir, name, 'index.js'),
     platform: 'node',
     target: 'node22',
@@ -68,7 +76,8 @@ export async function bundleHandlers(repoRoot: string, outDir: string): Promise<
   fs.mkdirSync(outDir, { recursive: true });
 
   const manifest: Record<string, BundledHandler> = {};
-  for (const name of discoverHandlers(repoRoot)) {
+  const commands = Object.keys(COMMAND_ENTRIES).filter((name) => fs.existsSync(path.join(repoRoot, COMMAND_ENTRIES[name])));
+  for (const name of [...discoverHandlers(repoRoot), ...commands].sort()) {
     let result: esbuild.BuildResult;
     try {
       result = await esbuild.build(buildOptions(repoRoot, outDir, name));

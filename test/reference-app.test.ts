@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
@@ -60,26 +60,25 @@ describe('reference app', () => {
     expect(findings).toEqual(['AwsSolutions-SQS3', 'AwsSolutions-SQS4']);
   });
 
-  test('holds the weekly schedule with its target and parameters, the data-arrival rule, the dead-letter queue and the alarms', () => {
+  test('routes the weekly schedule and the data-arrival trigger through one coordinator, with the dead-letter queue and the alarms', () => {
     const { stack } = synthReferenceApp(outdir);
     const t = Template.fromStack(stack);
 
-    t.hasResourceProperties('AWS::Scheduler::Schedule', {
-      ScheduleExpression: 'cron(0 3 ? * MON *)',
-      ScheduleExpressionTimezone: 'Europe/Berlin',
-    });
-    const schedule = Object.values(t.findResources('AWS::Scheduler::Schedule'))[0];
-    expect(schedule.Properties.Target.SageMakerPipelineParameters.PipelineParameterList).toEqual([
-      { Name: 'DataWindowDays', Value: '7' },
-      { Name: 'TrainingMode', Value: 'scheduled' },
-    ]);
-    t.resourceCountIs('AWS::SQS::Queue', 1);
-    const metrics = Object.values(t.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties.MetricName).sort();
-    expect(metrics).toEqual(['ApproximateNumberOfMessagesVisible', 'BatchesFailed', 'ExecutionStarted']);
+    const coordinatorId = Object.keys(
+      t.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { COORDINATOR_POLICY: Match.anyValue() } } } }),
+    )[0];
+    const weekly = Object.values(t.findResources('AWS::Scheduler::Schedule', { Properties: { ScheduleExpression: 'cron(0 3 ? * MON *)' } }))[0];
+    expect(weekly.Properties.ScheduleExpressionTimezone).toBe('Europe/Berlin');
+    expect(weekly.Properties.Target.Arn).toEqual({ 'Fn::GetAtt': [coordinatorId, 'Arn'] });
+    expect(JSON.parse(weekly.Properties.Target.Input).request.parameters).toEqual({ TrainingMode: 'scheduled', DataWindowDays: '7' });
     t.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: { detail: { bucket: { name: ['churn-labelled-data'] }, object: { key: [{ wildcard: 'labels/*.parquet' }] } } },
     });
-    t.resourceCountIs('AWS::DynamoDB::Table', 1);
+    const rule = Object.values(t.findResources('AWS::Events::Rule'))[0];
+    expect(rule.Properties.Targets[0].InputTransformer.InputTemplate['Fn::Join'][1]).toContainEqual({ 'Fn::GetAtt': [coordinatorId, 'Arn'] });
+    t.resourceCountIs('AWS::DynamoDB::Table', 2); // batches, and the coordinator's state and decision log
+    const metrics = Object.values(t.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties.MetricName).sort();
+    expect(metrics).toEqual(['ApproximateNumberOfMessagesVisible', 'BatchesFailed', 'ExecutionStarted']);
   });
 
   test('synthesizes byte-identical templates and asset manifests in any output folder', () => {

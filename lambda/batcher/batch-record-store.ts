@@ -178,6 +178,19 @@ export class BatchRecordStore {
     return item ? (unmarshall(item) as BatchHeader) : undefined;
   }
 
+  /** A start the coordinator deferred: claimable again at `untilMs`, and the attempt is given back. */
+  async recordDeferral(batch: BatchId, untilMs: number, reason: string, nowMs: number): Promise<void> {
+    await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: marshall(headerKey(batch)),
+        UpdateExpression: 'SET #status = :retry, nextAttemptAt = :until, lastDecision = :reason, expiresAt = :expires ADD attempts :minusOne REMOVE claimedUntil',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: marshall({ ':retry': 'RETRY', ':until': untilMs, ':reason': reason, ':minusOne': -1, ':expires': ttl(nowMs + BATCH_RETENTION_MS) }),
+      }),
+    );
+  }
+
   /** Records the outcome of a claimed attempt. */
   async recordOutcome(batch: BatchId, outcome: Readonly<Record<string, string | number>> & { status: BatchHeader['status'] }, nowMs: number): Promise<void> {
     const names: Record<string, string> = {};

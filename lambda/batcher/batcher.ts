@@ -10,9 +10,12 @@ import {
   startFailureOutcome,
   windowExpired,
   type BatchId,
+  coordinatorRequestId,
   type BatchTriggerConfig,
+  type ManifestEntry,
 } from '../core/batching';
 import { objectIdentity, type CreatedObject } from '../core/s3-object-created';
+import type { CoordinatorClient } from '../adapters/coordinator-client';
 import { describeError, type PipelineStarter } from '../adapters/pipeline-starter';
 import type { ManifestWriter } from '../adapters/manifest-writer';
 import type { BatchRecordStore } from './batch-record-store';
@@ -32,6 +35,7 @@ export interface BatcherObserver {
   sealed(config: BatchTriggerConfig, batch: BatchId, slots: number): void;
   started(config: BatchTriggerConfig, batch: BatchId, objectCount: number, executionArn: string, ageMs: number): void;
   startFailed(config: BatchTriggerConfig, batch: BatchId, attempt: number, error: { name: string; message: string }, final: boolean): void;
+  deferred(config: BatchTriggerConfig, batch: BatchId, reason: string, untilMs: number): void;
 }
 
 export interface BatcherDeps {
@@ -39,6 +43,7 @@ export interface BatcherDeps {
   readonly records: BatchRecordStore;
   readonly manifests: ManifestWriter;
   readonly starter: PipelineStarter;
+  readonly coordinator: CoordinatorClient;
   readonly observer: BatcherObserver;
   readonly now: () => number;
   readonly newEpoch: () => string;
@@ -157,19 +162,11 @@ export class Batcher {
       await this.deps.state.markFinished(batch);
       return 'done';
     }
-    let executionArn: string;
+    let run: RunOutcome;
     let manifestUri: string;
     try {
       manifestUri = await this.deps.manifests.write(config.manifestBucket, manifestKey(config, batch), manifestBody(settlement.members));
-      const parameters = batchParameters(config, manifestUri, settlement.members.length);
-      if (!parameters.ok) throw new Error(`${parameters.error.field} ${parameters.error.problem}`);
-      executionArn = await this.deps.starter.start({
-        pipelineName: config.pipelineName,
-        clientRequestToken: clientRequestToken(batch),
-        parameters: parameters.value,
-        displayName: executionDisplayName(batch),
-        description: `Data-arrival batch ${batch.generation} of trigger ${batch.triggerId}: ${settlement.members.length} objects listed in ${manifestUri}`,
-      });
+      run = await this.startRun(config, batch, settlement.members, manifestUri);
     } catch (error) {
       const described = describeError(error);
       const outcome = startFailureOutcome(attempt, config.maxStartAttempts, now());
@@ -186,10 +183,50 @@ export class Batcher {
       this.deps.observer.startFailed(config, batch, attempt, described, outcome.status === 'FAILED');
       return 'done';
     }
+    if ('deferredUntilMs' in run) {
+      // The coordinator said not now: the batch waits without spending an attempt, and nothing is lost.
+      await this.deps.records.recordDeferral(batch, run.deferredUntilMs, run.reason, now());
+      this.deps.observer.deferred(config, batch, run.reason, run.deferredUntilMs);
+      return 'done';
+    }
+    const { executionArn } = run;
     // Should this record fail, the claim expires and the next attempt's start returns this same execution.
     await this.deps.records.recordOutcome(batch, { status: 'STARTED', executionArn, manifestUri, objectCount: settlement.members.length, startedAt: now() }, now());
     await this.deps.state.markFinished(batch);
     this.deps.observer.started(config, batch, settlement.members.length, executionArn, now() - sealedAtMs);
     return 'done';
   }
+
+  /** Starts the batch's run directly, or asks the trigger's coordinator, which may defer it. */
+  private async startRun(config: BatchTriggerConfig, batch: BatchId, members: readonly ManifestEntry[], manifestUri: string): Promise<RunOutcome> {
+    const parameters = batchParameters(config, manifestUri, members.length);
+    if (!parameters.ok) throw new Error(`${parameters.error.field} ${parameters.error.problem}`);
+    const description = `Data-arrival batch ${batch.generation} of trigger ${batch.triggerId}: ${members.length} objects listed in ${manifestUri}`;
+    if (!config.coordinatorFunction) {
+      const executionArn = await this.deps.starter.start({
+        pipelineName: config.pipelineName,
+        clientRequestToken: clientRequestToken(batch),
+        parameters: parameters.value,
+        displayName: executionDisplayName(batch),
+        description,
+      });
+      return { executionArn };
+    }
+    const reply = await this.deps.coordinator.request(config.coordinatorFunction, {
+      requestId: coordinatorRequestId(batch),
+      pipelineName: config.pipelineName,
+      triggerType: 'data-arrival',
+      reason: description,
+      priority: config.priority ?? 3,
+      dataSizeGb: members.reduce((sum, member) => sum + member.size, 0) / 1e9,
+      parameters: Object.fromEntries(parameters.value.map((parameter) => [parameter.Name, parameter.Value])),
+    });
+    if (reply.start && reply.executionArn) return { executionArn: reply.executionArn };
+    return { deferredUntilMs: reply.delayUntilMs ?? this.deps.now() + DEFER_WITHOUT_DATE_MS, reason: reply.reason };
+  }
 }
+
+type RunOutcome = { readonly executionArn: string } | { readonly deferredUntilMs: number; readonly reason: string };
+
+/** When the coordinator names no time (a pending approval), the batch asks again after this long. */
+const DEFER_WITHOUT_DATE_MS = 15 * 60_000;

@@ -8,6 +8,8 @@ import type { Context } from 'aws-lambda';
 import { parseBatchTriggerConfig } from '../core/batching';
 import { isRecord, type FieldError } from '../core/result';
 import { parseObjectCreated } from '../core/s3-object-created';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { CoordinatorClient } from '../adapters/coordinator-client';
 import { ManifestWriter } from '../adapters/manifest-writer';
 import { PipelineStarter } from '../adapters/pipeline-starter';
 import { BatchRecordStore } from './batch-record-store';
@@ -24,6 +26,7 @@ const batcher = new Batcher({
   records: new BatchRecordStore(dynamodb, tableName),
   manifests: new ManifestWriter(new S3Client({})),
   starter: new PipelineStarter(new SageMakerClient({})),
+  coordinator: new CoordinatorClient(new LambdaClient({})),
   observer: observer(),
   now: () => Date.now(),
   newEpoch: () => randomUUID(),
@@ -106,6 +109,10 @@ function observer(): BatcherObserver {
       metrics.addMetric('StartRequests', MetricUnit.Count, 1);
       metrics.addMetric('BatchSize', MetricUnit.Count, objectCount);
       metrics.addMetric('SealToStartLatency', MetricUnit.Milliseconds, ageMs);
+    },
+    deferred: (config, batch, reason, untilMs) => {
+      logger.info('the coordinator deferred a batch', { triggerId: config.triggerId, generation: batch.generation, reason, until: new Date(untilMs).toISOString() });
+      metrics.addMetric('BatchesDeferred', MetricUnit.Count, 1);
     },
     startFailed: (config, batch, attempt, error, final) => {
       logger.error(final ? 'gave up starting a batch' : 'could not start a batch; it will be retried', {

@@ -1,11 +1,12 @@
 import {
-  ConditionalCheckFailedException,
   GetItemCommand,
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { sha256, type BatchId } from '../core/batching';
+
+export { isConditionFailure, unlessConditionFails } from '../adapters/conditional-writes';
 
 /** A slot handed to one event: slot `slot` of batch `generation`, which fills at `limit`. */
 export interface SlotRef extends BatchId {
@@ -34,20 +35,6 @@ export const batchPk = (batch: BatchId) => `B#${batch.triggerId}#${batch.epoch}#
 export const slotKey = (ref: BatchId & { slot: number }) => ({ pk: batchPk(ref), sk: `S#${String(ref.slot).padStart(5, '0')}` });
 export const headerKey = (batch: BatchId) => ({ pk: batchPk(batch), sk: 'H' });
 export const ttl = (ms: number) => Math.floor(ms / 1000);
-
-export function isConditionFailure(error: unknown): boolean {
-  return error instanceof ConditionalCheckFailedException || (error as { name?: string })?.name === 'ConditionalCheckFailedException';
-}
-
-/** Awaits a conditional write: undefined when its condition did not hold, its result otherwise. */
-export async function unlessConditionFails<T>(write: Promise<T>): Promise<T | undefined> {
-  try {
-    return await write;
-  } catch (error) {
-    if (isConditionFailure(error)) return undefined;
-    throw error;
-  }
-}
 
 /** The item a failed conditional write found: from the error where DynamoDB returns it, else read. */
 export async function itemAfterConditionFailure(

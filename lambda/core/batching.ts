@@ -19,6 +19,10 @@ export interface BatchTriggerConfig {
   readonly parameters: Readonly<Record<string, string>>;
   /** Start attempts before a batch is recorded as failed. */
   readonly maxStartAttempts: number;
+  /** The retraining coordinator that decides each start, when the trigger goes through one. */
+  readonly coordinatorFunction?: string;
+  /** The priority of the trigger's start requests to its coordinator, 1 (most urgent) to 5. */
+  readonly priority?: number;
 }
 
 export const BATCH_LIMITS = {
@@ -58,6 +62,12 @@ export function parseBatchTriggerConfig(input: unknown): Parsed<BatchTriggerConf
   if (!window.ok) return window;
   const attempts = requiredNumber(input, 'maxStartAttempts', 'trigger.maxStartAttempts', 1, BATCH_LIMITS.maxStartAttempts);
   if (!attempts.ok) return attempts;
+  const coordinator = input.coordinatorFunction;
+  if (coordinator !== undefined && (typeof coordinator !== 'string' || coordinator.length === 0)) {
+    return reject('trigger.coordinatorFunction', 'must be a function name or ARN when present');
+  }
+  const priority = input.priority === undefined ? accept(3) : requiredNumber(input, 'priority', 'trigger.priority', 1, 5);
+  if (!priority.ok) return priority;
   const parameters = input.parameters ?? {};
   if (!isRecord(parameters) || Object.values(parameters).some((value) => typeof value !== 'string')) {
     return reject('trigger.parameters', 'must map names to string values');
@@ -73,6 +83,7 @@ export function parseBatchTriggerConfig(input: unknown): Parsed<BatchTriggerConf
     batchWindowSeconds: window.value,
     maxStartAttempts: attempts.value,
     parameters: parameters as Record<string, string>,
+    ...(coordinator !== undefined ? { coordinatorFunction: coordinator, priority: priority.value } : {}),
   });
 }
 
@@ -124,6 +135,11 @@ export interface BatchId {
  */
 export function clientRequestToken(batch: BatchId): string {
   return sha256(`${batch.triggerId}#${batch.epoch}#${batch.generation}`);
+}
+
+/** The batch's request id at a coordinator: stable across retries, so a retried request is answered, not decided again. */
+export function coordinatorRequestId(batch: BatchId): string {
+  return `${batch.triggerId}#${batch.epoch}#${batch.generation}`;
 }
 
 /** The parameters a batch's pipeline run receives: the user's, then the manifest's location and the count. */

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { ArnFormat, Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -12,6 +11,7 @@ import { Construct } from 'constructs';
 import { watchedDeadLetterQueue, type WatchedDeadLetterQueue } from './dead-letter-queue';
 import { HANDLER_ARCHITECTURE, HANDLER_RUNTIME, handlerCode } from './handler-code';
 import { acknowledgeWildcardResource } from './nag';
+import { shortHash } from './short-hash';
 
 const SHARED_ID = 'MlTriggersDataArrival';
 /** The namespace every handler's EMF metrics go to. */
@@ -156,7 +156,3 @@ export class DataArrivalBatcher extends Construct {
   }
 }
 
-/** A short, stable hash of a construct path, for names that must be unique but fit AWS's length limits. */
-export function shortHash(text: string, length: number): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, length);
-}

@@ -5,6 +5,8 @@ import { CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { BatchTriggerConfig } from '../../lambda/core/batching';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { CoordinatorClient } from '../../lambda/adapters/coordinator-client';
 import { ManifestWriter } from '../../lambda/adapters/manifest-writer';
 import { PipelineStarter } from '../../lambda/adapters/pipeline-starter';
 import { BatchRecordStore } from '../../lambda/batcher/batch-record-store';
@@ -106,7 +108,8 @@ export class LocalAws {
       records: new BatchRecordStore(dynamodb, TABLE),
       manifests: new ManifestWriter(new S3Client({})),
       starter: new PipelineStarter(new SageMakerClient({ maxAttempts: 2 })),
-      observer: { duplicate() {}, accepted() {}, sealed() {}, started() {}, startFailed() {}, ...observer },
+      coordinator: new CoordinatorClient(new LambdaClient({ maxAttempts: 1 })),
+      observer: { duplicate() {}, accepted() {}, sealed() {}, started() {}, startFailed() {}, deferred() {}, ...observer },
       now,
       newEpoch: () => 'epoch-1',
       pause: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

@@ -1,0 +1,34 @@
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { StartRequest } from '../core/coordination';
+
+/** The coordinator's answer to a start request. */
+export interface CoordinatorReply {
+  readonly start: boolean;
+  readonly reason: string;
+  readonly delayUntilMs?: number;
+  readonly executionArn?: string;
+}
+
+/** Sends start requests to a retraining coordinator function and waits for its decision. */
+export class CoordinatorClient {
+  constructor(private readonly client: LambdaClient) {}
+
+  async request(functionName: string, request: StartRequest): Promise<CoordinatorReply> {
+    const response = await this.client.send(
+      new InvokeCommand({
+        FunctionName: functionName,
+        InvocationType: 'RequestResponse',
+        Payload: new TextEncoder().encode(JSON.stringify({ action: 'request', request })),
+      }),
+    );
+    const body = response.Payload ? JSON.parse(new TextDecoder().decode(response.Payload)) : undefined;
+    if (response.FunctionError) {
+      throw new Error(`coordinator ${functionName} failed: ${body?.errorMessage ?? response.FunctionError}`);
+    }
+    if (!body || typeof body.start !== 'boolean') {
+      const problem = body?.error ? `${body.error.field} ${body.error.problem}` : 'no decision';
+      throw new Error(`coordinator ${functionName} refused the request: ${problem}`);
+    }
+    return body as CoordinatorReply;
+  }
+}

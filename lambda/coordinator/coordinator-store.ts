@@ -1,0 +1,183 @@
+import {
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { EMPTY_STATE, type PipelineState } from '../core/coordination';
+import { isConditionFailure, unlessConditionFails } from '../adapters/conditional-writes';
+
+/** One recorded decision: why a pipeline did or did not start. */
+export interface DecisionRecord {
+  readonly pipelineName: string;
+  readonly requestId: string;
+  readonly atMs: number;
+  readonly triggerType: string;
+  readonly priority: number;
+  readonly outcome: 'started' | 'suppressed' | 'awaiting-approval' | 'rejected';
+  readonly reason: string;
+  readonly requestReason: string;
+  readonly delayUntilMs?: number;
+  readonly estimatedCost: number;
+  readonly executionArn?: string;
+  readonly sequence?: number;
+  readonly bypassed?: readonly string[];
+}
+
+/** What the coordinator remembers of a request id, so that a redelivered request is answered, not decided again. */
+export interface RequestRecord {
+  readonly owner: string;
+  readonly leaseUntilMs: number;
+  readonly decision?: Readonly<Record<string, unknown>>;
+  readonly executionArn?: string;
+}
+
+const stateKey = (pipeline: string) => ({ pk: `P#${pipeline}`, sk: 'STATE' });
+const requestKey = (pipeline: string, requestId: string) => ({ pk: `R#${pipeline}#${requestId}`, sk: 'R' });
+const logPk = (pipeline: string) => `D#${pipeline}`;
+/** Sort key of the decision log: time first, so that a pipeline's decisions read back by time range. */
+const logSk = (atMs: number, requestId: string) => `${new Date(atMs).toISOString()}#${requestId}`;
+
+/**
+ * Per-pipeline coordination state, the request ledger and the decision log, in one DynamoDB table.
+ * The state changes only by a write conditional on the version that was read.
+ */
+export class CoordinatorStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+    private readonly retentionMs: number,
+  ) {}
+
+  async readState(pipeline: string): Promise<PipelineState> {
+    const result = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: marshall(stateKey(pipeline)), ConsistentRead: true }),
+    );
+    if (!result.Item) return EMPTY_STATE;
+    return JSON.parse(unmarshall(result.Item).state as string) as PipelineState;
+  }
+
+  /** Writes `next` if the stored state is still at `expectedVersion`; false when another request changed it first. */
+  async writeState(pipeline: string, next: PipelineState, expectedVersion: number): Promise<boolean> {
+    const written = await unlessConditionFails(
+      this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: marshall({ ...stateKey(pipeline), version: next.version, state: JSON.stringify(next) }),
+          ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :expected',
+          ...(expectedVersion === 0 ? {} : { ExpressionAttributeValues: marshall({ ':expected': expectedVersion }) }),
+        }),
+      ),
+    );
+    return written !== undefined;
+  }
+
+  /**
+   * Takes a request id for `owner` for `leaseMs`. Returns undefined when taken, or the record another
+   * delivery left (decided, or still leased).
+   */
+  async takeRequest(pipeline: string, requestId: string, owner: string, nowMs: number, leaseMs: number): Promise<RequestRecord | undefined> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(requestKey(pipeline, requestId)),
+          UpdateExpression: 'SET #owner = :owner, leaseUntil = :lease, expiresAt = :expires',
+          ConditionExpression: 'attribute_not_exists(pk) OR (attribute_not_exists(decision) AND leaseUntil < :now)',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: marshall({
+            ':owner': owner,
+            ':lease': nowMs + leaseMs,
+            ':now': nowMs,
+            ':expires': Math.floor((nowMs + this.retentionMs) / 1000),
+          }),
+        }),
+      );
+      return undefined;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return this.readRequest(pipeline, requestId);
+    }
+  }
+
+  async readRequest(pipeline: string, requestId: string): Promise<RequestRecord | undefined> {
+    const result = await this.client.send(
+      new GetItemCommand({ TableName: this.tableName, Key: marshall(requestKey(pipeline, requestId)), ConsistentRead: true }),
+    );
+    if (!result.Item) return undefined;
+    const item = unmarshall(result.Item);
+    return {
+      owner: item.owner,
+      leaseUntilMs: item.leaseUntil,
+      decision: item.decision ? JSON.parse(item.decision) : undefined,
+      executionArn: item.executionArn,
+    };
+  }
+
+  async recordRequestDecision(pipeline: string, requestId: string, decision: Readonly<Record<string, unknown>>): Promise<void> {
+    await this.update(requestKey(pipeline, requestId), { decision: JSON.stringify(decision) });
+  }
+
+  async recordRequestExecution(pipeline: string, requestId: string, executionArn: string): Promise<void> {
+    await this.update(requestKey(pipeline, requestId), { executionArn });
+  }
+
+  async logDecision(record: DecisionRecord): Promise<void> {
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: marshall(
+          {
+            pk: logPk(record.pipelineName),
+            sk: logSk(record.atMs, record.requestId),
+            ...record,
+            expiresAt: Math.floor((record.atMs + this.retentionMs) / 1000),
+          },
+          { removeUndefinedValues: true },
+        ),
+      }),
+    );
+  }
+
+  /** The decisions about `pipeline` between two times, oldest first. */
+  async decisions(pipeline: string, fromMs: number, toMs: number): Promise<DecisionRecord[]> {
+    const records: DecisionRecord[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: marshall({
+            ':pk': logPk(pipeline),
+            ':from': new Date(fromMs).toISOString(),
+            ':to': `${new Date(toMs).toISOString()}#~`,
+          }),
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const { pk, sk, expiresAt, ...record } = unmarshall(item);
+        records.push(record as DecisionRecord);
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return records;
+  }
+
+  private async update(key: Record<string, string>, values: Record<string, string>): Promise<void> {
+    const names = Object.keys(values);
+    await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: marshall(key),
+        UpdateExpression: `SET ${names.map((_, i) => `#n${i} = :v${i}`).join(', ')}`,
+        ExpressionAttributeNames: Object.fromEntries(names.map((name, i) => [`#n${i}`, name])),
+        ExpressionAttributeValues: marshall(Object.fromEntries(names.map((name, i) => [`:v${i}`, values[name]]))),
+      }),
+    );
+  }
+}

@@ -1,0 +1,76 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import { DEFAULT_POLICY, parsePolicy, parseStartRequest } from '../core/coordination';
+import { isRecord, requiredString, type FieldError } from '../core/result';
+import { ApprovalNotifier } from '../adapters/approval-notifier';
+import { PipelineStarter } from '../adapters/pipeline-starter';
+import { Coordinator, type CoordinatorAnswer } from './coordinator';
+import { CoordinatorStore } from './coordinator-store';
+
+const logger = new Logger({ serviceName: 'RetrainingCoordinator' });
+const metrics = new Metrics({ serviceName: 'RetrainingCoordinator' });
+const policy = parsePolicy(JSON.parse(process.env.COORDINATOR_POLICY ?? 'null') ?? DEFAULT_POLICY);
+const DAY_MS = 86_400_000;
+let invocationId = 'local';
+
+const coordinator = new Coordinator({
+  store: new CoordinatorStore(new DynamoDBClient({}), process.env.COORDINATOR_TABLE_NAME ?? '', Number(process.env.DECISION_RETENTION_DAYS ?? 90) * DAY_MS),
+  starter: new PipelineStarter(new SageMakerClient({})),
+  notifier: new ApprovalNotifier(process.env.APPROVAL_TOPIC_ARN ? new SNSClient({}) : undefined, process.env.APPROVAL_TOPIC_ARN),
+  policy: policy.ok ? policy.value : DEFAULT_POLICY,
+  functionName: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'coordinator',
+  observer: {
+    decided: (record) => {
+      logger.info('decided a start request', { ...record });
+      const metric = metrics.singleMetric();
+      metric.addDimensions({ Outcome: record.outcome, Reason: record.reason.split(' ')[0], TriggerType: record.triggerType });
+      metric.addMetric('Decisions', MetricUnit.Count, 1);
+      if (record.outcome === 'started') metrics.addMetric('EstimatedSpend', MetricUnit.Count, record.estimatedCost);
+    },
+  },
+  now: () => Date.now(),
+  owner: () => invocationId,
+  pause: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+});
+
+export type CoordinatorResult = CoordinatorAnswer | { readonly status: 'rejected'; readonly error: FieldError };
+
+/**
+ * `{ action: 'request', request }` from a trigger, or `{ action: 'approve' | 'reject', pipelineName,
+ * requestId }` from an operator.
+ */
+export async function handler(input: unknown, context?: Context): Promise<CoordinatorResult> {
+  if (context) {
+    logger.addContext(context);
+    invocationId = context.awsRequestId;
+  }
+  try {
+    if (!policy.ok) return rejected({ field: `COORDINATOR_POLICY.${policy.error.field}`, problem: policy.error.problem });
+    if (!isRecord(input)) return rejected({ field: 'input', problem: 'must be an object with an action' });
+    if (input.action === 'request') {
+      const request = parseStartRequest(input.request);
+      if (!request.ok) return rejected({ field: `request.${request.error.field}`, problem: request.error.problem });
+      return await coordinator.request(request.value);
+    }
+    if (input.action === 'approve' || input.action === 'reject') {
+      const pipelineName = requiredString(input, 'pipelineName', 'pipelineName');
+      if (!pipelineName.ok) return rejected(pipelineName.error);
+      const requestId = requiredString(input, 'requestId', 'requestId');
+      if (!requestId.ok) return rejected(requestId.error);
+      return await coordinator.answerApproval(pipelineName.value, requestId.value, input.action === 'approve');
+    }
+    return rejected({ field: 'action', problem: `must be 'request', 'approve' or 'reject', got ${JSON.stringify(input.action)}` });
+  } finally {
+    metrics.publishStoredMetrics();
+  }
+}
+
+function rejected(error: FieldError): CoordinatorResult {
+  logger.error('rejected an input the coordinator cannot act on', { field: error.field, problem: error.problem });
+  metrics.addMetric('RequestsRejected', MetricUnit.Count, 1);
+  return { status: 'rejected', error };
+}

@@ -1,0 +1,328 @@
+/**
+ * The retraining coordinator's policy: one gate in front of a SageMaker pipeline that every trigger
+ * goes through. Pure: the clock is a parameter and the state is read in and handed back, so the
+ * shell can store it with a conditional write on `version` (optimistic concurrency).
+ */
+import { pipelineParameters, type PipelineParameter } from './pipeline-parameters';
+import { accept, describe, isRecord, reject, requiredNumber, requiredString, type Parsed } from './result';
+
+export type TriggerType = 'scheduled' | 'data-arrival' | 'drift' | 'event' | 'manual';
+export const TRIGGER_TYPES: readonly TriggerType[] = Object.freeze<TriggerType[]>(['scheduled', 'data-arrival', 'drift', 'event', 'manual']);
+
+/** A request to start a pipeline, as a trigger sends it. */
+export interface StartRequest {
+  /** Idempotency key: 1-128 characters of `A-Za-z0-9._:#-`. */
+  readonly requestId: string;
+  readonly pipelineName: string;
+  readonly triggerType: TriggerType;
+  /** Free text, 1-512 characters. */
+  readonly reason: string;
+  /** An integer from 1 (most urgent) to 5; 1 and 2 are critical. */
+  readonly priority: number;
+  /** @default 0 */
+  readonly dataSizeGb?: number;
+  /** @default false */
+  readonly requireApproval?: boolean;
+  /** @default {} */
+  readonly parameters?: Readonly<Record<string, string>>;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:#-]{1,128}$/;
+/** SageMaker's PipelineName pattern (StartPipelineExecution API reference). */
+const PIPELINE_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$/;
+const MAX_REASON_LENGTH = 512;
+
+/** Reads a trigger's request; an error names the field. Absent and null optional fields are omitted. */
+export function parseStartRequest(input: unknown): Parsed<StartRequest> {
+  if (!isRecord(input)) return reject('request', `must be an object, got ${describe(input)}`);
+  const requestId = requiredString(input, 'requestId', 'requestId');
+  if (!requestId.ok) return requestId;
+  if (!REQUEST_ID.test(requestId.value)) return reject('requestId', 'must be 1-128 characters of A-Za-z0-9._:#-');
+  const pipelineName = requiredString(input, 'pipelineName', 'pipelineName');
+  if (!pipelineName.ok) return pipelineName;
+  if (!PIPELINE_NAME.test(pipelineName.value)) {
+    return reject('pipelineName', 'must be 1-256 letters, digits and hyphens, starting and ending with a letter or digit');
+  }
+  const triggerType = input.triggerType;
+  if (!TRIGGER_TYPES.some((type) => type === triggerType)) {
+    return reject('triggerType', `must be one of ${TRIGGER_TYPES.join(', ')}, got ${describe(triggerType)}`);
+  }
+  const reason = requiredString(input, 'reason', 'reason');
+  if (!reason.ok) return reason;
+  if (reason.value.length > MAX_REASON_LENGTH) return reject('reason', `must be at most ${MAX_REASON_LENGTH} characters, got ${reason.value.length}`);
+  const priority = requiredNumber(input, 'priority', 'priority', 1, 5);
+  if (!priority.ok) return priority;
+  if (!Number.isInteger(priority.value)) return reject('priority', `must be an integer from 1 to 5, got ${priority.value}`);
+
+  let request: StartRequest = {
+    requestId: requestId.value, pipelineName: pipelineName.value, triggerType: triggerType as TriggerType,
+    reason: reason.value, priority: priority.value,
+  };
+  if (input.dataSizeGb != null) {
+    const size = requiredNumber(input, 'dataSizeGb', 'dataSizeGb', 0, Infinity);
+    if (!size.ok) return size;
+    request = { ...request, dataSizeGb: size.value };
+  }
+  if (input.requireApproval != null) {
+    if (typeof input.requireApproval !== 'boolean') return reject('requireApproval', `must be a boolean, got ${describe(input.requireApproval)}`);
+    request = { ...request, requireApproval: input.requireApproval };
+  }
+  if (input.parameters != null) {
+    const parameters = parseParameters(input.parameters);
+    if (!parameters.ok) return parameters;
+    request = { ...request, parameters: parameters.value };
+  }
+  return accept(request);
+}
+
+function parseParameters(input: unknown): Parsed<Record<string, string>> {
+  if (!isRecord(input)) return reject('parameters', `must be an object of strings, got ${describe(input)}`);
+  const copy: Record<string, string> = {};
+  for (const [name, value] of Object.entries(input)) {
+    if (typeof value !== 'string') return reject(`parameters.${name}`, `must be a string, got ${describe(value)}`);
+    copy[name] = value;
+  }
+  const checked = pipelineParameters(copy);
+  return checked.ok ? accept(copy) : checked;
+}
+
+/** cost = baseCost * (1 + dataSizeGb / gbPerIncrement) */
+export interface CostModel {
+  readonly baseCost: number;
+  readonly gbPerIncrement: number;
+}
+export const DEFAULT_COST_MODEL: CostModel = Object.freeze({ baseCost: 150, gbPerIncrement: 100 });
+
+const toCents = (amount: number): number => Math.round(amount * 100) / 100;
+
+/** The estimated cost of one run, rounded to cents; an unknown size counts as 0 GB. */
+export function estimateCost(model: CostModel, dataSizeGb: number | undefined): number {
+  return toCents(model.baseCost * (1 + (dataSizeGb ?? 0) / model.gbPerIncrement));
+}
+
+export interface CoordinatorPolicy {
+  /** @default 6 hours */
+  readonly minIntervalMs: number;
+  /** @default 4 */
+  readonly maxDailyRuns: number;
+  /** @default 1000 */
+  readonly dailyBudget: number;
+  /** @default DEFAULT_COST_MODEL */
+  readonly costModel: CostModel;
+  /** The IANA time zone whose calendar days the cap and budget count. @default 'UTC' */
+  readonly timeZone: string;
+}
+
+const HOUR_MS = 3_600_000;
+export const DEFAULT_POLICY: CoordinatorPolicy = Object.freeze({
+  minIntervalMs: 6 * HOUR_MS, maxDailyRuns: 4, dailyBudget: 1000, costModel: DEFAULT_COST_MODEL, timeZone: 'UTC',
+});
+
+/** Reads a policy; absent fields take DEFAULT_POLICY's values, an error names the field. */
+export function parsePolicy(input: unknown): Parsed<CoordinatorPolicy> {
+  if (input == null) return accept(DEFAULT_POLICY);
+  if (!isRecord(input)) return reject('policy', `must be an object, got ${describe(input)}`);
+  const minIntervalMs = optionalNumber(input, 'minIntervalMs', 'minIntervalMs', 0, DEFAULT_POLICY.minIntervalMs);
+  if (!minIntervalMs.ok) return minIntervalMs;
+  const maxDailyRuns = optionalNumber(input, 'maxDailyRuns', 'maxDailyRuns', 0, DEFAULT_POLICY.maxDailyRuns);
+  if (!maxDailyRuns.ok) return maxDailyRuns;
+  if (!Number.isInteger(maxDailyRuns.value)) return reject('maxDailyRuns', `must be an integer, got ${maxDailyRuns.value}`);
+  const dailyBudget = optionalNumber(input, 'dailyBudget', 'dailyBudget', 0, DEFAULT_POLICY.dailyBudget);
+  if (!dailyBudget.ok) return dailyBudget;
+  const costModel = parseCostModel(input.costModel);
+  if (!costModel.ok) return costModel;
+  const timeZone = input.timeZone == null ? accept(DEFAULT_POLICY.timeZone) : requiredString(input, 'timeZone', 'timeZone');
+  if (!timeZone.ok) return timeZone;
+  if (!isTimeZone(timeZone.value)) return reject('timeZone', `must be an IANA time zone such as 'Europe/Berlin', got '${timeZone.value}'`);
+  return accept({
+    minIntervalMs: minIntervalMs.value, maxDailyRuns: maxDailyRuns.value, dailyBudget: dailyBudget.value,
+    costModel: costModel.value, timeZone: timeZone.value,
+  });
+}
+
+function parseCostModel(input: unknown): Parsed<CostModel> {
+  if (input == null) return accept(DEFAULT_COST_MODEL);
+  if (!isRecord(input)) return reject('costModel', `must be an object, got ${describe(input)}`);
+  const baseCost = optionalNumber(input, 'baseCost', 'costModel.baseCost', 0, DEFAULT_COST_MODEL.baseCost);
+  if (!baseCost.ok) return baseCost;
+  const gbPerIncrement = optionalNumber(input, 'gbPerIncrement', 'costModel.gbPerIncrement', Number.MIN_VALUE, DEFAULT_COST_MODEL.gbPerIncrement);
+  if (!gbPerIncrement.ok) return gbPerIncrement;
+  return accept({ baseCost: baseCost.value, gbPerIncrement: gbPerIncrement.value });
+}
+
+function optionalNumber(record: Record<string, unknown>, name: string, path: string, min: number, fallback: number): Parsed<number> {
+  return record[name] == null ? accept(fallback) : requiredNumber(record, name, path, min, Infinity);
+}
+
+function isTimeZone(timeZone: string): boolean {
+  try {
+    dayFormatter(timeZone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A pipeline run parked until an operator answers. */
+export interface PendingApproval {
+  readonly requestId: string;
+  readonly triggerType: TriggerType;
+  readonly reason: string;
+  readonly priority: number;
+  readonly requestedAtMs: number;
+  readonly estimatedCost: number;
+  readonly parameters: Readonly<Record<string, string>>;
+}
+
+/** Per-pipeline state, as stored. `version` increments with every change (optimistic concurrency). */
+export interface PipelineState {
+  readonly version: number;
+  readonly lastStartAtMs?: number;
+  /** 'YYYY-MM-DD' in the policy's time zone: the day runsToday and spentToday belong to. */
+  readonly day?: string;
+  readonly runsToday: number;
+  readonly spentToday: number;
+  /** Runs started so far, ever. */
+  readonly sequence: number;
+  readonly pendingApproval?: PendingApproval;
+}
+export const EMPTY_STATE: PipelineState = Object.freeze({ version: 0, runsToday: 0, spentToday: 0, sequence: 0 });
+
+export type DecisionReason =
+  | 'started' | 'cooldown' | 'daily-cap' | 'budget' | 'pending-approval' | 'awaiting-approval' | 'approved' | 'rejected' | 'invalid-parameters';
+export type BypassedRule = 'cooldown' | 'daily-cap' | 'budget';
+
+export interface Decision {
+  readonly start: boolean;
+  readonly reason: DecisionReason;
+  /** When a suppressed request could pass: the cooldown's end, or the next day's start in the time zone. */
+  readonly delayUntilMs?: number;
+  readonly estimatedCost: number;
+  /** Rules a critical request passed by its priority. */
+  readonly bypassed: readonly BypassedRule[];
+  /** The run number, when start. */
+  readonly sequence?: number;
+  /** When start: the request's parameters plus TriggerType, TriggerReason, TriggerPriority and RunSequence. */
+  readonly parameters?: readonly PipelineParameter[];
+  /** The state to write: the same object when nothing changed, otherwise version + 1. */
+  readonly state: PipelineState;
+}
+
+/** What a run carries into its parameters, whether it comes from a request or an approval. */
+type Run = Pick<PendingApproval, 'triggerType' | 'reason' | 'priority' | 'estimatedCost' | 'parameters'>;
+
+function runParameters(run: Run, sequence: number): Parsed<PipelineParameter[]> {
+  return pipelineParameters(run.parameters, {
+    TriggerType: run.triggerType, TriggerReason: run.reason, TriggerPriority: String(run.priority), RunSequence: String(sequence),
+  });
+}
+
+function unchanged(state: PipelineState, reason: DecisionReason, estimatedCost: number, bypassed: readonly BypassedRule[] = [], delayUntilMs?: number): Decision {
+  return delayUntilMs === undefined
+    ? { start: false, reason, estimatedCost, bypassed, state }
+    : { start: false, reason, delayUntilMs, estimatedCost, bypassed, state };
+}
+
+/** Starts `run` now: counts it against today's runs and spend (after a day rollover), bumps sequence and version. */
+function startRun(policy: CoordinatorPolicy, state: PipelineState, run: Run, nowMs: number, reason: 'started' | 'approved', bypassed: readonly BypassedRule[]): Decision {
+  const sequence = state.sequence + 1;
+  const parameters = runParameters(run, sequence);
+  if (!parameters.ok) return unchanged(state, 'invalid-parameters', run.estimatedCost, bypassed);
+  const today = todayOf(policy, state, nowMs);
+  return {
+    start: true, reason, estimatedCost: run.estimatedCost, bypassed, sequence, parameters: parameters.value,
+    state: {
+      version: state.version + 1, lastStartAtMs: nowMs, day: today.day, runsToday: today.runs + 1,
+      spentToday: toCents(today.spent + run.estimatedCost), sequence,
+    },
+  };
+}
+
+/** Today's runs and spend: zero when the stored counts belong to another day. */
+function todayOf(policy: CoordinatorPolicy, state: PipelineState, nowMs: number): { day: string; runs: number; spent: number } {
+  const day = dayIn(policy.timeZone, nowMs);
+  return state.day === day ? { day, runs: state.runsToday, spent: state.spentToday } : { day, runs: 0, spent: 0 };
+}
+
+/** Decides one request against the state read at `nowMs`. Pure. */
+export function decide(policy: CoordinatorPolicy, state: PipelineState, request: StartRequest, nowMs: number): Decision {
+  const run: Run = {
+    triggerType: request.triggerType, reason: request.reason, priority: request.priority,
+    estimatedCost: estimateCost(policy.costModel, request.dataSizeGb), parameters: { ...request.parameters },
+  };
+  if (state.pendingApproval !== undefined) return unchanged(state, 'pending-approval', run.estimatedCost);
+  if (request.requireApproval === true) {
+    // Parking a request whose parameters SageMaker would refuse would only block the gate until rejected.
+    if (!runParameters(run, state.sequence + 1).ok) return unchanged(state, 'invalid-parameters', run.estimatedCost);
+    const pendingApproval: PendingApproval = { requestId: request.requestId, requestedAtMs: nowMs, ...run };
+    return { start: false, reason: 'awaiting-approval', estimatedCost: run.estimatedCost, bypassed: [], state: { ...state, version: state.version + 1, pendingApproval } };
+  }
+  const critical = request.priority <= 2;
+  const bypassed: BypassedRule[] = [];
+  if (state.lastStartAtMs !== undefined && nowMs - state.lastStartAtMs < policy.minIntervalMs) {
+    if (!critical) return unchanged(state, 'cooldown', run.estimatedCost, bypassed, state.lastStartAtMs + policy.minIntervalMs);
+    bypassed.push('cooldown');
+  }
+  const today = todayOf(policy, state, nowMs);
+  if (today.runs >= policy.maxDailyRuns) {
+    if (!critical) return unchanged(state, 'daily-cap', run.estimatedCost, bypassed, nextDayStartMs(policy.timeZone, nowMs));
+    bypassed.push('daily-cap');
+  }
+  if (toCents(today.spent + run.estimatedCost) > policy.dailyBudget) {
+    if (request.priority !== 1) return unchanged(state, 'budget', run.estimatedCost, bypassed, nextDayStartMs(policy.timeZone, nowMs));
+    bypassed.push('budget');
+  }
+  return startRun(policy, state, run, nowMs, 'started', bypassed);
+}
+
+/**
+ * An operator's answer to the pending approval `requestId`: approve starts it (counted against cap and
+ * budget but not blocked by them, nor by cooldown), reject clears it. A stale or unknown requestId
+ * changes nothing.
+ */
+export function decideApproval(policy: CoordinatorPolicy, state: PipelineState, requestId: string, approve: boolean, nowMs: number): Decision {
+  const { pendingApproval: pending, ...cleared } = state;
+  if (pending === undefined || pending.requestId !== requestId) return unchanged(state, 'pending-approval', pending?.estimatedCost ?? 0);
+  if (!approve) return { start: false, reason: 'rejected', estimatedCost: pending.estimatedCost, bypassed: [], state: { ...cleared, version: state.version + 1 } };
+  return startRun(policy, state, pending, nowMs, 'approved', []);
+}
+
+/**
+ * One formatter per time zone: building an Intl.DateTimeFormat costs far more than using one, and the
+ * cache holds no state a caller could observe.
+ */
+const dayFormatters = new Map<string, Intl.DateTimeFormat>();
+
+function dayFormatter(timeZone: string): Intl.DateTimeFormat {
+  let formatter = dayFormatters.get(timeZone);
+  if (formatter === undefined) {
+    formatter = new Intl.DateTimeFormat('en-US', { timeZone, calendar: 'gregory', numberingSystem: 'latn', year: 'numeric', month: '2-digit', day: '2-digit' });
+    dayFormatters.set(timeZone, formatter);
+  }
+  return formatter;
+}
+
+/** The calendar day of `nowMs` in `timeZone`, as 'YYYY-MM-DD'. */
+export function dayIn(timeZone: string, nowMs: number): string {
+  const parts = dayFormatter(timeZone).formatToParts(nowMs);
+  const part = (type: Intl.DateTimeFormatPartTypes): string => parts.find((candidate) => candidate.type === type)?.value ?? '';
+  return `${part('year').padStart(4, '0')}-${part('month')}-${part('day')}`;
+}
+
+/**
+ * The epoch ms at which the day after `nowMs`'s day starts in `timeZone`. Found by bisection over
+ * dayIn rather than offset arithmetic, so days of 23 or 25 hours and midnights that a DST change
+ * skips or repeats (America/Santiago) come out right.
+ */
+export function nextDayStartMs(timeZone: string, nowMs: number): number {
+  const today = dayIn(timeZone, nowMs);
+  let before = Math.floor(nowMs);
+  let after = before + 26 * HOUR_MS;
+  while (dayIn(timeZone, after) <= today) after += 24 * HOUR_MS;
+  while (after - before > 60_000) {
+    const middle = before + Math.floor((after - before) / 2);
+    if (dayIn(timeZone, middle) > today) after = middle;
+    else before = middle;
+  }
+  return after;
+}

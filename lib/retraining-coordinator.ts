@@ -1,0 +1,160 @@
+import { Duration, TimeZone, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import type { CoordinatorPolicy } from '../lambda/core/coordination';
+import { watchedDeadLetterQueue } from './private/dead-letter-queue';
+import { METRICS_NAMESPACE } from './private/data-arrival-batcher';
+import { HANDLER_ARCHITECTURE, HANDLER_RUNTIME, handlerCode } from './private/handler-code';
+import { acknowledgeWildcardResource } from './private/nag';
+import { validateDurationInRange, validateIntegerInRange, validateTimeZone } from './private/validation';
+import type { ITrainingPipeline } from './training-pipeline';
+
+/** How a run's cost is estimated: `baseCost x (1 + dataSizeGb / gbPerIncrement)`. */
+export interface CostModel {
+  /** The cost of a run on no data. */
+  readonly baseCost: number;
+  /** The data size that adds one more `baseCost`. */
+  readonly gbPerIncrement: number;
+}
+
+/** Properties of a {@link RetrainingCoordinator}. */
+export interface RetrainingCoordinatorProps {
+  /**
+   * The shortest time between two runs of a pipeline; critical requests (priority 1 or 2) may run sooner.
+   * @default Duration.hours(6)
+   */
+  readonly minInterval?: Duration;
+  /**
+   * Runs per pipeline per day; critical requests (priority 1 or 2) may exceed it.
+   * @default 4
+   */
+  readonly maxDailyRuns?: number;
+  /**
+   * Estimated spend per pipeline per day; only priority 1 may exceed it.
+   * @default 1000
+   */
+  readonly dailyBudget?: number;
+  /**
+   * How a run's cost is estimated from its data size.
+   * @default { baseCost: 150, gbPerIncrement: 100 }
+   */
+  readonly costModel?: CostModel;
+  /**
+   * The time zone in which days (for the cap and the budget) roll over.
+   * @default TimeZone.ETC_UTC
+   */
+  readonly timeZone?: TimeZone;
+  /**
+   * How long the decision log keeps each decision.
+   * @default Duration.days(90)
+   */
+  readonly retention?: Duration;
+  /**
+   * Where to say that a run waits for approval, with the commands that approve or reject it.
+   * @default - no notification; pending approvals are still recorded
+   */
+  readonly approvalTopic?: sns.ITopic;
+}
+
+/**
+ * One gate that every trigger of a pipeline can go through: cooldowns, daily run caps, daily budgets,
+ * priorities and approvals, with a record of every decision and its reason.
+ */
+export class RetrainingCoordinator extends Construct {
+  /** The coordinator function; triggers invoke it with their start requests. */
+  public readonly function: lambda.IFunction;
+  /** Per-pipeline state and the decision log. */
+  public readonly table: dynamodb.ITable;
+  /** The policy the function applies, as it receives it. */
+  public readonly policy: CoordinatorPolicy;
+  private readonly pipelines = new Set<string>();
+
+  constructor(scope: Construct, id: string, props: RetrainingCoordinatorProps = {}) {
+    super(scope, id);
+    this.policy = policyOf(props);
+    const retention = props.retention ?? Duration.days(90);
+    validateDurationInRange('retention', retention, Duration.days(1), Duration.days(3650));
+
+    const table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: 'expiresAt',
+    });
+    this.table = table;
+
+    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS });
+    const role = new iam.Role(this, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    const logStreams = `${logGroup.logGroupArn}:*`;
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logStreams] }));
+    acknowledgeWildcardResource(role, logStreams, "Lambda names its log streams at run time; the grant covers the streams of this function's own log group only.");
+
+    const deadLetters = watchedDeadLetterQueue(this, undefined);
+    const fn = new lambda.Function(this, 'Function', {
+      description: 'cdk-ml-triggers: decides every start request against cooldowns, caps, budgets and approvals.',
+      runtime: HANDLER_RUNTIME,
+      architecture: HANDLER_ARCHITECTURE,
+      handler: 'index.handler',
+      code: handlerCode('coordinator'),
+      memorySize: 256,
+      timeout: Duration.seconds(30),
+      role,
+      logGroup,
+      environment: {
+        COORDINATOR_TABLE_NAME: table.tableName,
+        COORDINATOR_POLICY: JSON.stringify(this.policy),
+        DECISION_RETENTION_DAYS: String(retention.toDays()),
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        ...(props.approvalTopic ? { APPROVAL_TOPIC_ARN: props.approvalTopic.topicArn } : {}),
+      },
+      retryAttempts: 2,
+      onFailure: new destinations.SqsDestination(deadLetters.queue),
+    });
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'The handler is bundled and tested for nodejs22.x; moving to a newer runtime is a deliberate, tested change of this library.',
+    });
+    table.grantReadWriteData(fn);
+    props.approvalTopic?.grantPublish(fn);
+    this.function = fn;
+  }
+
+  /** Lets the coordinator start `pipeline`; every trigger that routes through the coordinator calls it. */
+  public allowPipeline(pipeline: ITrainingPipeline): void {
+    if (this.pipelines.has(pipeline.node.path)) return;
+    this.pipelines.add(pipeline.node.path);
+    pipeline.grantStartExecution(this.function);
+  }
+
+  /** Lets `grantee` send start requests and approvals. */
+  public grantRequest(grantee: iam.IGrantable): iam.Grant {
+    return this.function.grantInvoke(grantee);
+  }
+}
+
+function policyOf(props: RetrainingCoordinatorProps): CoordinatorPolicy {
+  const minInterval = props.minInterval ?? Duration.hours(6);
+  validateDurationInRange('minInterval', minInterval, Duration.seconds(0), Duration.days(30));
+  const maxDailyRuns = props.maxDailyRuns ?? 4;
+  validateIntegerInRange('maxDailyRuns', maxDailyRuns, 1, 1000);
+  const dailyBudget = props.dailyBudget ?? 1000;
+  if (!(dailyBudget >= 0 && Number.isFinite(dailyBudget))) throw new Error(`dailyBudget must be a number of at least 0, got ${dailyBudget}`);
+  const costModel = props.costModel ?? { baseCost: 150, gbPerIncrement: 100 };
+  if (!(costModel.baseCost >= 0 && Number.isFinite(costModel.baseCost))) {
+    throw new Error(`costModel.baseCost must be a number of at least 0, got ${costModel.baseCost}`);
+  }
+  if (!(costModel.gbPerIncrement > 0 && Number.isFinite(costModel.gbPerIncrement))) {
+    throw new Error(`costModel.gbPerIncrement must be a number above 0, got ${costModel.gbPerIncrement}`);
+  }
+  const timeZone = (props.timeZone ?? TimeZone.ETC_UTC).timezoneName;
+  validateTimeZone(timeZone);
+  return { minIntervalMs: minInterval.toMilliseconds(), maxDailyRuns, dailyBudget, costModel, timeZone };
+}
