@@ -4,6 +4,9 @@
  * shell can store it with a conditional write on `version` (optimistic concurrency).
  */
 import { pipelineParameters, type PipelineParameter } from './pipeline-parameters';
+import { dayIn, isTimeZone, nextDayStartMs } from './calendar';
+
+export { dayIn, nextDayStartMs } from './calendar';
 import { accept, describe, isRecord, reject, requiredNumber, requiredString, type Parsed } from './result';
 
 export type TriggerType = 'scheduled' | 'data-arrival' | 'drift' | 'event' | 'manual';
@@ -11,7 +14,7 @@ export const TRIGGER_TYPES: readonly TriggerType[] = Object.freeze<TriggerType[]
 
 /** A request to start a pipeline, as a trigger sends it. */
 export interface StartRequest {
-  /** Idempotency key: 1-128 characters of `A-Za-z0-9._:#-`. */
+  /** Idempotency key: 1-128 characters of `A-Za-z0-9._:#_-`. */
   readonly requestId: string;
   readonly pipelineName: string;
   readonly triggerType: TriggerType;
@@ -27,7 +30,10 @@ export interface StartRequest {
   readonly parameters?: Readonly<Record<string, string>>;
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._:#-]{1,128}$/;
+const isTriggerType = (value: unknown): value is TriggerType => TRIGGER_TYPES.some((type) => type === value);
+
+// Trigger ids (letters, digits, - and _) and scheduled times (ISO 8601) both fit.
+const REQUEST_ID = /^[A-Za-z0-9._:#_-]{1,128}$/;
 /** SageMaker's PipelineName pattern (StartPipelineExecution API reference). */
 const PIPELINE_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$/;
 const MAX_REASON_LENGTH = 512;
@@ -37,14 +43,14 @@ export function parseStartRequest(input: unknown): Parsed<StartRequest> {
   if (!isRecord(input)) return reject('request', `must be an object, got ${describe(input)}`);
   const requestId = requiredString(input, 'requestId', 'requestId');
   if (!requestId.ok) return requestId;
-  if (!REQUEST_ID.test(requestId.value)) return reject('requestId', 'must be 1-128 characters of A-Za-z0-9._:#-');
+  if (!REQUEST_ID.test(requestId.value)) return reject('requestId', 'must be 1-128 characters of A-Za-z0-9._:#_-');
   const pipelineName = requiredString(input, 'pipelineName', 'pipelineName');
   if (!pipelineName.ok) return pipelineName;
   if (!PIPELINE_NAME.test(pipelineName.value)) {
     return reject('pipelineName', 'must be 1-256 letters, digits and hyphens, starting and ending with a letter or digit');
   }
   const triggerType = input.triggerType;
-  if (!TRIGGER_TYPES.some((type) => type === triggerType)) {
+  if (!isTriggerType(triggerType)) {
     return reject('triggerType', `must be one of ${TRIGGER_TYPES.join(', ')}, got ${describe(triggerType)}`);
   }
   const reason = requiredString(input, 'reason', 'reason');
@@ -55,7 +61,7 @@ export function parseStartRequest(input: unknown): Parsed<StartRequest> {
   if (!Number.isInteger(priority.value)) return reject('priority', `must be an integer from 1 to 5, got ${priority.value}`);
 
   let request: StartRequest = {
-    requestId: requestId.value, pipelineName: pipelineName.value, triggerType: triggerType as TriggerType,
+    requestId: requestId.value, pipelineName: pipelineName.value, triggerType,
     reason: reason.value, priority: priority.value,
   };
   if (input.dataSizeGb != null) {
@@ -154,14 +160,7 @@ function optionalNumber(record: Record<string, unknown>, name: string, path: str
   return record[name] == null ? accept(fallback) : requiredNumber(record, name, path, min, Infinity);
 }
 
-function isTimeZone(timeZone: string): boolean {
-  try {
-    dayFormatter(timeZone);
-    return true;
-  } catch {
-    return false;
-  }
-}
+
 
 /** A pipeline run parked until an operator answers. */
 export interface PendingApproval {
@@ -285,44 +284,4 @@ export function decideApproval(policy: CoordinatorPolicy, state: PipelineState, 
   if (pending === undefined || pending.requestId !== requestId) return unchanged(state, 'pending-approval', pending?.estimatedCost ?? 0);
   if (!approve) return { start: false, reason: 'rejected', estimatedCost: pending.estimatedCost, bypassed: [], state: { ...cleared, version: state.version + 1 } };
   return startRun(policy, state, pending, nowMs, 'approved', []);
-}
-
-/**
- * One formatter per time zone: building an Intl.DateTimeFormat costs far more than using one, and the
- * cache holds no state a caller could observe.
- */
-const dayFormatters = new Map<string, Intl.DateTimeFormat>();
-
-function dayFormatter(timeZone: string): Intl.DateTimeFormat {
-  let formatter = dayFormatters.get(timeZone);
-  if (formatter === undefined) {
-    formatter = new Intl.DateTimeFormat('en-US', { timeZone, calendar: 'gregory', numberingSystem: 'latn', year: 'numeric', month: '2-digit', day: '2-digit' });
-    dayFormatters.set(timeZone, formatter);
-  }
-  return formatter;
-}
-
-/** The calendar day of `nowMs` in `timeZone`, as 'YYYY-MM-DD'. */
-export function dayIn(timeZone: string, nowMs: number): string {
-  const parts = dayFormatter(timeZone).formatToParts(nowMs);
-  const part = (type: Intl.DateTimeFormatPartTypes): string => parts.find((candidate) => candidate.type === type)?.value ?? '';
-  return `${part('year').padStart(4, '0')}-${part('month')}-${part('day')}`;
-}
-
-/**
- * The epoch ms at which the day after `nowMs`'s day starts in `timeZone`. Found by bisection over
- * dayIn rather than offset arithmetic, so days of 23 or 25 hours and midnights that a DST change
- * skips or repeats (America/Santiago) come out right.
- */
-export function nextDayStartMs(timeZone: string, nowMs: number): number {
-  const today = dayIn(timeZone, nowMs);
-  let before = Math.floor(nowMs);
-  let after = before + 26 * HOUR_MS;
-  while (dayIn(timeZone, after) <= today) after += 24 * HOUR_MS;
-  while (after - before > 60_000) {
-    const middle = before + Math.floor((after - before) / 2);
-    if (dayIn(timeZone, middle) > today) after = middle;
-    else before = middle;
-  }
-  return after;
 }

@@ -65,6 +65,12 @@ describe('parseStartRequest', () => {
     expect(parsed).toEqual({ ok: true, value: valid });
   });
 
+  it('accepts the request ids triggers make: a trigger id with underscores and a scheduled time', () => {
+    for (const requestId of ['team_a-labels#5b8c2f1e-7d0a-4a47-9d0e-2f4c1b6a9e33#12', '5eac400dc50d#2027-03-01T03:00:00Z']) {
+      expect(parseStartRequest({ ...valid, requestId })).toEqual({ ok: true, value: { ...valid, requestId } });
+    }
+  });
+
   it('accepts a minimal request and omits absent or null optional fields', () => {
     // Prepare
     const minimal = { requestId: 'r', pipelineName: 'p', triggerType: 'manual', reason: 'x', priority: 5, dataSizeGb: null };
@@ -372,6 +378,18 @@ describe('decide, rule by rule', () => {
     // Assess: last start + 6 h.
     expect(decision).toEqual({ start: false, reason: 'cooldown', delayUntilMs: NOON + 4 * HOUR, estimatedCost: 150, bypassed: [], state: before });
     expect(decision.state).toBe(before);
+  });
+
+  it('still suppresses a non-critical request one millisecond before the cooldown ends', () => {
+    // Prepare
+    const before = state({ lastStartAtMs: NOON - 6 * HOUR + 1, day: TODAY, runsToday: 1 });
+
+    // Act
+    const decision = decide(DEFAULT_POLICY, before, request({ priority: 4 }), NOON);
+
+    // Assess
+    expect(decision.reason).toBe('cooldown');
+    expect(decision.delayUntilMs).toBe(NOON + 1);
   });
 
   it('lets a non-critical request through exactly when the cooldown has elapsed', () => {
