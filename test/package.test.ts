@@ -79,6 +79,19 @@ describe('the published package', () => {
     expect(functions[0].Properties.Code?.S3Key).toMatch(/^[0-9a-f]{64}\.zip$/);
     const files: string[] = packed.files.map((file: { path: string }) => file.path);
     expect(files).toContain('assets/batcher/index.js');
+    expect(files).toContain('assets/coordinator/index.js');
+    expect(files).toContain('cli.js');
+    // The operator command is installed and answers without AWS access when it is called wrongly.
+    const cli = path.join(appDir, 'node_modules', '.bin', 'cdk-ml-triggers');
+    let usage = '';
+    try {
+      execFileSync(cli, ['approve'], { cwd: appDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (error) {
+      const failed = error as { status: number; stdout: string };
+      expect(failed.status).toBe(2);
+      usage = failed.stdout;
+    }
+    expect(usage).toContain('usage: cdk-ml-triggers <approve|reject>');
     expect(files).toContain('dist/lib/index.js');
     expect(files).toContain('dist/lib/index.d.ts');
     expect(files.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))).toEqual([]);
