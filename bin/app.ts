@@ -8,6 +8,7 @@ const app = new App();
 new ReferenceStack(app, 'MlTriggersReference', {
   pipelineName: app.node.tryGetContext('pipelineName') ?? 'churn-model-training',
   dataBucketName: app.node.tryGetContext('dataBucketName') ?? 'churn-labelled-data',
+  monitoringBucketName: app.node.tryGetContext('monitoringBucketName') ?? 'churn-model-monitor',
   description: 'cdk-ml-triggers reference app: every way a retraining pipeline gets started.',
 });
 

@@ -3,7 +3,16 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { DataArrivalTrigger, RetrainingCoordinator, ScheduledTrigger, TrainingPipeline, TriggerSchedule } from '../lib';
+import {
+  DataArrivalTrigger,
+  DriftSource,
+  DriftTrigger,
+  PromotionGuardrail,
+  RetrainingCoordinator,
+  ScheduledTrigger,
+  TrainingPipeline,
+  TriggerSchedule,
+} from '../lib';
 
 /** Properties of the reference stack. */
 export interface ReferenceStackProps extends StackProps {
@@ -11,6 +20,8 @@ export interface ReferenceStackProps extends StackProps {
   readonly pipelineName: string;
   /** The existing bucket that labelled data lands in. */
   readonly dataBucketName: string;
+  /** The existing bucket Model Monitor writes its reports to, and evaluation reports live in. */
+  readonly monitoringBucketName: string;
 }
 
 /**
@@ -25,11 +36,9 @@ export class ReferenceStack extends Stack {
 
     // One gate for every trigger: at most one routine run per 6 hours, 4 a day, 1,000 a day in estimated
     // cost; runs that need a human wait for approval, announced on the approvals topic.
-    const approvals = new sns.Topic(this, 'Approvals', {
-      displayName: 'Retraining runs waiting for approval',
-      enforceSSL: true,
-      masterKey: kms.Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns'),
-    });
+    const snsKey = kms.Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns');
+    const topic = (id: string, displayName: string) => new sns.Topic(this, id, { displayName, enforceSSL: true, masterKey: snsKey });
+    const approvals = topic('Approvals', 'Retraining runs waiting for approval');
     const coordinator = new RetrainingCoordinator(this, 'Coordinator', {
       timeZone: TimeZone.EUROPE_BERLIN,
       approvalTopic: approvals,
@@ -56,5 +65,29 @@ export class ReferenceStack extends Stack {
       parameters: { TrainingMode: 'data-arrival' },
       coordinator,
     });
+
+    // Drift: Model Monitor's drift metrics for two features; the evaluator reads the newest violations
+    // report and decides: log, retrain, retrain with approval (team), or block and ask a human.
+    const monitoring = s3.Bucket.fromBucketName(this, 'Monitoring', props.monitoringBucketName);
+    new DriftTrigger(this, 'Drift', {
+      pipeline,
+      sources: [
+        DriftSource.modelMonitor({
+          endpointName: 'churn-prod',
+          monitoringScheduleName: 'churn-data-quality',
+          features: ['tenure_months', 'total_amount'],
+        }),
+      ],
+      monitoringOutputBucket: monitoring,
+      monitoringOutputPrefix: 'model-monitor/',
+      featureThresholds: { total_amount: { medium: 0.05, high: 0.2, critical: 0.4 } },
+      teamTopic: topic('DriftTeam', 'High drift: retraining needs approval'),
+      humanReviewTopic: topic('DriftReview', 'Critical drift: retraining blocked'),
+      coordinator,
+      parameters: { TrainingMode: 'drift' },
+    });
+
+    // Promotion guardrail: the pipeline calls it (LambdaStep) before it registers a retrained model.
+    new PromotionGuardrail(this, 'Guardrail', { reportsBucket: monitoring, reportsPrefix: 'evaluation/' });
   }
 }

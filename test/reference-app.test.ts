@@ -10,7 +10,7 @@ import { ReferenceStack } from '../bin/reference-stack';
 
 function synthReferenceApp(outdir: string) {
   const app = new App({ outdir });
-  const stack = new ReferenceStack(app, 'MlTriggersReference', { pipelineName: 'churn-model-training', dataBucketName: 'churn-labelled-data' });
+  const stack = new ReferenceStack(app, 'MlTriggersReference', { pipelineName: 'churn-model-training', dataBucketName: 'churn-labelled-data', monitoringBucketName: 'churn-model-monitor' });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const assembly = app.synth();
   return { app, stack, assembly };
@@ -50,7 +50,7 @@ describe('reference app', () => {
 
   test('the check is live: a queue without TLS or a dead-letter queue added to the stack fails synth', () => {
     const app = new App({ outdir });
-    const stack = new ReferenceStack(app, 'MlTriggersReference', { pipelineName: 'churn-model-training', dataBucketName: 'churn-labelled-data' });
+    const stack = new ReferenceStack(app, 'MlTriggersReference', { pipelineName: 'churn-model-training', dataBucketName: 'churn-labelled-data', monitoringBucketName: 'churn-model-monitor' });
     new sqs.Queue(stack, 'CarelessQueue');
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 
@@ -77,8 +77,16 @@ describe('reference app', () => {
     const rule = Object.values(t.findResources('AWS::Events::Rule'))[0];
     expect(rule.Properties.Targets[0].InputTransformer.InputTemplate['Fn::Join'][1]).toContainEqual({ 'Fn::GetAtt': [coordinatorId, 'Arn'] });
     t.resourceCountIs('AWS::DynamoDB::Table', 2); // batches, and the coordinator's state and decision log
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'feature_baseline_drift_tenure_months', Namespace: 'aws/sagemaker/Endpoints/data-metrics' });
+    t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { GUARDRAIL_DEFAULTS: Match.anyValue(), POWERTOOLS_METRICS_NAMESPACE: 'MLTriggers', POWERTOOLS_LOG_LEVEL: 'INFO' } } });
     const metrics = Object.values(t.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties.MetricName).sort();
-    expect(metrics).toEqual(['ApproximateNumberOfMessagesVisible', 'BatchesFailed', 'ExecutionStarted']);
+    expect(metrics).toEqual([
+      'ApproximateNumberOfMessagesVisible',
+      'BatchesFailed',
+      'ExecutionStarted',
+      'feature_baseline_drift_tenure_months',
+      'feature_baseline_drift_total_amount',
+    ]);
   });
 
   test('synthesizes byte-identical templates and asset manifests in any output folder', () => {

@@ -44,3 +44,23 @@ export function describe(value: unknown): string {
   if (typeof value === 'string') return `the string '${value.length > 40 ? `${value.slice(0, 40)}...` : value}'`;
   return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
 }
+
+/** Parses JSON text, naming the field when it is not JSON. */
+export function parseJson(text: unknown, field: string): Parsed<unknown> {
+  if (typeof text !== 'string') return reject(field, `must be a string, got ${describe(text)}`);
+  try {
+    return accept(JSON.parse(text) as unknown);
+  } catch (error) {
+    return reject(field, `is not JSON: ${(error as Error).message}`);
+  }
+}
+
+/** A record's own entry: a feature named `constructor` must not find Object.prototype's. */
+export function own<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+/** Drops undefined fields, so optional fields are absent rather than present and undefined. */
+export function compact<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

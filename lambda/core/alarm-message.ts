@@ -1,0 +1,163 @@
+import { accept, compact, describe, isRecord, own, parseJson, reject, requiredString, type Parsed } from './result';
+
+/** One alarm transition, whichever way it arrived. */
+export interface AlarmTransition {
+  readonly alarmName: string; readonly alarmArn: string; readonly state: 'ALARM' | 'OK' | 'INSUFFICIENT_DATA'; readonly previousState?: string;
+  readonly changedAt: string;            // ISO time of the state change, in UTC as toISOString() writes it
+  readonly metricName?: string; readonly namespace?: string; readonly dimensions: Readonly<Record<string, string>>;
+  readonly breachingValue?: number;      // on ALARM: the newest datapoint the reason lists as crossing the threshold
+}
+
+const STATES: readonly AlarmTransition['state'][] = ['ALARM', 'OK', 'INSUFFICIENT_DATA'];
+/** A decimal number as Model Monitor and CloudWatch print them, scientific notation included. */
+export const NUM = String.raw`[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?`;
+const DATAPOINT = new RegExp(String.raw`datapoints?\s*\[\s*(${NUM})\s*\(`);
+const TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)(Z|[+-]\d{2}:?\d{2})$/;
+
+type Path = readonly (string | number)[];
+/** Where each format keeps what a transition needs. */
+interface AlarmFormat {
+  readonly alarmName: Path; readonly alarmArn: Path; readonly state: Path; readonly changedAt: Path; readonly previousState: Path;
+  readonly reason: Path; readonly reasonData?: Path;
+  /** A single-metric alarm's metric, then the metric-math list and where each entry keeps its metric. */
+  readonly metric?: Path; readonly metrics: Path; readonly metricStat: Path;
+  /** The metric's name, namespace and dimensions keys. */
+  readonly keys: readonly [string, string, string];
+}
+const ALARM_MESSAGE: AlarmFormat = {
+  alarmName: ['AlarmName'], alarmArn: ['AlarmArn'], state: ['NewStateValue'], changedAt: ['StateChangeTime'], previousState: ['OldStateValue'],
+  reason: ['NewStateReason'], metric: ['Trigger'], metrics: ['Trigger', 'Metrics'], metricStat: ['MetricStat', 'Metric'],
+  keys: ['MetricName', 'Namespace', 'Dimensions'],
+};
+const STATE_CHANGE_EVENT: AlarmFormat = {
+  alarmName: ['detail', 'alarmName'], alarmArn: ['resources', 0], state: ['detail', 'state', 'value'], changedAt: ['detail', 'state', 'timestamp'],
+  previousState: ['detail', 'previousState', 'value'], reason: ['detail', 'state', 'reason'], reasonData: ['detail', 'state', 'reasonData'],
+  metrics: ['detail', 'configuration', 'metrics'], metricStat: ['metricStat', 'metric'], keys: ['name', 'namespace', 'dimensions'],
+};
+
+/**
+ * Parses the SNS message body: either a CloudWatch alarm JSON (as SNS delivers alarm actions) or an EventBridge
+ * "CloudWatch Alarm State Change" event forwarded to SNS. Names the field on error.
+ */
+export function parseAlarmMessage(message: string): Parsed<AlarmTransition> {
+  const json = parseJson(message, 'message');
+  if (!json.ok) return json;
+  const body = json.value;
+  if (!isRecord(body)) return reject('message', `must be a JSON object, got ${describe(body)}`);
+  const isEvent = body['detail-type'] !== undefined || body.detail !== undefined;
+  if (isEvent && body['detail-type'] !== 'CloudWatch Alarm State Change') {
+    return reject('detail-type', `must be 'CloudWatch Alarm State Change', got ${JSON.stringify(body['detail-type'])}`);
+  }
+  if (!isEvent && body.AlarmName === undefined) {
+    return reject('message', 'is neither a CloudWatch alarm message (AlarmName) nor a CloudWatch Alarm State Change event (detail-type)');
+  }
+  const f = isEvent ? STATE_CHANGE_EVENT : ALARM_MESSAGE;
+  const fields: Record<string, string | undefined> = {};
+  for (const [name, required] of [['alarmName', true], ['alarmArn', true], ['previousState', false], ['reason', false]] as const) {
+    const value = stringAt(body, f[name], required);
+    if (!value.ok) return value;
+    fields[name] = value.value;
+  }
+  const state = stringAt(body, f.state, true);
+  if (!state.ok) return state;
+  const known = STATES.find((s) => s === state.value);
+  if (!known) return reject(fieldOf(f.state), `must be one of ${STATES.join(', ')}, got '${state.value}'`);
+  const changedAt = isoTime(body, f.changedAt);
+  if (!changedAt.ok) return changedAt;
+  const metric = metricOf(body, f);
+  if (!metric.ok) return metric;
+  const breaching = known === 'ALARM' ? breachingValue(body, f, fields.reason) : accept(undefined);
+  if (!breaching.ok) return breaching;
+  const { alarmName, alarmArn, previousState } = fields as { alarmName: string; alarmArn: string; previousState?: string };
+  const transition = { alarmName, alarmArn, state: known, previousState, changedAt: changedAt.value, ...metric.value };
+  return accept(compact({ ...transition, breachingValue: breaching.value }));
+}
+
+interface MetricRef { readonly metricName?: string; readonly namespace?: string; readonly dimensions: Record<string, string> }
+
+/** The alarm's metric; for metric math, the one metric read through a metric stat (none when there are several). */
+function metricOf(body: unknown, f: AlarmFormat): Parsed<MetricRef> {
+  let metric = f.metric !== undefined && get(body, [...f.metric, f.keys[0]]) !== undefined ? f.metric : undefined;
+  if (metric === undefined) {
+    const list = get(body, f.metrics) ?? [];
+    if (!Array.isArray(list)) return reject(fieldOf(f.metrics), `must be an array, got ${describe(list)}`);
+    const stats = list.flatMap((entry, i) => (isRecord(get(entry, f.metricStat)) ? [[...f.metrics, i, ...f.metricStat]] : []));
+    if (stats.length !== 1) return accept({ dimensions: {} });
+    metric = stats[0];
+  }
+  const [nameKey, namespaceKey, dimensionsKey] = f.keys;
+  const metricName = stringAt(body, [...metric, nameKey], false);
+  if (!metricName.ok) return metricName;
+  const namespace = stringAt(body, [...metric, namespaceKey], false);
+  if (!namespace.ok) return namespace;
+  const dimensions = dimensionsOf(get(body, [...metric, dimensionsKey]), fieldOf([...metric, dimensionsKey]));
+  if (!dimensions.ok) return dimensions;
+  return accept(compact({ metricName: metricName.value, namespace: namespace.value, dimensions: dimensions.value }));
+}
+
+/** Dimensions as CloudWatch alarm messages list them (`[{name, value}]`) or as EventBridge maps them. */
+function dimensionsOf(value: unknown, path: string): Parsed<Record<string, string>> {
+  if (value === undefined || value === null) return accept({});
+  const entries: [string, unknown][] = Array.isArray(value)
+    ? value.map((d) => (isRecord(d) && typeof d.name === 'string' ? [d.name, d.value] : ['', undefined]))
+    : isRecord(value) ? Object.entries(value) : [['', undefined]];
+  const bad = entries.findIndex(([name, v]) => name === '' || typeof v !== 'string');
+  if (bad >= 0) return reject(Array.isArray(value) ? `${path}[${bad}]` : path, 'must name each dimension with a string value');
+  return accept(Object.fromEntries(entries) as Record<string, string>);
+}
+
+/**
+ * The most recent datapoint the reason lists (CloudWatch lists the breaching ones, newest first); else, for
+ * events, reasonData's recentDatapoints when it holds exactly one, as only then is it unambiguous.
+ */
+function breachingValue(body: unknown, f: AlarmFormat, reason: string | undefined): Parsed<number | undefined> {
+  const listed = Number(DATAPOINT.exec(reason ?? '')?.[1]);
+  if (Number.isFinite(listed)) return accept(listed);
+  if (f.reasonData === undefined || get(body, f.reasonData) === undefined) return accept(undefined);
+  const data = parseJson(get(body, f.reasonData), fieldOf(f.reasonData));
+  if (!data.ok) return data;
+  const recent = get(data.value, ['recentDatapoints']);
+  const only = Array.isArray(recent) && recent.length === 1 ? recent[0] : undefined;
+  return accept(typeof only === 'number' && Number.isFinite(only) ? only : undefined);
+}
+
+/** CloudWatch writes `+0000` offsets; returns the instant as `toISOString()` does. */
+function isoTime(body: unknown, path: Path): Parsed<string> {
+  const value = stringAt(body, path, true);
+  if (!value.ok) return value;
+  const match = TIME.exec(value.value);
+  const offset = match === null || match[2] === 'Z' ? 'Z' : `${match[2].slice(0, 3)}:${match[2].slice(-2)}`;
+  const ms = match ? Date.parse(`${match[1]}${offset}`) : NaN;
+  return Number.isNaN(ms) ? reject(fieldOf(path), `must be an ISO 8601 time, got '${value.value}'`) : accept(new Date(ms).toISOString());
+}
+
+function get(root: unknown, path: Path): unknown {
+  return path.reduce<unknown>(
+    (node, key) => (isRecord(node) && typeof key === 'string' ? own(node, key) : Array.isArray(node) ? node[key as number] : undefined),
+    root,
+  );
+}
+
+const fieldOf = (path: Path): string => path.map((key, i) => (typeof key === 'number' ? `[${key}]` : i === 0 ? key : `.${key}`)).join('');
+
+function stringAt(root: unknown, path: Path, required: true): Parsed<string>;
+function stringAt(root: unknown, path: Path, required: boolean): Parsed<string | undefined>;
+function stringAt(root: unknown, path: Path, required: boolean): Parsed<string | undefined> {
+  const value = get(root, path);
+  return !required && (value === undefined || value === null) ? accept(undefined) : requiredString({ value }, 'value', fieldOf(path));
+}
+
+const DRIFT_METRIC = /^feature_baseline_drift_(.+)$/;
+const DATA_METRICS_NAMESPACE = 'aws/sagemaker/Endpoints/data-metrics';
+
+/**
+ * When the alarm watches a Model Monitor drift metric: its endpoint, schedule, and feature (from feature_baseline_drift_<feature>
+ * in namespace aws/sagemaker/Endpoints/data-metrics, dimensions Endpoint and MonitoringSchedule).
+ */
+export function modelMonitorSource(t: AlarmTransition): { endpointName: string; monitoringScheduleName: string; feature?: string } | undefined {
+  const endpointName = own(t.dimensions, 'Endpoint');
+  const monitoringScheduleName = own(t.dimensions, 'MonitoringSchedule');
+  if (t.namespace !== DATA_METRICS_NAMESPACE || !endpointName || !monitoringScheduleName) return undefined;
+  const feature = DRIFT_METRIC.exec(t.metricName ?? '')?.[1];
+  return compact({ endpointName, monitoringScheduleName, feature });
+}

@@ -1,0 +1,162 @@
+import { sha256 } from '../core/batching';
+import {
+  assessDrift,
+  modelMonitorSource,
+  parseViolations,
+  type AlarmTransition,
+  type DriftAssessment,
+  type DriftConfig,
+  type FeatureScore,
+} from '../core/drift';
+import { pipelineParameters } from '../core/pipeline-parameters';
+import type { CoordinatorClient } from '../adapters/coordinator-client';
+import type { PipelineStarter } from '../adapters/pipeline-starter';
+import type { ReviewNotifier } from './review-notifier';
+import type { MonitoringOutput, ViolationsReader } from './violations-reader';
+
+/** What a drift trigger is, as its function receives it. */
+export interface DriftTriggerSettings {
+  readonly triggerId: string;
+  readonly pipelineName: string;
+  readonly drift: DriftConfig;
+  readonly monitoringOutput?: MonitoringOutput;
+  readonly parameters: Readonly<Record<string, string>>;
+  readonly coordinatorFunction?: string;
+  readonly teamTopicArn?: string;
+  readonly humanReviewTopicArn?: string;
+}
+
+/** What one alarm transition came to. */
+export type EvaluationOutcome =
+  | { readonly status: 'ignored'; readonly state: string }
+  | { readonly status: 'unreadable'; readonly problem: string; readonly source?: string }
+  | { readonly status: 'assessed'; readonly assessment: DriftAssessment; readonly started?: string; readonly deferred?: string; readonly notified: readonly string[] };
+
+export interface EvaluatorObserver {
+  scored(settings: DriftTriggerSettings, assessment: DriftAssessment): void;
+  unreadable(settings: DriftTriggerSettings, problem: string, source: string | undefined): void;
+}
+
+export interface EvaluatorDeps {
+  readonly reader: ViolationsReader;
+  readonly starter: PipelineStarter;
+  readonly coordinator: CoordinatorClient;
+  readonly notifier: ReviewNotifier;
+  readonly observer: EvaluatorObserver;
+}
+
+/** Turns an alarm into a severity and an action: log, retrain, retrain with approval, or block and ask a human. */
+export class DriftEvaluator {
+  constructor(private readonly deps: EvaluatorDeps) {}
+
+  async evaluate(settings: DriftTriggerSettings, transition: AlarmTransition): Promise<EvaluationOutcome> {
+    if (transition.state !== 'ALARM') return { status: 'ignored', state: transition.state };
+    const scores = await this.scoresFor(settings, transition);
+    if (!scores.ok) {
+      // An unreadable report is never scored as 0: a human hears of it, and nothing starts.
+      this.deps.observer.unreadable(settings, scores.problem, scores.source);
+      await this.deps.notifier.notify(
+        settings.humanReviewTopicArn,
+        `Drift report unreadable: ${settings.pipelineName}`,
+        [
+          `Alarm ${transition.alarmName} fired at ${transition.changedAt}, but its drift could not be scored, so nothing was started.`,
+          `Problem: ${scores.problem}`,
+          ...(scores.source ? [`Source: ${scores.source}`] : []),
+        ],
+        { pipelineName: settings.pipelineName, severity: 'unknown' },
+      );
+      return { status: 'unreadable', problem: scores.problem, ...(scores.source ? { source: scores.source } : {}) };
+    }
+    const assessment = assessDrift(settings.drift, scores.value);
+    this.deps.observer.scored(settings, assessment);
+    const notified: string[] = [];
+    let started: string | undefined;
+    let deferred: string | undefined;
+    if (assessment.action === 'retrain' || assessment.action === 'retrain-with-approval') {
+      const run = await this.retrain(settings, transition, assessment);
+      started = run.executionArn;
+      deferred = run.deferred;
+    }
+    const topic =
+      assessment.action === 'retrain-with-approval' ? settings.teamTopicArn : assessment.action === 'block-and-review' ? settings.humanReviewTopicArn : undefined;
+    if (topic && (await this.deps.notifier.notify(topic, subjectOf(settings, assessment), messageOf(settings, transition, assessment, started), {
+      pipelineName: settings.pipelineName,
+      severity: assessment.severity,
+    }))) {
+      notified.push(topic);
+    }
+    return { status: 'assessed', assessment, ...(started ? { started } : {}), ...(deferred ? { deferred } : {}), notified };
+  }
+
+  private async scoresFor(
+    settings: DriftTriggerSettings,
+    transition: AlarmTransition,
+  ): Promise<{ ok: true; value: readonly FeatureScore[] } | { ok: false; problem: string; source?: string }> {
+    const monitor = modelMonitorSource(transition);
+    if (monitor && settings.monitoringOutput) {
+      const report = await this.deps.reader.newest(settings.monitoringOutput, monitor.endpointName, monitor.monitoringScheduleName, transition.changedAt);
+      if (!report.found) return { ok: false, problem: report.problem, source: report.uri };
+      const parsed = parseViolations(report.body);
+      if (!parsed.ok) return { ok: false, problem: `${parsed.error.field} ${parsed.error.problem}`, source: report.uri };
+      if (parsed.value.unknown.length > 0) {
+        const first = parsed.value.unknown[0];
+        return { ok: false, problem: `violation ${first.index}: ${first.problem} (${parsed.value.unknown.length} not recognised)`, source: report.uri };
+      }
+      return { ok: true, value: parsed.value.scores };
+    }
+    if (transition.breachingValue === undefined) {
+      return { ok: false, problem: 'the alarm message names no breaching value to score', source: transition.alarmArn };
+    }
+    return {
+      ok: true,
+      value: [{ feature: transition.metricName ?? transition.alarmName, score: transition.breachingValue, kind: 'alarm-value', detail: `alarm ${transition.alarmName}` }],
+    };
+  }
+
+  private async retrain(settings: DriftTriggerSettings, transition: AlarmTransition, assessment: DriftAssessment): Promise<{ executionArn?: string; deferred?: string }> {
+    const parameters = pipelineParameters(settings.parameters, assessment.parameters);
+    if (!parameters.ok) throw new Error(`${parameters.error.field} ${parameters.error.problem}`);
+    // One id per alarm transition: SNS redelivers, and a redelivery must start nothing new.
+    const requestId = `drift#${sha256(`${settings.triggerId}#${transition.alarmArn}#${transition.changedAt}`).slice(0, 40)}`;
+    const reason = `${assessment.severity} drift: ${assessment.recommendation}`.slice(0, 512);
+    if (!settings.coordinatorFunction) {
+      const executionArn = await this.deps.starter.start({
+        pipelineName: settings.pipelineName,
+        clientRequestToken: sha256(requestId),
+        parameters: parameters.value,
+        displayName: `drift-${assessment.severity}`,
+        description: reason,
+      });
+      return { executionArn };
+    }
+    const reply = await this.deps.coordinator.request(settings.coordinatorFunction, {
+      requestId,
+      pipelineName: settings.pipelineName,
+      triggerType: 'drift',
+      reason,
+      priority: assessment.priority ?? 3,
+      parameters: Object.fromEntries(parameters.value.map((parameter) => [parameter.Name, parameter.Value])),
+    });
+    return reply.start && reply.executionArn ? { executionArn: reply.executionArn } : { deferred: reply.reason };
+  }
+}
+
+function subjectOf(settings: DriftTriggerSettings, assessment: DriftAssessment): string {
+  return assessment.action === 'block-and-review'
+    ? `Critical drift, retraining blocked: ${settings.pipelineName}`
+    : `High drift, retraining needs approval: ${settings.pipelineName}`;
+}
+
+function messageOf(settings: DriftTriggerSettings, transition: AlarmTransition, assessment: DriftAssessment, started: string | undefined): string[] {
+  return [
+    `Alarm ${transition.alarmName} fired at ${transition.changedAt}: ${assessment.severity} drift on ${settings.pipelineName}.`,
+    'Drifted features (score, severity):',
+    ...assessment.drifted.slice(0, 20).map((feature) => `  ${feature.feature}: ${feature.score.toFixed(4)} (${feature.severity}, ${feature.kind})`),
+    `Recommendation: ${assessment.recommendation}`,
+    assessment.action === 'block-and-review'
+      ? 'Automated retraining is blocked: a model trained on this data could learn the drift.'
+      : started
+        ? `A retraining run started with RequireApproval=true: ${started}`
+        : 'A retraining run was requested with RequireApproval=true.',
+  ];
+}

@@ -1,0 +1,226 @@
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import type { DriftSource } from './drift-source';
+import { METRICS_NAMESPACE } from './private/data-arrival-batcher';
+import { watchedDeadLetterQueue } from './private/dead-letter-queue';
+import { HANDLER_ARCHITECTURE, HANDLER_RUNTIME, handlerCode } from './private/handler-code';
+import { acknowledgeWildcardResource } from './private/nag';
+import { validatePipelineParameters } from './private/validation';
+import type { RetrainingCoordinator } from './retraining-coordinator';
+import type { ITrainingPipeline } from './training-pipeline';
+
+/** Scores at which drift becomes medium, high and critical; below `medium` it is low. */
+export interface DriftThresholds {
+  readonly medium: number;
+  readonly high: number;
+  readonly critical: number;
+}
+
+/** Properties of a {@link DriftTrigger}. */
+export interface DriftTriggerProps {
+  /** The pipeline to retrain. */
+  readonly pipeline: ITrainingPipeline;
+  /** Where drift signals come from: Model Monitor, your own alarms, or alarms defined elsewhere. */
+  readonly sources: DriftSource[];
+  /**
+   * The bucket Model Monitor writes its output to; required with Model Monitor sources, whose
+   * violations reports the evaluator reads.
+   * @default - none
+   */
+  readonly monitoringOutputBucket?: s3.IBucket;
+  /**
+   * The key prefix of Model Monitor's output in that bucket (its S3Output URI without the bucket).
+   * @default '' (the bucket's root)
+   */
+  readonly monitoringOutputPrefix?: string;
+  /**
+   * Severity thresholds for every feature.
+   * @default { medium: 0.1, high: 0.3, critical: 0.5 }
+   */
+  readonly thresholds?: DriftThresholds;
+  /**
+   * Severity thresholds for single features, overriding `thresholds` for them.
+   * @default - none
+   */
+  readonly featureThresholds?: { [feature: string]: DriftThresholds };
+  /**
+   * Whether medium drift retrains; high drift always retrains (with approval), critical never does.
+   * @default false
+   */
+  readonly autoRetrain?: boolean;
+  /**
+   * Told of high drift: the retraining run carries RequireApproval=true.
+   * @default - no notification
+   */
+  readonly teamTopic?: sns.ITopic;
+  /**
+   * Told of critical drift (retraining blocked) and of reports that cannot be read, with the drifted
+   * features and a recommendation.
+   * @default - no notification
+   */
+  readonly humanReviewTopic?: sns.ITopic;
+  /**
+   * Routes retraining through this coordinator; severity sets the priority (critical 1, high 2, medium 3).
+   * @default - the evaluator starts the pipeline itself
+   */
+  readonly coordinator?: RetrainingCoordinator;
+  /**
+   * Static pipeline parameters added to every retraining run.
+   * @default - none
+   */
+  readonly parameters?: { [name: string]: string };
+}
+
+const DEFAULT_THRESHOLDS: DriftThresholds = { medium: 0.1, high: 0.3, critical: 0.5 };
+
+/**
+ * Retrains when a model drifts, as much as the drift warrants: drift alarms feed one encrypted topic,
+ * and a severity evaluator reads the real violation reports and decides to log, retrain, retrain with
+ * approval, or block retraining and ask a human.
+ */
+export class DriftTrigger extends Construct {
+  /** The encrypted, TLS-only topic every source feeds. */
+  public readonly topic: sns.ITopic;
+  /** The severity evaluator. */
+  public readonly function: lambda.IFunction;
+
+  constructor(scope: Construct, id: string, props: DriftTriggerProps) {
+    super(scope, id);
+    const thresholds = props.thresholds ?? DEFAULT_THRESHOLDS;
+    validateThresholds('thresholds', thresholds);
+    for (const [feature, own] of Object.entries(props.featureThresholds ?? {})) validateThresholds(`featureThresholds.${feature}`, own);
+    validatePipelineParameters(props.parameters ?? {});
+    if (props.sources.length === 0) throw new Error('sources must name at least one drift source');
+    const prefix = props.monitoringOutputPrefix ?? '';
+    if (prefix !== '' && !prefix.endsWith('/')) throw new Error(`monitoringOutputPrefix must be empty or end with '/', got '${prefix}'`);
+
+    const bound = props.sources.map((source, index) => source.bind(this, index));
+    const monitors = bound.flatMap((source) => source.monitors);
+    if (monitors.length > 0 && !props.monitoringOutputBucket) {
+      throw new Error('monitoringOutputBucket is required with Model Monitor sources: the evaluator reads their violations reports from it');
+    }
+
+    const key = new kms.Key(this, 'TopicKey', { enableKeyRotation: true, description: 'cdk-ml-triggers: encrypts the drift topic' });
+    // EventBridge delivers alarm state changes to the topic, so it must be able to use the key.
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+      }),
+    );
+    const topic = new sns.Topic(this, 'Topic', { masterKey: key, enforceSSL: true, displayName: 'Drift alarms for retraining' });
+    this.topic = topic;
+
+    const deadLetters = watchedDeadLetterQueue(this, undefined);
+    const alarmState = { source: ['aws.cloudwatch'], detailType: ['CloudWatch Alarm State Change'] };
+    const arns = bound.flatMap((source) => source.alarmArns);
+    const named = [...bound.flatMap((source) => source.alarmNames), ...bound.flatMap((source) => source.alarmNamePrefixes.map((p) => ({ prefix: p })))];
+    const toTopic = new targets.SnsTopic(topic, { deadLetterQueue: deadLetters.queue, retryAttempts: 20, maxEventAge: Duration.hours(6) });
+    if (arns.length > 0) {
+      new events.Rule(this, 'AlarmStates', {
+        description: 'cdk-ml-triggers: drift alarms going into ALARM',
+        eventPattern: { ...alarmState, resources: arns, detail: { state: { value: ['ALARM'] } } },
+        targets: [toTopic],
+      });
+    }
+    if (named.length > 0) {
+      new events.Rule(this, 'NamedAlarmStates', {
+        description: 'cdk-ml-triggers: drift alarms defined elsewhere going into ALARM',
+        eventPattern: { ...alarmState, detail: { alarmName: named, state: { value: ['ALARM'] } } },
+        targets: [toTopic],
+      });
+    }
+
+    const fn = this.evaluator(props, thresholds, prefix, monitors);
+    topic.addSubscription(new subscriptions.LambdaSubscription(fn, { deadLetterQueue: deadLetters.queue }));
+    this.function = fn;
+  }
+
+  private evaluator(
+    props: DriftTriggerProps,
+    thresholds: DriftThresholds,
+    prefix: string,
+    monitors: ReadonlyArray<{ endpointName: string; monitoringScheduleName: string }>,
+  ): lambda.Function {
+    const logGroup = new logs.LogGroup(this, 'EvaluatorLogs', { retention: logs.RetentionDays.THREE_MONTHS });
+    const role = new iam.Role(this, 'EvaluatorRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    const logStreams = `${logGroup.logGroupArn}:*`;
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logStreams] }));
+    acknowledgeWildcardResource(role, logStreams, "Lambda names its log streams at run time; the grant covers the streams of this function's own log group only.");
+
+    const settings = {
+      triggerId: this.node.path,
+      pipelineName: props.pipeline.pipelineName,
+      drift: { thresholds, featureThresholds: props.featureThresholds ?? {}, autoRetrain: props.autoRetrain ?? false },
+      ...(props.monitoringOutputBucket ? { monitoringOutput: { bucket: props.monitoringOutputBucket.bucketName, prefix } } : {}),
+      parameters: props.parameters ?? {},
+      ...(props.coordinator ? { coordinatorFunction: props.coordinator.function.functionArn } : {}),
+      ...(props.teamTopic ? { teamTopicArn: props.teamTopic.topicArn } : {}),
+      ...(props.humanReviewTopic ? { humanReviewTopicArn: props.humanReviewTopic.topicArn } : {}),
+    };
+    const fn = new lambda.Function(this, 'Evaluator', {
+      description: 'cdk-ml-triggers: scores drift from violation reports and decides to log, retrain, or ask a human.',
+      runtime: HANDLER_RUNTIME,
+      architecture: HANDLER_ARCHITECTURE,
+      handler: 'index.handler',
+      code: handlerCode('drift'),
+      memorySize: 256,
+      timeout: Duration.seconds(60),
+      role,
+      logGroup,
+      environment: {
+        DRIFT_SETTINGS: Stack.of(this).toJsonString(settings),
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+      },
+    });
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'The handler is bundled and tested for nodejs22.x; moving to a newer runtime is a deliberate, tested change of this library.',
+    });
+
+    const bucket = props.monitoringOutputBucket;
+    if (bucket) {
+      // Read only the violations reports of the named schedules, and list only their folders.
+      const reports = monitors.map((m) => bucket.arnForObjects(`${prefix}${m.endpointName}/${m.monitoringScheduleName}/*/constraint_violations.json`));
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: reports }));
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['s3:ListBucket'],
+          resources: [bucket.bucketArn],
+          conditions: { StringLike: { 's3:prefix': monitors.map((m) => `${prefix}${m.endpointName}/${m.monitoringScheduleName}/*`) } },
+        }),
+      );
+      for (const report of reports) {
+        acknowledgeWildcardResource(role, report, 'Model Monitor names its output folders by execution time; the grant covers the violations reports of the named schedules only.');
+      }
+      bucket.encryptionKey?.grantDecrypt(role);
+    }
+    if (props.coordinator) {
+      props.coordinator.allowPipeline(props.pipeline);
+      props.coordinator.grantRequest(fn);
+    } else {
+      props.pipeline.grantStartExecution(fn);
+    }
+    props.teamTopic?.grantPublish(fn);
+    props.humanReviewTopic?.grantPublish(fn);
+    return fn;
+  }
+}
+
+function validateThresholds(prop: string, thresholds: DriftThresholds): void {
+  const { medium, high, critical } = thresholds;
+  if (![medium, high, critical].every((value) => Number.isFinite(value) && value >= 0) || !(medium < high && high < critical)) {
+    throw new Error(`${prop} must be numbers with 0 <= medium < high < critical, got medium ${medium}, high ${high}, critical ${critical}`);
+  }
+}

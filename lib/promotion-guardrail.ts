@@ -1,0 +1,111 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { METRICS_NAMESPACE } from './private/data-arrival-batcher';
+import { HANDLER_ARCHITECTURE, HANDLER_RUNTIME, handlerCode } from './private/handler-code';
+import { acknowledgeWildcardResource } from './private/nag';
+
+/** Properties of a {@link PromotionGuardrail}. */
+export interface PromotionGuardrailProps {
+  /** The bucket holding evaluation reports and golden-set results. */
+  readonly reportsBucket: s3.IBucket;
+  /**
+   * The key prefix the guardrail may read below.
+   * @default '' (the whole bucket)
+   */
+  readonly reportsPrefix?: string;
+  /**
+   * Lowest accuracy on the golden set a candidate may have.
+   * @default 0.85
+   */
+  readonly minGoldenAccuracy?: number;
+  /**
+   * Largest difference between the candidate's and the baseline's accuracy.
+   * @default 0.4
+   */
+  readonly maxAccuracyDelta?: number;
+  /**
+   * Prediction-distribution shift (KL divergence, Laplace-smoothed) the candidate must stay under.
+   * @default 0.5
+   */
+  readonly maxPredictionShift?: number;
+  /**
+   * Largest share any one error type may take of the candidate's errors.
+   * @default 0.7
+   */
+  readonly maxErrorConcentration?: number;
+  /**
+   * Prediction shift above which a human must approve the promotion, even when every check passes.
+   * @default 0.2
+   */
+  readonly approvalPredictionShift?: number;
+}
+
+/**
+ * Feedback-loop prevention: a function that a SageMaker pipeline calls (LambdaStep) before it registers
+ * or deploys a retrained model, and that says whether the candidate may be promoted.
+ */
+export class PromotionGuardrail extends Construct {
+  /** The guardrail function; give its ARN to the pipeline's LambdaStep. */
+  public readonly function: lambda.IFunction;
+
+  constructor(scope: Construct, id: string, props: PromotionGuardrailProps) {
+    super(scope, id);
+    const defaults = {
+      minGoldenAccuracy: props.minGoldenAccuracy ?? 0.85,
+      maxAccuracyDelta: props.maxAccuracyDelta ?? 0.4,
+      maxPredictionShift: props.maxPredictionShift ?? 0.5,
+      maxErrorConcentration: props.maxErrorConcentration ?? 0.7,
+      approvalPredictionShift: props.approvalPredictionShift ?? 0.2,
+    };
+    for (const prop of ['minGoldenAccuracy', 'maxAccuracyDelta', 'maxErrorConcentration'] as const) {
+      const value = defaults[prop];
+      if (!(value >= 0 && value <= 1)) throw new Error(`${prop} must be a share between 0 and 1, got ${value}`);
+    }
+    for (const prop of ['maxPredictionShift', 'approvalPredictionShift'] as const) {
+      const value = defaults[prop];
+      if (!(Number.isFinite(value) && value >= 0)) throw new Error(`${prop} must be a KL divergence of at least 0, got ${value}`);
+    }
+    const prefix = props.reportsPrefix ?? '';
+
+    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS });
+    const role = new iam.Role(this, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    const logStreams = `${logGroup.logGroupArn}:*`;
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logStreams] }));
+    acknowledgeWildcardResource(role, logStreams, "Lambda names its log streams at run time; the grant covers the streams of this function's own log group only.");
+    const reports = props.reportsBucket.arnForObjects(`${prefix}*`);
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [reports] }));
+    acknowledgeWildcardResource(role, reports, 'Each pipeline run writes its reports under new keys; the grant is read-only and covers the reports prefix only.');
+    props.reportsBucket.encryptionKey?.grantDecrypt(role);
+
+    const fn = new lambda.Function(this, 'Function', {
+      description: 'cdk-ml-triggers: checks a retrained model against its baseline and golden set before promotion.',
+      runtime: HANDLER_RUNTIME,
+      architecture: HANDLER_ARCHITECTURE,
+      handler: 'index.handler',
+      code: handlerCode('guardrail'),
+      memorySize: 256,
+      timeout: Duration.seconds(60),
+      role,
+      logGroup,
+      environment: {
+        GUARDRAIL_DEFAULTS: JSON.stringify(defaults),
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+      },
+    });
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'The handler is bundled and tested for nodejs22.x; moving to a newer runtime is a deliberate, tested change of this library.',
+    });
+    this.function = fn;
+  }
+
+  /** Lets a SageMaker pipeline's execution role call the guardrail from a LambdaStep. */
+  public grantInvoke(grantee: iam.IGrantable): iam.Grant {
+    return this.function.grantInvoke(grantee);
+  }
+}
