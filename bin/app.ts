@@ -9,6 +9,7 @@ new ReferenceStack(app, 'MlTriggersReference', {
   pipelineName: app.node.tryGetContext('pipelineName') ?? 'churn-model-training',
   dataBucketName: app.node.tryGetContext('dataBucketName') ?? 'churn-labelled-data',
   monitoringBucketName: app.node.tryGetContext('monitoringBucketName') ?? 'churn-model-monitor',
+  branch: app.node.tryGetContext('branch') ?? 'main',
   description: 'cdk-ml-triggers reference app: every way a retraining pipeline gets started.',
 });
 

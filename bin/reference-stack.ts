@@ -7,10 +7,12 @@ import {
   DataArrivalTrigger,
   DriftSource,
   DriftTrigger,
+  EventTrigger,
   PromotionGuardrail,
   RetrainingCoordinator,
   ScheduledTrigger,
   TrainingPipeline,
+  TriggerEventBus,
   TriggerSchedule,
 } from '../lib';
 
@@ -22,6 +24,8 @@ export interface ReferenceStackProps extends StackProps {
   readonly dataBucketName: string;
   /** The existing bucket Model Monitor writes its reports to, and evaluation reports live in. */
   readonly monitoringBucketName: string;
+  /** The deployment's branch: a branch's triggers react to its own events only. */
+  readonly branch: string;
 }
 
 /**
@@ -89,5 +93,32 @@ export class ReferenceStack extends Stack {
 
     // Promotion guardrail: the pipeline calls it (LambdaStep) before it registers a retrained model.
     new PromotionGuardrail(this, 'Guardrail', { reportsBucket: monitoring, reportsPrefix: 'evaluation/' });
+
+    // Named events: the platform publishes model.added, data_updated, features_ready on the project's bus.
+    const bus = new TriggerEventBus(this, 'PlatformEvents', { project: 'churn', branch: props.branch });
+    // Auto-deploy: every model added from Hugging Face starts the deployment pipeline.
+    new EventTrigger(this, 'AutoDeploy', {
+      bus,
+      pipeline: TrainingPipeline.fromPipelineName(this, 'DeployPipeline', 'model-auto-deploy'),
+      event: 'model.added',
+      filter: { model_source: 'hugging_face' },
+      parameters: { ModelId: '{{ event.model_id }}', EndpointName: '{{ event.model_name }}-auto', RequestedBy: "{{ event.created_by | default: 'platform' }}" },
+    });
+    // Join: retrain when fresh data and its features are both ready within a day.
+    new EventTrigger(this, 'DataAndFeatures', {
+      bus,
+      pipeline,
+      events: ['data_updated', 'features_ready'],
+      within: Duration.hours(24),
+      parameters: { DatasetUri: '{{ events.data_updated.dataset_uri }}', FeatureVersion: '{{ events.features_ready.version }}' },
+      coordinator,
+    });
+    // Chain: retrain after each successful run of the feature pipeline.
+    new EventTrigger(this, 'AfterFeatures', {
+      pipeline,
+      afterPipeline: TrainingPipeline.fromPipelineName(this, 'FeaturePipeline', 'churn-feature-engineering'),
+      parameters: { TrainingMode: 'chained' },
+      coordinator,
+    });
   }
 }

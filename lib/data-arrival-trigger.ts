@@ -3,8 +3,9 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { BATCH_LIMITS, canonicalJson, type BatchTriggerConfig } from '../lambda/core/batching';
+import { BATCH_LIMITS, type BatchTriggerConfig } from '../lambda/core/batching';
 import { DataArrivalBatcher } from './private/data-arrival-batcher';
+import { EnvelopeTarget } from './private/envelope-target';
 import { shortHash } from './private/short-hash';
 import { acknowledgeWildcardResource } from './private/nag';
 import { validateDurationInRange, validateIntegerInRange, validatePipelineParameters } from './private/validation';
@@ -108,8 +109,6 @@ export interface DataArrivalTriggerProps {
 }
 
 const DEFAULT_MANIFEST_PREFIX = 'ml-triggers/manifests/';
-/** EventBridge's limit on an input template. */
-const MAX_INPUT_TEMPLATE = 8192;
 
 /**
  * Starts a pipeline once per batch of objects landing in S3: when `batchSize` distinct objects arrived,
@@ -158,7 +157,7 @@ export class DataArrivalTrigger extends Construct {
         detailType: ['Object Created'],
         detail: { bucket: { name: [props.bucket.bucketName] }, ...keyFilter(props.prefix, props.suffix) },
       },
-      targets: [new BatcherTarget(batcher, config)],
+      targets: [new EnvelopeTarget(batcher, config, 'parameters')],
     });
   }
 }
@@ -231,44 +230,4 @@ function keyFilter(prefix: string | undefined, suffix: string | undefined): Reco
         ? { prefix }
         : { suffix };
   return { object: { key: [matcher] } };
-}
-
-/**
- * Sends the event with the trigger's configuration to the shared batcher, so that the batcher reads
- * no configuration per event. No permission per rule: the batcher's one permission covers every rule.
- */
-class BatcherTarget implements events.IRuleTarget {
-  constructor(
-    private readonly batcher: DataArrivalBatcher,
-    private readonly config: BatchTriggerConfig,
-  ) {}
-
-  public bind(rule: events.IRule): events.RuleTargetConfig {
-    const template = new EnvelopeInput(this.config);
-    const rendered = template.bind(rule).inputTemplate ?? '';
-    if (!Token.isUnresolved(rendered) && rendered.length > MAX_INPUT_TEMPLATE) {
-      throw new Error(
-        `parameters make the event template ${rendered.length} characters, EventBridge takes at most ${MAX_INPUT_TEMPLATE}: shorten the static parameters`,
-      );
-    }
-    return {
-      arn: this.batcher.function.functionArn,
-      input: template,
-      deadLetterConfig: { arn: this.batcher.deadLetters.queue.queueArn },
-      retryPolicy: { maximumEventAgeInSeconds: Duration.hours(6).toSeconds(), maximumRetryAttempts: 20 },
-      targetResource: this.batcher.function,
-    };
-  }
-}
-
-class EnvelopeInput extends events.RuleTargetInput {
-  constructor(private readonly config: BatchTriggerConfig) {
-    super();
-  }
-
-  public bind(_rule: events.IRule): events.RuleTargetInputProperties {
-    // `<` and `>` are escaped so that no parameter value can look like a template placeholder.
-    const config = canonicalJson(this.config).replace(/</g, '\\u003c').replace(/>/g, '\\u003e');
-    return { inputTemplate: `{"trigger":${config},"event":<aws.events.event>}` };
-  }
 }

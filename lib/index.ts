@@ -6,3 +6,5 @@ export * from './retraining-coordinator';
 export * from './drift-source';
 export * from './drift-trigger';
 export * from './promotion-guardrail';
+export * from './trigger-event-bus';
+export * from './event-trigger';

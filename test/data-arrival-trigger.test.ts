@@ -97,10 +97,10 @@ describe('DataArrivalTrigger', () => {
     const { template: t } = synthTriggers(2);
 
     const policy = Object.values(t.findResources('AWS::SQS::QueuePolicy'))[0];
-    const statement = policy.Properties.PolicyDocument.Statement.find((s: { Sid?: string }) => s.Sid === 'TriggerRulesDeliverUndeliverableEvents');
+    const statement = policy.Properties.PolicyDocument.Statement.find((s: { Sid?: string }) => s.Sid === 'InvokeFromTriggerRulesDeadLetters');
     expect(statement).toMatchObject({ Effect: 'Allow', Action: 'sqs:SendMessage', Principal: { Service: 'events.amazonaws.com' } });
     const pattern: string = statement.Condition.ArnLike['aws:SourceArn']['Fn::Join'][1].at(-1);
-    expect(pattern).toMatch(/:rule\/mlt-[0-9a-f]{8}-\*$/);
+    expect(pattern).toMatch(/:rule\/\*mlt-[0-9a-f]{8}-\*$/);
   });
 
   test('the batch table is on demand, encrypted, with point-in-time recovery and TTL, and kept on delete', () => {
@@ -169,7 +169,7 @@ describe('DataArrivalTrigger', () => {
     t.resourceCountIs('AWS::Lambda::Permission', 1);
     const permission = Object.values(t.findResources('AWS::Lambda::Permission'))[0];
     const pattern: string = permission.Properties.SourceArn['Fn::Join'][1].at(-1);
-    const prefix = pattern.slice(pattern.indexOf(':rule/') + ':rule/'.length).replace(/\*$/, '');
+    const prefix = pattern.slice(pattern.indexOf(':rule/*') + ':rule/*'.length).replace(/\*$/, '');
     expect(prefix).toMatch(/^mlt-[0-9a-f]{8}-$/);
     const names = Object.values(t.findResources('AWS::Events::Rule')).map((r) => r.Properties.Name as string);
     expect(names).toHaveLength(3);

@@ -54,6 +54,7 @@ describe('the published package', () => {
         tarball,
         `aws-cdk-lib@${installedVersion('aws-cdk-lib')}`,
         `constructs@${installedVersion('constructs')}`,
+        `@aws-sdk/client-eventbridge@${installedVersion('@aws-sdk/client-eventbridge')}`,
       ],
       appDir,
     );
@@ -97,7 +98,15 @@ describe('the published package', () => {
     expect(files.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))).toEqual([]);
     expect(files.filter((file) => file.startsWith('test/') || file.startsWith('bin/'))).toEqual([]);
     const installed = JSON.parse(fs.readFileSync(path.join(appDir, 'node_modules/cdk-ml-triggers/package.json'), 'utf8'));
-    expect(installed.peerDependencies).toEqual({ 'aws-cdk-lib': expect.any(String), constructs: expect.any(String) });
+    expect(installed.peerDependencies).toEqual({
+      'aws-cdk-lib': expect.any(String),
+      constructs: expect.any(String),
+      '@aws-sdk/client-eventbridge': expect.any(String),
+    });
+    expect(installed.peerDependenciesMeta).toEqual({ '@aws-sdk/client-eventbridge': { optional: true } });
+    // The publish client has its own entry point, for services that publish platform events.
+    const publishExports = run('node', ['-e', "const p = require('cdk-ml-triggers/publish'); console.log(Object.keys(p).sort().join(','))"], appDir);
+    expect(publishExports.trim().split(',')).toEqual(expect.arrayContaining(['PublishError', 'publishEvent', 'publishEvents', 'safePublish']));
     expect(installed.dependencies ?? {}).toEqual({});
   }, 300_000);
 });

@@ -10,7 +10,7 @@ import { ReferenceStack } from '../bin/reference-stack';
 
 function synthReferenceApp(outdir: string) {
   const app = new App({ outdir });
-  const stack = new ReferenceStack(app, 'MlTriggersReference', { pipelineName: 'churn-model-training', dataBucketName: 'churn-labelled-data', monitoringBucketName: 'churn-model-monitor' });
+  const stack = new ReferenceStack(app, 'MlTriggersReference', { pipelineName: 'churn-model-training', dataBucketName: 'churn-labelled-data', monitoringBucketName: 'churn-model-monitor', branch: 'main' });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const assembly = app.synth();
   return { app, stack, assembly };
@@ -50,7 +50,7 @@ describe('reference app', () => {
 
   test('the check is live: a queue without TLS or a dead-letter queue added to the stack fails synth', () => {
     const app = new App({ outdir });
-    const stack = new ReferenceStack(app, 'MlTriggersReference', { pipelineName: 'churn-model-training', dataBucketName: 'churn-labelled-data', monitoringBucketName: 'churn-model-monitor' });
+    const stack = new ReferenceStack(app, 'MlTriggersReference', { pipelineName: 'churn-model-training', dataBucketName: 'churn-labelled-data', monitoringBucketName: 'churn-model-monitor', branch: 'main' });
     new sqs.Queue(stack, 'CarelessQueue');
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 
@@ -74,9 +74,14 @@ describe('reference app', () => {
     t.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: { detail: { bucket: { name: ['churn-labelled-data'] }, object: { key: [{ wildcard: 'labels/*.parquet' }] } } },
     });
-    const rule = Object.values(t.findResources('AWS::Events::Rule'))[0];
+    const rule = Object.values(t.findResources('AWS::Events::Rule', { Properties: { Description: Match.stringLikeRegexp('data-arrival') } }))[0];
     expect(rule.Properties.Targets[0].InputTransformer.InputTemplate['Fn::Join'][1]).toContainEqual({ 'Fn::GetAtt': [coordinatorId, 'Arn'] });
-    t.resourceCountIs('AWS::DynamoDB::Table', 2); // batches, and the coordinator's state and decision log
+    t.resourceCountIs('AWS::DynamoDB::Table', 3); // batches, the coordinator's state and decision log, and event joins
+    t.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['ml-triggers.churn.main'], 'detail-type': ['model.added'], detail: { data: { model_source: ['hugging_face'] } } },
+    });
+    t.hasResourceProperties('AWS::Events::Rule', { EventPattern: { source: ['ml-triggers.churn.main'], 'detail-type': ['data_updated', 'features_ready'] } });
+    t.hasResourceProperties('AWS::Events::Rule', { EventPattern: Match.objectLike({ source: ['aws.sagemaker'] }) });
     t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'feature_baseline_drift_tenure_months', Namespace: 'aws/sagemaker/Endpoints/data-metrics' });
     t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { GUARDRAIL_DEFAULTS: Match.anyValue(), POWERTOOLS_METRICS_NAMESPACE: 'MLTriggers', POWERTOOLS_LOG_LEVEL: 'INFO' } } });
     const metrics = Object.values(t.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties.MetricName).sort();

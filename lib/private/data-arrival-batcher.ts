@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -10,7 +10,9 @@ import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import { watchedDeadLetterQueue, type WatchedDeadLetterQueue } from './dead-letter-queue';
 import { HANDLER_ARCHITECTURE, HANDLER_RUNTIME, handlerCode } from './handler-code';
+import { acceptRulesByPrefix, type EnvelopeReceiver } from './envelope-target';
 import { acknowledgeWildcardResource } from './nag';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { shortHash } from './short-hash';
 
 const SHARED_ID = 'MlTriggersDataArrival';
@@ -22,7 +24,7 @@ const SERVICE = 'DataArrivalBatcher';
  * What every data-arrival trigger in a stack shares: the batch table, the batcher function, the flush
  * schedule and their alarms. The first trigger creates it; each further one only adds its rule.
  */
-export class DataArrivalBatcher extends Construct {
+export class DataArrivalBatcher extends Construct implements EnvelopeReceiver {
   /** The stack's batcher, created on first use. */
   public static of(scope: Construct): DataArrivalBatcher {
     const stack = Stack.of(scope);
@@ -32,6 +34,7 @@ export class DataArrivalBatcher extends Construct {
   public readonly table: dynamodb.Table;
   public readonly function: lambda.Function;
   public readonly deadLetters: WatchedDeadLetterQueue;
+  public readonly deadLetterQueue: sqs.IQueue;
   /** Fires when a batch's starts ran out of attempts. */
   public readonly failedBatchAlarm: cloudwatch.Alarm;
   /** Every rule a trigger creates is named with this prefix, which the single invoke permission covers. */
@@ -41,6 +44,7 @@ export class DataArrivalBatcher extends Construct {
   private constructor(scope: Stack, id: string) {
     super(scope, id);
     this.deadLetters = watchedDeadLetterQueue(this, undefined);
+    this.deadLetterQueue = this.deadLetters.queue;
     this.ruleNamePrefix = `mlt-${shortHash(scope.node.path, 8)}-`;
 
     this.table = new dynamodb.Table(this, 'BatchTable', {
@@ -87,29 +91,7 @@ export class DataArrivalBatcher extends Construct {
       reason: 'The handler is bundled and tested for nodejs22.x; moving to a newer runtime is a deliberate, tested change of this library.',
     });
 
-    const ruleArnPattern = scope.formatArn({
-      service: 'events',
-      resource: 'rule',
-      resourceName: `${this.ruleNamePrefix}*`,
-      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-    });
-    // One permission for every trigger's rule: one permission per rule overflows the function's
-    // resource policy (20 kB) at about fifty rules.
-    this.function.addPermission('InvokeFromTriggerRules', {
-      principal: new iam.ServicePrincipal('events.amazonaws.com'),
-      sourceAccount: scope.account,
-      sourceArn: ruleArnPattern,
-    });
-
-    this.deadLetters.queue.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'TriggerRulesDeliverUndeliverableEvents',
-        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-        actions: ['sqs:SendMessage'],
-        resources: [this.deadLetters.queue.queueArn],
-        conditions: { ArnLike: { 'aws:SourceArn': ruleArnPattern } },
-      }),
-    );
+    acceptRulesByPrefix(this, 'InvokeFromTriggerRules');
 
     new scheduler.Schedule(this, 'FlushSchedule', {
       description: 'cdk-ml-triggers: closes data-arrival batches whose window ran out and retries pending starts.',

@@ -1,0 +1,102 @@
+import { own } from './result';
+
+/** One event's occurrence, as a join records it. */
+export interface Occurrence {
+  readonly eventId: string;
+  readonly atMs: number;
+  readonly data: unknown;
+}
+
+/** Which occurrence of a name the last start consumed. */
+export interface OccurrenceMark {
+  readonly eventId: string;
+  readonly atMs: number;
+}
+
+/** A join's stored state; the shell writes it back with a condition on `version`. */
+export interface JoinState {
+  readonly version: number;
+  /** The latest occurrence per event name since the last start. */
+  readonly occurrences: Readonly<Record<string, Occurrence>>;
+  /**
+   * The occurrence each name contributed to the last start. A redelivery of it (or anything older)
+   * after the reset changes nothing, so at-least-once delivery cannot start a join twice.
+   * @default - no start yet: nothing is ignored on this account
+   */
+  readonly consumed?: Readonly<Record<string, OccurrenceMark>>;
+}
+
+export type JoinDecision =
+  | { readonly complete: false; readonly state: JoinState; readonly waitingFor: readonly string[]; readonly expired: readonly string[] }
+  | { readonly complete: true; readonly state: JoinState; readonly joined: Readonly<Record<string, Occurrence>> };
+
+/** A join that has not started yet. */
+export const EMPTY_JOIN_STATE: JoinState = { version: 0, occurrences: {} };
+
+/**
+ * Records `name`'s occurrence and decides whether every event in `names` has occurred within `windowMs`
+ * before `nowMs` (an occurrence counts while `atMs >= nowMs - windowMs`).
+ *
+ * - A newer occurrence replaces an older one; an older one, a duplicate (same `eventId`) or one no newer
+ *   than what the last start consumed changes nothing. Equal times are ordered by `eventId`, so the state
+ *   does not depend on delivery order.
+ * - Occurrences older than the window do not count and are dropped, as are names no longer in `names`;
+ *   `expired` lists the names that lost an occurrence (or whose new one arrived too late) this way.
+ * - A complete join returns the joined occurrences and resets the state (`occurrences: {}`).
+ * - `version` increments whenever the state changes, never otherwise; an unchanged state is returned as is.
+ *
+ * @throws RangeError for a configuration that the construct rejects at synth time: no names, a name
+ * twice, a window that is not a positive finite number or a time that is not finite.
+ */
+export function recordOccurrence(
+  state: JoinState,
+  names: readonly string[],
+  name: string,
+  occurrence: Occurrence,
+  windowMs: number,
+  nowMs: number,
+): JoinDecision {
+  if (names.length === 0 || new Set(names).size !== names.length) throw new RangeError(`a join needs distinct event names, got ${JSON.stringify(names)}`);
+  if (!(Number.isFinite(windowMs) && windowMs > 0)) throw new RangeError(`windowMs must be a positive number of milliseconds, got ${windowMs}`);
+  if (!Number.isFinite(nowMs)) throw new RangeError(`nowMs must be a finite time, got ${nowMs}`);
+
+  const horizon = nowMs - windowMs;
+  const counts = (candidate: Occurrence): boolean => Number.isFinite(candidate.atMs) && candidate.atMs >= horizon;
+  const expired = new Set<string>();
+  const kept = new Map<string, Occurrence>();
+  let changed = false;
+  for (const [key, stored] of Object.entries(state.occurrences)) {
+    if (!names.includes(key)) changed = true;
+    else if (!counts(stored)) {
+      changed = true;
+      expired.add(key);
+    } else kept.set(key, stored);
+  }
+
+  if (names.includes(name)) {
+    const mark = state.consumed === undefined ? undefined : own(state.consumed, name);
+    if (!counts(occurrence)) expired.add(name);
+    else if (isAfter(occurrence, kept.get(name)) && isAfter(occurrence, mark)) {
+      kept.set(name, occurrence);
+      changed = true;
+    }
+  }
+
+  const waitingFor = names.filter((required) => !kept.has(required));
+  if (waitingFor.length === 0) {
+    const entries = names.map((required): [string, Occurrence] => [required, kept.get(required) as Occurrence]);
+    const consumed = Object.fromEntries(entries.map(([required, { eventId, atMs }]) => [required, { eventId, atMs }]));
+    return { complete: true, joined: Object.fromEntries(entries), state: { version: state.version + 1, occurrences: {}, consumed } };
+  }
+  const next: JoinState = changed
+    ? { version: state.version + 1, occurrences: Object.fromEntries(kept), ...(state.consumed === undefined ? {} : { consumed: state.consumed }) }
+    : state;
+  return { complete: false, state: next, waitingFor, expired: names.filter((required) => expired.has(required)) };
+}
+
+/** Whether `candidate` is a different, later occurrence than `than` (time first, then event id). */
+function isAfter(candidate: OccurrenceMark, than: OccurrenceMark | undefined): boolean {
+  if (than === undefined) return true;
+  if (candidate.eventId === than.eventId) return false;
+  return candidate.atMs > than.atMs || (candidate.atMs === than.atMs && candidate.eventId > than.eventId);
+}

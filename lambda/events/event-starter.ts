@@ -1,0 +1,148 @@
+import { sha256 } from '../core/batching';
+import { recordOccurrence, type Occurrence } from '../core/joins';
+import { accept, isRecord, reject, type FieldError, type Parsed } from '../core/result';
+import { parseTemplate, renderParameters, type ParsedTemplate } from '../core/templates';
+import type { CoordinatorClient } from '../adapters/coordinator-client';
+import type { PipelineStarter } from '../adapters/pipeline-starter';
+import type { JoinStore } from './join-store';
+
+/** What an event trigger is, as its rule hands it to the function with every event. */
+export interface EventTriggerConfig {
+  readonly triggerId: string;
+  readonly pipelineName: string;
+  readonly mode: 'event' | 'join' | 'chain';
+  readonly events: readonly string[];
+  readonly windowSeconds?: number;
+  readonly templates: Readonly<Record<string, ParsedTemplate>>;
+  readonly coordinatorFunction?: string;
+  readonly priority?: number;
+}
+
+/** An EventBridge event, as far as a trigger needs it. */
+export interface ReceivedEvent {
+  readonly id: string;
+  readonly name: string;
+  readonly atMs: number;
+  readonly detail: Readonly<Record<string, unknown>>;
+}
+
+export type EventOutcome =
+  | { readonly status: 'started'; readonly executionArn: string; readonly requestId: string }
+  | { readonly status: 'deferred'; readonly reason: string; readonly requestId: string }
+  | { readonly status: 'waiting'; readonly waitingFor: readonly string[] }
+  | { readonly status: 'unchanged' }
+  | { readonly status: 'rejected'; readonly error: FieldError };
+
+const MAX_ROUNDS = 10;
+
+/** Renders, joins and starts: one start per event, per completed join, or per upstream execution. */
+export class EventStarter {
+  constructor(
+    private readonly deps: { readonly joins: JoinStore; readonly starter: PipelineStarter; readonly coordinator: CoordinatorClient; readonly now: () => number },
+  ) {}
+
+  async handle(config: EventTriggerConfig, event: ReceivedEvent): Promise<EventOutcome> {
+    if (config.mode === 'chain') {
+      const executionArn = event.detail.pipelineExecutionArn;
+      if (typeof executionArn !== 'string') return { status: 'rejected', error: { field: 'event.detail.pipelineExecutionArn', problem: 'must be a string' } };
+      // SageMaker may send one status change more than once: the id follows the upstream execution.
+      return this.start(config, `chain#${executionArn}`, { event: event.detail }, { UpstreamExecutionArn: executionArn });
+    }
+    const data = event.detail.data ?? {};
+    if (config.mode === 'event') {
+      const eventId = typeof event.detail.event_id === 'string' ? event.detail.event_id : event.id;
+      return this.start(config, `event#${eventId}`, { event: data }, {});
+    }
+    return this.join(config, event, data);
+  }
+
+  private async join(config: EventTriggerConfig, event: ReceivedEvent, data: unknown): Promise<EventOutcome> {
+    const occurrence: Occurrence = { eventId: typeof event.detail.event_id === 'string' ? event.detail.event_id : event.id, atMs: event.atMs, data };
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const state = await this.deps.joins.read(config.triggerId);
+      const decision = recordOccurrence(state, config.events, event.name, occurrence, (config.windowSeconds ?? 86_400) * 1000, this.deps.now());
+      if (decision.state.version === state.version) return decision.complete ? { status: 'unchanged' } : { status: 'waiting', waitingFor: decision.waitingFor };
+      if (!(await this.deps.joins.write(config.triggerId, decision.state, state.version, this.deps.now()))) continue;
+      if (!decision.complete) return { status: 'waiting', waitingFor: decision.waitingFor };
+      const joined = decision.joined;
+      const ids = Object.keys(joined).sort().map((name) => `${name}=${joined[name].eventId}`).join('&');
+      const events = Object.fromEntries(Object.entries(joined).map(([name, occ]) => [name, occ.data]));
+      return this.start(config, `join#${ids}`, { event: data, events }, {});
+    }
+    throw new Error(`join ${config.triggerId}: its state kept changing under ${MAX_ROUNDS} attempts`);
+  }
+
+  private async start(
+    config: EventTriggerConfig,
+    identity: string,
+    context: { event: unknown; events?: Readonly<Record<string, unknown>> },
+    extra: Readonly<Record<string, string>>,
+  ): Promise<EventOutcome> {
+    const rendered = renderParameters(config.templates, context);
+    if (!rendered.ok) return { status: 'rejected', error: rendered.error };
+    const parameters = [...rendered.value.filter((p) => !(p.Name in extra)), ...Object.entries(extra).map(([Name, Value]) => ({ Name, Value }))].sort((a, b) =>
+      a.Name.localeCompare(b.Name),
+    );
+    const requestId = `evt#${sha256(`${config.triggerId}#${identity}`).slice(0, 40)}`;
+    const reason = `${config.mode} trigger ${config.triggerId}: ${identity}`.slice(0, 512);
+    if (!config.coordinatorFunction) {
+      const executionArn = await this.deps.starter.start({
+        pipelineName: config.pipelineName,
+        clientRequestToken: sha256(requestId),
+        parameters,
+        displayName: `${config.mode}-trigger`,
+        description: reason,
+      });
+      return { status: 'started', executionArn, requestId };
+    }
+    const reply = await this.deps.coordinator.request(config.coordinatorFunction, {
+      requestId,
+      pipelineName: config.pipelineName,
+      triggerType: 'event',
+      reason,
+      priority: config.priority ?? 3,
+      parameters: Object.fromEntries(parameters.map((p) => [p.Name, p.Value])),
+    });
+    return reply.start && reply.executionArn
+      ? { status: 'started', executionArn: reply.executionArn, requestId }
+      : { status: 'deferred', reason: reply.reason, requestId };
+  }
+}
+
+/** Reads the trigger configuration the rule sends, parsing every template once. */
+export function parseEventTriggerConfig(input: unknown): Parsed<EventTriggerConfig> {
+  if (!isRecord(input)) return reject('trigger', 'must be an object');
+  const { triggerId, pipelineName, mode, events, windowSeconds, parameters, coordinatorFunction, priority } = input;
+  if (typeof triggerId !== 'string' || typeof pipelineName !== 'string') return reject('trigger.triggerId', 'must name the trigger and its pipeline');
+  if (mode !== 'event' && mode !== 'join' && mode !== 'chain') return reject('trigger.mode', `must be event, join or chain, got ${JSON.stringify(mode)}`);
+  if (!Array.isArray(events) || events.some((name) => typeof name !== 'string')) return reject('trigger.events', 'must be a list of event names');
+  if (windowSeconds !== undefined && (typeof windowSeconds !== 'number' || windowSeconds <= 0)) return reject('trigger.windowSeconds', 'must be a positive number');
+  if (!isRecord(parameters ?? {})) return reject('trigger.parameters', 'must map names to templates');
+  const templates: Record<string, ParsedTemplate> = {};
+  for (const [name, template] of Object.entries((parameters ?? {}) as Record<string, unknown>)) {
+    if (typeof template !== 'string') return reject(`trigger.parameters.${name}`, 'must be a template string');
+    const parsed = parseTemplate(template, `trigger.parameters.${name}`);
+    if (!parsed.ok) return parsed;
+    templates[name] = parsed.value;
+  }
+  return accept({
+    triggerId,
+    pipelineName,
+    mode,
+    events: events as string[],
+    ...(windowSeconds !== undefined ? { windowSeconds: windowSeconds as number } : {}),
+    templates,
+    ...(typeof coordinatorFunction === 'string' ? { coordinatorFunction, priority: typeof priority === 'number' ? priority : 3 } : {}),
+  });
+}
+
+/** Reads the EventBridge envelope of the event. */
+export function parseReceivedEvent(input: unknown): Parsed<ReceivedEvent> {
+  if (!isRecord(input)) return reject('event', 'must be an object');
+  if (typeof input.id !== 'string') return reject('event.id', 'must be a string');
+  if (typeof input['detail-type'] !== 'string') return reject('event.detail-type', 'must be a string');
+  const atMs = typeof input.time === 'string' ? Date.parse(input.time) : NaN;
+  if (Number.isNaN(atMs)) return reject('event.time', 'must be an ISO 8601 time');
+  if (!isRecord(input.detail)) return reject('event.detail', 'must be an object');
+  return accept({ id: input.id, name: input['detail-type'], atMs, detail: input.detail });
+}

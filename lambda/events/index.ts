@@ -1,0 +1,46 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import { isRecord, type FieldError } from '../core/result';
+import { CoordinatorClient } from '../adapters/coordinator-client';
+import { PipelineStarter } from '../adapters/pipeline-starter';
+import { EventStarter, parseEventTriggerConfig, parseReceivedEvent, type EventOutcome } from './event-starter';
+import { JoinStore } from './join-store';
+
+const logger = new Logger({ serviceName: 'EventTriggers' });
+const metrics = new Metrics({ serviceName: 'EventTriggers', defaultDimensions: { TriggerType: 'Event' } });
+const starter = new EventStarter({
+  joins: new JoinStore(new DynamoDBClient({}), process.env.JOIN_TABLE_NAME ?? ''),
+  starter: new PipelineStarter(new SageMakerClient({})),
+  coordinator: new CoordinatorClient(new LambdaClient({})),
+  now: () => Date.now(),
+});
+
+/** Receives `{ trigger, event }` from an event trigger's rule. */
+export async function handler(input: unknown, context?: Context): Promise<EventOutcome> {
+  if (context) logger.addContext(context);
+  try {
+    if (!isRecord(input)) return rejected({ field: 'input', problem: 'must be an object with trigger and event' });
+    const config = parseEventTriggerConfig(input.trigger);
+    if (!config.ok) return rejected(config.error);
+    const event = parseReceivedEvent(input.event);
+    if (!event.ok) return rejected(event.error);
+    metrics.addMetric('EventsReceived', MetricUnit.Count, 1);
+    const outcome = await starter.handle(config.value, event.value);
+    if (outcome.status === 'rejected') return rejected(outcome.error);
+    logger.info('handled an event', { triggerId: config.value.triggerId, event: event.value.name, eventId: event.value.id, outcome });
+    if (outcome.status === 'started') metrics.addMetric('StartRequests', MetricUnit.Count, 1);
+    return outcome;
+  } finally {
+    metrics.publishStoredMetrics();
+  }
+}
+
+function rejected(error: FieldError): EventOutcome {
+  logger.error('rejected an event the trigger cannot use', { field: error.field, problem: error.problem });
+  metrics.addMetric('EventsRejected', MetricUnit.Count, 1);
+  return { status: 'rejected', error };
+}

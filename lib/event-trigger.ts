@@ -1,0 +1,149 @@
+import { Duration, Token } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import { Construct } from 'constructs';
+import { compileFilter } from '../lambda/core/event-filter';
+import { parseTemplate } from '../lambda/core/templates';
+import { EventTriggerFunction } from './private/event-trigger-function';
+import { EnvelopeTarget } from './private/envelope-target';
+import { shortHash } from './private/short-hash';
+import { validateDurationInRange, validateIntegerInRange } from './private/validation';
+import type { RetrainingCoordinator } from './retraining-coordinator';
+import type { ITrainingPipeline } from './training-pipeline';
+import type { TriggerEventBus } from './trigger-event-bus';
+
+/** Properties of an {@link EventTrigger}. Give exactly one of `event`, `events` or `afterPipeline`. */
+export interface EventTriggerProps {
+  /** The bus the events arrive on (for `event` and `events`). */
+  readonly bus?: TriggerEventBus;
+  /** The pipeline to start. */
+  readonly pipeline: ITrainingPipeline;
+  /**
+   * Start on every event of this name (matching `filter`).
+   * @default - none
+   */
+  readonly event?: string;
+  /**
+   * Start once every one of these events occurred within `within` (a join); a start resets the join.
+   * @default - none
+   */
+  readonly events?: string[];
+  /**
+   * The window of a join: an occurrence older than this no longer counts.
+   * @default Duration.hours(24)
+   */
+  readonly within?: Duration;
+  /**
+   * Start when an execution of this pipeline succeeds (SageMaker's execution status change); the run
+   * receives the upstream execution's ARN as `UpstreamExecutionArn`.
+   * @default - none
+   */
+  readonly afterPipeline?: ITrainingPipeline;
+  /**
+   * A JSON condition on the event's `data`: equality, a list for any of, or one operator per field
+   * (`prefix`, `suffix`, `equals-ignore-case`, `numeric`, `exists`, `anything-but`), compiled to an
+   * EventBridge pattern at synth. For a join it applies to every listed event.
+   * @default - every event of the name
+   */
+  readonly filter?: { [field: string]: unknown };
+  /**
+   * Pipeline parameters from templates such as `{{ event.model_id }}`, `{{ event.model_name }}-auto`,
+   * `{{ event.owner.team | default: 'ml' }}`, or in a join `{{ events.features_ready.version }}`.
+   * Rendered by the trigger's function: never evaluated as code, checked against SageMaker's limits.
+   * @default - none
+   */
+  readonly parameters?: { [name: string]: string };
+  /**
+   * Whether the rule is enabled; a disabled trigger keeps its rule.
+   * @default true
+   */
+  readonly enabled?: boolean;
+  /**
+   * Routes starts through this coordinator.
+   * @default - the trigger's function starts the pipeline
+   */
+  readonly coordinator?: RetrainingCoordinator;
+  /**
+   * The priority of this trigger's requests to the coordinator: 1 (most urgent) to 5.
+   * @default 3
+   */
+  readonly priority?: number;
+}
+
+const EVENT_NAME = /^[A-Za-z0-9._-]{1,128}$/;
+/** SageMaker emits this when a pipeline execution changes status. */
+const EXECUTION_STATUS_CHANGE = 'SageMaker Model Building Pipeline Execution Status Change';
+
+/**
+ * Starts a pipeline from named platform events: one event (filtered), all of several events within a
+ * window, or the success of another pipeline.
+ */
+export class EventTrigger extends Construct {
+  /** The rule that forwards matching events. */
+  public readonly rule: events.IRule;
+  /** The trigger's id in join state and logs. */
+  public readonly triggerId: string;
+
+  constructor(scope: Construct, id: string, props: EventTriggerProps) {
+    super(scope, id);
+    const modes = [props.event !== undefined, props.events !== undefined, props.afterPipeline !== undefined].filter(Boolean).length;
+    if (modes !== 1) throw new Error('give exactly one of event, events (a join) or afterPipeline (a chain)');
+    if ((props.event !== undefined || props.events !== undefined) && !props.bus) throw new Error('bus is required with event and events');
+    const names = props.events ?? (props.event !== undefined ? [props.event] : []);
+    for (const name of names) {
+      if (!Token.isUnresolved(name) && !EVENT_NAME.test(name)) throw new Error(`event name '${name}' must be 1-128 letters, digits, '.', '_' or '-'`);
+    }
+    if (props.events?.includes('event')) {
+      throw new Error("events must not include an event named 'event': templates read the triggering event as {{ event.<field> }}");
+    }
+    if (props.events !== undefined && (props.events.length < 2 || new Set(props.events).size !== props.events.length)) {
+      throw new Error(`events must name at least two different events to join, got ${JSON.stringify(props.events)}`);
+    }
+    const within = props.within ?? Duration.hours(24);
+    validateDurationInRange('within', within, Duration.minutes(1), Duration.days(30));
+    if (props.priority !== undefined) validateIntegerInRange('priority', props.priority, 1, 5);
+    for (const [name, template] of Object.entries(props.parameters ?? {})) {
+      const parsed = parseTemplate(template, `parameters.${name}`);
+      if (!parsed.ok) throw new Error(`${parsed.error.field} ${parsed.error.problem}`);
+    }
+    const dataFilter = props.filter ? compileFilter(props.filter) : undefined;
+    if (dataFilter && !dataFilter.ok) throw new Error(`${dataFilter.error.field} ${dataFilter.error.problem}`);
+
+    const shared = EventTriggerFunction.of(this);
+    this.triggerId = `${this.node.id.replace(/[^A-Za-z0-9_-]/g, '')}-${shortHash(this.node.path, 8)}`.slice(-64);
+    const config = {
+      triggerId: this.triggerId,
+      pipelineName: props.pipeline.pipelineName,
+      mode: props.afterPipeline ? 'chain' : props.events ? 'join' : 'event',
+      events: names,
+      ...(props.events ? { windowSeconds: within.toSeconds() } : {}),
+      parameters: props.parameters ?? {},
+      ...(props.coordinator ? { coordinatorFunction: props.coordinator.function.functionArn, priority: props.priority ?? 3 } : {}),
+    };
+    if (props.coordinator) {
+      props.coordinator.allowPipeline(props.pipeline);
+      props.coordinator.grantRequest(shared.function);
+    } else {
+      props.pipeline.grantStartExecution(shared.function);
+    }
+
+    const eventPattern: events.EventPattern = props.afterPipeline
+      ? {
+          source: ['aws.sagemaker'],
+          detailType: [EXECUTION_STATUS_CHANGE],
+          detail: { pipelineArn: [props.afterPipeline.pipelineArn], currentPipelineExecutionStatus: ['Succeeded'] },
+        }
+      : {
+          source: [props.bus!.eventSource],
+          detailType: names,
+          ...(dataFilter?.ok ? { detail: { data: dataFilter.value } } : {}),
+        };
+    this.rule = new events.Rule(this, 'Rule', {
+      ruleName: `${shared.ruleNamePrefix}${shortHash(this.node.path, 16)}`,
+      description: `cdk-ml-triggers: ${config.mode} trigger ${this.triggerId}`,
+      ...(props.afterPipeline ? {} : { eventBus: props.bus!.bus }),
+      enabled: props.enabled ?? true,
+      eventPattern,
+      targets: [new EnvelopeTarget(shared, config, 'parameter templates')],
+    });
+  }
+}

@@ -1,0 +1,177 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { EventTrigger, RetrainingCoordinator, TrainingPipeline, TriggerEventBus, type EventTriggerProps } from '../lib';
+import { matchesPattern } from './support/event-pattern-matcher';
+import { stackWithPipeline, template } from './support/stacks';
+
+const FIXTURES = path.resolve(__dirname, '../../shared/fixtures');
+const modelAdded = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'events/platform-model-added.json'), 'utf8'));
+
+/** An event as the publish client puts it on a bus: source = the bus's namespace, detail-type = the name. */
+function published(source: string, name: string, detail: unknown) {
+  return { version: '0', id: 'e1', 'detail-type': name, source, account: '123456789012', time: '2027-03-01T10:00:00Z', region: 'eu-west-1', resources: [], detail };
+}
+
+function synthEventTrigger(props: Omit<EventTriggerProps, 'pipeline' | 'bus'> & { busProps?: ConstructorParameters<typeof TriggerEventBus>[2] }) {
+  const { stack, pipeline } = stackWithPipeline();
+  const bus = new TriggerEventBus(stack, 'Bus', props.busProps ?? { project: 'churn', branch: 'main' });
+  const trigger = new EventTrigger(stack, 'Trigger', { pipeline, bus, ...props });
+  return { stack, bus, trigger, template: template(stack) };
+}
+
+function rulePatterns(t: Template): unknown[] {
+  return Object.values(t.findResources('AWS::Events::Rule', { Properties: { Description: Match.stringLikeRegexp('trigger') } })).map((r) => r.Properties.EventPattern);
+}
+
+describe('TriggerEventBus', () => {
+  test('a custom bus named by project and branch, with an archive of its events for replay', () => {
+    const { template: t, bus } = synthEventTrigger({ event: 'model.added', busProps: { project: 'churn', branch: 'new_model', archiveRetention: Duration.days(7) } });
+
+    expect(bus.eventSource).toBe('ml-triggers.churn.new_model');
+    t.hasResourceProperties('AWS::Events::EventBus', { Name: 'churn-new_model-ml-triggers' });
+    t.hasResourceProperties('AWS::Events::Archive', { EventPattern: { source: ['ml-triggers.churn.new_model'] }, RetentionDays: 7 });
+  });
+
+  test('grantPublish allows PutEvents on this bus, with this bus\'s source only', () => {
+    const { stack } = stackWithPipeline();
+    const bus = new TriggerEventBus(stack, 'Bus', { project: 'churn' });
+    const role = new iam.Role(stack, 'Publisher', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+
+    bus.grantPublish(role);
+
+    template(stack).hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: [Match.objectLike({ Action: 'events:PutEvents', Condition: { StringEquals: { 'events:source': 'ml-triggers.churn.main' } } })] },
+    });
+  });
+
+  test('an event published for one branch matches no rule of the other, and each branch its own', () => {
+    const patternsFor = (branch: string) => {
+      const app = new App();
+      const stack = new Stack(app, `Stack${branch.replace(/_/g, '')}`, { env: { account: '123456789012', region: 'eu-west-1' } });
+      const bus = new TriggerEventBus(stack, 'Bus', { project: 'churn', branch });
+      new EventTrigger(stack, 'Deploy', { bus, pipeline: TrainingPipeline.fromPipelineName(stack, 'P', 'churn'), event: 'model.added' });
+      new EventTrigger(stack, 'Join', { bus, pipeline: TrainingPipeline.fromPipelineName(stack, 'Q', 'churn2'), events: ['model.added', 'features_ready'] });
+      return { bus, patterns: rulePatterns(Template.fromStack(stack)) };
+    };
+    const main = patternsFor('main');
+    const feature = patternsFor('new_model');
+
+    const fromMain = published(main.bus.eventSource, 'model.added', modelAdded);
+    const fromFeature = published(feature.bus.eventSource, 'model.added', modelAdded);
+
+    expect(main.patterns.filter((p) => matchesPattern(p, fromMain))).toHaveLength(2);
+    expect(feature.patterns.filter((p) => matchesPattern(p, fromFeature))).toHaveLength(2);
+    expect(main.patterns.some((p) => matchesPattern(p, fromFeature))).toBe(false);
+    expect(feature.patterns.some((p) => matchesPattern(p, fromMain))).toBe(false);
+  });
+
+  test.each<[string, ConstructorParameters<typeof TriggerEventBus>[2], string]>([
+    ['a branch without a project', { branch: 'x' }, "branch 'x' needs a project: give project too, or leave branch out"],
+    ['an upper-case project', { project: 'Churn' }, "project must be 1-32 lowercase letters, digits, - or _, got 'Churn'"],
+  ])('%s fails synth', (_what, props, message) => {
+    const { stack } = stackWithPipeline();
+    expect(() => new TriggerEventBus(stack, 'Bus', props)).toThrow(message);
+  });
+});
+
+describe('EventTrigger', () => {
+  test('the filter compiles to a pattern on the event data, which the model.added fixture matches', () => {
+    const { template: t, bus } = synthEventTrigger({ event: 'model.added', filter: { model_source: 'hugging_face', auto_deploy: true } });
+
+    const [pattern] = rulePatterns(t);
+    expect(pattern).toEqual({
+      source: ['ml-triggers.churn.main'],
+      'detail-type': ['model.added'],
+      detail: { data: { model_source: ['hugging_face'], auto_deploy: [true] } },
+    });
+    expect(matchesPattern(pattern, published(bus.eventSource, 'model.added', modelAdded))).toBe(true);
+    expect(matchesPattern(pattern, published(bus.eventSource, 'model.added', { ...modelAdded, data: { ...modelAdded.data, model_source: 'github' } }))).toBe(false);
+  });
+
+  test.each<[string, Record<string, unknown>, unknown]>([
+    ['a list meaning any of', { model_source: ['hugging_face', 'github'] }, { model_source: ['hugging_face', 'github'] }],
+    ['a prefix', { model_name: { prefix: 'Llama-' } }, { model_name: [{ prefix: 'Llama-' }] }],
+    ['a numeric range', { size_gb: { numeric: ['>', 0, '<=', 5] } }, { size_gb: [{ numeric: ['>', 0, '<=', 5] }] }],
+    ['exists', { created_by: { exists: true } }, { created_by: [{ exists: true }] }],
+    ['anything-but', { model_source: { 'anything-but': ['internal'] } }, { model_source: [{ 'anything-but': ['internal'] }] }],
+  ])('compiles %s', (_what, filter, compiled) => {
+    const { template: t } = synthEventTrigger({ event: 'model.added', filter });
+
+    expect((rulePatterns(t)[0] as { detail: { data: unknown } }).detail.data).toEqual(compiled);
+  });
+
+  test('the rule sends the event and the trigger configuration to the shared function, which may start the pipeline', () => {
+    const { template: t, trigger } = synthEventTrigger({ event: 'model.added', parameters: { ModelId: '{{ event.model_id }}' } });
+
+    const rule = Object.values(t.findResources('AWS::Events::Rule'))[0];
+    const text: string = rule.Properties.Targets[0].InputTransformer.InputTemplate;
+    expect(JSON.parse(text.replace('<aws.events.event>', '{}')).trigger).toEqual({
+      triggerId: trigger.triggerId,
+      pipelineName: 'churn-training',
+      mode: 'event',
+      events: ['model.added'],
+      parameters: { ModelId: '{{ event.model_id }}' },
+    });
+    expect(rule.Properties.EventBusName).toEqual({ Ref: expect.stringMatching(/^Bus/) });
+    t.resourceCountIs('AWS::Lambda::Permission', 1);
+    const statements = Object.values(t.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    expect(statements.filter((s) => s.Action === 'sagemaker:StartPipelineExecution')).toHaveLength(1);
+  });
+
+  test('a join names its events and window; a chain follows the upstream pipeline\'s successful executions on the default bus', () => {
+    const { stack, pipeline } = stackWithPipeline();
+    const bus = new TriggerEventBus(stack, 'Bus', {});
+    const upstream = TrainingPipeline.fromPipelineName(stack, 'Features', 'churn-features');
+    new EventTrigger(stack, 'Join', { bus, pipeline, events: ['data_updated', 'features_ready'], within: Duration.hours(12) });
+    new EventTrigger(stack, 'Chain', { pipeline, afterPipeline: upstream, coordinator: new RetrainingCoordinator(stack, 'Coordinator') });
+    const t = template(stack);
+
+    const rules = Object.values(t.findResources('AWS::Events::Rule'));
+    const join = rules.find((r) => r.Properties.Description.includes('join'))!;
+    expect(join.Properties.EventPattern).toEqual({ source: ['ml-triggers'], 'detail-type': ['data_updated', 'features_ready'] });
+    expect(JSON.parse(join.Properties.Targets[0].InputTransformer.InputTemplate.replace('<aws.events.event>', '{}')).trigger).toMatchObject({ mode: 'join', windowSeconds: 43200 });
+    const chain = rules.find((r) => r.Properties.Description.includes('chain'))!;
+    expect(chain.Properties.EventBusName).toBeUndefined();
+    expect(chain.Properties.EventPattern).toEqual({
+      source: ['aws.sagemaker'],
+      'detail-type': ['SageMaker Model Building Pipeline Execution Status Change'],
+      detail: {
+        pipelineArn: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sagemaker:eu-west-1:123456789012:pipeline/churn-features']] }],
+        currentPipelineExecutionStatus: ['Succeeded'],
+      },
+    });
+  });
+
+  test('one invoke permission covers rules on custom buses and on the default bus', () => {
+    const { template: t } = synthEventTrigger({ event: 'model.added' });
+
+    const permission = Object.values(t.findResources('AWS::Lambda::Permission'))[0];
+    const pattern: string = permission.Properties.SourceArn['Fn::Join'][1].at(-1);
+    expect(pattern).toMatch(/:rule\/\*mle-[0-9a-f]{8}-\*$/);
+    const rule = Object.values(t.findResources('AWS::Events::Rule'))[0];
+    expect(rule.Properties.Name).toMatch(/^mle-[0-9a-f]{8}-[0-9a-f]{16}$/);
+  });
+
+  test('enabled: false keeps the rule, disabled', () => {
+    const { template: t } = synthEventTrigger({ event: 'model.added', enabled: false });
+
+    t.hasResourceProperties('AWS::Events::Rule', { State: 'DISABLED', Description: Match.stringLikeRegexp('event trigger') });
+  });
+
+  test.each<[string, Omit<EventTriggerProps, 'pipeline' | 'bus'>, string | RegExp]>([
+    ['no event at all', {}, 'give exactly one of event, events (a join) or afterPipeline (a chain)'],
+    ['an event and a join', { event: 'a', events: ['b', 'c'] }, 'give exactly one of event, events (a join) or afterPipeline (a chain)'],
+    ['a one-event join', { events: ['a'] }, 'events must name at least two different events to join, got ["a"]'],
+    ['a joined event named event', { events: ['event', 'b'] }, "events must not include an event named 'event': templates read the triggering event as {{ event.<field> }}"],
+    ['an event name with a space', { event: 'model added' }, "event name 'model added' must be 1-128 letters, digits, '.', '_' or '-'"],
+    ['a numeric filter on text', { event: 'a', filter: { size: { numeric: ['>', 'ten'] } } }, /filter\.size\.numeric/],
+    ['an operator mixed with a field', { event: 'a', filter: { size: { prefix: 'a', unit: 'gb' } } }, /filter\.size/],
+    ['a broken template', { event: 'a', parameters: { X: '{{ event.x' } }, /parameters\.X/],
+    ['a window over 30 days', { events: ['a', 'b'], within: Duration.days(31) }, 'within must be between 1 minute and 30 days, got 31 days'],
+  ])('%s fails synth with a message naming the prop', (_what, props, message) => {
+    expect(() => synthEventTrigger(props)).toThrow(message);
+  });
+});

@@ -1,0 +1,168 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LOCAL_AWS_ENV, setEnv, startDynalite, startFakeSageMaker, type FakeSageMaker, type LocalService } from '../support/local-services';
+
+type Handler = typeof import('../../lambda/events').handler;
+const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures');
+const fixture = (name: string) => JSON.parse(fs.readFileSync(path.join(FIXTURES, name), 'utf8'));
+const HOUR = 3_600_000;
+
+/** A platform event as the bus delivers it: the published payload is the EventBridge event's detail. */
+function busEvent(name: string, detail: Record<string, unknown>, time = new Date().toISOString(), id = `eb-${Math.random().toString(36).slice(2)}`) {
+  return { version: '0', id, 'detail-type': name, source: 'ml-triggers.churn.main', account: '123456789012', time, region: 'eu-west-1', resources: [], detail };
+}
+
+describe('event trigger function against DynamoDB (dynalite) and SageMaker', () => {
+  let dynamo: LocalService;
+  let sagemaker: FakeSageMaker;
+  let restore: () => void;
+  let handler: Handler;
+
+  beforeAll(async () => {
+    [dynamo, sagemaker] = await Promise.all([startDynalite(), startFakeSageMaker()]);
+    restore = setEnv({
+      ...LOCAL_AWS_ENV,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SAGEMAKER: sagemaker.endpoint,
+      JOIN_TABLE_NAME: 'joins',
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+      AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: '1',
+    });
+    const client = new DynamoDBClient({});
+    await client.send(
+      new CreateTableCommand({
+        TableName: 'joins',
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+      }),
+    );
+    ({ handler } = await import('../../lambda/events'));
+  });
+  afterAll(async () => {
+    await Promise.all([dynamo.close(), sagemaker.close()]);
+    restore();
+  });
+  beforeEach(() => jest.spyOn(process.stdout, 'write').mockImplementation(() => true));
+  afterEach(() => jest.restoreAllMocks());
+
+  const trigger = (triggerId: string, extra: Record<string, unknown>) => ({
+    triggerId,
+    pipelineName: `pipeline-${triggerId}`,
+    mode: 'event',
+    events: ['model.added'],
+    parameters: {},
+    ...extra,
+  });
+  const runsOf = (triggerId: string) => sagemaker.executions.filter((e) => e.pipelineName === `pipeline-${triggerId}`);
+
+  test('the model.added fixture starts the pipeline with parameters rendered from its data, once however often it is delivered', async () => {
+    const config = trigger('auto-deploy', { parameters: { ModelId: '{{ event.model_id }}', DeploymentName: '{{ event.model_name }}-auto', Team: "{{ event.team | default: 'ml' }}" } });
+    const event = busEvent('model.added', fixture('events/platform-model-added.json'));
+
+    const first = await handler({ trigger: config, event });
+    const again = await handler({ trigger: config, event: { ...event, id: 'a-redelivery-with-another-eventbridge-id' } });
+
+    expect(first).toMatchObject({ status: 'started' });
+    expect(again).toEqual(first);
+    expect(runsOf('auto-deploy').map((e) => e.parameters)).toEqual([{ ModelId: 'model_xyz789', DeploymentName: 'Llama-3.2-1B-auto', Team: 'ml' }]);
+  });
+
+  test('a field the event lacks, with no default, rejects the event naming the parameter, and starts nothing', async () => {
+    const config = trigger('missing-field', { parameters: { Dataset: '{{ event.dataset_uri }}' } });
+
+    const result = await handler({ trigger: config, event: busEvent('model.added', fixture('events/platform-model-added.json')) });
+
+    expect(result).toMatchObject({ status: 'rejected', error: { field: expect.stringContaining('Dataset'), problem: expect.stringContaining('dataset_uri') } });
+    expect(runsOf('missing-field')).toEqual([]);
+  });
+
+  test('event content cannot inject: template text in a value stays literal, and object internals are never read', async () => {
+    const config = trigger('injection', { parameters: { Name: '{{ event.model_name }}', Proto: "{{ event.__proto__ | default: 'none' }}" } });
+    const detail = { event_id: 'evt_inject', data: { model_name: '{{ event.secret }}', secret: 'do-not-leak' } };
+
+    await handler({ trigger: config, event: busEvent('model.added', detail) });
+
+    expect(runsOf('injection').map((e) => e.parameters)).toEqual([{ Name: '{{ event.secret }}', Proto: 'none' }]);
+  });
+
+  test('a rendered value over SageMaker\'s 1,024 characters is rejected, naming the parameter', async () => {
+    const config = trigger('too-long', { parameters: { Notes: '{{ event.notes }}' } });
+
+    const result = await handler({ trigger: config, event: busEvent('model.added', { event_id: 'evt_long', data: { notes: 'x'.repeat(2000) } }) });
+
+    expect(result).toMatchObject({ status: 'rejected', error: { field: expect.stringContaining('Notes') } });
+    expect(runsOf('too-long')).toEqual([]);
+  });
+
+  describe('joins', () => {
+    const join = (triggerId: string) =>
+      trigger(triggerId, {
+        mode: 'join',
+        events: ['data_updated', 'features_ready'],
+        windowSeconds: 24 * 3600,
+        parameters: { Dataset: '{{ events.data_updated.dataset }}', FeatureVersion: '{{ events.features_ready.version }}' },
+      });
+
+    test('starts once both events occurred within the window, with parameters from each; a start resets the join', async () => {
+      const now = Date.now();
+      const a = await handler({ trigger: join('join-ok'), event: busEvent('data_updated', { event_id: 'd1', data: { dataset: 's3://d/1' } }, new Date(now - 2 * HOUR).toISOString()) });
+      const b = await handler({ trigger: join('join-ok'), event: busEvent('features_ready', { event_id: 'f1', data: { version: '7' } }, new Date(now).toISOString()) });
+      const aAgain = await handler({ trigger: join('join-ok'), event: busEvent('data_updated', { event_id: 'd2', data: { dataset: 's3://d/2' } }) });
+
+      expect(a).toMatchObject({ status: 'waiting', waitingFor: ['features_ready'] });
+      expect(b).toMatchObject({ status: 'started' });
+      expect(aAgain).toMatchObject({ status: 'waiting', waitingFor: ['features_ready'] });
+      expect(runsOf('join-ok').map((e) => e.parameters)).toEqual([{ Dataset: 's3://d/1', FeatureVersion: '7' }]);
+    });
+
+    test("yesterday's event never pairs with today's", async () => {
+      const now = Date.now();
+      await handler({ trigger: join('join-stale'), event: busEvent('data_updated', { event_id: 'old', data: { dataset: 's3://old' } }, new Date(now - 25 * HOUR).toISOString()) });
+
+      const b = await handler({ trigger: join('join-stale'), event: busEvent('features_ready', { event_id: 'f', data: { version: '1' } }, new Date(now).toISOString()) });
+
+      expect(b).toMatchObject({ status: 'waiting', waitingFor: ['data_updated'] });
+      expect(runsOf('join-stale')).toEqual([]);
+    });
+
+    test('concurrent, repeated arrivals of both events start exactly one run', async () => {
+      const now = new Date().toISOString();
+      const a = busEvent('data_updated', { event_id: 'ca', data: { dataset: 's3://c' } }, now);
+      const b = busEvent('features_ready', { event_id: 'cb', data: { version: '3' } }, now);
+
+      await Promise.all([a, b, a, b, a, b, b, a].map((event) => handler({ trigger: join('join-race'), event })));
+
+      expect(runsOf('join-race')).toHaveLength(1);
+    });
+  });
+
+  test('a chain starts after the upstream execution succeeded, passing its ARN; a repeated status change starts nothing new', async () => {
+    const config = trigger('chain', { mode: 'chain', events: [], parameters: { Upstream: '{{ event.pipelineExecutionDisplayName }}' } });
+    const succeeded = fixture('events/sagemaker-pipeline-execution-status-change.json');
+
+    await handler({ trigger: config, event: succeeded });
+    await handler({ trigger: config, event: { ...succeeded, id: 'sent-again' } });
+
+    expect(runsOf('chain').map((e) => e.parameters)).toEqual([
+      { Upstream: 'event-driven-2024-01-29-12', UpstreamExecutionArn: 'arn:aws:sagemaker:us-east-1:123456789012:pipeline/training-pipeline/execution/6xn1ypxw2k5c' },
+    ]);
+  });
+
+  test.each<[string, unknown, string]>([
+    ['no detail', { trigger: trigger('bad', {}), event: { id: 'x', 'detail-type': 'model.added', time: new Date().toISOString() } }, 'event.detail'],
+    ['an unknown mode', { trigger: trigger('bad', { mode: 'sometimes' }), event: busEvent('model.added', {}) }, 'trigger.mode'],
+    ['a broken template', { trigger: trigger('bad', { parameters: { X: '{{ event.x' } }), event: busEvent('model.added', {}) }, 'trigger.parameters.X'],
+  ])('an input with %s is rejected naming the field', async (_what, input, field) => {
+    const result = await handler(input);
+
+    expect(result).toMatchObject({ status: 'rejected', error: { field: expect.stringContaining(field) } });
+  });
+});
