@@ -44,7 +44,7 @@ async function measure(local: LocalAws, batchSize: number, objects: readonly Cre
     manifests: new ManifestWriter(new S3Client({})),
     starter: new PipelineStarter(new SageMakerClient({})),
     coordinator: new CoordinatorClient(new LambdaClient({})),
-    observer: { duplicate() {}, accepted() {}, sealed() {}, started() {}, startFailed() {}, deferred() {} },
+    observer: { duplicate() {}, accepted() {}, sealed() {}, started() {}, startFailed() {}, deferred() {}, oldestBatchAge() {} },
     now: () => clock,
     newEpoch: () => 'bench',
     pause: async () => undefined,

@@ -12,6 +12,7 @@ import {
   RetrainingCoordinator,
   ScheduledTrigger,
   TrainingPipeline,
+  TriggerDashboard,
   TriggerEventBus,
   TriggerSchedule,
 } from '../lib';
@@ -120,5 +121,8 @@ export class ReferenceStack extends Stack {
       parameters: { TrainingMode: 'chained' },
       coordinator,
     });
+
+    // Operations: one dashboard with the alarms of everything above (created last, so it sees it all).
+    new TriggerDashboard(this, 'Operations', { dashboardName: `ml-triggers-${props.branch}` });
   }
 }

@@ -1,10 +1,11 @@
 import { Duration, Names, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { BATCH_LIMITS, type BatchTriggerConfig } from '../lambda/core/batching';
-import { DataArrivalBatcher } from './private/data-arrival-batcher';
+import { DataArrivalBatcher, METRICS_NAMESPACE } from './private/data-arrival-batcher';
 import { EnvelopeTarget } from './private/envelope-target';
 import { shortHash } from './private/short-hash';
 import { acknowledgeWildcardResource } from './private/nag';
@@ -121,6 +122,8 @@ export class DataArrivalTrigger extends Construct {
   public readonly triggerId: string;
   /** The rule that forwards the bucket's Object Created events. */
   public readonly rule: events.IRule;
+  /** Fires when a batch has waited more than twice its window without starting. */
+  public readonly staleBatchAlarm: cloudwatch.IAlarm;
 
   constructor(scope: Construct, id: string, props: DataArrivalTriggerProps) {
     super(scope, id);
@@ -158,6 +161,23 @@ export class DataArrivalTrigger extends Construct {
         detail: { bucket: { name: [props.bucket.bucketName] }, ...keyFilter(props.prefix, props.suffix) },
       },
       targets: [new EnvelopeTarget(batcher, config, 'parameters')],
+    });
+
+    this.staleBatchAlarm = new cloudwatch.Alarm(this, 'StaleBatchAlarm', {
+      alarmDescription:
+        `A batch of data-arrival trigger ${this.triggerId} has waited more than twice its window (${Duration.seconds(config.batchWindowSeconds).toHumanString()}) without starting: ` +
+        'its starts fail or are deferred. The batch table holds its status and last error.',
+      metric: new cloudwatch.Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName: 'OldestBatchAge',
+        dimensionsMap: { service: 'DataArrivalBatcher', TriggerType: 'DataArrival', TriggerId: this.triggerId },
+        statistic: cloudwatch.Stats.MAXIMUM,
+        period: Duration.minutes(5),
+      }),
+      threshold: 2 * config.batchWindowSeconds,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
   }
 }

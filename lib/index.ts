@@ -8,3 +8,4 @@ export * from './drift-trigger';
 export * from './promotion-guardrail';
 export * from './trigger-event-bus';
 export * from './event-trigger';
+export * from './trigger-dashboard';

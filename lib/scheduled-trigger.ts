@@ -191,6 +191,8 @@ export class ScheduledTrigger extends Construct {
           reason: `schedule ${props.schedule.expressionString}`,
           priority: props.priority ?? 3,
           parameters,
+          // The scheduler's id for this invocation follows the start into the decision log and the run.
+          correlationId: `schedule:${scheduler.ContextAttribute.executionId}`,
         },
       }),
     });

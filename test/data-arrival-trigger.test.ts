@@ -177,13 +177,13 @@ describe('DataArrivalTrigger', () => {
     expect(permission.Properties.Principal).toBe('events.amazonaws.com');
   });
 
-  test('each further trigger costs one resource, so 150 fit a stack', () => {
+  test('each further trigger costs two resources (its rule and its stale-batch alarm), so 150 fit a stack', () => {
     const one = resourceCount(synthTriggers(1).template);
     const two = resourceCount(synthTriggers(2).template);
     const many = synthTriggers(150).template;
 
     expect(two - one).toBeLessThanOrEqual(3);
-    expect(two - one).toBe(1);
+    expect(two - one).toBe(2);
     expect(resourceCount(many)).toBeLessThan(500);
     many.resourceCountIs('AWS::Events::Rule', 150);
     many.resourceCountIs('AWS::Lambda::Function', 2); // the batcher and aws-cdk-lib's bucket-notification handler
@@ -202,6 +202,19 @@ describe('DataArrivalTrigger', () => {
     const { template: t } = synthTriggers(1, { enabled: false });
 
     t.hasResourceProperties('AWS::Events::Rule', { State: 'DISABLED' });
+  });
+
+  test('alarms when a batch of this trigger waited more than twice its window', () => {
+    const { template: t, triggers } = synthTriggers(1, { batchWindow: Duration.minutes(30) });
+
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'MLTriggers',
+      MetricName: 'OldestBatchAge',
+      Dimensions: Match.arrayWith([{ Name: 'TriggerId', Value: triggers[0].triggerId }]),
+      Threshold: 3600,
+      ComparisonOperator: 'GreaterThanThreshold',
+      Statistic: 'Maximum',
+    });
   });
 
   test('alarms when a batch ran out of start attempts', () => {

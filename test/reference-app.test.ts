@@ -89,6 +89,7 @@ describe('reference app', () => {
       'ApproximateNumberOfMessagesVisible',
       'BatchesFailed',
       'ExecutionStarted',
+      'OldestBatchAge',
       'feature_baseline_drift_tenure_months',
       'feature_baseline_drift_total_amount',
     ]);

@@ -83,6 +83,7 @@ describe('RetrainingCoordinator', () => {
       action: 'request',
       request: {
         requestId: expect.stringMatching(/^[0-9a-f]{12}#<aws\.scheduler\.scheduled-time>$/),
+        correlationId: 'schedule:<aws.scheduler.execution-id>',
         pipelineName: 'churn-training',
         triggerType: 'scheduled',
         reason: 'schedule cron(0 3 ? * MON *)',

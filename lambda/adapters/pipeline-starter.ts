@@ -8,6 +8,8 @@ export interface StartRequest {
   readonly parameters: readonly PipelineParameter[];
   readonly displayName: string;
   readonly description: string;
+  /** Follows the start from the triggering event; written into the execution's description. */
+  readonly correlationId?: string;
 }
 
 /** Starts SageMaker pipelines; shared by every trigger's handler so all starts are idempotent alike. */
@@ -22,7 +24,7 @@ export class PipelineStarter {
         ClientRequestToken: request.clientRequestToken,
         PipelineParameters: request.parameters.map((parameter) => ({ Name: parameter.Name, Value: parameter.Value })),
         PipelineExecutionDisplayName: request.displayName,
-        PipelineExecutionDescription: request.description.slice(0, 3072),
+        PipelineExecutionDescription: describeRun(request),
       }),
     );
     if (!response.PipelineExecutionArn) throw new Error('StartPipelineExecution returned no PipelineExecutionArn');
@@ -34,4 +36,10 @@ export class PipelineStarter {
 export function describeError(error: unknown): { readonly name: string; readonly message: string } {
   if (error instanceof Error) return { name: error.name, message: error.message.slice(0, 500) };
   return { name: 'UnknownError', message: String(error).slice(0, 500) };
+}
+
+/** The execution's description: what started it, and the correlation id that finds the whole path. */
+export function describeRun(request: StartRequest): string {
+  const correlation = request.correlationId ? ` [correlation ${request.correlationId}]` : '';
+  return `${request.description.slice(0, 3072 - correlation.length)}${correlation}`;
 }

@@ -36,6 +36,11 @@ export interface BatcherObserver {
   started(config: BatchTriggerConfig, batch: BatchId, objectCount: number, executionArn: string, ageMs: number): void;
   startFailed(config: BatchTriggerConfig, batch: BatchId, attempt: number, error: { name: string; message: string }, final: boolean): void;
   deferred(config: BatchTriggerConfig, batch: BatchId, reason: string, untilMs: number): void;
+  /**
+   * How long the trigger's oldest unstarted batch has waited: since its first object while open, since
+   * sealing once closed (0 when there is none). Reported by every flush.
+   */
+  oldestBatchAge(config: BatchTriggerConfig, ageMs: number): void;
 }
 
 export interface BatcherDeps {
@@ -92,6 +97,7 @@ export class Batcher {
     const { now } = this.deps;
     let state = await this.deps.state.readState(config.triggerId);
     if (!state) return;
+    this.deps.observer.oldestBatchAge(config, oldestBatchAgeMs(state, now()));
     if (state.count > 0 && state.openedAtMs !== undefined && windowExpired(state.openedAtMs, config.batchWindowSeconds, now())) {
       state = (await this.seal(config, state.generation)) ?? (await this.deps.state.readState(config.triggerId))!;
     }
@@ -209,6 +215,7 @@ export class Batcher {
         parameters: parameters.value,
         displayName: executionDisplayName(batch),
         description,
+        correlationId: `batch:${coordinatorRequestId(batch)}`,
       });
       return { executionArn };
     }
@@ -219,11 +226,20 @@ export class Batcher {
       reason: description,
       priority: config.priority ?? 3,
       dataSizeGb: members.reduce((sum, member) => sum + member.size, 0) / 1e9,
+      correlationId: `batch:${coordinatorRequestId(batch)}`,
       parameters: Object.fromEntries(parameters.value.map((parameter) => [parameter.Name, parameter.Value])),
     });
     if (reply.start && reply.executionArn) return { executionArn: reply.executionArn };
     return { deferredUntilMs: reply.delayUntilMs ?? this.deps.now() + DEFER_WITHOUT_DATE_MS, reason: reply.reason };
   }
+}
+
+function oldestBatchAgeMs(state: TriggerState, nowMs: number): number {
+  const since = [
+    ...(state.count > 0 && state.openedAtMs !== undefined ? [state.openedAtMs] : []),
+    ...Object.keys(state.unfinished).map((generation) => state.sealedAt[generation] ?? nowMs),
+  ];
+  return since.length ? nowMs - Math.min(...since) : 0;
 }
 
 type RunOutcome = { readonly executionArn: string } | { readonly deferredUntilMs: number; readonly reason: string };

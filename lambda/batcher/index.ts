@@ -110,6 +110,11 @@ function observer(): BatcherObserver {
       metrics.addMetric('BatchSize', MetricUnit.Count, objectCount);
       metrics.addMetric('SealToStartLatency', MetricUnit.Milliseconds, ageMs);
     },
+    oldestBatchAge: (config, ageMs) => {
+      const metric = metrics.singleMetric();
+      metric.addDimensions({ TriggerType: 'DataArrival', TriggerId: config.triggerId });
+      metric.addMetric('OldestBatchAge', MetricUnit.Seconds, Math.round(ageMs / 1000));
+    },
     deferred: (config, batch, reason, untilMs) => {
       logger.info('the coordinator deferred a batch', { triggerId: config.triggerId, generation: batch.generation, reason, until: new Date(untilMs).toISOString() });
       metrics.addMetric('BatchesDeferred', MetricUnit.Count, 1);

@@ -25,6 +25,8 @@ export interface DecisionRecord {
   readonly executionArn?: string;
   readonly sequence?: number;
   readonly bypassed?: readonly string[];
+  /** Follows the start from the triggering event to the run. */
+  readonly correlationId?: string;
 }
 
 /** What the coordinator remembers of a request id, so that a redelivered request is answered, not decided again. */

@@ -29,6 +29,7 @@ export interface CoordinatorAnswer {
 /** What the answer is kept with, so that a redelivered request starts the same run, if any. */
 interface StoredDecision extends CoordinatorAnswer {
   readonly parameters?: readonly PipelineParameter[];
+  readonly correlationId?: string;
   readonly pipelineName: string;
   readonly description: string;
 }
@@ -67,6 +68,7 @@ export class Coordinator {
       ...(decision.delayUntilMs !== undefined ? { delayUntilMs: decision.delayUntilMs } : {}),
       ...(decision.sequence !== undefined ? { sequence: decision.sequence } : {}),
       parameters: decision.parameters,
+      ...(request.correlationId ? { correlationId: request.correlationId } : {}),
       description: `${request.triggerType} trigger, priority ${request.priority}: ${request.reason}`,
     };
     await store.recordRequestDecision(request.pipelineName, request.requestId, { ...stored });
@@ -153,6 +155,7 @@ export class Coordinator {
       parameters: stored.parameters ?? [],
       displayName: `run-${stored.sequence ?? 0}`,
       description: stored.description,
+      ...(stored.correlationId ? { correlationId: stored.correlationId } : {}),
     });
     await this.deps.store.recordRequestExecution(stored.pipelineName, stored.requestId, executionArn);
     return executionArn;
@@ -185,6 +188,7 @@ export class Coordinator {
             : 'suppressed',
       reason: blockedBy && decision.reason === 'pending-approval' ? `pending-approval (${blockedBy})` : decision.reason,
       requestReason: request.reason,
+      ...(request.correlationId ? { correlationId: request.correlationId } : {}),
       ...(decision.delayUntilMs !== undefined ? { delayUntilMs: decision.delayUntilMs } : {}),
       estimatedCost: decision.estimatedCost,
       ...(executionArn ? { executionArn } : {}),

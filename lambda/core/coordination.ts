@@ -26,6 +26,8 @@ export interface StartRequest {
   readonly dataSizeGb?: number;
   /** @default false */
   readonly requireApproval?: boolean;
+  /** One id that follows a start from the triggering event to the pipeline run (1-256 printable characters). */
+  readonly correlationId?: string;
   /** @default {} */
   readonly parameters?: Readonly<Record<string, string>>;
 }
@@ -68,6 +70,13 @@ export function parseStartRequest(input: unknown): Parsed<StartRequest> {
     const size = requiredNumber(input, 'dataSizeGb', 'dataSizeGb', 0, Infinity);
     if (!size.ok) return size;
     request = { ...request, dataSizeGb: size.value };
+  }
+  if (input.correlationId != null) {
+    const correlationId = input.correlationId;
+    if (typeof correlationId !== 'string' || !/^[\x21-\x7e]{1,256}$/.test(correlationId)) {
+      return reject('correlationId', `must be 1-256 printable characters without spaces, got ${describe(correlationId)}`);
+    }
+    request = { ...request, correlationId };
   }
   if (input.requireApproval != null) {
     if (typeof input.requireApproval !== 'boolean') return reject('requireApproval', `must be a boolean, got ${describe(input.requireApproval)}`);

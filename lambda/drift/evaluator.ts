@@ -119,6 +119,7 @@ export class DriftEvaluator {
     // One id per alarm transition: SNS redelivers, and a redelivery must start nothing new.
     const requestId = `drift#${sha256(`${settings.triggerId}#${transition.alarmArn}#${transition.changedAt}`).slice(0, 40)}`;
     const reason = `${assessment.severity} drift: ${assessment.recommendation}`.slice(0, 512);
+    const correlationId = correlationOf(transition);
     if (!settings.coordinatorFunction) {
       const executionArn = await this.deps.starter.start({
         pipelineName: settings.pipelineName,
@@ -126,6 +127,7 @@ export class DriftEvaluator {
         parameters: parameters.value,
         displayName: `drift-${assessment.severity}`,
         description: reason,
+        correlationId,
       });
       return { executionArn };
     }
@@ -136,9 +138,15 @@ export class DriftEvaluator {
       reason,
       priority: assessment.priority ?? 3,
       parameters: Object.fromEntries(parameters.value.map((parameter) => [parameter.Name, parameter.Value])),
+      correlationId,
     });
     return reply.start && reply.executionArn ? { executionArn: reply.executionArn } : { deferred: reply.reason };
   }
+}
+
+/** The alarm transition that started it all: one id for the logs, the decision log and the run. */
+export function correlationOf(transition: AlarmTransition): string {
+  return `alarm:${transition.alarmArn}@${transition.changedAt}`.replace(/\s+/g, '+').slice(0, 256);
 }
 
 function subjectOf(settings: DriftTriggerSettings, assessment: DriftAssessment): string {

@@ -32,6 +32,7 @@ const evaluator = new DriftEvaluator({
       const metric = metrics.singleMetric();
       metric.addDimensions({ Severity: assessment.severity, Action: assessment.action });
       metric.addMetric('DriftAssessments', MetricUnit.Count, 1);
+      if (assessment.action === 'retrain' || assessment.action === 'retrain-with-approval') metrics.addMetric('StartRequests', MetricUnit.Count, 1);
     },
     unreadable: (trigger, problem, source) => {
       logger.error('could not score drift: the report was not readable', { triggerId: trigger.triggerId, problem, source });

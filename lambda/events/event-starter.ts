@@ -84,6 +84,7 @@ export class EventStarter {
       a.Name.localeCompare(b.Name),
     );
     const requestId = `evt#${sha256(`${config.triggerId}#${identity}`).slice(0, 40)}`;
+    const correlationId = identity.replace(/\s+/g, '+').slice(0, 256);
     const reason = `${config.mode} trigger ${config.triggerId}: ${identity}`.slice(0, 512);
     if (!config.coordinatorFunction) {
       const executionArn = await this.deps.starter.start({
@@ -92,6 +93,7 @@ export class EventStarter {
         parameters,
         displayName: `${config.mode}-trigger`,
         description: reason,
+        correlationId,
       });
       return { status: 'started', executionArn, requestId };
     }
@@ -102,6 +104,7 @@ export class EventStarter {
       reason,
       priority: config.priority ?? 3,
       parameters: Object.fromEntries(parameters.map((p) => [p.Name, p.Value])),
+      correlationId,
     });
     return reply.start && reply.executionArn
       ? { status: 'started', executionArn: reply.executionArn, requestId }

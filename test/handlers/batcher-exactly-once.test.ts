@@ -157,6 +157,23 @@ describe('batcher against DynamoDB (dynalite), S3 (s3rver) and a SageMaker endpo
     expect(manifests.map((lines) => lines.map((line) => line.key))).toEqual([['labels/l1.parquet'], ['labels/l2.parquet']]);
   });
 
+  test('every flush reports the age of the oldest batch not yet started: since its first object, then since sealing', async () => {
+    const trigger = triggerConfig({ triggerId: 'age-trigger', batchSize: 100, batchWindowSeconds: 600 });
+    const ages: number[] = [];
+    const batcher = local.batcher(now, { oldestBatchAge: (_c, ageMs) => ages.push(ageMs) });
+    await batcher.arrive(trigger, createdObject('labels/a1.parquet', '01'));
+    local.sagemaker.failNext(2, 'accessDenied');
+
+    clock += 300_000;
+    await batcher.flush(trigger); // open for 5 minutes
+    clock += 300_000;
+    await batcher.flush(trigger); // window ran out: sealed now, and its start refused
+    clock += 120_000;
+    await batcher.flush(trigger); // sealed 2 minutes ago, still backing off
+
+    expect(ages).toEqual([300_000, 600_000, 120_000]);
+  });
+
   test('a refused start leaves the batch waiting, and a later flush starts it once', async () => {
     const trigger = triggerConfig({ triggerId: 'denied-trigger', batchSize: 2 });
     const failures: Array<{ attempt: number; final: boolean; name: string }> = [];

@@ -192,6 +192,14 @@ describe('coordinator handler against DynamoDB (dynalite) and SageMaker', () => 
     expect(emf.find((line) => 'EstimatedSpend' in line)).toMatchObject({ EstimatedSpend: 225 }); // 150 x (1 + 50 / 100)
   });
 
+  test('the correlation id follows a request into the decision log and the run\'s description', async () => {
+    await handler(request('correlated-pipeline', 'c1', { correlationId: 'schedule:7f1c2d9e-5a4b' }));
+
+    const [decision] = await store.decisions('correlated-pipeline', 0, Date.now() + HOUR);
+    expect(decision.correlationId).toBe('schedule:7f1c2d9e-5a4b');
+    expect(executionsOf('correlated-pipeline')[0].description).toMatch(/\[correlation schedule:7f1c2d9e-5a4b\]$/);
+  });
+
   test('the decision log reads back by pipeline and time range', async () => {
     const before = Date.now();
     await handler(request('log-pipeline', 'l1'));

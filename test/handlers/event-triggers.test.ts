@@ -73,6 +73,8 @@ describe('event trigger function against DynamoDB (dynalite) and SageMaker', () 
     expect(first).toMatchObject({ status: 'started' });
     expect(again).toEqual(first);
     expect(runsOf('auto-deploy').map((e) => e.parameters)).toEqual([{ ModelId: 'model_xyz789', DeploymentName: 'Llama-3.2-1B-auto', Team: 'ml' }]);
+    // The platform's event id follows the start into the run's description.
+    expect(runsOf('auto-deploy')[0].description).toMatch(/\[correlation event#evt_abc123\]$/);
   });
 
   test('a field the event lacks, with no default, rejects the event naming the parameter, and starts nothing', async () => {

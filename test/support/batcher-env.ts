@@ -109,7 +109,7 @@ export class LocalAws {
       manifests: new ManifestWriter(new S3Client({})),
       starter: new PipelineStarter(new SageMakerClient({ maxAttempts: 2 })),
       coordinator: new CoordinatorClient(new LambdaClient({ maxAttempts: 1 })),
-      observer: { duplicate() {}, accepted() {}, sealed() {}, started() {}, startFailed() {}, deferred() {}, ...observer },
+      observer: { duplicate() {}, accepted() {}, sealed() {}, started() {}, startFailed() {}, deferred() {}, oldestBatchAge() {}, ...observer },
       now,
       newEpoch: () => 'epoch-1',
       pause: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

@@ -1,0 +1,182 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import { Construct, type IConstruct } from 'constructs';
+import { DataArrivalTrigger } from './data-arrival-trigger';
+import { DriftTrigger } from './drift-trigger';
+import { DataArrivalBatcher, METRICS_NAMESPACE } from './private/data-arrival-batcher';
+import { watchedDeadLetterQueue } from './private/dead-letter-queue';
+import { EventTriggerFunction } from './private/event-trigger-function';
+import { PromotionGuardrail } from './promotion-guardrail';
+import { RetrainingCoordinator } from './retraining-coordinator';
+import { ScheduledTrigger } from './scheduled-trigger';
+import { validateIntegerInRange } from './private/validation';
+
+/** Properties of a {@link TriggerDashboard}. */
+export interface TriggerDashboardProps {
+  /**
+   * The dashboard's name.
+   * @default - generated
+   */
+  readonly dashboardName?: string;
+  /**
+   * Start requests per hour, from all triggers together, above which the storm alarm fires.
+   * @default 10
+   */
+  readonly maxStartsPerHour?: number;
+  /**
+   * Failed starts (and failed trigger functions) per hour at which the start-failure alarm fires.
+   * @default 1
+   */
+  readonly maxStartFailuresPerHour?: number;
+  /**
+   * Actions added to every alarm the dashboard shows, such as an SNS action to your on-call topic.
+   * @default - none
+   */
+  readonly alarmActions?: cloudwatch.IAlarmAction[];
+}
+
+const HOUR = Duration.hours(1);
+const metric = (metricName: string, service: string, dimensions: Record<string, string>, statistic: string = cloudwatch.Stats.SUM, label?: string) =>
+  new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service, ...dimensions }, statistic, period: Duration.minutes(5), label });
+const search = (expression: string, label: string, statistic = 'Sum', periodSeconds = 3600) =>
+  new cloudwatch.MathExpression({ expression: `SEARCH('{${METRICS_NAMESPACE},${expression}', '${statistic}', ${periodSeconds})`, label, period: Duration.seconds(periodSeconds) });
+
+/**
+ * One CloudWatch dashboard for every trigger in the stack: what fired, what was started and what was
+ * suppressed (and why), drift over time, batches, dead letters and failures, with alarms on each.
+ * Create it after the triggers it shows: it reads them from the stack when it is created.
+ */
+export class TriggerDashboard extends Construct {
+  public readonly dashboard: cloudwatch.Dashboard;
+  /** Fires when more starts are requested in an hour than `maxStartsPerHour`. */
+  public readonly stormAlarm: cloudwatch.IAlarm;
+  /** Fires when starts fail, or a trigger function fails, within an hour. */
+  public readonly startFailureAlarm: cloudwatch.IAlarm;
+  /** Every alarm the dashboard shows: its own and those of the triggers it found. */
+  public readonly alarms: cloudwatch.IAlarm[];
+
+  constructor(scope: Construct, id: string, props: TriggerDashboardProps = {}) {
+    super(scope, id);
+    const maxStarts = props.maxStartsPerHour ?? 10;
+    const maxFailures = props.maxStartFailuresPerHour ?? 1;
+    validateIntegerInRange('maxStartsPerHour', maxStarts, 1, 100_000);
+    validateIntegerInRange('maxStartFailuresPerHour', maxFailures, 1, 100_000);
+    const found = Stack.of(this).node.findAll();
+    const all = <T extends object>(type: { prototype: T }) => found.filter((c: IConstruct): c is IConstruct & T => Object.prototype.isPrototypeOf.call(type.prototype, c));
+    const scheduled = all(ScheduledTrigger);
+    const dataArrival = all(DataArrivalTrigger);
+    const batchers = all(DataArrivalBatcher);
+    const eventFunctions = all(EventTriggerFunction);
+    const drift = all(DriftTrigger);
+    const coordinators = all(RetrainingCoordinator);
+    const guardrails = all(PromotionGuardrail);
+
+    const starts = {
+      DataArrival: metric('StartRequests', 'DataArrivalBatcher', { TriggerType: 'DataArrival' }, 'Sum', 'data arrival'),
+      Event: metric('StartRequests', 'EventTriggers', { TriggerType: 'Event' }, 'Sum', 'events'),
+      Drift: metric('StartRequests', 'DriftEvaluator', { TriggerType: 'Drift' }, 'Sum', 'drift'),
+    };
+    this.stormAlarm = new cloudwatch.Alarm(this, 'StormAlarm', {
+      alarmDescription: `More than ${maxStarts} training starts were requested within an hour: a trigger may be looping (an event that its own run emits again) or a source may be flooding.`,
+      metric: new cloudwatch.MathExpression({
+        expression: 'FILL(dataArrival, 0) + FILL(events, 0) + FILL(drift, 0)',
+        usingMetrics: { dataArrival: starts.DataArrival, events: starts.Event, drift: starts.Drift },
+        period: HOUR,
+        label: 'start requests per hour',
+      }),
+      threshold: maxStarts,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    const functionErrors = [...eventFunctions.map((f) => f.function), ...drift.map((d) => d.function), ...coordinators.map((c) => c.function)];
+    const failureMetrics: Record<string, cloudwatch.IMetric> = { batchStarts: metric('StartFailures', 'DataArrivalBatcher', { TriggerType: 'DataArrival' }) };
+    functionErrors.forEach((fn, index) => {
+      failureMetrics[`fn${index}`] = fn.metricErrors({ period: Duration.minutes(5) });
+    });
+    this.startFailureAlarm = new cloudwatch.Alarm(this, 'StartFailureAlarm', {
+      alarmDescription: 'Training starts failed, or a trigger function failed, within the last hour: read the functions\' logs and the batch table for the error.',
+      metric: new cloudwatch.MathExpression({
+        expression: Object.keys(failureMetrics).map((name) => `FILL(${name}, 0)`).join(' + '),
+        usingMetrics: failureMetrics,
+        period: HOUR,
+        label: 'failed starts and function errors per hour',
+      }),
+      threshold: maxFailures,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    const deadLetters = watchedDeadLetterQueue(this, undefined);
+    this.alarms = [
+      this.stormAlarm,
+      this.startFailureAlarm,
+      deadLetters.alarm,
+      ...scheduled.flatMap((t) => (t.missedRunAlarm ? [t.missedRunAlarm] : [])),
+      ...dataArrival.map((t) => t.staleBatchAlarm),
+      ...batchers.map((b) => b.failedBatchAlarm),
+    ].filter((alarm, index, list) => list.indexOf(alarm) === index);
+    for (const action of props.alarmActions ?? []) {
+      for (const alarm of this.alarms) (alarm as cloudwatch.Alarm).addAlarmAction?.(action);
+    }
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      ...(props.dashboardName ? { dashboardName: props.dashboardName } : {}),
+      defaultInterval: Duration.days(7),
+    });
+    const graph = (title: string, left: cloudwatch.IMetric[], width = 12, right?: cloudwatch.IMetric[]) =>
+      new cloudwatch.GraphWidget({ title, left, ...(right ? { right } : {}), width, height: 6 });
+    this.dashboard.addWidgets(
+      new cloudwatch.TextWidget({
+        markdown: '# Retraining triggers\nWhat fired, what started, what was held back and why. The decision log answers single cases: `npx cdk-ml-triggers explain`.',
+        width: 24,
+        height: 2,
+      }),
+    );
+    this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24, height: 3 }));
+    this.dashboard.addWidgets(
+      graph('Events by trigger type', [
+        metric('EventsReceived', 'DataArrivalBatcher', { TriggerType: 'DataArrival' }, 'Sum', 'data arrival'),
+        metric('EventsReceived', 'EventTriggers', { TriggerType: 'Event' }, 'Sum', 'events'),
+        search('Action,Severity,TriggerType,service} MetricName="DriftAssessments"', 'drift assessments'),
+        scheduler.Schedule.metricAllAttempts({ period: Duration.minutes(5), label: 'schedule invocations' }),
+      ]),
+      graph('Start requests by trigger type', Object.values(starts)),
+    );
+    this.dashboard.addWidgets(
+      graph('Coordinator decisions by outcome and reason', [search('Outcome,Reason,TriggerType,service} MetricName="Decisions"', '')]),
+      graph('Estimated spend of started runs', [metric('EstimatedSpend', 'RetrainingCoordinator', {}, 'Sum', 'estimated spend')]),
+    );
+    this.dashboard.addWidgets(
+      graph('Drift scores by feature (max per hour)', [search('Feature,TriggerType,service} MetricName="DriftScore"', '', 'Maximum')]),
+      graph('Drift reports that could not be read', [metric('UnreadableReports', 'DriftEvaluator', { TriggerType: 'Drift' })]),
+    );
+    this.dashboard.addWidgets(
+      graph('Batch fill (objects per started batch)', [
+        metric('BatchSize', 'DataArrivalBatcher', { TriggerType: 'DataArrival' }, cloudwatch.Stats.AVERAGE, 'average'),
+        metric('BatchSize', 'DataArrivalBatcher', { TriggerType: 'DataArrival' }, cloudwatch.Stats.MAXIMUM, 'largest'),
+      ]),
+      graph('Oldest batch waiting, by trigger (seconds)', [search('TriggerId,TriggerType,service} MetricName="OldestBatchAge"', '', 'Maximum', 300)]),
+    );
+    this.dashboard.addWidgets(
+      graph('Dead-letter queue depth', [deadLetters.queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM })]),
+      graph('Start failures and failed batches', [
+        metric('StartFailures', 'DataArrivalBatcher', { TriggerType: 'DataArrival' }, 'Sum', 'failed batch starts'),
+        metric('BatchesFailed', 'DataArrivalBatcher', { TriggerType: 'DataArrival' }, 'Sum', 'batches given up'),
+        ...functionErrors.map((fn) => fn.metricErrors({ period: Duration.minutes(5) })),
+      ]),
+    );
+    if (guardrails.length > 0) {
+      this.dashboard.addWidgets(
+        graph('Promotion guardrail', [
+          metric('CandidatesPassed', 'PromotionGuardrail', {}, 'Sum', 'passed'),
+          metric('CandidatesFailed', 'PromotionGuardrail', {}, 'Sum', 'failed'),
+          metric('ApprovalsRequested', 'PromotionGuardrail', {}, 'Sum', 'approval requested'),
+        ], 24),
+      );
+    }
+  }
+}

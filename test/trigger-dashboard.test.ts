@@ -1,0 +1,111 @@
+import { Duration } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import {
+  DataArrivalTrigger,
+  DriftSource,
+  DriftTrigger,
+  EventTrigger,
+  PromotionGuardrail,
+  RetrainingCoordinator,
+  ScheduledTrigger,
+  TriggerDashboard,
+  TriggerEventBus,
+  TriggerSchedule,
+  type TriggerDashboardProps,
+} from '../lib';
+import { stackWithPipeline, template } from './support/stacks';
+
+function stackWithEverything(props: TriggerDashboardProps = {}) {
+  const { stack, pipeline } = stackWithPipeline();
+  const coordinator = new RetrainingCoordinator(stack, 'Coordinator');
+  const bucket = s3.Bucket.fromBucketName(stack, 'Data', 'data-bucket');
+  const scheduled = new ScheduledTrigger(stack, 'Hourly', { pipeline, schedule: TriggerSchedule.rate(Duration.hours(1)) });
+  const data = new DataArrivalTrigger(stack, 'Labels', { pipeline, bucket, coordinator });
+  new DriftTrigger(stack, 'Drift', { pipeline, sources: [DriftSource.alarmStateChange({ alarmNamePrefix: 'drift-' })], coordinator });
+  new EventTrigger(stack, 'Models', { pipeline, bus: new TriggerEventBus(stack, 'Bus'), event: 'model.added' });
+  new PromotionGuardrail(stack, 'Guardrail', { reportsBucket: bucket });
+  const dashboard = new TriggerDashboard(stack, 'Dashboard', props);
+  return { stack, dashboard, scheduled, data, template: template(stack) };
+}
+
+/** The dashboard body as text, with references written as <LogicalId>. */
+function bodyOf(t: ReturnType<typeof stackWithEverything>['template']): string {
+  const dashboard = Object.values(t.findResources('AWS::CloudWatch::Dashboard'))[0];
+  const parts: unknown[] = dashboard.Properties.DashboardBody['Fn::Join'][1];
+  return parts.map((part) => (typeof part === 'string' ? part : `<${JSON.stringify(part)}>`)).join('');
+}
+
+describe('TriggerDashboard', () => {
+  test('shows events, starts, decisions, spend, drift, batches, dead letters and failures', () => {
+    const { template: t } = stackWithEverything();
+
+    const body = bodyOf(t);
+    for (const title of [
+      'Events by trigger type',
+      'Start requests by trigger type',
+      'Coordinator decisions by outcome and reason',
+      'Estimated spend of started runs',
+      'Drift scores by feature (max per hour)',
+      'Batch fill (objects per started batch)',
+      'Oldest batch waiting, by trigger (seconds)',
+      'Dead-letter queue depth',
+      'Start failures and failed batches',
+      'Promotion guardrail',
+    ]) {
+      expect(body).toContain(`"title":"${title}"`);
+    }
+    expect(body).toContain(`SEARCH('{MLTriggers,Outcome,Reason,TriggerType,service} MetricName=\\"Decisions\\"', 'Sum', 3600)`);
+    expect(body).toContain(`SEARCH('{MLTriggers,Feature,TriggerType,service} MetricName=\\"DriftScore\\"', 'Maximum', 3600)`);
+  });
+
+  test('its alarm panel holds its own alarms and those of the triggers: dead letters, missed runs, stale batches, failed batches', () => {
+    const { template: t, stack, scheduled, data, dashboard } = stackWithEverything();
+
+    const body = bodyOf(t);
+    for (const alarm of [dashboard.stormAlarm, dashboard.startFailureAlarm, scheduled.missedRunAlarm!, data.staleBatchAlarm, scheduled.deadLetterQueueAlarm]) {
+      expect(body).toContain(JSON.stringify(stack.resolve(alarm.alarmArn)));
+    }
+    expect(dashboard.alarms).toHaveLength(6);
+  });
+
+  test('the storm alarm sums start requests of every trigger type per hour against maxStartsPerHour', () => {
+    const { template: t } = stackWithEverything({ maxStartsPerHour: 25 });
+
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Threshold: 25,
+      ComparisonOperator: 'GreaterThanThreshold',
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: 'FILL(dataArrival, 0) + FILL(events, 0) + FILL(drift, 0)' }),
+        Match.objectLike({ Id: 'drift', MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'StartRequests', Namespace: 'MLTriggers' }), Period: 3600 }) }),
+      ]),
+    });
+  });
+
+  test('the start-failure alarm counts failed batch starts and errors of every trigger function', () => {
+    const { template: t } = stackWithEverything();
+
+    const alarm = Object.values(t.findResources('AWS::CloudWatch::Alarm')).find((a) => String(a.Properties.AlarmDescription).startsWith('Training starts failed'))!;
+    const names = alarm.Properties.Metrics.filter((m: { MetricStat?: unknown }) => m.MetricStat).map((m: { MetricStat: { Metric: { MetricName: string } } }) => m.MetricStat.Metric.MetricName).sort();
+    expect(names).toEqual(['Errors', 'Errors', 'Errors', 'StartFailures']);
+    expect(alarm.Properties.Threshold).toBe(1);
+  });
+
+  test('alarm actions are added to every alarm it shows', () => {
+    const { stack } = stackWithPipeline();
+    const topic = new sns.Topic(stack, 'OnCall');
+    new ScheduledTrigger(stack, 'Hourly', { pipeline: stack.node.findChild('Pipeline') as never, schedule: TriggerSchedule.rate(Duration.hours(1)) });
+
+    new TriggerDashboard(stack, 'Dashboard', { alarmActions: [new actions.SnsAction(topic)] });
+
+    const alarms = Object.values(template(stack).findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms.length).toBe(4);
+    expect(alarms.every((a) => JSON.stringify(a.Properties.AlarmActions) === JSON.stringify([{ Ref: Object.keys(template(stack).findResources('AWS::SNS::Topic'))[0] }]))).toBe(true);
+  });
+
+  test('a storm threshold of 0 fails synth', () => {
+    expect(() => stackWithEverything({ maxStartsPerHour: 0 })).toThrow('maxStartsPerHour must be a whole number between 1 and 100000, got 0');
+  });
+});
