@@ -32,7 +32,10 @@ export async function handler(input: unknown, context?: Context): Promise<EventO
     const outcome = await starter.handle(config.value, event.value);
     if (outcome.status === 'rejected') return rejected(outcome.error);
     logger.info('handled an event', { triggerId: config.value.triggerId, event: event.value.name, eventId: event.value.id, outcome });
-    if (outcome.status === 'started') metrics.addMetric('StartRequests', MetricUnit.Count, 1);
+    if (outcome.status === 'started' || outcome.status === 'deferred') {
+      metrics.addMetric('StartRequests', MetricUnit.Count, 1);
+      metrics.addMetric('EventToStartLatency', MetricUnit.Milliseconds, Math.max(0, Date.now() - event.value.atMs));
+    }
     return outcome;
   } finally {
     metrics.publishStoredMetrics();

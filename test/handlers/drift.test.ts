@@ -51,6 +51,7 @@ describe('drift evaluator against S3 (s3rver), SageMaker and SNS', () => {
       AWS_ENDPOINT_URL_SNS: sns.endpoint,
       AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
       POWERTOOLS_LOG_LEVEL: 'SILENT',
+      POWERTOOLS_METRICS_NAMESPACE: 'MLTriggers',
       AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: '1',
     });
     client = new S3Client({});
@@ -108,6 +109,25 @@ describe('drift evaluator against S3 (s3rver), SageMaker and SNS', () => {
       ['plan_type', 0.0842],
     ]);
     expect(sagemaker.executions.length).toBe(startsBefore);
+  });
+
+  test('publishes EMF metrics: the drift score of every feature and the assessment by severity and action', async () => {
+    const written: string[] = [];
+    jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    const handler = await handlerWith();
+
+    await handler(snsRecord(JSON.stringify(alarmMessage())));
+
+    const emf = written.flatMap((chunk) => chunk.split('\n')).filter((line) => line.includes('CloudWatchMetrics')).map((line) => JSON.parse(line));
+    expect(emf.filter((line) => 'DriftScore' in line).map((line) => [line.Feature, line.DriftScore])).toEqual([
+      ['tenure_months', 0.2711598746081505],
+      ['plan_type', 0.0842],
+    ]);
+    expect(emf.find((line) => 'DriftAssessments' in line)).toMatchObject({ Severity: 'medium', Action: 'log', service: 'DriftEvaluator', TriggerType: 'Drift' });
+    expect(emf[0]._aws.CloudWatchMetrics[0].Namespace).toBe('MLTriggers');
   });
 
   test('with autoRetrain, medium drift retrains once per alarm transition, however often SNS delivers it', async () => {

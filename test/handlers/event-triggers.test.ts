@@ -27,6 +27,7 @@ describe('event trigger function against DynamoDB (dynalite) and SageMaker', () 
       AWS_ENDPOINT_URL_SAGEMAKER: sagemaker.endpoint,
       JOIN_TABLE_NAME: 'joins',
       POWERTOOLS_LOG_LEVEL: 'SILENT',
+      POWERTOOLS_METRICS_NAMESPACE: 'MLTriggers',
       AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: '1',
     });
     const client = new DynamoDBClient({});
@@ -75,6 +76,22 @@ describe('event trigger function against DynamoDB (dynalite) and SageMaker', () 
     expect(runsOf('auto-deploy').map((e) => e.parameters)).toEqual([{ ModelId: 'model_xyz789', DeploymentName: 'Llama-3.2-1B-auto', Team: 'ml' }]);
     // The platform's event id follows the start into the run's description.
     expect(runsOf('auto-deploy')[0].description).toMatch(/\[correlation event#evt_abc123\]$/);
+  });
+
+  test('publishes EMF metrics: events received, start requests, and the latency from the event to the start', async () => {
+    const written: string[] = [];
+    jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    const sent = new Date(Date.now() - 5_000).toISOString();
+
+    await handler({ trigger: trigger('metrics', {}), event: busEvent('model.added', { event_id: 'evt_metrics', data: {} }, sent) });
+
+    const emf = written.flatMap((chunk) => chunk.split('\n')).filter((line) => line.includes('CloudWatchMetrics')).map((line) => JSON.parse(line));
+    expect(emf[0]).toMatchObject({ service: 'EventTriggers', TriggerType: 'Event', EventsReceived: 1, StartRequests: 1 });
+    expect(emf[0]._aws.CloudWatchMetrics[0].Namespace).toBe('MLTriggers');
+    expect(emf[0].EventToStartLatency).toBeGreaterThanOrEqual(5_000);
   });
 
   test('a field the event lacks, with no default, rejects the event naming the parameter, and starts nothing', async () => {
