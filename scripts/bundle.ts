@@ -18,7 +18,26 @@ export type BundleManifest = Readonly<Record<string, BundledHandler>>;
 /** Entry points bundled like handlers that are not Lambda handlers: the operator command line. */
 const COMMAND_ENTRIES: Readonly<Record<string, string>> = { cli: 'cli/index.ts' };
 
+/** Google Cloud Functions: `gcp-functions/<name>/index.ts`, bundled as `gcp/<name>`. */
+export function discoverGcpFunctions(repoRoot: string): string[] {
+  const dir = path.join(repoRoot, 'gcp-functions');
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && fs.existsSync(path.join(dir, entry.name, 'index.ts')))
+    .map((entry) => `gcp/${entry.name}`)
+    .sort();
+}
+
+/** Cloud Functions' Node.js build reads the package manifest; the bundle needs nothing installed but the framework. */
+const GCP_PACKAGE_JSON = `${JSON.stringify(
+  { name: 'cdk-ml-triggers-function', version: '1.0.0', main: 'index.js', dependencies: { '@google-cloud/functions-framework': '^3.4.0' } },
+  null,
+  2,
+)}\n`;
+
 function entryPoint(repoRoot: string, name: string): string {
+  if (name.startsWith('gcp/')) return `gcp-functions/${name.slice(4)}/index.ts`;
   const command = COMMAND_ENTRIES[name];
   return command && fs.existsSync(path.join(repoRoot, command)) ? command : `lambda/${name}/index.ts`;
 }
@@ -77,7 +96,7 @@ export async function bundleHandlers(repoRoot: string, outDir: string): Promise<
 
   const manifest: Record<string, BundledHandler> = {};
   const commands = Object.keys(COMMAND_ENTRIES).filter((name) => fs.existsSync(path.join(repoRoot, COMMAND_ENTRIES[name])));
-  for (const name of [...discoverHandlers(repoRoot), ...commands].sort()) {
+  for (const name of [...discoverHandlers(repoRoot), ...commands, ...discoverGcpFunctions(repoRoot)].sort()) {
     let result: esbuild.BuildResult;
     try {
       result = await esbuild.build(buildOptions(repoRoot, outDir, name));
@@ -89,6 +108,7 @@ export async function bundleHandlers(repoRoot: string, outDir: string): Promise<
     if (result.warnings.length > 0) {
       throw new Error(`bundling handler '${name}' produced warnings:\n${await formatted(result.warnings, 'warning')}`);
     }
+    if (name.startsWith('gcp/')) fs.writeFileSync(path.join(outDir, name, 'package.json'), GCP_PACKAGE_JSON);
     const bundle = fs.readFileSync(path.join(outDir, name, 'index.js'));
     manifest[name] = { bytes: bundle.length, sha256: createHash('sha256').update(bundle).digest('hex') };
   }

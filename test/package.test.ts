@@ -102,8 +102,15 @@ describe('the published package', () => {
       'aws-cdk-lib': expect.any(String),
       constructs: expect.any(String),
       '@aws-sdk/client-eventbridge': expect.any(String),
+      cdktf: expect.any(String),
+      '@cdktf/provider-google': expect.any(String),
     });
-    expect(installed.peerDependenciesMeta).toEqual({ '@aws-sdk/client-eventbridge': { optional: true } });
+    // AWS users install none of the optional peers: the Google constructs and the publish client are separate entry points.
+    expect(installed.peerDependenciesMeta).toEqual({
+      '@aws-sdk/client-eventbridge': { optional: true },
+      cdktf: { optional: true },
+      '@cdktf/provider-google': { optional: true },
+    });
     // The publish client has its own entry point, for services that publish platform events.
     const publishExports = run('node', ['-e', "const p = require('cdk-ml-triggers/publish'); console.log(Object.keys(p).sort().join(','))"], appDir);
     expect(publishExports.trim().split(',')).toEqual(expect.arrayContaining(['PublishError', 'publishEvent', 'publishEvents', 'safePublish']));

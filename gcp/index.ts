@@ -1,0 +1,3 @@
+export * from './vertex-pipeline';
+export * from './vertex-scheduled-trigger';
+export * from './vertex-drift-trigger';
