@@ -2,7 +2,7 @@
 import { App, TerraformStack } from 'cdktf';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import type { Construct } from 'constructs';
-import { VertexDriftTrigger, VertexPipeline, VertexScheduledTrigger } from '../gcp';
+import { GcsDataArrivalTrigger, VertexDriftTrigger, VertexPipeline, VertexScheduledTrigger } from '../gcp';
 
 /** The Google Cloud tour: the same triggers for a Vertex AI pipeline, as Terraform (CDK for Terraform). */
 export class GcpReferenceStack extends TerraformStack {
@@ -24,6 +24,17 @@ export class GcpReferenceStack extends TerraformStack {
       schedule: '0 3 * * 1',
       timeZone: 'Europe/Berlin',
       parameters: { TrainingMode: 'scheduled', DataWindowDays: '7' },
+    });
+
+    // Data arrival: every 500 new labelled Parquet files, or two hours after the first one.
+    new GcsDataArrivalTrigger(this, 'NewLabels', {
+      pipeline,
+      bucket: `${settings.project}-labelled-data`,
+      prefix: 'labels/',
+      suffix: '.parquet',
+      batchSize: 500,
+      batchWindowSeconds: 7200,
+      parameters: { TrainingMode: 'data-arrival' },
     });
 
     // Drift: a Cloud Monitoring alert on the drift metric, scored by the shared severity rules.

@@ -1,18 +1,16 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { DriftSource } from './drift-source';
-import { METRICS_NAMESPACE } from './private/data-arrival-batcher';
 import { watchedDeadLetterQueue } from './private/dead-letter-queue';
-import { HANDLER_ARCHITECTURE, HANDLER_RUNTIME, handlerCode } from './private/handler-code';
+import { handlerFunction } from './private/handler-function';
 import { acknowledgeWildcardResource } from './private/nag';
 import { validatePipelineParameters } from './private/validation';
 import type { RetrainingCoordinator } from './retraining-coordinator';
@@ -152,12 +150,6 @@ export class DriftTrigger extends Construct {
     prefix: string,
     monitors: ReadonlyArray<{ endpointName: string; monitoringScheduleName: string }>,
   ): lambda.Function {
-    const logGroup = new logs.LogGroup(this, 'EvaluatorLogs', { retention: logs.RetentionDays.THREE_MONTHS });
-    const role = new iam.Role(this, 'EvaluatorRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
-    const logStreams = `${logGroup.logGroupArn}:*`;
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logStreams] }));
-    acknowledgeWildcardResource(role, logStreams, "Lambda names its log streams at run time; the grant covers the streams of this function's own log group only.");
-
     const settings = {
       triggerId: this.node.path,
       pipelineName: props.pipeline.pipelineName,
@@ -168,26 +160,13 @@ export class DriftTrigger extends Construct {
       ...(props.teamTopic ? { teamTopicArn: props.teamTopic.topicArn } : {}),
       ...(props.humanReviewTopic ? { humanReviewTopicArn: props.humanReviewTopic.topicArn } : {}),
     };
-    const fn = new lambda.Function(this, 'Evaluator', {
+    const fn = handlerFunction(this, {
+      handler: 'drift',
       description: 'cdk-ml-triggers: scores drift from violation reports and decides to log, retrain, or ask a human.',
-      runtime: HANDLER_RUNTIME,
-      architecture: HANDLER_ARCHITECTURE,
-      handler: 'index.handler',
-      code: handlerCode('drift'),
-      memorySize: 256,
-      timeout: Duration.seconds(60),
-      role,
-      logGroup,
-      environment: {
-        DRIFT_SETTINGS: Stack.of(this).toJsonString(settings),
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-        POWERTOOLS_LOG_LEVEL: 'INFO',
-      },
+      environment: { DRIFT_SETTINGS: Stack.of(this).toJsonString(settings) },
+      ids: { logGroup: 'EvaluatorLogs', role: 'EvaluatorRole', function: 'Evaluator' },
     });
-    Validations.of(fn).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason: 'The handler is bundled and tested for nodejs22.x; moving to a newer runtime is a deliberate, tested change of this library.',
-    });
+    const role = fn.role!;
 
     const bucket = props.monitoringOutputBucket;
     if (bucket) {
@@ -202,7 +181,7 @@ export class DriftTrigger extends Construct {
         }),
       );
       for (const report of reports) {
-        acknowledgeWildcardResource(role, report, 'Model Monitor names its output folders by execution time; the grant covers the violations reports of the named schedules only.');
+        acknowledgeWildcardResource(this, report, 'Model Monitor names its output folders by execution time; the grant covers the violations reports of the named schedules only.');
       }
       bucket.encryptionKey?.grantDecrypt(role);
     }

@@ -1,11 +1,8 @@
-import { Duration, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE } from './private/data-arrival-batcher';
-import { HANDLER_ARCHITECTURE, HANDLER_RUNTIME, handlerCode } from './private/handler-code';
+import { handlerFunction } from './private/handler-function';
 import { acknowledgeWildcardResource } from './private/nag';
 
 /** Properties of a {@link PromotionGuardrail}. */
@@ -71,36 +68,16 @@ export class PromotionGuardrail extends Construct {
     }
     const prefix = props.reportsPrefix ?? '';
 
-    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS });
-    const role = new iam.Role(this, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
-    const logStreams = `${logGroup.logGroupArn}:*`;
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logStreams] }));
-    acknowledgeWildcardResource(role, logStreams, "Lambda names its log streams at run time; the grant covers the streams of this function's own log group only.");
-    const reports = props.reportsBucket.arnForObjects(`${prefix}*`);
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [reports] }));
-    acknowledgeWildcardResource(role, reports, 'Each pipeline run writes its reports under new keys; the grant is read-only and covers the reports prefix only.');
-    props.reportsBucket.encryptionKey?.grantDecrypt(role);
-
-    const fn = new lambda.Function(this, 'Function', {
+    const fn = handlerFunction(this, {
+      handler: 'guardrail',
       description: 'cdk-ml-triggers: checks a retrained model against its baseline and golden set before promotion.',
-      runtime: HANDLER_RUNTIME,
-      architecture: HANDLER_ARCHITECTURE,
-      handler: 'index.handler',
-      code: handlerCode('guardrail'),
-      memorySize: 256,
-      timeout: Duration.seconds(60),
-      role,
-      logGroup,
-      environment: {
-        GUARDRAIL_DEFAULTS: JSON.stringify(defaults),
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-        POWERTOOLS_LOG_LEVEL: 'INFO',
-      },
+      environment: { GUARDRAIL_DEFAULTS: JSON.stringify(defaults) },
+      ids: { logGroup: 'Logs', role: 'Role', function: 'Function' },
     });
-    Validations.of(fn).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason: 'The handler is bundled and tested for nodejs22.x; moving to a newer runtime is a deliberate, tested change of this library.',
-    });
+    const reports = props.reportsBucket.arnForObjects(`${prefix}*`);
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [reports] }));
+    acknowledgeWildcardResource(this, reports, 'Each pipeline run writes its reports under new keys; the grant is read-only and covers the reports prefix only.');
+    props.reportsBucket.encryptionKey?.grantDecrypt(fn);
     this.function = fn;
   }
 

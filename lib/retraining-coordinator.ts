@@ -1,16 +1,13 @@
-import { Duration, TimeZone, Validations } from 'aws-cdk-lib';
+import { Duration, TimeZone } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { CoordinatorPolicy } from '../lambda/core/coordination';
 import { watchedDeadLetterQueue } from './private/dead-letter-queue';
-import { METRICS_NAMESPACE } from './private/data-arrival-batcher';
-import { HANDLER_ARCHITECTURE, HANDLER_RUNTIME, handlerCode } from './private/handler-code';
-import { acknowledgeWildcardResource } from './private/nag';
+import { handlerFunction } from './private/handler-function';
 import { validateDurationInRange, validateIntegerInRange, validateTimeZone } from './private/validation';
 import type { ITrainingPipeline } from './training-pipeline';
 
@@ -90,37 +87,20 @@ export class RetrainingCoordinator extends Construct {
     });
     this.table = table;
 
-    const logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.THREE_MONTHS });
-    const role = new iam.Role(this, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
-    const logStreams = `${logGroup.logGroupArn}:*`;
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logStreams] }));
-    acknowledgeWildcardResource(role, logStreams, "Lambda names its log streams at run time; the grant covers the streams of this function's own log group only.");
-
     const deadLetters = watchedDeadLetterQueue(this, undefined);
-    const fn = new lambda.Function(this, 'Function', {
+    const fn = handlerFunction(this, {
+      handler: 'coordinator',
       description: 'cdk-ml-triggers: decides every start request against cooldowns, caps, budgets and approvals.',
-      runtime: HANDLER_RUNTIME,
-      architecture: HANDLER_ARCHITECTURE,
-      handler: 'index.handler',
-      code: handlerCode('coordinator'),
-      memorySize: 256,
       timeout: Duration.seconds(30),
-      role,
-      logGroup,
       environment: {
         COORDINATOR_TABLE_NAME: table.tableName,
         COORDINATOR_POLICY: JSON.stringify(this.policy),
         DECISION_RETENTION_DAYS: String(retention.toDays()),
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-        POWERTOOLS_LOG_LEVEL: 'INFO',
         ...(props.approvalTopic ? { APPROVAL_TOPIC_ARN: props.approvalTopic.topicArn } : {}),
       },
       retryAttempts: 2,
       onFailure: new destinations.SqsDestination(deadLetters.queue),
-    });
-    Validations.of(fn).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason: 'The handler is bundled and tested for nodejs22.x; moving to a newer runtime is a deliberate, tested change of this library.',
+      ids: { logGroup: 'Logs', role: 'Role', function: 'Function' },
     });
     table.grantReadWriteData(fn);
     props.approvalTopic?.grantPublish(fn);

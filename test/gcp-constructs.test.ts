@@ -152,7 +152,7 @@ describe('the construct and its functions agree', () => {
 });
 
 describe('Google reference app', () => {
-  test('synthesizes offline, the same bytes twice, with both triggers', () => {
+  test('synthesizes offline, the same bytes twice, with its three triggers', () => {
     const render = () => {
       const app = Testing.app();
       const stack = new GcpReferenceStack(app, 'ml-triggers-gcp', { project: 'churn-ml-prod', projectNumber: '123456789012', region: 'europe-west1' });
@@ -162,7 +162,8 @@ describe('Google reference app', () => {
     const first = render();
     expect(render()).toBe(first);
     const resources = (JSON.parse(first) as { resource: Resources }).resource;
-    expect(Object.keys(resources.google_cloudfunctions2_function)).toHaveLength(2);
+    expect(Object.keys(resources.google_cloudfunctions2_function)).toHaveLength(3);
+    expect(Object.keys(resources.google_storage_notification)).toHaveLength(1);
     expect(Object.keys(resources.google_storage_bucket)).toHaveLength(1);
     expect(first).not.toContain(process.cwd());
   });

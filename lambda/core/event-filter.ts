@@ -33,7 +33,7 @@ type Pattern = Record<string, unknown>;
  *
  * Grammar: the filter is an object of fields (all must match). A field's value is one of
  * - a string, number, boolean or null: equality, `"v"` -> `["v"]`;
- * - a non-empty list of those: any of them, `["a", "b"]` -> `["a", "b"]`;
+ * - a non-empty list of those, meaning one of them, `["a", "b"]` -> `["a", "b"]`;
  * - an object with exactly one operator, each compiled to `[{ <operator>: <operand> }]`:
  *   `{ "prefix": "str" }`, `{ "suffix": "str" }` (non-empty strings), `{ "equals-ignore-case": "str" }`,
  *   `{ "numeric": [">", 0, "<=", 5] }` (one comparison of `<`, `<=`, `>`, `>=`, `=`, or a range: a lower

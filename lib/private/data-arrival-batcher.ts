@@ -1,23 +1,22 @@
-import { Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Lazy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as iam from 'aws-cdk-lib/aws-iam';
+
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
-import * as logs from 'aws-cdk-lib/aws-logs';
+
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import { Construct } from 'constructs';
 import { watchedDeadLetterQueue, type WatchedDeadLetterQueue } from './dead-letter-queue';
-import { HANDLER_ARCHITECTURE, HANDLER_RUNTIME, handlerCode } from './handler-code';
+import { handlerFunction, METRICS_NAMESPACE } from './handler-function';
 import { acceptRulesByPrefix, type EnvelopeReceiver } from './envelope-target';
 import { acknowledgeWildcardResource } from './nag';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { shortHash } from './short-hash';
 
 const SHARED_ID = 'MlTriggersDataArrival';
-/** The namespace every handler's EMF metrics go to. */
-export const METRICS_NAMESPACE = 'MLTriggers';
+export { METRICS_NAMESPACE } from './handler-function';
 const SERVICE = 'DataArrivalBatcher';
 
 /**
@@ -56,40 +55,17 @@ export class DataArrivalBatcher extends Construct implements EnvelopeReceiver {
       timeToLiveAttribute: 'expiresAt',
     });
 
-    const logGroup = new logs.LogGroup(this, 'BatcherLogs', { retention: logs.RetentionDays.THREE_MONTHS });
-    const role = new iam.Role(this, 'BatcherRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
-    const logStreams = `${logGroup.logGroupArn}:*`;
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logStreams] }));
-    acknowledgeWildcardResource(
-      role,
-      logStreams,
-      "Lambda names its log streams at run time; the grant covers the streams of this function's own log group only.",
-    );
-
-    this.function = new lambda.Function(this, 'Batcher', {
+    this.function = handlerFunction(this, {
+      handler: 'batcher',
       description: 'cdk-ml-triggers: counts arrived objects into batches and starts one pipeline run per batch.',
-      runtime: HANDLER_RUNTIME,
-      architecture: HANDLER_ARCHITECTURE,
-      handler: 'index.handler',
-      code: handlerCode('batcher'),
       memorySize: 512,
-      timeout: Duration.seconds(60),
-      role,
-      logGroup,
-      environment: {
-        BATCH_TABLE_NAME: this.table.tableName,
-        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
-        POWERTOOLS_LOG_LEVEL: 'INFO',
-      },
+      environment: { BATCH_TABLE_NAME: this.table.tableName },
       retryAttempts: 2,
       maxEventAge: Duration.hours(6),
       onFailure: new destinations.SqsDestination(this.deadLetters.queue),
+      ids: { logGroup: 'BatcherLogs', role: 'BatcherRole', function: 'Batcher' },
     });
     this.table.grantReadWriteData(this.function);
-    Validations.of(this.function).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason: 'The handler is bundled and tested for nodejs22.x; moving to a newer runtime is a deliberate, tested change of this library.',
-    });
 
     acceptRulesByPrefix(this, 'InvokeFromTriggerRules');
 

@@ -1,0 +1,227 @@
+import { isRecord } from '../../lambda/core/result';
+import type { AccessTokenSource } from './metadata-token';
+
+/** The values this client stores: Firestore's string, integer, double, boolean, null and map types. */
+export type FieldValue = string | number | boolean | null | { readonly [name: string]: FieldValue };
+export type Fields = Readonly<Record<string, FieldValue>>;
+
+/** A document as read: its path below `.../documents/`, its fields, and the updateTime a precondition can name. */
+export interface StoredDocument {
+  readonly path: string;
+  readonly fields: Fields;
+  readonly updateTime: string;
+}
+
+/** Precondition: `{ exists: false }` creates only, `{ updateTime }` updates only the version that was read. */
+export type Precondition = { readonly exists: boolean } | { readonly updateTime: string };
+
+export type Write =
+  | { readonly update: string; readonly fields: Fields; readonly currentDocument?: Precondition }
+  | { readonly delete: string; readonly currentDocument?: Precondition };
+
+/** A query of one collection below `parent` (a document path, or '' for the root), with at most one equality filter. */
+export interface CollectionQuery {
+  readonly parent: string;
+  readonly collectionId: string;
+  readonly where?: { readonly field: string; readonly equals: FieldValue };
+  /** Ascending; Firestore adds `__name__` after it. */
+  readonly orderBy?: string;
+}
+
+/** An error answer from Firestore in Google's shape `{ error: { code, message, status } }`. */
+export class FirestoreError extends Error {
+  constructor(
+    readonly httpStatus: number,
+    /** ABORTED (a transaction lost a conflict), ALREADY_EXISTS, FAILED_PRECONDITION, UNAVAILABLE... */
+    readonly status: string,
+    readonly detail: string,
+    readonly retryable: boolean,
+  ) {
+    super(`Firestore failed with ${status} (HTTP ${httpStatus}): ${detail}`);
+    this.name = 'FirestoreError';
+  }
+}
+
+const REQUEST_TIMEOUT_MS = 10_000;
+
+/** The API host: `FIRESTORE_API_ENDPOINT` when set (tests), else firestore.googleapis.com. */
+export function firestoreEndpoint(): string {
+  return (process.env.FIRESTORE_API_ENDPOINT || 'https://firestore.googleapis.com').replace(/\/+$/, '');
+}
+
+/** Firestore's typed Value JSON: integers as `{ integerValue: "12" }` (int64 travels as a string), others as doubles. */
+export function encodeValue(value: FieldValue): Record<string, unknown> {
+  if (value === null) return { nullValue: null };
+  if (typeof value === 'string') return { stringValue: value };
+  if (typeof value === 'boolean') return { booleanValue: value };
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? { integerValue: String(value) } : { doubleValue: value };
+  return { mapValue: { fields: encodeFields(value) } };
+}
+
+export function encodeFields(fields: Fields): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(fields).map(([name, value]) => [name, encodeValue(value)]));
+}
+
+/** Reads a Value; a type this client never writes (timestamps, arrays, references...) is an error, not a guess. */
+export function decodeValue(value: unknown): FieldValue {
+  if (!isRecord(value)) throw new FirestoreError(0, 'DATA_LOSS', 'a field value is not an object', false);
+  if ('nullValue' in value) return null;
+  if (typeof value.stringValue === 'string') return value.stringValue;
+  if (typeof value.booleanValue === 'boolean') return value.booleanValue;
+  if (typeof value.integerValue === 'string' || typeof value.integerValue === 'number') return Number(value.integerValue);
+  if (typeof value.doubleValue === 'number' || typeof value.doubleValue === 'string') return Number(value.doubleValue);
+  if (isRecord(value.mapValue)) return decodeFields(value.mapValue.fields);
+  throw new FirestoreError(0, 'DATA_LOSS', `unsupported field value ${Object.keys(value).join(',')}`, false);
+}
+
+export function decodeFields(fields: unknown): Record<string, FieldValue> {
+  if (fields === undefined) return {};
+  if (!isRecord(fields)) throw new FirestoreError(0, 'DATA_LOSS', 'document fields are not an object', false);
+  return Object.fromEntries(Object.entries(fields).map(([name, value]) => [name, decodeValue(value)]));
+}
+
+/**
+ * The few Firestore REST (v1) calls the batcher makes, on the `(default)` database, authorised with the function's
+ * service account. Paths are relative to `projects/<p>/databases/(default)/documents`.
+ */
+export class Firestore {
+  constructor(
+    private readonly project: string,
+    private readonly tokens: AccessTokenSource,
+  ) {}
+
+  /** `projects/<p>/databases/(default)/documents`, the prefix of every document name. */
+  get root(): string {
+    return `projects/${this.project}/databases/(default)/documents`;
+  }
+
+  async beginTransaction(): Promise<string> {
+    const json = await this.call('POST', `${this.root}:beginTransaction`, { options: { readWrite: {} } });
+    if (!isRecord(json) || typeof json.transaction !== 'string') throw new FirestoreError(0, 'DATA_LOSS', 'beginTransaction returned no transaction', true);
+    return json.transaction;
+  }
+
+  /** The document, or undefined when it does not exist; inside a transaction the read joins its read set. */
+  async get(path: string, transaction?: string): Promise<StoredDocument | undefined> {
+    const query = transaction ? `?transaction=${encodeURIComponent(transaction)}` : '';
+    const json = await this.call('GET', `${this.root}/${path}${query}`, undefined, true);
+    return json === undefined ? undefined : this.document(json);
+  }
+
+  /** Applies the writes atomically (committing the transaction when given); returns each write's updateTime. */
+  async commit(writes: readonly Write[], transaction?: string): Promise<string[]> {
+    const body = { writes: writes.map((write) => this.encodeWrite(write)), ...(transaction ? { transaction } : {}) };
+    const json = await this.call('POST', `${this.root}:commit`, body);
+    const results = isRecord(json) && Array.isArray(json.writeResults) ? json.writeResults : [];
+    return results.map((result: unknown) => (isRecord(result) && typeof result.updateTime === 'string' ? result.updateTime : ''));
+  }
+
+  async rollback(transaction: string): Promise<void> {
+    await this.call('POST', `${this.root}:rollback`, { transaction });
+  }
+
+  async runQuery(query: CollectionQuery, transaction?: string): Promise<StoredDocument[]> {
+    const structuredQuery = {
+      from: [{ collectionId: query.collectionId }],
+      ...(query.where
+        ? { where: { fieldFilter: { field: { fieldPath: query.where.field }, op: 'EQUAL', value: encodeValue(query.where.equals) } } }
+        : {}),
+      ...(query.orderBy ? { orderBy: [{ field: { fieldPath: query.orderBy }, direction: 'ASCENDING' }] } : {}),
+    };
+    const parent = query.parent === '' ? this.root : `${this.root}/${query.parent}`;
+    const json = await this.call('POST', `${parent}:runQuery`, { structuredQuery, ...(transaction ? { transaction } : {}) });
+    // The answer is a JSON array of RunQueryResponse; entries without `document` carry only readTime.
+    const rows = Array.isArray(json) ? json : [];
+    return rows.flatMap((row: unknown) => (isRecord(row) && isRecord(row.document) ? [this.document(row.document)] : []));
+  }
+
+  private document(json: unknown): StoredDocument {
+    if (!isRecord(json) || typeof json.name !== 'string') throw new FirestoreError(0, 'DATA_LOSS', 'a document has no name', true);
+    const prefix = `${this.root}/`;
+    const path = json.name.startsWith(prefix) ? json.name.slice(prefix.length) : json.name;
+    return { path, fields: decodeFields(json.fields), updateTime: typeof json.updateTime === 'string' ? json.updateTime : '' };
+  }
+
+  private encodeWrite(write: Write): Record<string, unknown> {
+    const precondition = write.currentDocument ? { currentDocument: write.currentDocument } : {};
+    if ('delete' in write) return { delete: `${this.root}/${write.delete}`, ...precondition };
+    return { update: { name: `${this.root}/${write.update}`, fields: encodeFields(write.fields) }, ...precondition };
+  }
+
+  private async call(method: 'GET' | 'POST', path: string, body?: unknown, missingIsUndefined = false): Promise<unknown> {
+    const url = `${firestoreEndpoint()}/v1/${path}`;
+    const token = await this.tokens.token();
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method,
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+    } catch (error) {
+      throw new FirestoreError(0, 'UNAVAILABLE', `could not reach ${url}: ${(error as Error).message}`, true);
+    }
+    const text = await response.text();
+    let json: unknown;
+    try {
+      json = text === '' ? {} : (JSON.parse(text) as unknown);
+    } catch {
+      json = undefined;
+    }
+    if (response.ok) return json;
+    if (response.status === 404 && missingIsUndefined) return undefined;
+    const error = isRecord(json) && isRecord(json.error) ? json.error : {};
+    const status = typeof error.status === 'string' && error.status !== '' ? error.status : `HTTP_${response.status}`;
+    const message = typeof error.message === 'string' ? error.message : text.slice(0, 300);
+    const retryable = response.status === 429 || response.status >= 500 || status === 'ABORTED';
+    throw new FirestoreError(response.status, status, message, retryable);
+  }
+}
+
+/** What a transaction's body decided: the writes to commit (none: roll back) and the answer to return. */
+export interface TransactionOutcome<T> {
+  readonly writes: readonly Write[];
+  readonly result: T;
+}
+
+export interface TransactionOptions {
+  readonly maxAttempts?: number;
+  /** The pause before attempt n + 1 is random in [0, baseDelayMs * 2^n), at most 2 s. */
+  readonly baseDelayMs?: number;
+}
+
+/**
+ * Runs `work` in a read-write transaction and commits its writes. A commit that loses a conflict (409 ABORTED) runs
+ * the whole transaction again, reads included, after a jittered pause; after maxAttempts the ABORTED error is thrown.
+ * Returns the result and the updateTime of each write.
+ */
+export async function runTransaction<T>(
+  db: Firestore,
+  work: (transaction: string) => Promise<TransactionOutcome<T>>,
+  options: TransactionOptions = {},
+): Promise<{ readonly result: T; readonly updateTimes: readonly string[] }> {
+  const maxAttempts = options.maxAttempts ?? 12;
+  const baseDelayMs = options.baseDelayMs ?? 20;
+  for (let attempt = 1; ; attempt += 1) {
+    const transaction = await db.beginTransaction();
+    let outcome: TransactionOutcome<T>;
+    try {
+      outcome = await work(transaction);
+    } catch (error) {
+      await db.rollback(transaction).catch(() => undefined);
+      throw error;
+    }
+    if (outcome.writes.length === 0) {
+      await db.rollback(transaction);
+      return { result: outcome.result, updateTimes: [] };
+    }
+    try {
+      return { result: outcome.result, updateTimes: await db.commit(outcome.writes, transaction) };
+    } catch (error) {
+      if (!(error instanceof FirestoreError && error.status === 'ABORTED') || attempt >= maxAttempts) throw error;
+      const pause = Math.random() * Math.min(baseDelayMs * 2 ** attempt, 2_000);
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+}

@@ -1,0 +1,119 @@
+import { CloudSchedulerJob } from '@cdktf/provider-google/lib/cloud-scheduler-job';
+import { DataGoogleStorageProjectServiceAccount } from '@cdktf/provider-google/lib/data-google-storage-project-service-account';
+import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
+import { PubsubTopic } from '@cdktf/provider-google/lib/pubsub-topic';
+import { PubsubTopicIamMember } from '@cdktf/provider-google/lib/pubsub-topic-iam-member';
+import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
+import { StorageNotification } from '@cdktf/provider-google/lib/storage-notification';
+import { Construct } from 'constructs';
+import { BATCH_LIMITS } from '../lambda/core/batching';
+import { pipelineParameters } from '../lambda/core/pipeline-parameters';
+import { FunctionDeployment, shortHash } from './function-deployment';
+import type { VertexPipeline } from './vertex-pipeline';
+
+/** Properties of a {@link GcsDataArrivalTrigger}. */
+export interface GcsDataArrivalTriggerProps {
+  readonly pipeline: VertexPipeline;
+  /** The Cloud Storage bucket data lands in. */
+  readonly bucket: string;
+  /** Only objects under this prefix count. @default - every object */
+  readonly prefix?: string;
+  /** Only objects ending with this count (checked by the batcher). @default - every object */
+  readonly suffix?: string;
+  /** Objects per batch, 1 to 10,000. @default 1000 */
+  readonly batchSize?: number;
+  /** The longest a batch waits after its first object, in seconds (60 to 604,800). @default 3600 */
+  readonly batchWindowSeconds?: number;
+  /** Where manifests go. @default - the data bucket */
+  readonly manifestBucket?: string;
+  /** @default 'ml-triggers/manifests/' */
+  readonly manifestPrefix?: string;
+  /** Static pipeline parameters. @default - none */
+  readonly parameters?: { [name: string]: string };
+}
+
+/**
+ * Starts a Vertex AI pipeline once per batch of objects landing in Cloud Storage: GCS finalize
+ * notifications -> Pub/Sub -> a batcher function keeping batches in Firestore (transactions), with a
+ * flush every minute for batches whose window ran out.
+ */
+export class GcsDataArrivalTrigger extends Construct {
+  readonly topic: PubsubTopic;
+  readonly handler: FunctionDeployment;
+
+  constructor(scope: Construct, id: string, props: GcsDataArrivalTriggerProps) {
+    super(scope, id);
+    const batchSize = props.batchSize ?? 1000;
+    const window = props.batchWindowSeconds ?? 3600;
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > BATCH_LIMITS.maxBatchSize) throw new Error(`batchSize must be a whole number between 1 and ${BATCH_LIMITS.maxBatchSize}, got ${batchSize}`);
+    if (!(window >= BATCH_LIMITS.minWindowSeconds && window <= BATCH_LIMITS.maxWindowSeconds)) {
+      throw new Error(`batchWindowSeconds must be between ${BATCH_LIMITS.minWindowSeconds} and ${BATCH_LIMITS.maxWindowSeconds}, got ${window}`);
+    }
+    const parameters = pipelineParameters(props.parameters ?? {});
+    if (!parameters.ok) throw new Error(`${parameters.error.field} ${parameters.error.problem}`);
+    const manifestPrefix = props.manifestPrefix ?? 'ml-triggers/manifests/';
+    if (manifestPrefix !== '' && !manifestPrefix.endsWith('/')) throw new Error(`manifestPrefix must be empty or end with '/', got '${manifestPrefix}'`);
+
+    const { pipeline } = props;
+    const triggerId = `data-${shortHash(this.node.path, 12)}`;
+    this.topic = new PubsubTopic(this, 'Objects', { name: `mlt-${triggerId}`, project: pipeline.project });
+    // Cloud Storage's service agent publishes the bucket's notifications to the topic.
+    const storageAgent = new DataGoogleStorageProjectServiceAccount(this, 'StorageAgent', { project: pipeline.project });
+    const mayPublish = new PubsubTopicIamMember(this, 'StoragePublishes', {
+      project: pipeline.project,
+      topic: this.topic.name,
+      role: 'roles/pubsub.publisher',
+      member: `serviceAccount:${storageAgent.emailAddress}`,
+    });
+    new StorageNotification(this, 'Finalize', {
+      bucket: props.bucket,
+      payloadFormat: 'JSON_API_V1',
+      topic: this.topic.id,
+      eventTypes: ['OBJECT_FINALIZE'],
+      ...(props.prefix ? { objectNamePrefix: props.prefix } : {}),
+      dependsOn: [mayPublish],
+    });
+    new CloudSchedulerJob(this, 'Flush', {
+      name: `mlt-${triggerId}-flush`,
+      project: pipeline.project,
+      region: pipeline.region,
+      description: 'cdk-ml-triggers: closes batches whose window ran out and retries pending starts',
+      schedule: '* * * * *',
+      timeZone: 'Etc/UTC',
+      pubsubTarget: { topicName: this.topic.id, data: Buffer.from(JSON.stringify({ flush: true })).toString('base64') },
+    });
+
+    const manifestBucket = props.manifestBucket ?? props.bucket;
+    this.handler = new FunctionDeployment(this, 'Batcher', {
+      functionName: 'batcher',
+      pipeline,
+      topic: this.topic,
+      environment: {
+        BATCHER_CONFIG: JSON.stringify({
+          triggerId,
+          ...pipeline.target,
+          bucket: props.bucket,
+          ...(props.prefix ? { prefix: props.prefix } : {}),
+          ...(props.suffix ? { suffix: props.suffix } : {}),
+          batchSize,
+          batchWindowSeconds: window,
+          manifestBucket,
+          manifestPrefix,
+          parameters: props.parameters ?? {},
+        }),
+      },
+    });
+    const member = `serviceAccount:${this.handler.serviceAccount.email}`;
+    new ProjectIamMember(this, 'BatchState', { project: pipeline.project, role: 'roles/datastore.user', member });
+    // Manifests only: object creation under this trigger's manifest prefix.
+    new StorageBucketIamMember(this, 'WriteManifests', {
+      bucket: manifestBucket,
+      role: 'roles/storage.objectCreator',
+      member,
+      condition: {
+        title: 'manifests-only',
+        expression: `resource.name.startsWith("projects/_/buckets/${manifestBucket}/objects/${manifestPrefix}${triggerId}/")`,
+      },
+    });
+  }
+}

@@ -1,0 +1,50 @@
+import { Testing, TerraformStack } from 'cdktf';
+import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
+import { GcsDataArrivalTrigger, VertexPipeline, type GcsDataArrivalTriggerProps } from '../gcp';
+
+type Resources = Record<string, Record<string, Record<string, unknown>>>;
+
+function synth(props: Partial<GcsDataArrivalTriggerProps> = {}): Resources {
+  const app = Testing.app();
+  const stack = new TerraformStack(app, 'test');
+  new GoogleProvider(stack, 'google', { project: 'churn-ml-prod', region: 'europe-west1' });
+  const pipeline = new VertexPipeline({ project: 'churn-ml-prod', region: 'europe-west1', templateUri: 'gs://p/t.json', pipelineName: 'churn-training' });
+  new GcsDataArrivalTrigger(stack, 'Labels', { pipeline, bucket: 'churn-labelled-data', prefix: 'labels/', suffix: '.parquet', batchSize: 500, ...props });
+  return (JSON.parse(Testing.synth(stack)) as { resource: Resources }).resource;
+}
+
+describe('GcsDataArrivalTrigger', () => {
+  test('the bucket notifies finalized objects under the prefix to the trigger topic, which the storage agent may publish to', () => {
+    const resources = synth();
+
+    const [notification] = Object.values(resources.google_storage_notification);
+    expect(notification).toMatchObject({ bucket: 'churn-labelled-data', payload_format: 'JSON_API_V1', event_types: ['OBJECT_FINALIZE'], object_name_prefix: 'labels/' });
+    const publishers = Object.values(resources.google_pubsub_topic_iam_member).filter((m) => String(m.member).includes('data.google_storage_project_service_account'));
+    expect(publishers).toEqual([expect.objectContaining({ role: 'roles/pubsub.publisher' })]);
+  });
+
+  test('a flush every minute, and a batcher with its batch settings, Firestore access and manifest writes under its prefix only', () => {
+    const resources = synth({ batchWindowSeconds: 7200 });
+
+    const jobs = Object.values(resources.google_cloud_scheduler_job);
+    expect(jobs).toEqual([expect.objectContaining({ schedule: '* * * * *' })]);
+    expect(JSON.parse(Buffer.from((jobs[0].pubsub_target as { data: string }).data, 'base64').toString())).toEqual({ flush: true });
+    const [fn] = Object.values(resources.google_cloudfunctions2_function);
+    const config = JSON.parse((fn.service_config as { environment_variables: Record<string, string> }).environment_variables.BATCHER_CONFIG);
+    expect(config).toMatchObject({ bucket: 'churn-labelled-data', prefix: 'labels/', suffix: '.parquet', batchSize: 500, batchWindowSeconds: 7200, manifestBucket: 'churn-labelled-data', manifestPrefix: 'ml-triggers/manifests/' });
+    expect(Object.values(resources.google_project_iam_member).map((m) => m.role).sort()).toEqual(['roles/aiplatform.user', 'roles/datastore.user']);
+    const [write] = Object.values(resources.google_storage_bucket_iam_member);
+    expect(write).toMatchObject({
+      role: 'roles/storage.objectCreator',
+      condition: { expression: `resource.name.startsWith("projects/_/buckets/churn-labelled-data/objects/ml-triggers/manifests/${config.triggerId}/")` },
+    });
+  });
+
+  test.each<[string, Partial<GcsDataArrivalTriggerProps>, string]>([
+    ['a batch size of 0', { batchSize: 0 }, 'batchSize must be a whole number between 1 and 10000, got 0'],
+    ['a window under a minute', { batchWindowSeconds: 30 }, 'batchWindowSeconds must be between 60 and 604800, got 30'],
+    ['a manifest prefix without a slash', { manifestPrefix: 'm' }, "manifestPrefix must be empty or end with '/', got 'm'"],
+  ])('%s fails synth', (_what, props, message) => {
+    expect(() => synth(props)).toThrow(message);
+  });
+});
