@@ -1,4 +1,5 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createKeyedTable } from './support/tables';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { main as cli } from '../cli/index';
 import { CoordinatorStore, type DecisionRecord } from '../lambda/coordinator/coordinator-store';
 import { LOCAL_AWS_ENV, setEnv, startDynalite, type LocalService } from './support/local-services';
@@ -46,20 +47,7 @@ describe('cdk-ml-triggers explain, against the decision log in DynamoDB (dynalit
     dynamo = await startDynalite();
     restore = setEnv({ ...LOCAL_AWS_ENV, AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: '1' });
     const client = new DynamoDBClient({});
-    await client.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-      }),
-    );
+    await createKeyedTable(client, TABLE);
     const store = new CoordinatorStore(client, TABLE, 90 * 24 * HOUR);
     for (const record of LOG) await store.logDecision(record);
     client.destroy();

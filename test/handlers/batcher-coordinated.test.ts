@@ -1,4 +1,4 @@
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { createKeyedTable } from '../support/tables';
 import { parseObjectCreated } from '../../lambda/core/s3-object-created';
 import { LocalAws, objectCreated, triggerConfig } from '../support/batcher-env';
 import { startFakeLambda } from '../support/fake-aws-endpoints';
@@ -28,20 +28,7 @@ describe('batcher routed through a retraining coordinator', () => {
       COORDINATOR_TABLE_NAME: 'coordinator-table',
       COORDINATOR_POLICY: JSON.stringify({ minIntervalMs: 6 * HOUR, maxDailyRuns: 4, dailyBudget: 1000, costModel: { baseCost: 150, gbPerIncrement: 100 }, timeZone: 'UTC' }),
     });
-    await local.dynamo.send(
-      new CreateTableCommand({
-        TableName: 'coordinator-table',
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-      }),
-    );
+    await createKeyedTable(local.dynamo, 'coordinator-table');
     coordinator.handler = (await import('../../lambda/coordinator')).handler;
   });
   afterAll(async () => {

@@ -1,4 +1,5 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createKeyedTable } from '../support/tables';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { main as cli } from '../../cli/index';
 import { CoordinatorStore } from '../../lambda/coordinator/coordinator-store';
 import { LOCAL_AWS_ENV, setEnv, startDynalite, startFakeSageMaker, type FakeSageMaker, type LocalService } from '../support/local-services';
@@ -41,20 +42,7 @@ describe('coordinator handler against DynamoDB (dynalite) and SageMaker', () => 
       AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: '1',
     });
     const client = new DynamoDBClient({});
-    await client.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-      }),
-    );
+    await createKeyedTable(client, TABLE);
     store = new CoordinatorStore(client, TABLE, 90 * 24 * HOUR);
     ({ handler } = await import('../../lambda/coordinator'));
   });

@@ -1,6 +1,7 @@
+import { createKeyedTable } from '../support/tables';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LOCAL_AWS_ENV, setEnv, startDynalite, startFakeSageMaker, type FakeSageMaker, type LocalService } from '../support/local-services';
 
 type Handler = typeof import('../../lambda/events').handler;
@@ -31,20 +32,7 @@ describe('event trigger function against DynamoDB (dynalite) and SageMaker', () 
       AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: '1',
     });
     const client = new DynamoDBClient({});
-    await client.send(
-      new CreateTableCommand({
-        TableName: 'joins',
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-      }),
-    );
+    await createKeyedTable(client, 'joins');
     ({ handler } = await import('../../lambda/events'));
   });
   afterAll(async () => {

@@ -1,7 +1,8 @@
+import { createKeyedTable } from './tables';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateTableCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { BatchTriggerConfig } from '../../lambda/core/batching';
@@ -72,20 +73,7 @@ export class LocalAws {
       AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: '1',
     });
     const local = new LocalAws(dynamo, s3, sagemaker, restoreEnv);
-    await local.dynamo.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-      }),
-    );
+    await createKeyedTable(local.dynamo, TABLE);
     await local.s3.send(new CreateBucketCommand({ Bucket: DATA_BUCKET }));
     return local;
   }
