@@ -2,14 +2,25 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { machineDescription, type BenchmarkSection } from './harness';
 import { benchBatcherCost } from './batcher-cost';
+import { benchColdStart } from './cold-start';
+import { benchCoordinatorLatency } from './coordinator-latency';
+import { benchGoogle } from './google';
 import { benchSynth } from './synth';
+import { benchThroughput } from './throughput';
 
 /**
  * Runs every benchmark on this machine, loopback only, and rewrites BENCHMARKS.md.
  * Each figure stands next to a baseline measured in the same run.
  */
 async function main(): Promise<void> {
-  const sections: BenchmarkSection[] = [benchSynth(), await benchBatcherCost()];
+  const sections: BenchmarkSection[] = [
+    benchSynth(),
+    await benchBatcherCost(),
+    await benchThroughput(),
+    await benchCoordinatorLatency(),
+    benchColdStart(),
+    benchGoogle(),
+  ];
   const document = [
     '# Benchmarks',
     '',
