@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as esbuild from 'esbuild';
+import { buildOptions } from '../scripts/bundle';
 import { table, type BenchmarkSection } from './harness';
 
 const REPO_ROOT = path.join(__dirname, '..');
@@ -73,32 +74,9 @@ function ensureBundles(): Record<string, { bytes: number }> {
   return JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as Record<string, { bytes: number }>;
 }
 
-function entryPoint(name: string): string {
-  if (name.startsWith('gcp/')) return `gcp-functions/${name.slice(4)}/index.ts`;
-  if (name === 'cli') return 'cli/index.ts';
-  return `lambda/${name}/index.ts`;
-}
-
-/** The options of scripts/bundle.ts (which keeps them private), so the metafile describes the shipped bundle. */
+/** The shipped bundle's own options, with a metafile and nothing written, so the metafile describes that bundle. */
 function bundleOptions(name: string, outDir: string): esbuild.BuildOptions {
-  return {
-    absWorkingDir: REPO_ROOT,
-    entryPoints: [entryPoint(name)],
-    outfile: path.join(outDir, name, 'index.js'),
-    platform: 'node',
-    target: 'node22',
-    format: 'cjs',
-    bundle: true,
-    minify: true,
-    treeShaking: true,
-    legalComments: 'none',
-    sourcemap: false,
-    mainFields: ['module', 'main'],
-    tsconfigRaw: { compilerOptions: { useDefineForClassFields: true } },
-    logLevel: 'silent',
-    metafile: true,
-    write: false,
-  };
+  return { ...buildOptions(REPO_ROOT, outDir, name), metafile: true, write: false };
 }
 
 interface Composition {

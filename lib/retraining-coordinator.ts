@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import { keyedTable } from './private/keyed-table';
 import { Construct } from 'constructs';
 import type { CoordinatorPolicy } from '../lambda/core/coordination';
 import { watchedDeadLetterQueue } from './private/dead-letter-queue';
@@ -77,14 +78,7 @@ export class RetrainingCoordinator extends Construct {
     const retention = props.retention ?? Duration.days(90);
     validateDurationInRange('retention', retention, Duration.days(1), Duration.days(3650));
 
-    const table = new dynamodb.Table(this, 'Table', {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      timeToLiveAttribute: 'expiresAt',
-    });
+    const table = keyedTable(this, 'Table');
     this.table = table;
 
     const deadLetters = watchedDeadLetterQueue(this, undefined);

@@ -59,7 +59,7 @@ export function discoverHandlers(repoRoot: string): string[] {
  * folders is pinned: paths are relative to `absWorkingDir`, no sourcemap or legal comments carry
  * file names, and `tsconfigRaw` stops esbuild from reading whatever tsconfig.json sits on disk.
  */
-function buildOptions(repoRoot: string, outDir: string, name: string): esbuild.BuildOptions {
+export function buildOptions(repoRoot: string, outDir: string, name: string): esbuild.BuildOptions {
   return {
     absWorkingDir: repoRoot,
     entryPoints: [entryPoint(repoRoot, name)],

@@ -7,6 +7,7 @@ import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import { keyedTable } from './keyed-table';
 import { Construct } from 'constructs';
 import { watchedDeadLetterQueue, type WatchedDeadLetterQueue } from './dead-letter-queue';
 import { handlerFunction, METRICS_NAMESPACE } from './handler-function';
@@ -46,14 +47,7 @@ export class DataArrivalBatcher extends Construct implements EnvelopeReceiver {
     this.deadLetterQueue = this.deadLetters.queue;
     this.ruleNamePrefix = `mlt-${shortHash(scope.node.path, 8)}-`;
 
-    this.table = new dynamodb.Table(this, 'BatchTable', {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      timeToLiveAttribute: 'expiresAt',
-    });
+    this.table = keyedTable(this, 'BatchTable');
 
     this.function = handlerFunction(this, {
       handler: 'batcher',

@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { keyedTable } from './keyed-table';
 import { Construct } from 'constructs';
 import { watchedDeadLetterQueue } from './dead-letter-queue';
 import { acceptRulesByPrefix, type EnvelopeReceiver } from './envelope-target';
@@ -32,14 +33,7 @@ export class EventTriggerFunction extends Construct implements EnvelopeReceiver 
     super(scope, id);
     this.ruleNamePrefix = `mle-${shortHash(scope.node.path, 8)}-`;
     this.deadLetterQueue = watchedDeadLetterQueue(this, undefined).queue;
-    this.table = new dynamodb.Table(this, 'JoinTable', {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      timeToLiveAttribute: 'expiresAt',
-    });
+    this.table = keyedTable(this, 'JoinTable');
     this.function = handlerFunction(this, {
       handler: 'events',
       description: 'cdk-ml-triggers: renders event parameters, keeps event joins, and starts runs for event triggers.',
