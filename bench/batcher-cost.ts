@@ -8,8 +8,8 @@ import { PipelineStarter } from '../lambda/adapters/pipeline-starter';
 import { BatchRecordStore } from '../lambda/batcher/batch-record-store';
 import { Batcher } from '../lambda/batcher/batcher';
 import { TriggerStateStore } from '../lambda/batcher/trigger-state-store';
-import { parseObjectCreated, type CreatedObject } from '../lambda/core/s3-object-created';
-import { LocalAws, objectCreated, triggerConfig, TABLE } from '../test/support/batcher-env';
+import type { CreatedObject } from '../lambda/core/s3-object-created';
+import { createdObject, LocalAws, triggerConfig, TABLE } from '../test/support/batcher-env';
 import { CapacityMeter } from './capacity-meter';
 import { table, type BenchmarkSection } from './harness';
 import { TextbookBatcher } from './textbook-batcher';
@@ -21,9 +21,7 @@ const EVENTS = 2000;
 function eventStream(): CreatedObject[] {
   return Array.from({ length: EVENTS }, (_, i) => {
     const key = `labels/2027/03/01/part-${String(i).padStart(5, '0')}-c000.snappy.parquet`;
-    const parsed = parseObjectCreated(objectCreated(key, (0x617f0829932a0000 + i).toString(16)));
-    if (!parsed.ok) throw new Error(parsed.error.field);
-    return parsed.value;
+    return createdObject(key, (0x617f0829932a0000 + i).toString(16));
   });
 }
 

@@ -2,8 +2,8 @@ import { DynamoDBClient, QueryCommand, type AttributeValue } from '@aws-sdk/clie
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { performance } from 'node:perf_hooks';
 import type { Batcher } from '../lambda/batcher/batcher';
-import { parseObjectCreated, type CreatedObject } from '../lambda/core/s3-object-created';
-import { LocalAws, objectCreated, triggerConfig, TABLE } from '../test/support/batcher-env';
+import type { CreatedObject } from '../lambda/core/s3-object-created';
+import { createdObject, LocalAws, seeded, triggerConfig, TABLE } from '../test/support/batcher-env';
 import { table, type BenchmarkSection } from './harness';
 import { TextbookBatcher } from './textbook-batcher';
 
@@ -21,26 +21,12 @@ export function percentile(samples: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
-/** A small seeded generator (mulberry32), so that every run delivers the same stream. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** 2,000 distinct objects, about 30% of them delivered twice, shuffled (Fisher-Yates) with a seeded generator. */
 function deliveryStream(): { objects: CreatedObject[]; deliveries: CreatedObject[] } {
   const random = seeded(SEED);
   const objects = Array.from({ length: DISTINCT_OBJECTS }, (_, i) => {
     const key = `labels/2027/03/01/part-${String(i).padStart(5, '0')}-c000.snappy.parquet`;
-    const parsed = parseObjectCreated(objectCreated(key, (0x617f0829932a0000 + i).toString(16)));
-    if (!parsed.ok) throw new Error(parsed.error.field);
-    return parsed.value;
+    return createdObject(key, (0x617f0829932a0000 + i).toString(16));
   });
   const deliveries = [...objects, ...objects.filter(() => random() < DUPLICATE_SHARE)];
   for (let i = deliveries.length - 1; i > 0; i--) {

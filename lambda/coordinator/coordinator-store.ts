@@ -8,25 +8,13 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { EMPTY_STATE, type PipelineState } from '../core/coordination';
+import type { DecisionRecordLike } from '../core/explain';
 import { isConditionFailure, unlessConditionFails } from '../adapters/conditional-writes';
 
 /** One recorded decision: why a pipeline did or did not start. */
-export interface DecisionRecord {
+export interface DecisionRecord extends DecisionRecordLike {
   readonly pipelineName: string;
-  readonly requestId: string;
-  readonly atMs: number;
-  readonly triggerType: string;
-  readonly priority: number;
-  readonly outcome: 'started' | 'suppressed' | 'awaiting-approval' | 'rejected';
-  readonly reason: string;
-  readonly requestReason: string;
-  readonly delayUntilMs?: number;
   readonly estimatedCost: number;
-  readonly executionArn?: string;
-  readonly sequence?: number;
-  readonly bypassed?: readonly string[];
-  /** Follows the start from the triggering event to the run. */
-  readonly correlationId?: string;
 }
 
 /** What the coordinator remembers of a request id, so that a redelivered request is answered, not decided again. */

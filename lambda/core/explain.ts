@@ -3,7 +3,7 @@
  * RetrainingCoordinator recorded. Pure: the records and the window come in as values.
  */
 
-/** The fields of one recorded coordinator decision that an explanation reads. */
+/** The fields of one recorded coordinator decision that an explanation reads (the store's record adds the pipeline and cost). */
 export interface DecisionRecordLike {
   readonly requestId: string;
   readonly atMs: number;
@@ -20,6 +20,7 @@ export interface DecisionRecordLike {
   readonly sequence?: number;
   /** Rules a critical request passed by its priority. */
   readonly bypassed?: readonly string[];
+  /** Follows the start from the triggering event to the run. */
   readonly correlationId?: string;
 }
 

@@ -1,16 +1,9 @@
 import { createKeyedTable } from '../support/tables';
-import { parseObjectCreated } from '../../lambda/core/s3-object-created';
-import { LocalAws, objectCreated, triggerConfig } from '../support/batcher-env';
+import { createdObject, LocalAws, triggerConfig } from '../support/batcher-env';
 import { startFakeLambda } from '../support/fake-aws-endpoints';
 import { setEnv } from '../support/local-services';
 
 const HOUR = 3_600_000;
-
-function createdObject(key: string, sequencer: string) {
-  const parsed = parseObjectCreated(objectCreated(key, sequencer));
-  if (!parsed.ok) throw new Error(parsed.error.field);
-  return parsed.value;
-}
 
 describe('batcher routed through a retraining coordinator', () => {
   let local: LocalAws;

@@ -1,25 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { parseObjectCreated } from '../../lambda/core/s3-object-created';
 import type { Batcher } from '../../lambda/batcher/batcher';
-import { LocalAws, objectCreated, triggerConfig } from '../support/batcher-env';
-
-/** A small seeded generator, so that a failing run can be replayed exactly. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function createdObject(key: string, sequencer: string) {
-  const parsed = parseObjectCreated(objectCreated(key, sequencer));
-  if (!parsed.ok) throw new Error(parsed.error.field);
-  return parsed.value;
-}
+import { createdObject, LocalAws, seeded, triggerConfig } from '../support/batcher-env';
 
 /** Runs `tasks` with at most `width` in flight, like that many concurrent Lambda invocations. */
 async function concurrently<T>(width: number, tasks: ReadonlyArray<() => Promise<T>>): Promise<T[]> {

@@ -6,6 +6,7 @@ import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { BatchTriggerConfig } from '../../lambda/core/batching';
+import { parseObjectCreated, type CreatedObject } from '../../lambda/core/s3-object-created';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { CoordinatorClient } from '../../lambda/adapters/coordinator-client';
 import { ManifestWriter } from '../../lambda/adapters/manifest-writer';
@@ -40,6 +41,25 @@ export function objectCreated(key: string, sequencer = '617f08299329d189', versi
   if (versionId === undefined) delete detail.object['version-id'];
   else detail.object['version-id'] = versionId;
   return event;
+}
+
+/** The fixture for `key` at `sequencer`, parsed as the batcher receives it. */
+export function createdObject(key: string, sequencer: string): CreatedObject {
+  const parsed = parseObjectCreated(objectCreated(key, sequencer));
+  if (!parsed.ok) throw new Error(parsed.error.field);
+  return parsed.value;
+}
+
+/** A small seeded generator (mulberry32), so that a run can be replayed exactly. */
+export function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 export function triggerConfig(overrides: Partial<BatchTriggerConfig> = {}): BatchTriggerConfig {
