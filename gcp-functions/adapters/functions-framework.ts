@@ -1,4 +1,5 @@
 import { parseJson, reject, type FieldError, type Parsed } from '../../lambda/core/result';
+import { parsePushRequest, type PushedMessage } from './pubsub-push';
 
 /** The part of the Functions Framework's (Express) request an HTTP function reads; the body arrives parsed when it is JSON. */
 export interface FunctionRequest {
@@ -59,4 +60,31 @@ export function respondStartFailed(res: FunctionResponse, error: unknown, contex
   const status = error instanceof Error && 'status' in error && typeof error.status === 'string' ? error.status : detail.name;
   log('ERROR', `could not create the pipeline job: ${detail.message}`, { ...context, error: detail, retryable });
   res.status(retryable ? 500 : 200).json({ status: retryable ? 'retry' : 'failed', error: { status, message: detail.message } });
+}
+
+/** A pushed message for a function whose settings parsed, and the fields every log line about it carries. */
+export interface ReceivedPush<T> {
+  readonly trigger: T;
+  readonly message: PushedMessage;
+  readonly context: { readonly triggerId: string; readonly messageId: string; readonly publishTime: string };
+}
+
+/**
+ * What every push-triggered function does first: parse its settings from the environment variable `settingsName`,
+ * then the push request. When either is wrong the answer is already written (500 misconfigured, 200 rejected) and
+ * the result is undefined.
+ */
+export function receivePush<T extends { readonly triggerId: string }>(
+  req: FunctionRequest,
+  res: FunctionResponse,
+  settingsName: string,
+  parse: (input: unknown) => Parsed<T>,
+): ReceivedPush<T> | undefined {
+  const settings = settingsFromEnv(settingsName, parse);
+  if (!settings.ok) return void respondMisconfigured(res, settings.error);
+  const trigger = settings.value;
+  const push = parsePushRequest(req.body);
+  if (!push.ok) return void respondRejected(res, push.error, { triggerId: trigger.triggerId });
+  const message = push.value;
+  return { trigger, message, context: { triggerId: trigger.triggerId, messageId: message.messageId, publishTime: message.publishTime } };
 }

@@ -1,8 +1,7 @@
-import { log, respondMisconfigured, respondRejected, settingsFromEnv, type FunctionRequest, type FunctionResponse } from '../adapters/functions-framework';
+import { log, receivePush, respondRejected, type FunctionRequest, type FunctionResponse } from '../adapters/functions-framework';
 import { Firestore } from '../adapters/firestore';
 import { CloudStorage } from '../adapters/gcs';
 import { MetadataTokenSource } from '../adapters/metadata-token';
-import { parsePushRequest } from '../adapters/pubsub-push';
 import { VertexPipelines } from '../adapters/vertex-pipelines';
 import { parseBatcherMessage } from './message';
 import { parseBatcherConfig } from './settings';
@@ -20,13 +19,9 @@ const storage = new CloudStorage(tokens);
  * rejected (bad input, never retried); 500 retry (Firestore or Cloud Storage unavailable) and misconfigured.
  */
 export async function handler(req: FunctionRequest, res: FunctionResponse): Promise<void> {
-  const config = settingsFromEnv('BATCHER_CONFIG', parseBatcherConfig);
-  if (!config.ok) return respondMisconfigured(res, config.error);
-  const trigger = config.value;
-  const push = parsePushRequest(req.body);
-  if (!push.ok) return respondRejected(res, push.error, { triggerId: trigger.triggerId });
-  const message = push.value;
-  const context = { triggerId: trigger.triggerId, messageId: message.messageId, publishTime: message.publishTime };
+  const received = receivePush(req, res, 'BATCHER_CONFIG', parseBatcherConfig);
+  if (!received) return;
+  const { trigger, message, context } = received;
   const parsed = parseBatcherMessage(message, trigger);
   if (!parsed.ok) return respondRejected(res, parsed.error, context);
   const request = parsed.value;

@@ -1,9 +1,8 @@
 import { assessDrift } from '../../lambda/core/drift';
 import {
-  log, respondMisconfigured, respondRejected, respondStartFailed, settingsFromEnv, type FunctionRequest, type FunctionResponse,
+  log, receivePush, respondMisconfigured, respondRejected, respondStartFailed, type FunctionRequest, type FunctionResponse,
 } from '../adapters/functions-framework';
 import { MetadataTokenSource } from '../adapters/metadata-token';
-import { parsePushRequest } from '../adapters/pubsub-push';
 import { VertexPipelines } from '../adapters/vertex-pipelines';
 import { parseIncident } from '../core/monitoring-incident';
 import { jobLabels, parameterValues, pipelineJobId } from '../core/pipeline-job';
@@ -19,13 +18,10 @@ const pipelines = new VertexPipelines(new MetadataTokenSource());
  * incident's id and start, so a repeated notification of the same incident creates nothing new.
  */
 export async function handler(req: FunctionRequest, res: FunctionResponse): Promise<void> {
-  const settings = settingsFromEnv('DRIFT_SETTINGS', parseDriftSettings);
-  if (!settings.ok) return respondMisconfigured(res, settings.error);
-  const trigger = settings.value;
-  const push = parsePushRequest(req.body);
-  if (!push.ok) return respondRejected(res, push.error, { triggerId: trigger.triggerId });
-  const context = { triggerId: trigger.triggerId, messageId: push.value.messageId };
-  const incident = parseIncident(push.value.data);
+  const received = receivePush(req, res, 'DRIFT_SETTINGS', parseDriftSettings);
+  if (!received) return;
+  const { trigger, message, context } = received;
+  const incident = parseIncident(message.data);
   if (!incident.ok) return respondRejected(res, incident.error, context);
   const alert = incident.value;
   if (alert.state === 'closed') {

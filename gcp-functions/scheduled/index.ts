@@ -1,8 +1,7 @@
 import {
-  log, respondMisconfigured, respondRejected, respondStartFailed, settingsFromEnv, type FunctionRequest, type FunctionResponse,
+  log, receivePush, respondRejected, respondStartFailed, type FunctionRequest, type FunctionResponse,
 } from '../adapters/functions-framework';
 import { MetadataTokenSource } from '../adapters/metadata-token';
-import { parsePushRequest } from '../adapters/pubsub-push';
 import { VertexPipelines } from '../adapters/vertex-pipelines';
 import { jobLabels, pipelineJobId } from '../core/pipeline-job';
 import { parseFiring } from '../core/scheduled-firing';
@@ -17,13 +16,9 @@ const pipelines = new VertexPipelines(new MetadataTokenSource());
  * never retried) / failed (Vertex refused for good); 500 retry (transient) and misconfigured (both redelivered).
  */
 export async function handler(req: FunctionRequest, res: FunctionResponse): Promise<void> {
-  const config = settingsFromEnv('TRIGGER_CONFIG', parseTriggerConfig);
-  if (!config.ok) return respondMisconfigured(res, config.error);
-  const trigger = config.value;
-  const push = parsePushRequest(req.body);
-  if (!push.ok) return respondRejected(res, push.error, { triggerId: trigger.triggerId });
-  const message = push.value;
-  const context = { triggerId: trigger.triggerId, messageId: message.messageId, publishTime: message.publishTime };
+  const received = receivePush(req, res, 'TRIGGER_CONFIG', parseTriggerConfig);
+  if (!received) return;
+  const { trigger, message, context } = received;
   const firing = parseFiring(message.data, trigger.triggerId);
   if (!firing.ok) return respondRejected(res, firing.error, context);
 
