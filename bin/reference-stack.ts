@@ -122,7 +122,7 @@ export class ReferenceStack extends Stack {
       coordinator,
     });
 
-    // Operations: one dashboard with the alarms of everything above (created last, so it sees it all).
+    // Operations: one dashboard with the alarms of everything in the stack (it finds them at synthesis).
     new TriggerDashboard(this, 'Operations', { dashboardName: `ml-triggers-${props.branch}` });
   }
 }

@@ -1,22 +1,29 @@
-import { Duration, Names, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { BATCH_LIMITS, type BatchTriggerConfig } from '../lambda/core/batching';
 import { DataArrivalBatcher, METRICS_NAMESPACE } from './private/data-arrival-batcher';
+import { configureHandlerFunction } from './private/handler-function';
 import { EnvelopeTarget } from './private/envelope-target';
+import { acknowledgeKeyGrant } from './private/key-grants';
 import { shortHash } from './private/short-hash';
-import { acknowledgeWildcardResource } from './private/nag';
+import { acknowledge, acknowledgeWildcardResource } from './private/nag';
 import { validateDurationInRange, validateIntegerInRange, validatePipelineParameters } from './private/validation';
 import type { RetrainingCoordinator } from './retraining-coordinator';
-import type { ITrainingPipeline } from './training-pipeline';
+import type { TriggerFunctionOptions } from './trigger-function-options';
+import { TrainingPipeline } from './training-pipeline';
 
 /** Properties of a {@link DataArrivalTrigger}. */
-export interface DataArrivalTriggerProps {
-  /** The pipeline to start for each batch. */
-  readonly pipeline: ITrainingPipeline;
+export interface DataArrivalTriggerProps extends TriggerFunctionOptions {
+  /**
+   * The pipeline to start for each batch: a `TrainingPipeline`, a `sagemaker.CfnPipeline` defined in your app, or any other
+   * `IPipelineRef`.
+   */
+  readonly pipeline: sagemaker.IPipelineRef;
 
   /** The bucket data lands in; EventBridge notifications are turned on for it. */
   readonly bucket: s3.IBucket;
@@ -128,27 +135,30 @@ export class DataArrivalTrigger extends Construct {
   constructor(scope: Construct, id: string, props: DataArrivalTriggerProps) {
     super(scope, id);
     this.triggerId = props.triggerId ?? Names.uniqueResourceName(this, { maxLength: 64, separator: '-' });
-    const config = triggerConfig(this.triggerId, props);
+    const pipeline = TrainingPipeline.of(this, props.pipeline);
+    const config = triggerConfig(this.triggerId, pipeline.pipelineName, props);
     validate(props, config);
 
     const batcher = DataArrivalBatcher.of(this);
+    configureHandlerFunction(batcher.function, props, this);
     batcher.register(this.triggerId);
     enableEventBridge(props.bucket);
     if (props.coordinator) {
-      props.coordinator.allowPipeline(props.pipeline);
+      props.coordinator.allowPipeline(pipeline);
       props.coordinator.grantRequest(batcher.function);
     } else {
-      props.pipeline.grantStartExecution(batcher.function);
+      pipeline.grantStartExecution(batcher.function);
     }
     const manifestBucket = props.manifestBucket ?? props.bucket;
     const manifests = manifestBucket.arnForObjects(`${config.manifestPrefix}${this.triggerId}/*`);
     batcher.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [manifests] }));
     acknowledgeWildcardResource(
-      batcher,
+      batcher.function.role!,
       manifests,
       'Manifest keys are made per batch at run time; the grant covers this trigger\'s manifest prefix only.',
     );
     manifestBucket.encryptionKey?.grantEncrypt(batcher.function);
+    acknowledgeKeyGrant(batcher.function, manifestBucket.encryptionKey);
 
     const ruleName = `${batcher.ruleNamePrefix}${shortHash(this.node.path, 16)}`;
     this.rule = new events.Rule(this, 'ObjectCreated', {
@@ -189,17 +199,17 @@ function enableEventBridge(bucket: s3.IBucket): void {
   bucket.enableEventBridgeNotification();
   const handler = Stack.of(bucket).node.tryFindChild(NOTIFICATIONS_HANDLER_ID);
   if (handler) {
-    Validations.of(handler).acknowledge({
+    acknowledge(handler, {
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       reason: "The bucket-notification handler and its role belong to aws-cdk-lib, which uses them to turn on the bucket's EventBridge notifications at deploy time.",
     });
   }
 }
 
-function triggerConfig(triggerId: string, props: DataArrivalTriggerProps): BatchTriggerConfig {
+function triggerConfig(triggerId: string, pipelineName: string, props: DataArrivalTriggerProps): BatchTriggerConfig {
   return {
     triggerId,
-    pipelineName: props.pipeline.pipelineName,
+    pipelineName,
     batchSize: props.batchSize ?? 1000,
     batchWindowSeconds: (props.batchWindow ?? Duration.hours(1)).toSeconds(),
     manifestBucket: (props.manifestBucket ?? props.bucket).bucketName,

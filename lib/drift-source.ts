@@ -1,6 +1,7 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
+import { shortHash } from './private/short-hash';
 
 /** The namespace where Model Monitor publishes per-feature drift metrics of real-time endpoints. */
 export const MODEL_MONITOR_NAMESPACE = 'aws/sagemaker/Endpoints/data-metrics';
@@ -59,8 +60,11 @@ export abstract class DriftSource {
     return new NamedSource(props.alarmNames ?? [], props.alarmNamePrefix ? [props.alarmNamePrefix] : []);
   }
 
-  /** Creates what the source needs in `scope`. */
-  public abstract bind(scope: Construct, index: number): BoundDriftSource;
+  /**
+   * Creates what the source needs in `scope`, with construct ids that follow what the source watches,
+   * never its position among the trigger's sources.
+   */
+  public abstract bind(scope: Construct): BoundDriftSource;
 }
 
 class ModelMonitorSource extends DriftSource {
@@ -68,13 +72,19 @@ class ModelMonitorSource extends DriftSource {
     super();
   }
 
-  public bind(scope: Construct, index: number): BoundDriftSource {
+  public bind(scope: Construct): BoundDriftSource {
     const { endpointName, monitoringScheduleName } = this.props;
     const alarmArns = this.props.features.map((feature) => {
       if (!Token.isUnresolved(feature) && !/^[A-Za-z0-9_.\-]{1,200}$/.test(feature)) {
         throw new Error(`features entry '${feature}' is not a feature name Model Monitor publishes a metric for`);
       }
-      return new cloudwatch.Alarm(scope, `ModelMonitor${index}${feature.replace(/[^A-Za-z0-9]/g, '')}`, {
+      // Named after what it watches, never after the source's place in the list: reordering or adding
+      // sources leaves every existing alarm as it is.
+      const id = `ModelMonitor${feature.replace(/[^A-Za-z0-9]/g, '').slice(0, 48)}${shortHash(JSON.stringify([endpointName, monitoringScheduleName, feature]), 8)}`;
+      if (scope.node.tryFindChild(id)) {
+        throw new Error(`features entry '${feature}' of ${endpointName}/${monitoringScheduleName} is given twice: name each feature of a monitoring schedule once`);
+      }
+      return new cloudwatch.Alarm(scope, id, {
         alarmDescription: `Model Monitor reports drift of ${feature} on ${endpointName} (${monitoringScheduleName}).`,
         metric: new cloudwatch.Metric({
           namespace: MODEL_MONITOR_NAMESPACE,

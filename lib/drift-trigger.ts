@@ -4,17 +4,21 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { DriftSource } from './drift-source';
 import { watchedDeadLetterQueue } from './private/dead-letter-queue';
+import { acknowledgeKeyGrant, grantPublishTo } from './private/key-grants';
 import { handlerFunction } from './private/handler-function';
 import { acknowledgeWildcardResource } from './private/nag';
 import { validatePipelineParameters } from './private/validation';
 import type { RetrainingCoordinator } from './retraining-coordinator';
-import type { ITrainingPipeline } from './training-pipeline';
+import type { TriggerFunctionOptions } from './trigger-function-options';
+import { TrainingPipeline, type ITrainingPipeline } from './training-pipeline';
 
 /** Scores at which drift becomes medium, high and critical; below `medium` it is low. */
 export interface DriftThresholds {
@@ -24,9 +28,12 @@ export interface DriftThresholds {
 }
 
 /** Properties of a {@link DriftTrigger}. */
-export interface DriftTriggerProps {
-  /** The pipeline to retrain. */
-  readonly pipeline: ITrainingPipeline;
+export interface DriftTriggerProps extends TriggerFunctionOptions {
+  /**
+   * The pipeline to retrain: a `TrainingPipeline`, a `sagemaker.CfnPipeline` defined in your app, or any other
+   * `IPipelineRef`.
+   */
+  readonly pipeline: sagemaker.IPipelineRef;
   /** Where drift signals come from: Model Monitor, your own alarms, or alarms defined elsewhere. */
   readonly sources: DriftSource[];
   /**
@@ -101,7 +108,7 @@ export class DriftTrigger extends Construct {
     const prefix = props.monitoringOutputPrefix ?? '';
     if (prefix !== '' && !prefix.endsWith('/')) throw new Error(`monitoringOutputPrefix must be empty or end with '/', got '${prefix}'`);
 
-    const bound = props.sources.map((source, index) => source.bind(this, index));
+    const bound = props.sources.map((source) => source.bind(this));
     const monitors = bound.flatMap((source) => source.monitors);
     if (monitors.length > 0 && !props.monitoringOutputBucket) {
       throw new Error('monitoringOutputBucket is required with Model Monitor sources: the evaluator reads their violations reports from it');
@@ -139,20 +146,21 @@ export class DriftTrigger extends Construct {
       });
     }
 
-    const fn = this.evaluator(props, thresholds, prefix, monitors);
+    const fn = this.evaluator(props, TrainingPipeline.of(this, props.pipeline), thresholds, prefix, monitors);
     topic.addSubscription(new subscriptions.LambdaSubscription(fn, { deadLetterQueue: deadLetters.queue }));
     this.function = fn;
   }
 
   private evaluator(
     props: DriftTriggerProps,
+    pipeline: ITrainingPipeline,
     thresholds: DriftThresholds,
     prefix: string,
     monitors: ReadonlyArray<{ endpointName: string; monitoringScheduleName: string }>,
   ): lambda.Function {
     const settings = {
       triggerId: this.node.path,
-      pipelineName: props.pipeline.pipelineName,
+      pipelineName: pipeline.pipelineName,
       drift: { thresholds, featureThresholds: props.featureThresholds ?? {}, autoRetrain: props.autoRetrain ?? false },
       ...(props.monitoringOutputBucket ? { monitoringOutput: { bucket: props.monitoringOutputBucket.bucketName, prefix } } : {}),
       parameters: props.parameters ?? {},
@@ -164,6 +172,9 @@ export class DriftTrigger extends Construct {
       handler: 'drift',
       description: 'cdk-ml-triggers: scores drift from violation reports and decides to log, retrain, or ask a human.',
       environment: { DRIFT_SETTINGS: Stack.of(this).toJsonString(settings) },
+      // SNS invokes the evaluator asynchronously: an evaluation that still fails after Lambda's retries is kept, not dropped.
+      onFailure: new destinations.SqsDestination(watchedDeadLetterQueue(this, undefined).queue),
+      options: props,
       ids: { logGroup: 'EvaluatorLogs', role: 'EvaluatorRole', function: 'Evaluator' },
     });
     const role = fn.role!;
@@ -181,18 +192,18 @@ export class DriftTrigger extends Construct {
         }),
       );
       for (const report of reports) {
-        acknowledgeWildcardResource(this, report, 'Model Monitor names its output folders by execution time; the grant covers the violations reports of the named schedules only.');
+        acknowledgeWildcardResource(role, report, 'Model Monitor names its output folders by execution time; the grant covers the violations reports of the named schedules only.');
       }
       bucket.encryptionKey?.grantDecrypt(role);
+      acknowledgeKeyGrant(role, bucket.encryptionKey);
     }
     if (props.coordinator) {
-      props.coordinator.allowPipeline(props.pipeline);
+      props.coordinator.allowPipeline(pipeline);
       props.coordinator.grantRequest(fn);
     } else {
-      props.pipeline.grantStartExecution(fn);
+      pipeline.grantStartExecution(fn);
     }
-    props.teamTopic?.grantPublish(fn);
-    props.humanReviewTopic?.grantPublish(fn);
+    for (const topic of [props.teamTopic, props.humanReviewTopic]) if (topic) grantPublishTo(topic, fn);
     return fn;
   }
 }

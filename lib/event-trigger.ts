@@ -1,22 +1,32 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
+import type * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { compileFilter } from '../lambda/core/event-filter';
 import { parseTemplate } from '../lambda/core/templates';
 import { EventTriggerFunction } from './private/event-trigger-function';
+import { configureHandlerFunction } from './private/handler-function';
 import { EnvelopeTarget } from './private/envelope-target';
 import { shortHash } from './private/short-hash';
 import { validateDurationInRange, validateIntegerInRange } from './private/validation';
 import type { RetrainingCoordinator } from './retraining-coordinator';
-import type { ITrainingPipeline } from './training-pipeline';
-import type { TriggerEventBus } from './trigger-event-bus';
+import type { TriggerFunctionOptions } from './trigger-function-options';
+import { TrainingPipeline } from './training-pipeline';
+import type { ITriggerEventBus } from './trigger-event-bus';
 
 /** Properties of an {@link EventTrigger}. Give exactly one of `event`, `events` or `afterPipeline`. */
-export interface EventTriggerProps {
-  /** The bus the events arrive on (for `event` and `events`). */
-  readonly bus?: TriggerEventBus;
-  /** The pipeline to start. */
-  readonly pipeline: ITrainingPipeline;
+export interface EventTriggerProps extends TriggerFunctionOptions {
+  /**
+   * The bus the events arrive on (for `event` and `events`): a `TriggerEventBus`, or a bus you have
+   * through `TriggerEventBus.fromEventBus(scope, id, eventBus)`.
+   * @default - none; required with `event` and `events`
+   */
+  readonly bus?: ITriggerEventBus;
+  /**
+   * The pipeline to start: a `TrainingPipeline`, a `sagemaker.CfnPipeline` defined in your app, or any
+   * other `IPipelineRef`.
+   */
+  readonly pipeline: sagemaker.IPipelineRef;
   /**
    * Start on every event of this name (matching `filter`).
    * @default - none
@@ -37,7 +47,7 @@ export interface EventTriggerProps {
    * receives the upstream execution's ARN as `UpstreamExecutionArn`.
    * @default - none
    */
-  readonly afterPipeline?: ITrainingPipeline;
+  readonly afterPipeline?: sagemaker.IPipelineRef;
   /**
    * A JSON condition on the event's `data`: equality, a list for any of, or one operator per field
    * (`prefix`, `suffix`, `equals-ignore-case`, `numeric`, `exists`, `anything-but`), compiled to an
@@ -108,11 +118,14 @@ export class EventTrigger extends Construct {
     const dataFilter = props.filter ? compileFilter(props.filter) : undefined;
     if (dataFilter && !dataFilter.ok) throw new Error(`${dataFilter.error.field} ${dataFilter.error.problem}`);
 
+    const pipeline = TrainingPipeline.of(this, props.pipeline);
+    const upstream = props.afterPipeline ? TrainingPipeline.of(this, props.afterPipeline) : undefined;
     const shared = EventTriggerFunction.of(this);
+    configureHandlerFunction(shared.function, props, this);
     this.triggerId = `${this.node.id.replace(/[^A-Za-z0-9_-]/g, '')}-${shortHash(this.node.path, 8)}`.slice(-64);
     const config = {
       triggerId: this.triggerId,
-      pipelineName: props.pipeline.pipelineName,
+      pipelineName: pipeline.pipelineName,
       mode: props.afterPipeline ? 'chain' : props.events ? 'join' : 'event',
       events: names,
       ...(props.events ? { windowSeconds: within.toSeconds() } : {}),
@@ -120,17 +133,17 @@ export class EventTrigger extends Construct {
       ...(props.coordinator ? { coordinatorFunction: props.coordinator.function.functionArn, priority: props.priority ?? 3 } : {}),
     };
     if (props.coordinator) {
-      props.coordinator.allowPipeline(props.pipeline);
+      props.coordinator.allowPipeline(pipeline);
       props.coordinator.grantRequest(shared.function);
     } else {
-      props.pipeline.grantStartExecution(shared.function);
+      pipeline.grantStartExecution(shared.function);
     }
 
-    const eventPattern: events.EventPattern = props.afterPipeline
+    const eventPattern: events.EventPattern = upstream
       ? {
           source: ['aws.sagemaker'],
           detailType: [EXECUTION_STATUS_CHANGE],
-          detail: { pipelineArn: [props.afterPipeline.pipelineArn], currentPipelineExecutionStatus: ['Succeeded'] },
+          detail: { pipelineArn: [upstream.pipelineArn], currentPipelineExecutionStatus: ['Succeeded'] },
         }
       : {
           source: [props.bus!.eventSource],

@@ -1,5 +1,6 @@
 export * from './training-pipeline';
 export * from './trigger-schedule';
+export * from './trigger-function-options';
 export * from './scheduled-trigger';
 export * from './data-arrival-trigger';
 export * from './retraining-coordinator';

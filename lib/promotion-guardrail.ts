@@ -3,10 +3,12 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { handlerFunction } from './private/handler-function';
+import { acknowledgeKeyGrant } from './private/key-grants';
 import { acknowledgeWildcardResource } from './private/nag';
+import type { TriggerFunctionOptions } from './trigger-function-options';
 
 /** Properties of a {@link PromotionGuardrail}. */
-export interface PromotionGuardrailProps {
+export interface PromotionGuardrailProps extends TriggerFunctionOptions {
   /** The bucket holding evaluation reports and golden-set results. */
   readonly reportsBucket: s3.IBucket;
   /**
@@ -72,12 +74,16 @@ export class PromotionGuardrail extends Construct {
       handler: 'guardrail',
       description: 'cdk-ml-triggers: checks a retrained model against its baseline and golden set before promotion.',
       environment: { GUARDRAIL_DEFAULTS: JSON.stringify(defaults) },
+      deadLetterReason:
+        "A pipeline's LambdaStep invokes the guardrail synchronously and fails the step on an error, so no invocation is asynchronous and none can be lost.",
+      options: props,
       ids: { logGroup: 'Logs', role: 'Role', function: 'Function' },
     });
     const reports = props.reportsBucket.arnForObjects(`${prefix}*`);
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [reports] }));
-    acknowledgeWildcardResource(this, reports, 'Each pipeline run writes its reports under new keys; the grant is read-only and covers the reports prefix only.');
+    acknowledgeWildcardResource(fn.role!, reports, 'Each pipeline run writes its reports under new keys; the grant is read-only and covers the reports prefix only.');
     props.reportsBucket.encryptionKey?.grantDecrypt(fn);
+    acknowledgeKeyGrant(fn, props.reportsBucket.encryptionKey);
     this.function = fn;
   }
 

@@ -6,9 +6,12 @@ import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { keyedTable } from './private/keyed-table';
 import { Construct } from 'constructs';
+import { acknowledgeWildcardResource } from './private/nag';
+import type { TriggerFunctionOptions } from './trigger-function-options';
 import type { CoordinatorPolicy } from '../lambda/core/coordination';
 import { watchedDeadLetterQueue } from './private/dead-letter-queue';
 import { handlerFunction } from './private/handler-function';
+import { grantPublishTo } from './private/key-grants';
 import { validateDurationInRange, validateIntegerInRange, validateTimeZone } from './private/validation';
 import type { ITrainingPipeline } from './training-pipeline';
 
@@ -21,7 +24,7 @@ export interface CostModel {
 }
 
 /** Properties of a {@link RetrainingCoordinator}. */
-export interface RetrainingCoordinatorProps {
+export interface RetrainingCoordinatorProps extends TriggerFunctionOptions {
   /**
    * The shortest time between two runs of a pipeline; critical requests (priority 1 or 2) may run sooner.
    * @default Duration.hours(6)
@@ -94,10 +97,14 @@ export class RetrainingCoordinator extends Construct {
       },
       retryAttempts: 2,
       onFailure: new destinations.SqsDestination(deadLetters.queue),
+      deadLetterReason:
+        'EventBridge Scheduler invokes the coordinator asynchronously with a dead-letter queue on its target, and invocations that still fail go to the on-failure destination, ' +
+        "the stack's dead-letter queue; the triggers' functions invoke it synchronously and retry themselves.",
+      options: props,
       ids: { logGroup: 'Logs', role: 'Role', function: 'Function' },
     });
     table.grantReadWriteData(fn);
-    props.approvalTopic?.grantPublish(fn);
+    if (props.approvalTopic) grantPublishTo(props.approvalTopic, fn);
     this.function = fn;
   }
 
@@ -110,7 +117,17 @@ export class RetrainingCoordinator extends Construct {
 
   /** Lets `grantee` send start requests and approvals. */
   public grantRequest(grantee: iam.IGrantable): iam.Grant {
-    return this.function.grantInvoke(grantee);
+    const grant = this.function.grantInvoke(grantee);
+    // Lambda's invoke grant covers the function's versions as well (`<arn>:*`): acknowledged on the grantee, wherever it is.
+    const principal = grantee.grantPrincipal;
+    if (Construct.isConstruct(principal)) {
+      acknowledgeWildcardResource(
+        principal,
+        `${this.function.functionArn}:*`,
+        "Lambda's invoke grant on the coordinator covers its versions too, whose numbers are not known in advance; it names the coordinator function only.",
+      );
+    }
+    return grant;
   }
 }
 

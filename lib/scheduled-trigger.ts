@@ -1,12 +1,13 @@
-import { Annotations, Duration, Stack, TimeZone } from 'aws-cdk-lib';
+import { Annotations, Duration, TimeZone } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import type * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { shortHash } from './private/short-hash';
 import { watchedDeadLetterQueue } from './private/dead-letter-queue';
-import { acknowledgeWildcardResource } from './private/nag';
+import { LambdaScheduleTarget } from './private/lambda-schedule-target';
 import type { RetrainingCoordinator } from './retraining-coordinator';
 import { missedRunEvaluation } from './private/missed-run-window';
 import {
@@ -15,13 +16,16 @@ import {
   validatePipelineParameters,
   validateTimeZone,
 } from './private/validation';
-import type { ITrainingPipeline } from './training-pipeline';
+import { TrainingPipeline, type ITrainingPipeline } from './training-pipeline';
 import { ScheduleKind, type TriggerSchedule } from './trigger-schedule';
 
 /** Properties of a {@link ScheduledTrigger}. */
 export interface ScheduledTriggerProps {
-  /** The pipeline to start. */
-  readonly pipeline: ITrainingPipeline;
+  /**
+   * The pipeline to start: a `TrainingPipeline`, a `sagemaker.CfnPipeline` defined in your app, or any
+   * other `IPipelineRef`.
+   */
+  readonly pipeline: sagemaker.IPipelineRef;
 
   /** When to start it: `TriggerSchedule.cron(...)`, `.rate(...)` or `.at(...)`. */
   readonly schedule: TriggerSchedule;
@@ -143,50 +147,46 @@ export class ScheduledTrigger extends Construct {
     this.deadLetterQueue = dlq.queue;
     this.deadLetterQueueAlarm = dlq.alarm;
 
+    const pipeline = TrainingPipeline.of(this, props.pipeline);
     const parameters = props.parameters ?? {};
     this.schedule = new scheduler.Schedule(this, 'Schedule', {
       schedule: scheduler.ScheduleExpression.expression(props.schedule.expressionString, timeZone),
-      description: props.description ?? `Starts SageMaker pipeline ${props.pipeline.pipelineName} on schedule.`,
+      description: props.description ?? `Starts SageMaker pipeline ${pipeline.pipelineName} on schedule.`,
       enabled: props.enabled ?? true,
       start: props.startDate,
       end: props.endDate,
       timeWindow: props.flexibleTimeWindow ? scheduler.TimeWindow.flexible(props.flexibleTimeWindow) : undefined,
-      target: this.target(props, parameters),
+      target: this.target(props, pipeline, parameters),
     });
 
     if (props.missedRunAlarm ?? true) {
-      this.missedRunAlarm = this.createMissedRunAlarm(props, timeZone);
+      this.missedRunAlarm = this.createMissedRunAlarm(props, pipeline, timeZone);
     }
   }
 
-  private target(props: ScheduledTriggerProps, parameters: Readonly<Record<string, string>>): scheduler.IScheduleTarget {
+  private target(props: ScheduledTriggerProps, pipeline: ITrainingPipeline, parameters: Readonly<Record<string, string>>): scheduler.IScheduleTarget {
     const delivery = {
       deadLetterQueue: this.deadLetterQueue,
       retryAttempts: props.retryAttempts ?? 5,
       maxEventAge: props.maxEventAge ?? Duration.hours(1),
     };
     if (!props.coordinator) {
-      return new targets.SageMakerStartPipelineExecution(props.pipeline, {
+      return new targets.SageMakerStartPipelineExecution(pipeline, {
         ...delivery,
         pipelineParameterList: Object.keys(parameters)
           .sort()
           .map((name) => ({ name, value: parameters[name] })),
       });
     }
-    props.coordinator.allowPipeline(props.pipeline);
-    acknowledgeWildcardResource(
-      Stack.of(this),
-      `${props.coordinator.function.functionArn}:*`,
-      'EventBridge Scheduler may invoke any version of the coordinator function; versions are not known in advance.',
-    );
-    return new targets.LambdaInvoke(props.coordinator.function, {
+    props.coordinator.allowPipeline(pipeline);
+    return new LambdaScheduleTarget(props.coordinator.function, {
       ...delivery,
       input: scheduler.ScheduleTargetInput.fromObject({
         action: 'request',
         request: {
           // One id per scheduled time: a redelivered invocation is answered, not decided again.
           requestId: `${shortHash(this.node.path, 12)}#${scheduler.ContextAttribute.scheduledTime}`,
-          pipelineName: props.pipeline.pipelineName,
+          pipelineName: pipeline.pipelineName,
           triggerType: 'scheduled',
           reason: `schedule ${props.schedule.expressionString}`,
           priority: props.priority ?? 3,
@@ -198,7 +198,7 @@ export class ScheduledTrigger extends Construct {
     });
   }
 
-  private createMissedRunAlarm(props: ScheduledTriggerProps, timeZone: TimeZone): cloudwatch.IAlarm | undefined {
+  private createMissedRunAlarm(props: ScheduledTriggerProps, pipeline: ITrainingPipeline, timeZone: TimeZone): cloudwatch.IAlarm | undefined {
     const intervalMinutes = props.schedule.maxIntervalMinutes;
     if (intervalMinutes === undefined) {
       if (props.schedule.kind !== ScheduleKind.ONE_TIME) {
@@ -227,9 +227,9 @@ export class ScheduledTrigger extends Construct {
     const evaluation = missedRunEvaluation(window);
     return new cloudwatch.Alarm(this, 'MissedRunAlarm', {
       alarmDescription:
-        `No execution of SageMaker pipeline ${props.pipeline.pipelineName} started within ${window.toHumanString()}` +
+        `No execution of SageMaker pipeline ${pipeline.pipelineName} started within ${window.toHumanString()}` +
         ` (${props.schedule.expressionString}${evaluation.coversWindow ? '' : ', watched over CloudWatch\'s 7-day maximum'}).`,
-      metric: props.pipeline.metricExecutionsStarted({ period: evaluation.period }),
+      metric: pipeline.metricExecutionsStarted({ period: evaluation.period }),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
       evaluationPeriods: evaluation.evaluationPeriods,

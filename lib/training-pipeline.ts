@@ -3,6 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import type { Construct } from 'constructs';
+import { shortHash } from './private/short-hash';
 
 /** SageMaker's pattern for pipeline names (CreatePipeline API reference). */
 const PIPELINE_NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$/;
@@ -11,7 +12,7 @@ const PIPELINE_NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$/;
 export const PIPELINE_METRICS_NAMESPACE = 'AWS/Sagemaker/ModelBuildingPipeline';
 
 /** A SageMaker pipeline that triggers can start. */
-export interface ITrainingPipeline extends sagemaker.IPipeline {
+export interface ITrainingPipeline extends sagemaker.IPipeline, sagemaker.IPipelineRef {
   /** Grants `sagemaker:StartPipelineExecution` on this pipeline only. */
   grantStartExecution(grantee: iam.IGrantable): iam.Grant;
 
@@ -56,6 +57,36 @@ export class TrainingPipeline extends Resource implements ITrainingPipeline {
     return new TrainingPipeline(scope, id, components.resourceName, pipelineArn);
   }
 
+  /**
+   * References a pipeline that aws-cdk-lib already knows: a `sagemaker.CfnPipeline` defined in this app,
+   * `sagemaker.Pipeline.fromPipelineName(...)`, or any other `IPipelineRef`. The ARN is the reference's
+   * own where it has one, and otherwise is built in the reference's account and region.
+   */
+  public static fromPipelineRef(scope: Construct, id: string, pipeline: sagemaker.IPipelineRef): ITrainingPipeline {
+    const pipelineName = pipeline.pipelineRef.pipelineName;
+    validatePipelineName(pipelineName);
+    const ownArn = (pipeline as Partial<sagemaker.IPipeline>).pipelineArn;
+    const pipelineArn =
+      typeof ownArn === 'string'
+        ? ownArn
+        : Arn.format(
+            { service: 'sagemaker', resource: 'pipeline', resourceName: pipelineName, account: pipeline.env.account, region: pipeline.env.region },
+            Stack.of(pipeline),
+          );
+    return new TrainingPipeline(scope, id, pipelineName, pipelineArn);
+  }
+
+  /**
+   * The pipeline a trigger is given, as an `ITrainingPipeline`: the pipeline itself when it is one, and
+   * otherwise one reference per pipeline per stack (`fromPipelineRef`), whichever trigger asks first.
+   */
+  public static of(scope: Construct, pipeline: sagemaker.IPipelineRef): ITrainingPipeline {
+    if (isTrainingPipeline(pipeline)) return pipeline;
+    const stack = Stack.of(scope);
+    const id = `PipelineRef${shortHash(pipeline.node.path, 12)}`;
+    return (stack.node.tryFindChild(id) as ITrainingPipeline | undefined) ?? TrainingPipeline.fromPipelineRef(stack, id, pipeline);
+  }
+
   public readonly pipelineName: string;
   public readonly pipelineArn: string;
 
@@ -96,6 +127,11 @@ export class TrainingPipeline extends Resource implements ITrainingPipeline {
       ...props,
     });
   }
+}
+
+function isTrainingPipeline(pipeline: sagemaker.IPipelineRef): pipeline is ITrainingPipeline {
+  const candidate = pipeline as Partial<ITrainingPipeline>;
+  return typeof candidate.grantStartExecution === 'function' && typeof candidate.metricExecutionsStarted === 'function';
 }
 
 function validatePipelineName(pipelineName: string): void {

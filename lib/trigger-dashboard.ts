@@ -1,5 +1,6 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { AspectPriority, Aspects, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Construct, type IConstruct } from 'constructs';
 import { DataArrivalTrigger } from './data-arrival-trigger';
@@ -41,11 +42,16 @@ const metric = (metricName: string, service: string, dimensions: Record<string, 
   new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service, ...dimensions }, statistic, period: Duration.minutes(5), label });
 const search = (expression: string, label: string, statistic = 'Sum', periodSeconds = 3600) =>
   new cloudwatch.MathExpression({ expression: `SEARCH('{${METRICS_NAMESPACE},${expression}', '${statistic}', ${periodSeconds})`, label, period: Duration.seconds(periodSeconds) });
+const STARTS = {
+  DataArrival: metric('StartRequests', 'DataArrivalBatcher', { TriggerType: 'DataArrival' }, 'Sum', 'data arrival'),
+  Event: metric('StartRequests', 'EventTriggers', { TriggerType: 'Event' }, 'Sum', 'events'),
+  Drift: metric('StartRequests', 'DriftEvaluator', { TriggerType: 'Drift' }, 'Sum', 'drift'),
+};
 
 /**
  * One CloudWatch dashboard for every trigger in the stack: what fired, what was started and what was
  * suppressed (and why), drift over time, batches, dead letters and failures, with alarms on each.
- * Create it after the triggers it shows: it reads them from the stack when it is created.
+ * It finds the stack's triggers when the app is synthesized, so it may be created before or after them.
  */
 export class TriggerDashboard extends Construct {
   public readonly dashboard: cloudwatch.Dashboard;
@@ -53,35 +59,24 @@ export class TriggerDashboard extends Construct {
   public readonly stormAlarm: cloudwatch.IAlarm;
   /** Fires when starts fail, or a trigger function fails, within an hour. */
   public readonly startFailureAlarm: cloudwatch.IAlarm;
-  /** Every alarm the dashboard shows: its own and those of the triggers it found. */
-  public readonly alarms: cloudwatch.IAlarm[];
+  private readonly deadLetters: { readonly queue: IQueueMetrics; readonly alarm: cloudwatch.IAlarm };
+  private readonly maxFailures: number;
+  private readonly alarmActions: cloudwatch.IAlarmAction[];
+  private completed = false;
 
   constructor(scope: Construct, id: string, props: TriggerDashboardProps = {}) {
     super(scope, id);
     const maxStarts = props.maxStartsPerHour ?? 10;
-    const maxFailures = props.maxStartFailuresPerHour ?? 1;
+    this.maxFailures = props.maxStartFailuresPerHour ?? 1;
     validateIntegerInRange('maxStartsPerHour', maxStarts, 1, 100_000);
-    validateIntegerInRange('maxStartFailuresPerHour', maxFailures, 1, 100_000);
-    const found = Stack.of(this).node.findAll();
-    const all = <T extends object>(type: { prototype: T }) => found.filter((c: IConstruct): c is IConstruct & T => Object.prototype.isPrototypeOf.call(type.prototype, c));
-    const scheduled = all(ScheduledTrigger);
-    const dataArrival = all(DataArrivalTrigger);
-    const batchers = all(DataArrivalBatcher);
-    const eventFunctions = all(EventTriggerFunction);
-    const drift = all(DriftTrigger);
-    const coordinators = all(RetrainingCoordinator);
-    const guardrails = all(PromotionGuardrail);
+    validateIntegerInRange('maxStartFailuresPerHour', this.maxFailures, 1, 100_000);
+    this.alarmActions = [...(props.alarmActions ?? [])];
 
-    const starts = {
-      DataArrival: metric('StartRequests', 'DataArrivalBatcher', { TriggerType: 'DataArrival' }, 'Sum', 'data arrival'),
-      Event: metric('StartRequests', 'EventTriggers', { TriggerType: 'Event' }, 'Sum', 'events'),
-      Drift: metric('StartRequests', 'DriftEvaluator', { TriggerType: 'Drift' }, 'Sum', 'drift'),
-    };
     this.stormAlarm = new cloudwatch.Alarm(this, 'StormAlarm', {
       alarmDescription: `More than ${maxStarts} training starts were requested within an hour: a trigger may be looping (an event that its own run emits again) or a source may be flooding.`,
       metric: new cloudwatch.MathExpression({
         expression: 'FILL(dataArrival, 0) + FILL(events, 0) + FILL(drift, 0)',
-        usingMetrics: { dataArrival: starts.DataArrival, events: starts.Event, drift: starts.Drift },
+        usingMetrics: { dataArrival: STARTS.DataArrival, events: STARTS.Event, drift: STARTS.Drift },
         period: HOUR,
         label: 'start requests per hour',
       }),
@@ -90,43 +85,76 @@ export class TriggerDashboard extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-
-    const functionErrors = [...eventFunctions.map((f) => f.function), ...drift.map((d) => d.function), ...coordinators.map((c) => c.function)];
-    const failureMetrics: Record<string, cloudwatch.IMetric> = { batchStarts: metric('StartFailures', 'DataArrivalBatcher', { TriggerType: 'DataArrival' }) };
-    functionErrors.forEach((fn, index) => {
-      failureMetrics[`fn${index}`] = fn.metricErrors({ period: Duration.minutes(5) });
-    });
+    // The functions whose errors count are known only once the stack is complete (see `complete`).
     this.startFailureAlarm = new cloudwatch.Alarm(this, 'StartFailureAlarm', {
       alarmDescription: 'Training starts failed, or a trigger function failed, within the last hour: read the functions\' logs and the batch table for the error.',
-      metric: new cloudwatch.MathExpression({
-        expression: Object.keys(failureMetrics).map((name) => `FILL(${name}, 0)`).join(' + '),
-        usingMetrics: failureMetrics,
-        period: HOUR,
-        label: 'failed starts and function errors per hour',
-      }),
-      threshold: maxFailures,
+      metric: this.failureExpression([]),
+      threshold: this.maxFailures,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-
-    const deadLetters = watchedDeadLetterQueue(this, undefined);
-    this.alarms = [
-      this.stormAlarm,
-      this.startFailureAlarm,
-      deadLetters.alarm,
-      ...scheduled.flatMap((t) => (t.missedRunAlarm ? [t.missedRunAlarm] : [])),
-      ...dataArrival.map((t) => t.staleBatchAlarm),
-      ...batchers.map((b) => b.failedBatchAlarm),
-    ].filter((alarm, index, list) => list.indexOf(alarm) === index);
-    for (const action of props.alarmActions ?? []) {
-      for (const alarm of this.alarms) (alarm as cloudwatch.Alarm).addAlarmAction?.(action);
-    }
-
+    this.deadLetters = watchedDeadLetterQueue(this, undefined);
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       ...(props.dashboardName ? { dashboardName: props.dashboardName } : {}),
       defaultInterval: Duration.days(7),
     });
+    // Before any read-only aspect (cdk-nag 2.x among them) sees the alarms.
+    Aspects.of(this).add({ visit: (node) => node === this && this.complete() }, { priority: AspectPriority.MUTATING });
+  }
+
+  /** Every alarm the dashboard shows: its own and those of the stack's triggers, as the stack is now. */
+  public get alarms(): cloudwatch.IAlarm[] {
+    const found = this.found();
+    return [
+      this.stormAlarm,
+      this.startFailureAlarm,
+      this.deadLetters.alarm,
+      ...found.scheduled.flatMap((t) => (t.missedRunAlarm ? [t.missedRunAlarm] : [])),
+      ...found.dataArrival.map((t) => t.staleBatchAlarm),
+      ...found.batchers.map((b) => b.failedBatchAlarm),
+    ].filter((alarm, index, list) => list.indexOf(alarm) === index);
+  }
+
+  private found() {
+    const all = Stack.of(this).node.findAll();
+    const of = <T extends object>(type: { prototype: T }) => all.filter((c: IConstruct): c is IConstruct & T => Object.prototype.isPrototypeOf.call(type.prototype, c));
+    return {
+      scheduled: of(ScheduledTrigger),
+      dataArrival: of(DataArrivalTrigger),
+      batchers: of(DataArrivalBatcher),
+      eventFunctions: of(EventTriggerFunction),
+      drift: of(DriftTrigger),
+      coordinators: of(RetrainingCoordinator),
+      guardrails: of(PromotionGuardrail),
+    };
+  }
+
+  private failureExpression(functions: lambda.IFunction[]): cloudwatch.MathExpression {
+    const usingMetrics: Record<string, cloudwatch.IMetric> = { batchStarts: metric('StartFailures', 'DataArrivalBatcher', { TriggerType: 'DataArrival' }) };
+    functions.forEach((fn, index) => {
+      usingMetrics[`fn${index}`] = fn.metricErrors({ period: Duration.minutes(5) });
+    });
+    return new cloudwatch.MathExpression({
+      expression: Object.keys(usingMetrics).map((name) => `FILL(${name}, 0)`).join(' + '),
+      usingMetrics,
+      period: HOUR,
+      label: 'failed starts and function errors per hour',
+    });
+  }
+
+  /** Wires what the stack holds at synthesis: the failing functions, alarm actions and every widget. */
+  private complete(): void {
+    if (this.completed) return;
+    this.completed = true;
+    const found = this.found();
+    const functionErrors = [...found.eventFunctions.map((f) => f.function), ...found.drift.map((d) => d.function), ...found.coordinators.map((c) => c.function)];
+    (this.startFailureAlarm.node.defaultChild as cloudwatch.CfnAlarm).metrics = renderMathAlarm(this.failureExpression(functionErrors));
+    const alarms = this.alarms;
+    for (const action of this.alarmActions) {
+      for (const alarm of alarms) (alarm as cloudwatch.Alarm).addAlarmAction?.(action);
+    }
+
     const graph = (title: string, left: cloudwatch.IMetric[], width = 12, right?: cloudwatch.IMetric[]) =>
       new cloudwatch.GraphWidget({ title, left, ...(right ? { right } : {}), width, height: 6 });
     this.dashboard.addWidgets(
@@ -136,7 +164,7 @@ export class TriggerDashboard extends Construct {
         height: 2,
       }),
     );
-    this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24, height: 3 }));
+    this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: 24, height: 3 }));
     this.dashboard.addWidgets(
       graph('Events by trigger type', [
         metric('EventsReceived', 'DataArrivalBatcher', { TriggerType: 'DataArrival' }, 'Sum', 'data arrival'),
@@ -144,7 +172,7 @@ export class TriggerDashboard extends Construct {
         search('Action,Severity,TriggerType,service} MetricName="DriftAssessments"', 'drift assessments'),
         scheduler.Schedule.metricAllAttempts({ period: Duration.minutes(5), label: 'schedule invocations' }),
       ]),
-      graph('Start requests by trigger type', Object.values(starts)),
+      graph('Start requests by trigger type', Object.values(STARTS)),
     );
     this.dashboard.addWidgets(
       graph('Coordinator decisions by outcome and reason', [search('Outcome,Reason,TriggerType,service} MetricName="Decisions"', '')]),
@@ -162,14 +190,14 @@ export class TriggerDashboard extends Construct {
       graph('Oldest batch waiting, by trigger (seconds)', [search('TriggerId,TriggerType,service} MetricName="OldestBatchAge"', '', 'Maximum', 300)]),
     );
     this.dashboard.addWidgets(
-      graph('Dead-letter queue depth', [deadLetters.queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM })]),
+      graph('Dead-letter queue depth', [this.deadLetters.queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: cloudwatch.Stats.MAXIMUM })]),
       graph('Start failures and failed batches', [
         metric('StartFailures', 'DataArrivalBatcher', { TriggerType: 'DataArrival' }, 'Sum', 'failed batch starts'),
         metric('BatchesFailed', 'DataArrivalBatcher', { TriggerType: 'DataArrival' }, 'Sum', 'batches given up'),
         ...functionErrors.map((fn) => fn.metricErrors({ period: Duration.minutes(5) })),
       ]),
     );
-    if (guardrails.length > 0) {
+    if (found.guardrails.length > 0) {
       this.dashboard.addWidgets(
         graph('Promotion guardrail', [
           metric('CandidatesPassed', 'PromotionGuardrail', {}, 'Sum', 'passed'),
@@ -179,4 +207,34 @@ export class TriggerDashboard extends Construct {
       );
     }
   }
+}
+
+/** The queue metric the dashboard graphs. */
+interface IQueueMetrics {
+  metricApproximateNumberOfMessagesVisible(props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+}
+
+/**
+ * CloudFormation's form of an alarm on `expression`, whose metrics are simple metrics: what
+ * `cloudwatch.Alarm` renders, for an alarm whose metrics are known only at synthesis.
+ */
+function renderMathAlarm(expression: cloudwatch.MathExpression): cloudwatch.CfnAlarm.MetricDataQueryProperty[] {
+  const config = expression.toMetricConfig().mathExpression!;
+  const period = config.period;
+  return [
+    { id: 'expr_1', expression: config.expression, label: expression.label, returnData: true },
+    ...Object.entries(config.usingMetrics).map(([id, used]) => {
+      const stat = used.toMetricConfig().metricStat!;
+      const dimensions = [...(stat.dimensions ?? [])].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      return {
+        id,
+        metricStat: {
+          metric: { dimensions: dimensions.map(({ name, value }) => ({ name, value: value as string })), metricName: stat.metricName, namespace: stat.namespace },
+          period,
+          stat: stat.statistic,
+        },
+        returnData: false,
+      };
+    }),
+  ];
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseArgs } from 'node:util';
 import * as esbuild from 'esbuild';
 
 /** Folder under `lambda/` that holds shared pure code, never a handler. */
@@ -118,11 +119,15 @@ export async function bundleHandlers(repoRoot: string, outDir: string): Promise<
   return manifest;
 }
 
-// `tsx scripts/bundle.ts [repoRoot]`: bundles into `<repoRoot>/assets`, the repo itself by default.
+// `tsx scripts/bundle.ts [--verbose] [repoRoot]`: bundles into `<repoRoot>/assets`, the repo itself by
+// default. Silent on success, since it runs before every test and synth; `--verbose` lists the sizes,
+// which `assets/manifest.json` records in any case.
 if (require.main === module) {
-  const repoRoot = path.resolve(process.argv[2] ?? path.join(__dirname, '..'));
+  const { values, positionals } = parseArgs({ options: { verbose: { type: 'boolean', short: 'v' } }, allowPositionals: true });
+  const repoRoot = path.resolve(positionals[0] ?? path.join(__dirname, '..'));
   bundleHandlers(repoRoot, path.join(repoRoot, 'assets')).then(
     (manifest) => {
+      if (!values.verbose) return;
       for (const [name, { bytes }] of Object.entries(manifest)) {
         console.log(`assets/${name}/index.js  ${(bytes / 1024).toFixed(1)} KiB`);
       }

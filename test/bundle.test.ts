@@ -166,6 +166,19 @@ describe('bundleHandlers on broken sources', () => {
     expect(run.status).not.toBe(0);
     expect(run.stderr).toContain('lambda/hello/index.ts');
   }, 30_000);
+
+  test('the bundle script prints nothing on success, and the sizes with --verbose', () => {
+    const fixture = fixtureRepo();
+    const bundle = (...args: string[]) =>
+      spawnSync(process.execPath, [path.join(repo, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/bundle.ts', ...args, fixture], { cwd: repo, encoding: 'utf8' });
+
+    const quiet = bundle();
+    const verbose = bundle('--verbose');
+
+    expect(quiet).toMatchObject({ status: 0, stdout: '', stderr: '' });
+    expect(verbose).toMatchObject({ status: 0, stderr: '' });
+    expect(verbose.stdout).toMatch(/^assets\/hello\/index\.js +\d+\.\d KiB\n$/);
+  }, 30_000);
 });
 
 describe('handlerCode', () => {

@@ -7,7 +7,7 @@ import { EventTrigger, RetrainingCoordinator, TrainingPipeline, TriggerEventBus,
 import { matchesPattern } from './support/event-pattern-matcher';
 import { stackWithPipeline, template } from './support/stacks';
 
-const FIXTURES = path.resolve(__dirname, '../../shared/fixtures');
+const FIXTURES = path.resolve(__dirname, 'fixtures');
 const modelAdded = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'events/platform-model-added.json'), 'utf8'));
 
 /** An event as the publish client puts it on a bus: source = the bus's namespace, detail-type = the name. */

@@ -59,8 +59,9 @@ describe('cdk-ml-triggers explain, against the decision log in DynamoDB (dynalit
 
   const run = async (...args: string[]) => {
     const output: string[] = [];
-    const code = await cli(['explain', ...args], (line) => output.push(line), () => DAY_START + 12 * HOUR);
-    return { code, output };
+    const errors: string[] = [];
+    const code = await cli(['explain', ...args], (line) => output.push(line), () => DAY_START + 12 * HOUR, (line) => errors.push(line));
+    return { code, output, errors };
   };
   const morning = ['--table', TABLE, '--pipeline', 'churn', '--from', '2027-03-01T00:00:00Z', '--to', '2027-03-01T12:00:00Z'];
 
@@ -122,19 +123,23 @@ describe('cdk-ml-triggers explain, against the decision log in DynamoDB (dynalit
     ['a date that does not exist', [...morning.slice(0, 4), '--to', '2027-02-30T00:00:00Z'], '--to must be an ISO 8601 time'],
     ['a time without a zone', [...morning.slice(0, 4), '--to', '2027-03-01T12:00:00'], '--to must be an ISO 8601 time'],
     ['--from after --to', [...morning.slice(0, 4), '--from', '2027-03-02T00:00:00Z', '--to', '2027-03-01T00:00:00Z'], '--from must not be after --to'],
-  ])('%s prints the usage and exits 2', async (_what, args, error) => {
-    const { code, output } = await run(...args);
+  ])('%s prints the error and the usage on stderr and exits 2', async (_what, args, error) => {
+    const { code, output, errors } = await run(...args);
 
     expect(code).toBe(2);
-    expect(output).toHaveLength(1);
-    expect(output[0]).toContain(error);
-    expect(output[0]).toContain('cdk-ml-triggers explain --table <coordinator table name> --pipeline <name>');
+    expect(output).toEqual([]);
+    expect(errors).toHaveLength(1);
+    const [problem] = errors[0].split('\n');
+    expect(problem).toMatch(/^error: /);
+    expect(problem).toContain(error);
+    expect(errors[0]).toContain('usage: cdk-ml-triggers explain --table <coordinator table name> --pipeline <name>');
   });
 
-  test('a table that does not exist is reported, with exit code 1', async () => {
-    const { code, output } = await run('--table', 'no-such-table', '--pipeline', 'churn');
+  test('a table that does not exist is reported on stderr, with exit code 1', async () => {
+    const { code, output, errors } = await run('--table', 'no-such-table', '--pipeline', 'churn');
 
     expect(code).toBe(1);
-    expect(output).toEqual([expect.stringMatching(/^could not read the decision log in table no-such-table: /)]);
+    expect(output).toEqual([]);
+    expect(errors).toEqual([expect.stringMatching(/^could not read the decision log in table no-such-table: /)]);
   });
 });

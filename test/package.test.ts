@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as ts from 'typescript';
 
 const repo = path.resolve(__dirname, '..');
 const installedVersion = (name: string): string =>
@@ -31,33 +32,34 @@ app.synth();
 
 describe('the published package', () => {
   let workdir: string;
+  let appDir: string;
+  let packed: { filename: string; files: Array<{ path: string }> };
   beforeAll(() => {
+    // Prepare: build and pack exactly what would be published, and a throwaway app that installs it
+    // with its peers, as a user would.
     workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'ml-triggers-pack-'));
-  });
-  afterAll(() => fs.rmSync(workdir, { recursive: true, force: true }));
-
-  test('installs from its tarball into a separate app that synthesizes a ScheduledTrigger and a DataArrivalTrigger', () => {
-    // Prepare: build and pack exactly what would be published, and a throwaway app next to it.
     run('npm', ['run', 'build'], repo);
-    const packed = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', workdir], repo))[0];
-    const tarball = path.join(workdir, packed.filename);
-    const appDir = path.join(workdir, 'user-app');
+    packed = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', workdir], repo))[0];
+    appDir = path.join(workdir, 'user-app');
     fs.mkdirSync(appDir);
     fs.writeFileSync(path.join(appDir, 'package.json'), JSON.stringify({ name: 'user-app', private: true }));
     fs.writeFileSync(path.join(appDir, 'app.js'), USER_APP);
-
-    // Act: install it with its peers, as a user would, and synthesize.
     run(
       'npm',
       [
         'install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts',
-        tarball,
+        path.join(workdir, packed.filename),
         `aws-cdk-lib@${installedVersion('aws-cdk-lib')}`,
         `constructs@${installedVersion('constructs')}`,
         `@aws-sdk/client-eventbridge@${installedVersion('@aws-sdk/client-eventbridge')}`,
       ],
       appDir,
     );
+  }, 300_000);
+  afterAll(() => fs.rmSync(workdir, { recursive: true, force: true }));
+
+  test('installs from its tarball into a separate app that synthesizes a ScheduledTrigger and a DataArrivalTrigger', () => {
+    // Act: synthesize the user's app.
     run('node', ['app.js', 'cdk.out'], appDir);
 
     // Assess: the template holds the schedule, and the package holds compiled code only.
@@ -88,11 +90,12 @@ describe('the published package', () => {
     try {
       execFileSync(cli, ['approve'], { cwd: appDir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (error) {
-      const failed = error as { status: number; stdout: string };
+      const failed = error as { status: number; stderr: string };
       expect(failed.status).toBe(2);
-      usage = failed.stdout;
+      usage = failed.stderr;
     }
     expect(usage).toContain('usage: cdk-ml-triggers <approve|reject>');
+    expect(run(cli, ['--version'], appDir)).toBe(`${JSON.parse(fs.readFileSync(path.join(repo, 'package.json'), 'utf8')).version}\n`);
     expect(files).toContain('dist/lib/index.js');
     expect(files).toContain('dist/lib/index.d.ts');
     expect(files.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))).toEqual([]);
@@ -115,5 +118,58 @@ describe('the published package', () => {
     const publishExports = run('node', ['-e', "const p = require('cdk-ml-triggers/publish'); console.log(Object.keys(p).sort().join(','))"], appDir);
     expect(publishExports.trim().split(',')).toEqual(expect.arrayContaining(['PublishError', 'publishEvent', 'publishEvents', 'safePublish']));
     expect(installed.dependencies ?? {}).toEqual({});
+    // What a registry needs to publish it, and what a user reads about it.
+    expect(files).toEqual(expect.arrayContaining(['LICENSE', 'CHANGELOG.md', 'README.md']));
+    expect(installed).toMatchObject({ license: 'Apache-2.0', repository: { type: 'git' }, homepage: expect.any(String) });
+    expect(installed.keywords).toEqual(expect.arrayContaining(['aws-cdk', 'sagemaker']));
   }, 300_000);
+
+  test.each([
+    ['commonjs', 'node10'],
+    ['node16', 'node16'],
+    ['nodenext', 'nodenext'],
+  ])('its entry points resolve to their types in an app compiled with module %s', (module, moduleResolution) => {
+    // Prepare: the module settings of an existing CDK app (cdk init writes commonjs).
+    const options = ts.convertCompilerOptionsFromJson({ module, moduleResolution, strict: true, noEmit: true }, appDir).options;
+    const importer = path.join(appDir, 'app.ts');
+
+    // Act
+    const resolved = Object.fromEntries(
+      ['cdk-ml-triggers', 'cdk-ml-triggers/publish', 'cdk-ml-triggers/gcp'].map((specifier) => [
+        specifier,
+        ts.resolveModuleName(specifier, importer, options, ts.sys, undefined, undefined, ts.ModuleKind.CommonJS).resolvedModule?.resolvedFileName,
+      ]),
+    );
+
+    // Assess
+    const installedAt = (file: string) => fs.realpathSync(path.join(appDir, 'node_modules', 'cdk-ml-triggers', file));
+    expect(Object.fromEntries(Object.entries(resolved).map(([specifier, file]) => [specifier, file && fs.realpathSync(file)]))).toEqual({
+      'cdk-ml-triggers': installedAt('dist/lib/index.d.ts'),
+      'cdk-ml-triggers/publish': installedAt('dist/publish/index.d.ts'),
+      'cdk-ml-triggers/gcp': installedAt('dist/gcp/index.d.ts'),
+    });
+  });
+
+  test('the README\'s publish example compiles, without top-level await, in an app compiled with module commonjs', () => {
+    // Prepare: the example as the README gives it.
+    const readme = fs.readFileSync(path.join(repo, 'README.md'), 'utf8');
+    const example = /```ts\n(import \{ publishEvent, safePublish \} from 'cdk-ml-triggers\/publish';[\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toBeDefined();
+    fs.writeFileSync(path.join(appDir, 'publisher.ts'), example!);
+
+    // Act
+    const program = ts.createProgram([path.join(appDir, 'publisher.ts')], {
+      module: ts.ModuleKind.CommonJS,
+      moduleResolution: ts.ModuleResolutionKind.Node10,
+      target: ts.ScriptTarget.ES2022,
+      strict: true,
+      noEmit: true,
+      types: ['node'],
+      typeRoots: [path.join(repo, 'node_modules', '@types')],
+    });
+    const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+
+    // Assess
+    expect(diagnostics).toEqual([]);
+  });
 });

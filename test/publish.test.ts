@@ -5,7 +5,7 @@ import { PublishError, publishEvent, publishEvents, safePublish, type BusTarget 
 import { startFakeEventBridge, type FakeEventBridge } from './support/fake-eventbridge';
 import { LOCAL_AWS_ENV, setEnv } from './support/local-services';
 
-const FIXTURE = path.resolve(__dirname, '../../shared/fixtures/events/platform-model-added.json');
+const FIXTURE = path.resolve(__dirname, 'fixtures/events/platform-model-added.json');
 const modelAdded = JSON.parse(readFileSync(FIXTURE, 'utf8')) as Record<string, unknown>;
 const target: BusTarget = { eventBusName: 'ml-triggers-demo-main', source: 'ml-triggers.demo.main' };
 const isModelAdded = (entry: { detailType?: string }): boolean => entry.detailType === 'model.added';

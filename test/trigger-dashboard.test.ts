@@ -1,5 +1,5 @@
-import { Duration } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Duration, type Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -18,8 +18,9 @@ import {
 } from '../lib';
 import { stackWithPipeline, template } from './support/stacks';
 
-function stackWithEverything(props: TriggerDashboardProps = {}) {
+function stackWithEverything(props: TriggerDashboardProps = {}, dashboardFirst = false) {
   const { stack, pipeline } = stackWithPipeline();
+  const early = dashboardFirst ? new TriggerDashboard(stack, 'Dashboard', props) : undefined;
   const coordinator = new RetrainingCoordinator(stack, 'Coordinator');
   const bucket = s3.Bucket.fromBucketName(stack, 'Data', 'data-bucket');
   const scheduled = new ScheduledTrigger(stack, 'Hourly', { pipeline, schedule: TriggerSchedule.rate(Duration.hours(1)) });
@@ -27,7 +28,7 @@ function stackWithEverything(props: TriggerDashboardProps = {}) {
   new DriftTrigger(stack, 'Drift', { pipeline, sources: [DriftSource.alarmStateChange({ alarmNamePrefix: 'drift-' })], coordinator });
   new EventTrigger(stack, 'Models', { pipeline, bus: new TriggerEventBus(stack, 'Bus'), event: 'model.added' });
   new PromotionGuardrail(stack, 'Guardrail', { reportsBucket: bucket });
-  const dashboard = new TriggerDashboard(stack, 'Dashboard', props);
+  const dashboard = early ?? new TriggerDashboard(stack, 'Dashboard', props);
   return { stack, dashboard, scheduled, data, template: template(stack) };
 }
 
@@ -107,5 +108,46 @@ describe('TriggerDashboard', () => {
 
   test('a storm threshold of 0 fails synth', () => {
     expect(() => stackWithEverything({ maxStartsPerHour: 0 })).toThrow('maxStartsPerHour must be a whole number between 1 and 100000, got 0');
+  });
+
+  test('a dashboard created before the triggers shows, alarms on and acts on exactly what one created after them does', () => {
+    // Prepare: the same stack twice, with the dashboard first and last, and an on-call action.
+    const action = (stack: Stack) => new actions.SnsAction(sns.Topic.fromTopicArn(stack, 'OnCall', 'arn:aws:sns:eu-west-1:123456789012:on-call'));
+    const build = (first: boolean) => {
+      const { stack, pipeline } = stackWithPipeline();
+      const dashboard = first ? new TriggerDashboard(stack, 'Dashboard', { alarmActions: [action(stack)] }) : undefined;
+      new ScheduledTrigger(stack, 'Hourly', { pipeline, schedule: TriggerSchedule.rate(Duration.hours(1)) });
+      new DataArrivalTrigger(stack, 'Labels', { pipeline, bucket: s3.Bucket.fromBucketName(stack, 'Data', 'data-bucket') });
+      new DriftTrigger(stack, 'Drift', { pipeline, sources: [DriftSource.alarmStateChange({ alarmNamePrefix: 'drift-' })] });
+      const last = dashboard ?? new TriggerDashboard(stack, 'Dashboard', { alarmActions: [action(stack)] });
+      return { dashboard: last, template: template(stack).toJSON() as { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> } };
+    };
+
+    // Act
+    const first = build(true);
+    const last = build(false);
+
+    // Assess: the same resources, property for property; the alarm panel and actions include the triggers' alarms.
+    const properties = (t: typeof first.template) => Object.fromEntries(Object.entries(t.Resources).map(([id, r]) => [id, r.Properties]));
+    expect(properties(first.template)).toEqual(properties(last.template));
+    expect(first.dashboard.alarms).toHaveLength(6);
+    const alarms = Object.values(first.template.Resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
+    expect(alarms).toHaveLength(6);
+    expect(alarms.every((alarm) => JSON.stringify(alarm.Properties.AlarmActions) === '["arn:aws:sns:eu-west-1:123456789012:on-call"]')).toBe(true);
+    const failure = alarms.find((alarm) => String(alarm.Properties.AlarmDescription).startsWith('Training starts failed'))!;
+    expect((failure.Properties.Metrics as Array<{ Expression?: string }>)[0].Expression).toBe('FILL(batchStarts, 0) + FILL(fn0, 0)');
+  });
+
+  test('synthesizing twice adds nothing twice', () => {
+    // Prepare
+    const { stack } = stackWithEverything({}, true);
+
+    // Act: a second synthesis of the same app, as tests and `cdk synth` after a `Template` read do.
+    const again = Template.fromStack(stack);
+
+    // Assess: the widgets and alarm actions were added once.
+    const dashboard = Object.values(again.findResources('AWS::CloudWatch::Dashboard'))[0];
+    const body = JSON.stringify(dashboard.Properties.DashboardBody);
+    expect(body.match(/Events by trigger type/g)).toHaveLength(1);
   });
 });

@@ -17,7 +17,7 @@ import { TriggerStateStore } from './trigger-state-store';
 import { Batcher, type BatcherObserver } from './batcher';
 
 const logger = new Logger({ serviceName: 'DataArrivalBatcher' });
-const metrics = new Metrics({ serviceName: 'DataArrivalBatcher', defaultDimensions: { TriggerType: 'DataArrival' } });
+const metrics = new Metrics({ serviceName: 'DataArrivalBatcher', defaultDimensions: { TriggerType: 'DataArrival' }, logger });
 const dynamodb = new DynamoDBClient({});
 const tableName = process.env.BATCH_TABLE_NAME ?? '';
 const state = new TriggerStateStore(dynamodb, tableName);

@@ -12,7 +12,7 @@ import { Coordinator, type CoordinatorAnswer } from './coordinator';
 import { CoordinatorStore } from './coordinator-store';
 
 const logger = new Logger({ serviceName: 'RetrainingCoordinator' });
-const metrics = new Metrics({ serviceName: 'RetrainingCoordinator' });
+const metrics = new Metrics({ serviceName: 'RetrainingCoordinator', logger });
 const policy = parsePolicy(JSON.parse(process.env.COORDINATOR_POLICY ?? 'null') ?? DEFAULT_POLICY);
 const DAY_MS = 86_400_000;
 let invocationId = 'local';

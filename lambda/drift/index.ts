@@ -14,7 +14,7 @@ import { ReviewNotifier } from './review-notifier';
 import { ViolationsReader } from './violations-reader';
 
 const logger = new Logger({ serviceName: 'DriftEvaluator' });
-const metrics = new Metrics({ serviceName: 'DriftEvaluator', defaultDimensions: { TriggerType: 'Drift' } });
+const metrics = new Metrics({ serviceName: 'DriftEvaluator', defaultDimensions: { TriggerType: 'Drift' }, logger });
 const settings = parseSettings(JSON.parse(process.env.DRIFT_SETTINGS ?? 'null'));
 const evaluator = new DriftEvaluator({
   reader: new ViolationsReader(new S3Client({})),

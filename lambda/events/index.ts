@@ -11,7 +11,7 @@ import { EventStarter, parseEventTriggerConfig, parseReceivedEvent, type EventOu
 import { JoinStore } from './join-store';
 
 const logger = new Logger({ serviceName: 'EventTriggers' });
-const metrics = new Metrics({ serviceName: 'EventTriggers', defaultDimensions: { TriggerType: 'Event' } });
+const metrics = new Metrics({ serviceName: 'EventTriggers', defaultDimensions: { TriggerType: 'Event' }, logger });
 const starter = new EventStarter({
   joins: new JoinStore(new DynamoDBClient({}), process.env.JOIN_TABLE_NAME ?? ''),
   starter: new PipelineStarter(new SageMakerClient({})),

@@ -18,7 +18,7 @@ import { accept, reject, type FieldError, type Parsed } from '../core/result';
 import { JsonReader } from './json-reader';
 
 const logger = new Logger({ serviceName: 'PromotionGuardrail' });
-const metrics = new Metrics({ serviceName: 'PromotionGuardrail' });
+const metrics = new Metrics({ serviceName: 'PromotionGuardrail', logger });
 const reader = new JsonReader(new S3Client({}));
 const defaults = parseDefaults(process.env.GUARDRAIL_DEFAULTS);
 

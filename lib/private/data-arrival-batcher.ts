@@ -6,13 +6,12 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import { keyedTable } from './keyed-table';
 import { Construct } from 'constructs';
 import { watchedDeadLetterQueue, type WatchedDeadLetterQueue } from './dead-letter-queue';
 import { handlerFunction, METRICS_NAMESPACE } from './handler-function';
 import { acceptRulesByPrefix, type EnvelopeReceiver } from './envelope-target';
-import { acknowledgeWildcardResource } from './nag';
+import { LambdaScheduleTarget } from './lambda-schedule-target';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { shortHash } from './short-hash';
 
@@ -66,7 +65,7 @@ export class DataArrivalBatcher extends Construct implements EnvelopeReceiver {
     new scheduler.Schedule(this, 'FlushSchedule', {
       description: 'cdk-ml-triggers: closes data-arrival batches whose window ran out and retries pending starts.',
       schedule: scheduler.ScheduleExpression.rate(Duration.minutes(1)),
-      target: new schedulerTargets.LambdaInvoke(this.function, {
+      target: new LambdaScheduleTarget(this.function, {
         input: scheduler.ScheduleTargetInput.fromText(
           Lazy.string({ produce: () => JSON.stringify({ flush: { triggerIds: [...this.triggerIds].sort() } }) }),
         ),
@@ -75,13 +74,6 @@ export class DataArrivalBatcher extends Construct implements EnvelopeReceiver {
         maxEventAge: Duration.minutes(1),
       }),
     });
-
-    // The scheduler's role (aws-cdk-lib makes one per target, at the stack's root) may invoke the batcher and its versions (`<arn>:*`), as aws-cdk-lib grants it.
-    acknowledgeWildcardResource(
-      scope,
-      `${this.function.functionArn}:*`,
-      'EventBridge Scheduler may invoke any version of the batcher function; versions are not known in advance.',
-    );
 
     this.failedBatchAlarm = new cloudwatch.Alarm(this, 'FailedBatchAlarm', {
       alarmDescription: 'A data-arrival batch could not be started within its attempts: its objects did not train. The batch table holds the error (status FAILED).',

@@ -1,7 +1,8 @@
-import { Duration, Names, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Names, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { acknowledge } from './nag';
 
 /** A dead-letter queue and the alarm that tells an operator something landed in it. */
 export interface WatchedDeadLetterQueue {
@@ -33,10 +34,8 @@ class SharedDeadLetters extends Construct {
         enforceSSL: true,
         retentionPeriod: Duration.days(14),
       });
-      Validations.of(queue).acknowledge({
-        id: 'AwsSolutions-SQS3',
-        reason: 'This queue is itself a dead-letter queue; a queue behind it would have nothing to catch.',
-      });
+      const reason = 'This queue is itself a dead-letter queue; a queue behind it would have nothing to catch.';
+      acknowledge(queue.node.defaultChild!, { id: 'AwsSolutions-SQS3', reason }, { id: 'Serverless-SQSRedrivePolicy', reason });
       this.ownQueue = { queue, alarm: this.alarmOn(queue, 'QueueAlarm') };
     }
     return this.ownQueue;

@@ -21,7 +21,7 @@ import type { FieldError, Parsed } from '../../lambda/core/result';
 // Every expected number below is read off a fixture file or computed by hand in the comment beside it;
 // none is taken from the code under test.
 
-const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures');
+const FIXTURES = path.resolve(__dirname, '../fixtures');
 const fixture = (name: string): string => fs.readFileSync(path.join(FIXTURES, name), 'utf8');
 const snsMessage = (): string => JSON.parse(fixture('events/sns-cloudwatch-alarm-record.json')).Records[0].Sns.Message;
 const alarmJson = (): Record<string, unknown> => JSON.parse(snsMessage());

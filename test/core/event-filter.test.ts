@@ -3,7 +3,7 @@ import path from 'node:path';
 import { compileFilter, EVENT_FILTER_LIMITS, type JsonFilter } from '../../lambda/core/event-filter';
 import { matchesPattern } from '../support/event-pattern-matcher';
 
-const FIXTURE = path.resolve(__dirname, '../../../shared/fixtures/events/platform-model-added.json');
+const FIXTURE = path.resolve(__dirname, '../fixtures/events/platform-model-added.json');
 const platformEvent = JSON.parse(readFileSync(FIXTURE, 'utf8')) as { event_type: string; source: string; data: Record<string, unknown> };
 
 /** The event as the bus carries it: the platform event is `detail`, its name `detail-type`. */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseTemplate, renderParameters, renderTemplate, templateFields, type ParsedTemplate, type TemplateContext } from '../../lambda/core/templates';
 
-const FIXTURE = path.resolve(__dirname, '../../../shared/fixtures/events/platform-model-added.json');
+const FIXTURE = path.resolve(__dirname, '../fixtures/events/platform-model-added.json');
 const data = (JSON.parse(readFileSync(FIXTURE, 'utf8')) as { data: Record<string, unknown> }).data;
 
 function parsed(template: string): ParsedTemplate {

@@ -153,9 +153,10 @@ describe('coordinator handler against DynamoDB (dynalite) and SageMaker', () => 
 
   test('the command line refuses unknown commands and missing options with its usage', async () => {
     const output: string[] = [];
+    const toStderr = (line: string) => output.push(line);
 
-    expect(await cli(['approve', '--pipeline', 'p', '--request', 'r'], (line) => output.push(line))).toBe(2);
-    expect(await cli(['delete'], (line) => output.push(line))).toBe(2);
+    expect(await cli(['approve', '--pipeline', 'p', '--request', 'r'], () => undefined, Date.now, toStderr)).toBe(2);
+    expect(await cli(['delete'], () => undefined, Date.now, toStderr)).toBe(2);
     expect(output[0]).toContain('--function is required');
     expect(output[1]).toContain('unknown command "delete"');
   });

@@ -5,7 +5,7 @@ import { LOCAL_AWS_ENV, setEnv, startFakeSageMaker, startS3, type FakeSageMaker,
 import { startFakeLambda, startFakeSns } from '../support/fake-aws-endpoints';
 
 type Handler = typeof import('../../lambda/drift').handler;
-const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures');
+const FIXTURES = path.resolve(__dirname, '../fixtures');
 const fixture = (name: string) => fs.readFileSync(path.join(FIXTURES, name), 'utf8');
 const BUCKET = 'churn-model-monitor';
 const TEAM = 'arn:aws:sns:eu-west-1:123456789012:drift-team';

@@ -26,7 +26,7 @@ import {
 
 export const TABLE = 'ml-triggers-batches';
 export const DATA_BUCKET = 'mlops-data-prod';
-export const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures');
+export const FIXTURES = path.resolve(__dirname, '../fixtures');
 
 /** The S3 Object Created fixture, as S3 sends it through EventBridge. */
 export function objectCreatedFixture(): Record<string, unknown> {

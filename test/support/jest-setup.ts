@@ -1,0 +1,3 @@
+import { guardFileReads } from './repository-boundary';
+
+guardFileReads();
