@@ -1,4 +1,4 @@
-import { Arn, ArnFormat, Resource, Stack, Token } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Resource, Stack, Token, type IEnvironmentAware } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
@@ -66,13 +66,12 @@ export class TrainingPipeline extends Resource implements ITrainingPipeline {
     const pipelineName = pipeline.pipelineRef.pipelineName;
     validatePipelineName(pipelineName);
     const ownArn = (pipeline as Partial<sagemaker.IPipeline>).pipelineArn;
+    // aws-cdk-lib before 2.222 gives references no `env`: the account and region are then the stack's.
+    const env = (pipeline as Partial<IEnvironmentAware>).env;
     const pipelineArn =
       typeof ownArn === 'string'
         ? ownArn
-        : Arn.format(
-            { service: 'sagemaker', resource: 'pipeline', resourceName: pipelineName, account: pipeline.env.account, region: pipeline.env.region },
-            Stack.of(pipeline),
-          );
+        : Arn.format({ service: 'sagemaker', resource: 'pipeline', resourceName: pipelineName, account: env?.account, region: env?.region }, Stack.of(pipeline));
     return new TrainingPipeline(scope, id, pipelineName, pipelineArn);
   }
 

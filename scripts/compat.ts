@@ -20,15 +20,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 /**
- * The oldest aws-cdk-lib the peer range admits, and the newest release. 2.222.0 is the first whose
- * `IPipelineRef` (and so `CfnPipeline`) carries `env`, which `TrainingPipeline.fromPipelineRef` reads:
- * on 2.221.0 the library's sources fail TS2339 and a trigger given a `CfnPipeline` throws at synth.
- * `IPipelineRef` itself, and `PipelineReference`, arrived in 2.215.0.
+ * The oldest aws-cdk-lib the peer range admits, and the newest release. 2.215.0 is the first with
+ * `sagemaker.IPipelineRef` and `PipelineReference`, which the library's declarations name (triggers take
+ * any `IPipelineRef`): on 2.214.0 a consumer's `tsc` fails TS2694 in dist/lib/training-pipeline.d.ts.
  */
-const CDK_VERSIONS = ['2.222.0', '2.276.0'];
+const CDK_VERSIONS = ['2.215.0', '2.276.0'];
 /** The newest cdk-nag of each major: 2.x registers aspects, 3.x policy validation plugins. */
 const NAG_VERSIONS = { 2: '2.38.2', 3: '3.0.2' } as const;
-/** cdk-nag 3's peer range starts here: `Validations`, which it needs, is not in older aws-cdk-lib. */
+/** cdk-nag 3's peer range starts here; it registers through `Validations`, which the oldest supported releases lack. */
 const NAG3_MIN_CDK = '2.257.0';
 /** What every app installs besides aws-cdk-lib and cdk-nag: the versions a current `cdk init` app has. */
 const APP_PACKAGES = ['constructs@10.8.1', 'typescript@5.9.3', '@types/node@20.19.43', '@aws-sdk/client-eventbridge@3.1169.0'];
@@ -267,7 +266,7 @@ async function runMatrix(): Promise<number> {
   for (const cdk of options.cdk) {
     for (const nag of [2, 3] as NagMajor[]) {
       if (nag === 3 && !versionAtLeast(cdk, NAG3_MIN_CDK)) {
-        notes.push(`aws-cdk-lib ${cdk}: cdk-nag 2 only; cdk-nag ${NAG_VERSIONS[3]} needs aws-cdk-lib ^${NAG3_MIN_CDK} (Validations).`);
+        notes.push(`aws-cdk-lib ${cdk}: cdk-nag 2 only; cdk-nag ${NAG_VERSIONS[3]} takes aws-cdk-lib ^${NAG3_MIN_CDK} (it needs Validations).`);
         continue;
       }
       const app = createApp(nag);
@@ -333,6 +332,8 @@ async function runMatrix(): Promise<number> {
   if (!options.keep) {
     for (const dir of apps) fs.rmSync(dir, { recursive: true, force: true });
     if (!options.tarball) fs.rmSync(tarball, { force: true });
+    // The log stays where a failure can be read; a clean run leaves nothing behind.
+    if (failed.length === 0) fs.rmSync(work, { recursive: true, force: true });
   }
   return failed.length === 0 ? 0 : 1;
 }

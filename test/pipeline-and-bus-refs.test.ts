@@ -4,7 +4,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
-import type { Construct } from 'constructs';
+import { Construct } from 'constructs';
 import { DataArrivalTrigger, DriftSource, DriftTrigger, EventTrigger, ScheduledTrigger, TrainingPipeline, TriggerEventBus, TriggerSchedule } from '../lib';
 import { newStack } from './support/stacks';
 
@@ -93,6 +93,21 @@ describe('triggers accept the pipelines and buses teams already have', () => {
     expect(references).toHaveLength(1);
     expect(references[0].node.id).toMatch(/^PipelineRef[0-9a-f]{12}$/);
     expect(TrainingPipeline.of(stack, pipeline)).toBe(references[0]);
+  });
+
+  test('a reference without env, as aws-cdk-lib before 2.222 makes them, is placed in its stack\'s account and region', () => {
+    // Prepare: a construct that names a pipeline and nothing else.
+    const stack = newStack();
+    const bare = new Construct(stack, 'Bare') as Construct & { pipelineRef: sagemaker.PipelineReference };
+    Object.defineProperty(bare, 'pipelineRef', { value: { pipelineName: 'older-pipeline' } });
+
+    // Act
+    const adapted = TrainingPipeline.fromPipelineRef(stack, 'Older', bare as unknown as sagemaker.IPipelineRef);
+
+    // Assess
+    expect(stack.resolve(adapted.pipelineArn)).toEqual({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sagemaker:eu-west-1:123456789012:pipeline/older-pipeline']],
+    });
   });
 
   test('a TrainingPipeline passes through unchanged', () => {
