@@ -9,7 +9,7 @@ import { BATCH_LIMITS, type BatchTriggerConfig } from '../lambda/core/batching';
 import { DataArrivalBatcher, METRICS_NAMESPACE } from './private/data-arrival-batcher';
 import { configureHandlerFunction } from './private/handler-function';
 import { EnvelopeTarget } from './private/envelope-target';
-import { acknowledgeKeyGrant } from './private/key-grants';
+import { acknowledgeKeyGrant } from './private/grants';
 import { shortHash } from './private/short-hash';
 import { acknowledge, acknowledgeWildcardResource } from './private/nag';
 import { validateDurationInRange, validateIntegerInRange, validatePipelineParameters } from './private/validation';

@@ -12,7 +12,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { DriftSource } from './drift-source';
 import { watchedDeadLetterQueue } from './private/dead-letter-queue';
-import { acknowledgeKeyGrant, grantPublishTo } from './private/key-grants';
+import { acknowledgeKeyGrant, grantPublishTo } from './private/grants';
 import { handlerFunction } from './private/handler-function';
 import { acknowledgeWildcardResource } from './private/nag';
 import { validatePipelineParameters } from './private/validation';

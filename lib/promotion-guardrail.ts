@@ -3,7 +3,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { handlerFunction } from './private/handler-function';
-import { acknowledgeKeyGrant } from './private/key-grants';
+import { acknowledgeKeyGrant, grantInvokeTo } from './private/grants';
 import { acknowledgeWildcardResource } from './private/nag';
 import type { TriggerFunctionOptions } from './trigger-function-options';
 
@@ -89,6 +89,6 @@ export class PromotionGuardrail extends Construct {
 
   /** Lets a SageMaker pipeline's execution role call the guardrail from a LambdaStep. */
   public grantInvoke(grantee: iam.IGrantable): iam.Grant {
-    return this.function.grantInvoke(grantee);
+    return grantInvokeTo(this.function, grantee, 'the promotion guardrail');
   }
 }

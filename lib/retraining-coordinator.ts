@@ -6,12 +6,11 @@ import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { keyedTable } from './private/keyed-table';
 import { Construct } from 'constructs';
-import { acknowledgeWildcardResource } from './private/nag';
 import type { TriggerFunctionOptions } from './trigger-function-options';
 import type { CoordinatorPolicy } from '../lambda/core/coordination';
 import { watchedDeadLetterQueue } from './private/dead-letter-queue';
 import { handlerFunction } from './private/handler-function';
-import { grantPublishTo } from './private/key-grants';
+import { grantInvokeTo, grantPublishTo } from './private/grants';
 import { validateDurationInRange, validateIntegerInRange, validateTimeZone } from './private/validation';
 import type { ITrainingPipeline } from './training-pipeline';
 
@@ -117,17 +116,7 @@ export class RetrainingCoordinator extends Construct {
 
   /** Lets `grantee` send start requests and approvals. */
   public grantRequest(grantee: iam.IGrantable): iam.Grant {
-    const grant = this.function.grantInvoke(grantee);
-    // Lambda's invoke grant covers the function's versions as well (`<arn>:*`): acknowledged on the grantee, wherever it is.
-    const principal = grantee.grantPrincipal;
-    if (Construct.isConstruct(principal)) {
-      acknowledgeWildcardResource(
-        principal,
-        `${this.function.functionArn}:*`,
-        "Lambda's invoke grant on the coordinator covers its versions too, whose numbers are not known in advance; it names the coordinator function only.",
-      );
-    }
-    return grant;
+    return grantInvokeTo(this.function, grantee, 'the coordinator');
   }
 }
 

@@ -107,12 +107,12 @@ describe('cdk-nag v2 and v3, AwsSolutions and Serverless packs, over every compo
     for (const { id } of v2) expect(id).not.toMatch(/\[/); // v2 wants the finding in applies_to
   });
 
-  test.each(Object.keys(COMPOSITIONS))('%s: nothing is acknowledged on the user\'s own resources but the grantee of grantRequest', (name) => {
+  test.each(Object.keys(COMPOSITIONS))('%s: nothing is acknowledged on the user\'s own resources but the grantee of grantRequest or grantInvoke', (name) => {
     const { app } = run(name);
 
     const onUser = [...v3Acknowledgements(app), ...v2Suppressions(app)].filter(byUser).filter((a) => !a.id.startsWith('CloudFormation-Validate::'));
     for (const { path, id } of onUser) {
-      expect({ path, id }).toEqual({ path: expect.stringMatching(/\/UserRequester(\/|$)/), id: expect.stringMatching(/^AwsSolutions-IAM5(\[Resource::<CoordinatorFunction\w+\.Arn>:\*\])?$/) });
+      expect({ path, id }).toEqual({ path: expect.stringMatching(/\/UserRequester(\/|$)/), id: expect.stringMatching(/^AwsSolutions-IAM5(\[Resource::<(CoordinatorFunction|GuardrailFunction)\w+\.Arn>:\*\])?$/) });
     }
   });
 });

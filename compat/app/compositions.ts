@@ -130,14 +130,16 @@ export function coordinatorWithoutCoordinatedSchedule(app: App): Stack {
 export function pipelineAndBusOfTheApp(app: App): Stack {
   const stack = new Stack(app, 'PipelineInApp', { env: { account: '123456789012', region: 'eu-west-1' } });
   const role = team(new iam.Role(stack, 'PipelineRole', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') }));
-  const training = team(
-    new sagemaker.CfnPipeline(stack, 'Training', {
-      pipelineName: 'ads-training',
-      roleArn: role.roleArn,
-      pipelineDefinition: { PipelineDefinitionBody: JSON.stringify({ Version: '2020-12-01', Steps: [] }) },
-    }),
-  );
-  const upstream = sagemaker.CfnPipeline.fromPipelineName(stack, 'Features', 'ads-features');
+  const pipeline = (id: string, pipelineName: string) =>
+    team(
+      new sagemaker.CfnPipeline(stack, id, {
+        pipelineName,
+        roleArn: role.roleArn,
+        pipelineDefinition: { PipelineDefinitionBody: JSON.stringify({ Version: '2020-12-01', Steps: [] }) },
+      }),
+    );
+  const training = pipeline('Training', 'ads-training');
+  const upstream = pipeline('Features', 'ads-features');
   const bus = TriggerEventBus.fromEventBus(stack, 'Platform', events.EventBus.fromEventBusName(stack, 'Bus', 'platform-events'), {
     project: 'ads',
   });

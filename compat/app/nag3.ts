@@ -3,11 +3,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
+import * as cxapi from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { coordinatorWithoutCoordinatedSchedule, everyConstruct, pipelineAndBusOfTheApp, teamOwned } from './compositions';
 
 const [pack, outdir] = process.argv.slice(2);
-const app = new App({ outdir, context: { '@aws-cdk/core:failSynthOnValidationErrors': false } });
+// The feature flags `cdk init` writes into a new app's cdk.json.
+const app = new App({ outdir, context: { ...cxapi.CURRENTLY_RECOMMENDED_FLAGS, '@aws-cdk/core:failSynthOnValidationErrors': false } });
 everyConstruct(app);
 coordinatorWithoutCoordinatedSchedule(app);
 pipelineAndBusOfTheApp(app);

@@ -96,12 +96,14 @@ export const COMPOSITIONS: Record<string, (app: App) => void> = {
     new lambda.Function(stack, `${USER_PREFIX}Function`, { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => {};') });
   },
 
-  /** A scheduled trigger alone, starting the pipeline directly, and a guardrail alone. */
+  /** A scheduled trigger alone, starting the pipeline directly, and a guardrail alone, which the user's pipeline role may call. */
   scheduleAndGuardrail: (app) => {
     const stack = new Stack(app, 'Schedule', { env: ENV });
     const pipeline = TrainingPipeline.fromPipelineName(stack, 'Pipeline', 'churn-training');
     new ScheduledTrigger(stack, 'Nightly', { pipeline, schedule: TriggerSchedule.rate(Duration.days(1)) });
-    new PromotionGuardrail(stack, 'Guardrail', { reportsBucket: s3.Bucket.fromBucketName(stack, 'Reports', 'churn-reports') });
+    const guardrail = new PromotionGuardrail(stack, 'Guardrail', { reportsBucket: s3.Bucket.fromBucketName(stack, 'Reports', 'churn-reports') });
+    // The user's pipeline execution role, which the pipeline's LambdaStep calls the guardrail with.
+    guardrail.grantInvoke(new iam.Role(stack, `${USER_PREFIX}Requester`, { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') }));
     new TriggerDashboard(stack, 'Dashboard');
   },
 

@@ -1,5 +1,6 @@
 import { FeatureFlags, Stack } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -33,4 +34,22 @@ export function acknowledgeKeyGrant(grantee: iam.IGrantable, key: kms.IKey | und
       "The user's resource is encrypted with a key named by an alias the stack imports; aws-cdk-lib limits the grant to that alias with a kms:ResourceAliases condition.",
     );
   }
+}
+
+/**
+ * Lets `grantee` invoke `fn`. Lambda's invoke grant covers the function's versions as well (`<arn>:*`),
+ * which cdk-nag reports on the grantee: answered for there, wherever the grantee is.
+ * @param what the function as the reason names it, such as 'the coordinator'
+ */
+export function grantInvokeTo(fn: lambda.IFunction, grantee: iam.IGrantable, what: string): iam.Grant {
+  const grant = fn.grantInvoke(grantee);
+  const principal = grantee.grantPrincipal;
+  if (Construct.isConstruct(principal)) {
+    acknowledgeWildcardResource(
+      principal,
+      `${fn.functionArn}:*`,
+      `Lambda's invoke grant on ${what} covers its versions too, whose numbers are not known in advance; it names ${what} function only.`,
+    );
+  }
+  return grant;
 }
