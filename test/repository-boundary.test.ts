@@ -78,7 +78,7 @@ describe('the repository carries everything its tests, scripts and documents rea
   });
 
   test('a test that reads beside the repository fails with a message that says so, whether or not the file exists', () => {
-    // Prepare: a path in a sibling folder, as `../shared/fixtures` was.
+    // Prepare: a path in a sibling folder, where the fixtures once were.
     const sibling = path.join(path.dirname(REPO_ROOT), 'shared', 'fixtures', 'events', 'platform-model-added.json');
 
     // Act and assess: the guard installed for every test file refuses the read before the file system answers.
