@@ -53,6 +53,7 @@ class CoordinatorContainer {
       now: () => Date.now(),
       owner: () => id,
       pause: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      random: Math.random,
     });
   }
 

@@ -6,7 +6,7 @@ import { PubsubTopicIamMember } from '@cdktf/provider-google/lib/pubsub-topic-ia
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
 import { StorageNotification } from '@cdktf/provider-google/lib/storage-notification';
 import { Construct } from 'constructs';
-import { BATCH_LIMITS } from '../lambda/core/batching';
+import { BATCH_LIMITS, DEFAULT_MANIFEST_PREFIX, MANIFEST_KEY_SUFFIX } from '../lambda/core/batching';
 import { pipelineParameters } from '../lambda/core/pipeline-parameters';
 import { FunctionDeployment, shortHash } from './function-deployment';
 import type { VertexPipeline } from './vertex-pipeline';
@@ -18,13 +18,16 @@ export interface GcsDataArrivalTriggerProps {
   readonly bucket: string;
   /** Only objects under this prefix count. @default - every object */
   readonly prefix?: string;
-  /** Only objects ending with this count (checked by the batcher). @default - every object */
+  /**
+   * Only objects ending with this count; Cloud Storage notifications filter by prefix only, so the batcher checks it.
+   * @default - every object
+   */
   readonly suffix?: string;
   /** Objects per batch, 1 to 10,000. @default 1000 */
   readonly batchSize?: number;
   /** The longest a batch waits after its first object, in seconds (60 to 604,800). @default 3600 */
   readonly batchWindowSeconds?: number;
-  /** Where manifests go. @default - the data bucket */
+  /** Where manifests go; no trigger of the library counts a manifest as data. @default - the data bucket */
   readonly manifestBucket?: string;
   /** @default 'ml-triggers/manifests/' */
   readonly manifestPrefix?: string;
@@ -51,8 +54,15 @@ export class GcsDataArrivalTrigger extends Construct {
     }
     const parameters = pipelineParameters(props.parameters ?? {});
     if (!parameters.ok) throw new Error(`${parameters.error.field} ${parameters.error.problem}`);
-    const manifestPrefix = props.manifestPrefix ?? 'ml-triggers/manifests/';
+    const manifestPrefix = props.manifestPrefix ?? DEFAULT_MANIFEST_PREFIX;
     if (manifestPrefix !== '' && !manifestPrefix.endsWith('/')) throw new Error(`manifestPrefix must be empty or end with '/', got '${manifestPrefix}'`);
+    // Manifests are never counted as data, so a filter that only matches manifests would count nothing.
+    if (props.prefix?.startsWith(DEFAULT_MANIFEST_PREFIX)) {
+      throw new Error(`prefix must not be under '${DEFAULT_MANIFEST_PREFIX}', which holds manifests of the library, got '${props.prefix}': land data elsewhere`);
+    }
+    if (props.suffix?.endsWith(MANIFEST_KEY_SUFFIX)) {
+      throw new Error(`suffix must not end with '${MANIFEST_KEY_SUFFIX}', which marks manifests of the library, got '${props.suffix}'`);
+    }
 
     const { pipeline } = props;
     const triggerId = `data-${shortHash(this.node.path, 12)}`;

@@ -16,7 +16,7 @@ import { acknowledgeKeyGrant, grantPublishTo } from './private/grants';
 import { handlerFunction } from './private/handler-function';
 import { acknowledgeWildcardResource } from './private/nag';
 import { validatePipelineParameters } from './private/validation';
-import type { RetrainingCoordinator } from './retraining-coordinator';
+import { RetrainingCoordinator } from './retraining-coordinator';
 import type { TriggerFunctionOptions } from './trigger-function-options';
 import { TrainingPipeline, type ITrainingPipeline } from './training-pipeline';
 
@@ -97,6 +97,12 @@ export class DriftTrigger extends Construct {
   public readonly topic: sns.ITopic;
   /** The severity evaluator. */
   public readonly function: lambda.IFunction;
+  /**
+   * Without a `coordinator`: where retraining that needs approval (high drift) waits for an operator, who
+   * answers with `npx cdk-ml-triggers approve|reject --function <its function>`. It applies no cooldown,
+   * cap or budget; give the trigger a coordinator to have them.
+   */
+  public readonly approvalGate?: RetrainingCoordinator;
 
   constructor(scope: Construct, id: string, props: DriftTriggerProps) {
     super(scope, id);
@@ -146,6 +152,7 @@ export class DriftTrigger extends Construct {
       });
     }
 
+    this.approvalGate = props.coordinator ? undefined : approvalGateFor(this, props);
     const fn = this.evaluator(props, TrainingPipeline.of(this, props.pipeline), thresholds, prefix, monitors);
     topic.addSubscription(new subscriptions.LambdaSubscription(fn, { deadLetterQueue: deadLetters.queue }));
     this.function = fn;
@@ -158,6 +165,7 @@ export class DriftTrigger extends Construct {
     prefix: string,
     monitors: ReadonlyArray<{ endpointName: string; monitoringScheduleName: string }>,
   ): lambda.Function {
+    const gate = this.approvalGate;
     const settings = {
       triggerId: this.node.path,
       pipelineName: pipeline.pipelineName,
@@ -165,6 +173,7 @@ export class DriftTrigger extends Construct {
       ...(props.monitoringOutputBucket ? { monitoringOutput: { bucket: props.monitoringOutputBucket.bucketName, prefix } } : {}),
       parameters: props.parameters ?? {},
       ...(props.coordinator ? { coordinatorFunction: props.coordinator.function.functionArn } : {}),
+      ...(gate ? { approvalFunction: gate.function.functionArn } : {}),
       ...(props.teamTopic ? { teamTopicArn: props.teamTopic.topicArn } : {}),
       ...(props.humanReviewTopic ? { humanReviewTopicArn: props.humanReviewTopic.topicArn } : {}),
     };
@@ -202,10 +211,24 @@ export class DriftTrigger extends Construct {
       props.coordinator.grantRequest(fn);
     } else {
       pipeline.grantStartExecution(fn);
+      gate?.allowPipeline(pipeline);
+      gate?.grantRequest(fn);
     }
     for (const topic of [props.teamTopic, props.humanReviewTopic]) if (topic) grantPublishTo(topic, fn);
     return fn;
   }
+}
+
+/** A coordinator that only gates: no cooldown, a cap and a budget no drift run reaches, the team told of each wait. */
+function approvalGateFor(scope: Construct, props: DriftTriggerProps): RetrainingCoordinator {
+  const { tracing, vpc, vpcSubnets, securityGroups, logGroupEncryptionKey, reservedConcurrentExecutions } = props;
+  return new RetrainingCoordinator(scope, 'ApprovalGate', {
+    minInterval: Duration.seconds(0),
+    maxDailyRuns: 1000,
+    dailyBudget: 1_000_000_000,
+    ...(props.teamTopic ? { approvalTopic: props.teamTopic } : {}),
+    ...{ tracing, vpc, vpcSubnets, securityGroups, logGroupEncryptionKey, reservedConcurrentExecutions },
+  });
 }
 
 function validateThresholds(prop: string, thresholds: DriftThresholds): void {

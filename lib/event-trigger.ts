@@ -1,4 +1,4 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import type * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
@@ -11,7 +11,7 @@ import { shortHash } from './private/short-hash';
 import { validateDurationInRange, validateIntegerInRange } from './private/validation';
 import type { RetrainingCoordinator } from './retraining-coordinator';
 import type { TriggerFunctionOptions } from './trigger-function-options';
-import { TrainingPipeline } from './training-pipeline';
+import { TrainingPipeline, type ITrainingPipeline } from './training-pipeline';
 import type { ITriggerEventBus } from './trigger-event-bus';
 
 /** Properties of an {@link EventTrigger}. Give exactly one of `event`, `events` or `afterPipeline`. */
@@ -33,7 +33,8 @@ export interface EventTriggerProps extends TriggerFunctionOptions {
    */
   readonly event?: string;
   /**
-   * Start once every one of these events occurred within `within` (a join); a start resets the join.
+   * Start once every one of these events occurred within `within` (a join); the join gives up its
+   * occurrences only after the run started (a failed or deferred start is asked again, same token).
    * @default - none
    */
   readonly events?: string[];
@@ -44,7 +45,8 @@ export interface EventTriggerProps extends TriggerFunctionOptions {
   readonly within?: Duration;
   /**
    * Start when an execution of this pipeline succeeds (SageMaker's execution status change); the run
-   * receives the upstream execution's ARN as `UpstreamExecutionArn`.
+   * receives the upstream execution's ARN as `UpstreamExecutionArn`. Its ARN matches ignoring case;
+   * it must be in the stack's account and region (checked at synth when both are known).
    * @default - none
    */
   readonly afterPipeline?: sagemaker.IPipelineRef;
@@ -120,6 +122,7 @@ export class EventTrigger extends Construct {
 
     const pipeline = TrainingPipeline.of(this, props.pipeline);
     const upstream = props.afterPipeline ? TrainingPipeline.of(this, props.afterPipeline) : undefined;
+    if (upstream) assertSameEnvironment(this, upstream);
     const shared = EventTriggerFunction.of(this);
     configureHandlerFunction(shared.function, props, this);
     this.triggerId = `${this.node.id.replace(/[^A-Za-z0-9_-]/g, '')}-${shortHash(this.node.path, 8)}`.slice(-64);
@@ -143,7 +146,8 @@ export class EventTrigger extends Construct {
       ? {
           source: ['aws.sagemaker'],
           detailType: [EXECUTION_STATUS_CHANGE],
-          detail: { pipelineArn: [upstream.pipelineArn], currentPipelineExecutionStatus: ['Succeeded'] },
+          // SageMaker sends the pipeline ARN in lower case; CloudFormation resolves a token inside the operator.
+          detail: { pipelineArn: [{ 'equals-ignore-case': upstream.pipelineArn }], currentPipelineExecutionStatus: ['Succeeded'] },
         }
       : {
           source: [props.bus!.eventSource],
@@ -158,5 +162,21 @@ export class EventTrigger extends Construct {
       eventPattern,
       targets: [new EnvelopeTarget(shared, config, 'parameter templates')],
     });
+  }
+}
+
+/**
+ * Status-change events reach only the default bus of the pipeline's own account and region: a chain
+ * on a pipeline elsewhere (known at synth) could never fire. Unresolved accounts and regions pass.
+ */
+function assertSameEnvironment(scope: Construct, upstream: ITrainingPipeline): void {
+  const stack = Stack.of(scope);
+  const differs = (theirs: string, ours: string) => !Token.isUnresolved(theirs) && !Token.isUnresolved(ours) && theirs !== ours;
+  if (differs(upstream.env.account, stack.account) || differs(upstream.env.region, stack.region)) {
+    throw new Error(
+      `afterPipeline ${upstream.pipelineArn} is in account ${upstream.env.account}, region ${upstream.env.region}, but this stack deploys to account ${stack.account}, region ${stack.region}: ` +
+        "its status-change events never reach this account's default bus. Forward them with a rule in the upstream account and region " +
+        "(source aws.sagemaker, target this account's default event bus), or define the chain in a stack in the pipeline's account and region",
+    );
   }
 }

@@ -117,7 +117,8 @@ export class TriggerEventBus extends TriggerEventBusBase {
     this.eventSource = names.eventSource;
 
     const bus = new events.EventBus(this, 'Bus', {
-      ...(this.project ? { eventBusName: `${this.project}-${this.branch}-ml-triggers` } : {}),
+      // Named like the source: project and branch cannot hold a dot, so no two namespaces share a name.
+      ...(this.project ? { eventBusName: this.eventSource } : {}),
       description: `cdk-ml-triggers platform events (${this.eventSource})`,
     });
     bus.archive('Archive', {

@@ -2,7 +2,18 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { DataArrivalTrigger, type DataArrivalTriggerProps } from '../lib';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { manifestKey } from '../lambda/core/batching';
+import { matchesPattern } from './support/event-pattern-matcher';
 import { stackWithPipeline, template } from './support/stacks';
+
+/** The S3 Object Created fixture for `key` in the bucket the tests watch. */
+function objectCreatedEvent(key: string): Record<string, unknown> {
+  const event = JSON.parse(fs.readFileSync(path.resolve(__dirname, 'fixtures/events/s3-object-created.json'), 'utf8'));
+  event.detail.object.key = key;
+  return event;
+}
 
 function synthTriggers(count: number, props: Partial<DataArrivalTriggerProps> = {}) {
   const { stack, pipeline } = stackWithPipeline();
@@ -48,11 +59,34 @@ describe('DataArrivalTrigger', () => {
     t.hasResourceProperties('AWS::Events::Rule', { EventPattern: { detail: { object: objectFilter } } });
   });
 
-  test('no key filter matches every key of the bucket', () => {
+  test('no key filter matches every key of the bucket except manifests of the library', () => {
     const { template: t } = synthTriggers(1, { prefix: undefined });
 
     const rule = Object.values(t.findResources('AWS::Events::Rule'))[0];
-    expect(rule.Properties.EventPattern.detail).toEqual({ bucket: { name: ['mlops-data-prod'] } });
+    expect(rule.Properties.EventPattern.detail).toEqual({
+      bucket: { name: ['mlops-data-prod'] },
+      object: { key: [{ 'anything-but': { suffix: '.ml-triggers-manifest.jsonl' } }] },
+    });
+  });
+
+  test('two triggers on one bucket without key filters: neither rule forwards a manifest of the other, both forward data', () => {
+    // Prepare: the second trigger writes its manifests elsewhere in the bucket.
+    const { template: t, triggers } = synthTriggers(2, { prefix: undefined });
+    const second = synthTriggers(1, { prefix: undefined, manifestPrefix: 'runs/', triggerId: 'second' });
+    const patterns = [...Object.values(t.findResources('AWS::Events::Rule')), ...Object.values(second.template.findResources('AWS::Events::Rule'))]
+      .map((rule) => rule.Properties.EventPattern);
+    const inputs = [inputOf(t), inputOf(second.template)].map((input) => input.trigger as unknown as Parameters<typeof manifestKey>[0]);
+    const manifests = inputs.map((config) => manifestKey(config, { triggerId: config.triggerId, epoch: 'e', generation: 1 }));
+
+    // Act
+    const forwarded = manifests.flatMap((key) => patterns.map((pattern) => matchesPattern(pattern, objectCreatedEvent(key))));
+    const data = patterns.map((pattern) => matchesPattern(pattern, objectCreatedEvent('incoming/one.jsonl')));
+
+    // Assess
+    expect(triggers).toHaveLength(2);
+    expect(manifests[1]).toMatch(/^runs\/second\//);
+    expect(forwarded).toEqual(Array(6).fill(false));
+    expect(data).toEqual([true, true, true]);
   });
 
   test('the target is the shared batcher with the trigger configuration, a retry policy and the encrypted dead-letter queue', () => {
@@ -240,6 +274,8 @@ describe('DataArrivalTrigger', () => {
       ['a bad parameter name', { parameters: { 'bad name': 'x' } }, /parameters name 'bad name' is not a valid SageMaker pipeline parameter name/],
       ['a manifest prefix without a slash', { manifestPrefix: 'manifests' }, "manifestPrefix must be empty or end with '/', got 'manifests'"],
       ['an empty prefix', { prefix: '' }, 'prefix must not be empty: leave it out to match every key'],
+      ['a prefix under the manifests of the library', { prefix: 'ml-triggers/manifests/x/' }, "prefix must not be under 'ml-triggers/manifests/', which holds manifests of the library"],
+      ['a suffix that marks manifests', { suffix: '.ml-triggers-manifest.jsonl' }, "suffix must not end with '.ml-triggers-manifest.jsonl', which marks manifests of the library"],
       ['a trigger id with a slash', { triggerId: 'a/b' }, "triggerId must be 1-64 letters, digits, - or _, got 'a/b'"],
       ['parameters too long for the event template', { parameters: Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`P${i}`, 'v'.repeat(1000)])) }, /parameters make the event template \d+ characters, EventBridge takes at most 8192/],
     ])('%s fails with a message naming the prop', (_what, props, message) => {

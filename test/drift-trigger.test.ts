@@ -122,8 +122,33 @@ describe('DriftTrigger', () => {
       monitoringOutput: { bucket: 'churn-model-monitor', prefix: '' },
     });
     const statements = Object.values(t.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
-    expect(statements.filter((s) => s.Action === 'sns:Publish')).toHaveLength(2);
-    expect(statements.filter((s) => s.Action === 'sagemaker:StartPipelineExecution')).toHaveLength(1);
+    // The evaluator and its approval gate may tell the team; the evaluator publishes to both topics.
+    expect(statements.filter((s) => s.Action === 'sns:Publish')).toHaveLength(3);
+    // The evaluator starts what needs no approval, the gate what an operator approved.
+    expect(statements.filter((s) => s.Action === 'sagemaker:StartPipelineExecution')).toHaveLength(2);
+    expect(settings.approvalFunction).toBe('ref');
+    expect(settings.coordinatorFunction).toBeUndefined();
+  });
+
+  test('without a coordinator, retraining that needs approval waits at an approval gate that tells the team topic; with one, there is no gate', () => {
+    // Prepare
+    const { stack, pipeline } = stackWithPipeline();
+    const team = new sns.Topic(stack, 'Team');
+
+    // Act
+    const alone = new DriftTrigger(stack, 'Alone', { pipeline, sources: [DriftSource.alarmStateChange({ alarmNamePrefix: 'a-' })], teamTopic: team });
+    const coordinated = new DriftTrigger(stack, 'Coordinated', {
+      pipeline,
+      sources: [DriftSource.alarmStateChange({ alarmNamePrefix: 'b-' })],
+      coordinator: new RetrainingCoordinator(stack, 'Coordinator'),
+    });
+
+    // Assess: the gate is a coordinator with no cooldown, whose approval notices go to the team topic.
+    expect(alone.approvalGate).toBeDefined();
+    expect(coordinated.approvalGate).toBeUndefined();
+    expect(alone.approvalGate!.policy).toMatchObject({ minIntervalMs: 0, maxDailyRuns: 1000 });
+    const gate = Object.values(template(stack).findResources('AWS::Lambda::Function')).find((fn) => fn.Properties.Environment?.Variables?.APPROVAL_TOPIC_ARN);
+    expect(gate?.Properties.Environment.Variables.APPROVAL_TOPIC_ARN).toEqual({ Ref: expect.stringMatching(/^Team/) });
   });
 
   test('with a coordinator, the evaluator asks it instead of starting the pipeline', () => {

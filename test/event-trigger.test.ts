@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { EventTrigger, RetrainingCoordinator, TrainingPipeline, TriggerEventBus, type EventTriggerProps } from '../lib';
 import { matchesPattern } from './support/event-pattern-matcher';
 import { stackWithPipeline, template } from './support/stacks';
@@ -31,7 +32,7 @@ describe('TriggerEventBus', () => {
     const { template: t, bus } = synthEventTrigger({ event: 'model.added', busProps: { project: 'churn', branch: 'new_model', archiveRetention: Duration.days(7) } });
 
     expect(bus.eventSource).toBe('ml-triggers.churn.new_model');
-    t.hasResourceProperties('AWS::Events::EventBus', { Name: 'churn-new_model-ml-triggers' });
+    t.hasResourceProperties('AWS::Events::EventBus', { Name: 'ml-triggers.churn.new_model' });
     t.hasResourceProperties('AWS::Events::Archive', { EventPattern: { source: ['ml-triggers.churn.new_model'] }, RetentionDays: 7 });
   });
 
@@ -139,9 +140,59 @@ describe('EventTrigger', () => {
       source: ['aws.sagemaker'],
       'detail-type': ['SageMaker Model Building Pipeline Execution Status Change'],
       detail: {
-        pipelineArn: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sagemaker:eu-west-1:123456789012:pipeline/churn-features']] }],
+        pipelineArn: [{ 'equals-ignore-case': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sagemaker:eu-west-1:123456789012:pipeline/churn-features']] } }],
         currentPipelineExecutionStatus: ['Succeeded'],
       },
+    });
+  });
+
+  describe('chains', () => {
+    const statusChange = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'events/sagemaker-pipeline-execution-status-change.json'), 'utf8'));
+    const chainPattern = (stack: Stack) => rulePatterns(template(stack)).find((p) => (p as { source: string[] }).source[0] === 'aws.sagemaker');
+
+    test("a chain on a mixed-case pipeline name fires on SageMaker's lower-case ARN, and not on another pipeline's", () => {
+      const app = new App();
+      const stack = new Stack(app, 'UsEast', { env: { account: '123456789012', region: 'us-east-1' } });
+      const upstream = TrainingPipeline.fromPipelineArn(stack, 'Upstream', 'arn:aws:sagemaker:us-east-1:123456789012:pipeline/Training-Pipeline');
+      new EventTrigger(stack, 'Chain', { pipeline: TrainingPipeline.fromPipelineName(stack, 'Down', 'churn-deploy'), afterPipeline: upstream });
+
+      const pattern = chainPattern(stack);
+
+      expect(matchesPattern(pattern, statusChange)).toBe(true);
+      const other = { ...statusChange, detail: { ...statusChange.detail, pipelineArn: 'arn:aws:sagemaker:us-east-1:123456789012:pipeline/training-pipeline-2' } };
+      expect(matchesPattern(pattern, other)).toBe(false);
+      expect(matchesPattern(pattern, { ...statusChange, detail: { ...statusChange.detail, currentPipelineExecutionStatus: 'Failed' } })).toBe(false);
+    });
+
+    test("a chain on a CfnPipeline of the app matches its ARN ignoring case, with the pipeline's Ref resolved by CloudFormation", () => {
+      const { stack, pipeline } = stackWithPipeline();
+      const upstream = new sagemaker.CfnPipeline(stack, 'Features', { pipelineName: 'Churn-Features', roleArn: 'arn:aws:iam::123456789012:role/r', pipelineDefinition: { PipelineDefinitionBody: '{}' } });
+      new EventTrigger(stack, 'Chain', { pipeline, afterPipeline: upstream });
+
+      const pattern = chainPattern(stack) as { detail: { pipelineArn: unknown } };
+
+      expect(pattern.detail.pipelineArn).toEqual([
+        { 'equals-ignore-case': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sagemaker:eu-west-1:123456789012:pipeline/', { Ref: expect.stringMatching(/^Features/) }]] } },
+      ]);
+    });
+
+    test.each<[string, string]>([
+      ['another account', 'arn:aws:sagemaker:eu-west-1:999999999999:pipeline/features'],
+      ['another region', 'arn:aws:sagemaker:us-east-1:123456789012:pipeline/features'],
+    ])('an upstream pipeline in %s fails synth, naming afterPipeline, the ARN and the fix', (_where, arn) => {
+      const { stack, pipeline } = stackWithPipeline();
+      const upstream = TrainingPipeline.fromPipelineArn(stack, 'Upstream', arn);
+
+      expect(() => new EventTrigger(stack, 'Chain', { pipeline, afterPipeline: upstream })).toThrow(
+        new RegExp(`afterPipeline .*${arn.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*forward`, 'i'),
+      );
+    });
+
+    test('an upstream pipeline in an environment-agnostic stack is left alone', () => {
+      const stack = new Stack(new App(), 'Agnostic');
+      const upstream = TrainingPipeline.fromPipelineArn(stack, 'Upstream', 'arn:aws:sagemaker:us-east-1:999999999999:pipeline/features');
+
+      expect(() => new EventTrigger(stack, 'Chain', { pipeline: TrainingPipeline.fromPipelineName(stack, 'P', 'p'), afterPipeline: upstream })).not.toThrow();
     });
   });
 

@@ -44,6 +44,8 @@ describe('GcsDataArrivalTrigger', () => {
     ['a batch size of 0', { batchSize: 0 }, 'batchSize must be a whole number between 1 and 10000, got 0'],
     ['a window under a minute', { batchWindowSeconds: 30 }, 'batchWindowSeconds must be between 60 and 604800, got 30'],
     ['a manifest prefix without a slash', { manifestPrefix: 'm' }, "manifestPrefix must be empty or end with '/', got 'm'"],
+    ['a prefix under the manifests of the library', { prefix: 'ml-triggers/manifests/' }, "prefix must not be under 'ml-triggers/manifests/', which holds manifests of the library"],
+    ['a suffix that marks manifests', { suffix: '.ml-triggers-manifest.jsonl' }, "suffix must not end with '.ml-triggers-manifest.jsonl', which marks manifests of the library"],
   ])('%s fails synth', (_what, props, message) => {
     expect(() => synth(props)).toThrow(message);
   });

@@ -135,7 +135,10 @@ describe('triggers accept the pipelines and buses teams already have', () => {
     Template.fromStack(triggers).hasResourceProperties('AWS::Events::Rule', {
       EventPattern: Match.objectLike({
         source: ['aws.sagemaker'],
-        detail: { pipelineArn: [{ 'Fn::Join': ['', Match.arrayWith([{ 'Fn::ImportValue': Match.stringLikeRegexp('Pipelines') }])] }], currentPipelineExecutionStatus: ['Succeeded'] },
+        detail: {
+          pipelineArn: [{ 'equals-ignore-case': { 'Fn::Join': ['', Match.arrayWith([{ 'Fn::ImportValue': Match.stringLikeRegexp('Pipelines') }])] } }],
+          currentPipelineExecutionStatus: ['Succeeded'],
+        },
       }),
     });
   });

@@ -135,7 +135,8 @@ describe('TriggerDashboard', () => {
     expect(alarms).toHaveLength(6);
     expect(alarms.every((alarm) => JSON.stringify(alarm.Properties.AlarmActions) === '["arn:aws:sns:eu-west-1:123456789012:on-call"]')).toBe(true);
     const failure = alarms.find((alarm) => String(alarm.Properties.AlarmDescription).startsWith('Training starts failed'))!;
-    expect((failure.Properties.Metrics as Array<{ Expression?: string }>)[0].Expression).toBe('FILL(batchStarts, 0) + FILL(fn0, 0)');
+    // The drift evaluator and its approval gate (the trigger has no coordinator).
+    expect((failure.Properties.Metrics as Array<{ Expression?: string }>)[0].Expression).toBe('FILL(batchStarts, 0) + FILL(fn0, 0) + FILL(fn1, 0)');
   });
 
   test('synthesizing twice adds nothing twice', () => {

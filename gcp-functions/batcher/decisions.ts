@@ -1,4 +1,4 @@
-import { canonicalJson, sha256, windowExpired } from '../../lambda/core/batching';
+import { canonicalJson, manifestObjectKey, sha256, windowExpired } from '../../lambda/core/batching';
 
 /** The trigger's open batch, as the state document `triggers/{t}` holds it. */
 export interface OpenBatch {
@@ -73,7 +73,7 @@ export function batchJobLabels(triggerId: string): Record<string, string> {
 }
 
 export function manifestObjectName(manifestPrefix: string, triggerId: string, epoch: string, generation: number): string {
-  return `${manifestPrefix}${triggerId}/${epoch}-${generation}.jsonl`;
+  return manifestObjectKey(manifestPrefix, triggerId, epoch, generation);
 }
 
 /** The Firestore document id of an object: a hash of bucket, name and generation (ids cannot hold `/`). */

@@ -1,15 +1,26 @@
-import type { ManifestEntry } from '../../lambda/core/batching';
+import { isLibraryManifest, type ManifestEntry } from '../../lambda/core/batching';
 import { accept, describe, isRecord, parseJson, reject, requiredString, type Parsed } from '../../lambda/core/result';
 import type { PushedMessage } from '../adapters/pubsub-push';
 
 /**
  * What one pushed message asks of the batcher: add an object, flush (from the Cloud Scheduler job), or nothing
- * (another event type, or an object outside the prefix: answered 200 and dropped).
+ * (another event type, an object outside the prefix or suffix, or a manifest of any trigger of the library: answered
+ * 200 and dropped).
  */
 export type BatcherMessage =
   | { readonly kind: 'object'; readonly entry: ManifestEntry; readonly identity: readonly [string, string, string] }
   | { readonly kind: 'flush' }
   | { readonly kind: 'ignored'; readonly reason: string };
+
+/** What the batcher counts: objects of its bucket under its prefix and suffix, never a manifest. */
+export interface BatcherScope {
+  readonly triggerId: string;
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly suffix: string;
+  readonly manifestBucket: string;
+  readonly manifestPrefix: string;
+}
 
 const GENERATION = /^[0-9]{1,20}$/;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
@@ -19,7 +30,7 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2
  * `eventType`, `bucketId`, `objectId`, `objectGeneration`, `payloadFormat`; with JSON_API_V1 the data is the object
  * resource, whose `size` and `generation` are strings) or a flush `{"flush": true}`. Names the field on error.
  */
-export function parseBatcherMessage(message: PushedMessage, scope: { readonly bucket: string; readonly prefix: string }): Parsed<BatcherMessage> {
+export function parseBatcherMessage(message: PushedMessage, scope: BatcherScope): Parsed<BatcherMessage> {
   const eventType = message.attributes.eventType;
   if (eventType === undefined) return parseFlush(message.data);
   if (eventType !== 'OBJECT_FINALIZE') return accept({ kind: 'ignored', reason: `event type ${eventType} does not add data` });
@@ -49,6 +60,10 @@ export function parseBatcherMessage(message: PushedMessage, scope: { readonly bu
     return reject('message.data.timeCreated', `must be an RFC 3339 time, got ${describe(timeCreated)}`);
   }
   if (!objectId.startsWith(scope.prefix)) return accept({ kind: 'ignored', reason: `object ${objectId} is outside prefix '${scope.prefix}'` });
+  if (!objectId.endsWith(scope.suffix)) return accept({ kind: 'ignored', reason: `object ${objectId} does not end with suffix '${scope.suffix}'` });
+  if (isLibraryManifest({ bucket: bucketId, key: objectId }, scope)) {
+    return accept({ kind: 'ignored', reason: `object ${objectId} is a manifest of a cdk-ml-triggers trigger` });
+  }
   const entry: ManifestEntry = { uri: `gs://${bucketId}/${objectId}`, bucket: bucketId, key: objectId, versionId: objectGeneration, size, eventTime: timeCreated };
   return accept({ kind: 'object', entry, identity: [bucketId, objectId, objectGeneration] });
 }

@@ -8,6 +8,8 @@ export interface BatcherConfig extends VertexTarget {
   readonly bucket: string;
   /** Only objects whose name starts with it are batched. @default '' (every object) */
   readonly prefix: string;
+  /** Only objects whose name ends with it are batched. @default '' (every object) */
+  readonly suffix: string;
   readonly batchSize: number;
   /** Seconds after a batch's first object at which a flush closes it, full or not. */
   readonly batchWindowSeconds: number;
@@ -34,7 +36,7 @@ export function parseBatcherConfig(input: unknown): Parsed<BatcherConfig> {
     buckets[name] = value.value;
   }
   const prefixes: Record<string, string> = {};
-  for (const name of ['prefix', 'manifestPrefix'] as const) {
+  for (const name of ['prefix', 'suffix', 'manifestPrefix'] as const) {
     const value = input[name] ?? '';
     if (typeof value !== 'string') return reject(name, `must be a string when present, got ${describe(value)}`);
     prefixes[name] = value;
@@ -53,6 +55,7 @@ export function parseBatcherConfig(input: unknown): Parsed<BatcherConfig> {
     ...target.value,
     bucket: buckets.bucket,
     prefix: prefixes.prefix,
+    suffix: prefixes.suffix,
     batchSize: batchSize.value,
     batchWindowSeconds: window.value,
     manifestBucket: buckets.manifestBucket,

@@ -230,6 +230,9 @@ export class Batcher {
       parameters: Object.fromEntries(parameters.value.map((parameter) => [parameter.Name, parameter.Value])),
     });
     if (reply.start && reply.executionArn) return { executionArn: reply.executionArn };
+    // A start the coordinator tried and SageMaker refused, or a run an operator rejected, will not come by
+    // waiting: it counts as a failed attempt, so the batch ends FAILED, with its alarm, once attempts run out.
+    if (TERMINAL_REPLIES.has(reply.reason)) throw new Error(`the coordinator answered ${reply.reason}: the run of this batch did not start`);
     return { deferredUntilMs: reply.delayUntilMs ?? this.deps.now() + DEFER_WITHOUT_DATE_MS, reason: reply.reason };
   }
 }
@@ -243,6 +246,9 @@ function oldestBatchAgeMs(state: TriggerState, nowMs: number): number {
 }
 
 type RunOutcome = { readonly executionArn: string } | { readonly deferredUntilMs: number; readonly reason: string };
+
+/** Answers of the coordinator that no later asking changes. */
+const TERMINAL_REPLIES: ReadonlySet<string> = new Set(['start-failed', 'rejected']);
 
 /** When the coordinator names no time (a pending approval), the batch asks again after this long. */
 const DEFER_WITHOUT_DATE_MS = 15 * 60_000;

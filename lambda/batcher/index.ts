@@ -5,7 +5,7 @@ import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { parseBatchTriggerConfig } from '../core/batching';
+import { isLibraryManifest, parseBatchTriggerConfig } from '../core/batching';
 import { isRecord, type FieldError } from '../core/result';
 import { parseObjectCreated } from '../core/s3-object-created';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -58,9 +58,8 @@ async function arrive(input: unknown): Promise<BatcherResult> {
   const object = parseObjectCreated(input.event);
   if (!object.ok) return rejected({ field: `event.${object.error.field}`, problem: object.error.problem });
   metrics.addMetric('EventsReceived', MetricUnit.Count, 1);
-  const { manifestBucket, manifestPrefix } = config.value;
-  if (object.value.bucket === manifestBucket && object.value.key.startsWith(`${manifestPrefix}${config.value.triggerId}/`)) {
-    logger.debug('ignored the manifest this trigger wrote itself', { key: object.value.key });
+  if (isLibraryManifest(object.value, config.value)) {
+    logger.debug('ignored a manifest written by a trigger of the library', { key: object.value.key });
     return { status: 'ignored' };
   }
   return { status: await batcher.arrive(config.value, object.value) };

@@ -10,6 +10,8 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { EMPTY_STATE, type PipelineState } from '../core/coordination';
 import type { DecisionRecordLike } from '../core/explain';
 import { isConditionFailure, unlessConditionFails } from '../adapters/conditional-writes';
+import type { LedgeredState } from './reservation-ledger';
+import type { VersionedDocument } from './versioned-document';
 
 /** One recorded decision: why a pipeline did or did not start. */
 export interface DecisionRecord extends DecisionRecordLike {
@@ -22,14 +24,21 @@ export interface RequestRecord {
   readonly owner: string;
   readonly leaseUntilMs: number;
   readonly decision?: Readonly<Record<string, unknown>>;
+  /** The decision as stored: what a retake compares against. */
+  readonly decisionText?: string;
   readonly executionArn?: string;
+  /** The approval notice was published (recorded only after it was). */
+  readonly noticeSent: boolean;
 }
 
 const stateKey = (pipeline: string) => ({ pk: `P#${pipeline}`, sk: 'STATE' });
 const requestKey = (pipeline: string, requestId: string) => ({ pk: `R#${pipeline}#${requestId}`, sk: 'R' });
 const logPk = (pipeline: string) => `D#${pipeline}`;
-/** Sort key of the decision log: time first, so that a pipeline's decisions read back by time range. */
-const logSk = (atMs: number, requestId: string) => `${new Date(atMs).toISOString()}#${requestId}`;
+/**
+ * Sort key of the decision log: time first, so that a pipeline's decisions read back by time range; the
+ * outcome last, so that a failed attempt and the start that followed it in the same millisecond both stay.
+ */
+const logSk = (atMs: number, requestId: string, outcome: string) => `${new Date(atMs).toISOString()}#${requestId}#${outcome}`;
 
 /**
  * Per-pipeline coordination state, the request ledger and the decision log, in one DynamoDB table.
@@ -42,12 +51,17 @@ export class CoordinatorStore {
     private readonly retentionMs: number,
   ) {}
 
-  async readState(pipeline: string): Promise<PipelineState> {
+  async readState(pipeline: string): Promise<LedgeredState> {
     const result = await this.client.send(
       new GetItemCommand({ TableName: this.tableName, Key: marshall(stateKey(pipeline)), ConsistentRead: true }),
     );
     if (!result.Item) return EMPTY_STATE;
-    return JSON.parse(unmarshall(result.Item).state as string) as PipelineState;
+    return JSON.parse(unmarshall(result.Item).state as string) as LedgeredState;
+  }
+
+  /** The pipeline's state as a versioned document. */
+  stateDocument(pipeline: string): VersionedDocument<LedgeredState> {
+    return { read: () => this.readState(pipeline), write: (next, expectedVersion) => this.writeState(pipeline, next, expectedVersion) };
   }
 
   /** Writes `next` if the stored state is still at `expectedVersion`; false when another request changed it first. */
@@ -103,8 +117,41 @@ export class CoordinatorStore {
       owner: item.owner,
       leaseUntilMs: item.leaseUntil,
       decision: item.decision ? JSON.parse(item.decision) : undefined,
+      decisionText: item.decision,
       executionArn: item.executionArn,
+      noticeSent: item.noticeSent === true,
     };
+  }
+
+  /**
+   * Takes a decided request id again, to decide it afresh, if its decision is still `decisionText`;
+   * false when another delivery took it first.
+   */
+  async retakeRequest(pipeline: string, requestId: string, decisionText: string, owner: string, nowMs: number, leaseMs: number): Promise<boolean> {
+    const written = await unlessConditionFails(
+      this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(requestKey(pipeline, requestId)),
+          UpdateExpression: 'SET #owner = :owner, leaseUntil = :lease REMOVE decision, executionArn, noticeSent',
+          ConditionExpression: 'decision = :decided',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: marshall({ ':owner': owner, ':lease': nowMs + leaseMs, ':decided': decisionText }),
+        }),
+      ),
+    );
+    return written !== undefined;
+  }
+
+  async recordNoticeSent(pipeline: string, requestId: string): Promise<void> {
+    await this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: marshall(requestKey(pipeline, requestId)),
+        UpdateExpression: 'SET noticeSent = :sent',
+        ExpressionAttributeValues: marshall({ ':sent': true }),
+      }),
+    );
   }
 
   async recordRequestDecision(pipeline: string, requestId: string, decision: Readonly<Record<string, unknown>>): Promise<void> {
@@ -122,7 +169,7 @@ export class CoordinatorStore {
         Item: marshall(
           {
             pk: logPk(record.pipelineName),
-            sk: logSk(record.atMs, record.requestId),
+            sk: logSk(record.atMs, record.requestId, record.outcome),
             ...record,
             expiresAt: Math.floor((record.atMs + this.retentionMs) / 1000),
           },

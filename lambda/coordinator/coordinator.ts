@@ -2,28 +2,36 @@ import { sha256 } from '../core/batching';
 import {
   decide,
   decideApproval,
+  type BypassedRule,
   type CoordinatorPolicy,
   type Decision,
   type DecisionReason,
+  type PipelineState,
   type StartRequest,
 } from '../core/coordination';
+import { releaseReservation, reservationOf, type Reservation } from '../core/reservation';
 import type { PipelineParameter } from '../core/pipeline-parameters';
-import type { ApprovalNotifier } from '../adapters/approval-notifier';
+import type { ApprovalNeeded, ApprovalNotifier } from '../adapters/approval-notifier';
 import type { PipelineStarter } from '../adapters/pipeline-starter';
-import type { CoordinatorStore, DecisionRecord } from './coordinator-store';
+import type { CoordinatorStore, DecisionRecord, RequestRecord } from './coordinator-store';
+import { withReservations, withoutReservation, type LedgeredState } from './reservation-ledger';
+import { isRetryableStartError, startErrorText } from './start-failures';
+import { readDecideWrite } from './versioned-document';
 
 /** How long one invocation holds a request id while it decides and starts. */
 export const REQUEST_LEASE_MS = 60_000;
-const MAX_STATE_ROUNDS = 10;
 
 /** What a trigger hears back. */
 export interface CoordinatorAnswer {
   readonly requestId: string;
   readonly start: boolean;
   readonly reason: DecisionReason;
+  /** Ask again, with the same request id, after this time: the request is then decided afresh. */
   readonly delayUntilMs?: number;
   readonly sequence?: number;
   readonly executionArn?: string;
+  /** Why the start failed, when reason is `start-failed`. */
+  readonly error?: string;
 }
 
 /** What the answer is kept with, so that a redelivered request starts the same run, if any. */
@@ -32,6 +40,17 @@ interface StoredDecision extends CoordinatorAnswer {
   readonly correlationId?: string;
   readonly pipelineName: string;
   readonly description: string;
+  readonly triggerType: StartRequest['triggerType'];
+  readonly priority: number;
+  readonly requestReason: string;
+  readonly estimatedCost: number;
+  readonly bypassed: readonly BypassedRule[];
+  /** What the start charged to the state, until it started (or was released). */
+  readonly reservation?: Reservation;
+  /** The request that held this one back, when reason is `pending-approval`. */
+  readonly blockedBy?: string;
+  /** The notice to (re)send, when reason is `awaiting-approval`. */
+  readonly notice?: ApprovalNeeded;
 }
 
 export interface CoordinatorObserver {
@@ -40,27 +59,179 @@ export interface CoordinatorObserver {
 
 export interface CoordinatorDeps {
   readonly store: CoordinatorStore;
-  readonly starter: PipelineStarter;
-  readonly notifier: ApprovalNotifier;
+  readonly starter: Pick<PipelineStarter, 'start'>;
+  readonly notifier: Pick<ApprovalNotifier, 'notify'>;
   readonly policy: CoordinatorPolicy;
   readonly observer: CoordinatorObserver;
   readonly functionName: string;
   readonly now: () => number;
   readonly owner: () => string;
   readonly pause: (ms: number) => Promise<void>;
+  /** A number in [0, 1): the jitter of the backoff between contended state writes. */
+  readonly random: () => number;
 }
 
-/** The gate in front of a pipeline: decides each start request once, records why, and starts at most once per request. */
+/**
+ * The gate in front of a pipeline: decides each request, records why, and starts at most once per
+ * request. A start is reserved in the state, then made, then confirmed; a refused start is released.
+ */
 export class Coordinator {
   constructor(private readonly deps: CoordinatorDeps) {}
 
   async request(request: StartRequest): Promise<CoordinatorAnswer> {
     const { store, now } = this.deps;
     const earlier = await store.takeRequest(request.pipelineName, request.requestId, this.deps.owner(), now(), REQUEST_LEASE_MS);
-    if (earlier) return this.answerRedelivery(request);
+    if (earlier) return this.answerRedelivery(request, earlier);
+    return this.decideAfresh(request);
+  }
 
-    const { decision, stateBefore } = await this.decideAgainstState(request.pipelineName, (state) => decide(this.deps.policy, state, request, now()));
-    const stored: StoredDecision = {
+  /** An operator's answer to the run that waits for approval. */
+  async answerApproval(pipelineName: string, requestId: string, approve: boolean): Promise<CoordinatorAnswer> {
+    const { stored, stateBefore, adopted } = await this.decideAgainstState(pipelineName, requestId, (state) => {
+      const decision = decideApproval(this.deps.policy, state, requestId, approve, this.deps.now());
+      const pending = state.pendingApproval;
+      const request: StartRequest = pending?.requestId === requestId
+        ? { requestId, pipelineName, triggerType: pending.triggerType, reason: pending.reason, priority: pending.priority }
+        : { requestId, pipelineName, triggerType: 'manual', reason: 'an operator answered', priority: 3 };
+      return { decision, stored: this.storedDecision(request, decision, state, 'approved by an operator') };
+    });
+    if (!adopted && stateBefore.pendingApproval?.requestId !== requestId) {
+      return { requestId, start: false, reason: stored.reason };
+    }
+    const request: StartRequest = { requestId, pipelineName, triggerType: stored.triggerType, reason: stored.requestReason, priority: stored.priority };
+    await this.deps.store.recordRequestDecision(pipelineName, requestId, { ...stored });
+    if (stored.start) return this.launch(request, stored);
+    await this.log(request, stored);
+    return this.answer(stored, undefined);
+  }
+
+  private async decideAfresh(request: StartRequest): Promise<CoordinatorAnswer> {
+    const { stored } = await this.decideAgainstState(request.pipelineName, request.requestId, (state) => {
+      const decision = decide(this.deps.policy, state, request, this.deps.now());
+      return { decision, stored: this.storedDecision(request, decision, state) };
+    });
+    await this.deps.store.recordRequestDecision(request.pipelineName, request.requestId, { ...stored });
+    if (stored.start) return this.launch(request, stored);
+    await this.log(request, stored);
+    if (stored.notice) await this.sendNotice(stored.notice);
+    return this.answer(stored, undefined);
+  }
+
+  /**
+   * Reads the state, decides, and writes the new state conditionally, with jittered backoff while other
+   * requests win. A start is reserved in that same write; a request that finds its own reservation (its
+   * first delivery died before recording the decision) adopts it instead of being decided and charged again.
+   */
+  private async decideAgainstState(
+    pipelineName: string,
+    requestId: string,
+    decideOn: (state: LedgeredState) => { readonly decision: Decision; readonly stored: StoredDecision },
+  ): Promise<{ readonly stored: StoredDecision; readonly stateBefore: LedgeredState; readonly adopted: boolean }> {
+    const nowMs = this.deps.now();
+    const { decided, before } = await readDecideWrite(
+      this.deps.store.stateDocument(pipelineName),
+      (state) => {
+        const reserved = state.reservations?.[requestId];
+        if (reserved) return { next: state, stored: JSON.parse(reserved.decision) as StoredDecision, adopted: true };
+        const { decision, stored } = decideOn(state);
+        const added = stored.start ? { requestId, decision: JSON.stringify(stored) } : undefined;
+        return { next: withReservations(state, decision.state, nowMs, added), stored, adopted: false };
+      },
+      this.deps,
+      `pipeline ${pipelineName}`,
+    );
+    return { stored: decided.stored, stateBefore: before, adopted: decided.adopted };
+  }
+
+  /** A request id seen before: finish what a failure interrupted, decide afresh when asked again after its wait, or answer as decided. */
+  private async answerRedelivery(request: StartRequest, first: RequestRecord): Promise<CoordinatorAnswer> {
+    const { store, now, owner } = this.deps;
+    let record: RequestRecord | undefined = first;
+    for (let wait = 0; wait < 10; wait++) {
+      const stored = record?.decision as StoredDecision | undefined;
+      if (record && stored) {
+        if (stored.start && !record.executionArn) return this.launch(request, stored);
+        if (stored.notice && !record.noticeSent && (await this.stillPending(stored))) await this.sendNotice(stored.notice);
+        if (!(await this.mayAskAgain(stored))) return this.answer(stored, record.executionArn);
+        if (await store.retakeRequest(request.pipelineName, request.requestId, record.decisionText ?? '', owner(), now(), REQUEST_LEASE_MS)) {
+          return this.decideAfresh(request);
+        }
+      }
+      await this.deps.pause(200);
+      record = await store.readRequest(request.pipelineName, request.requestId);
+    }
+    throw new Error(`request ${request.requestId} is being decided by another invocation; deliver it again later`);
+  }
+
+  /** A suppression is final only until its wait has passed, or the approval that held it back was answered. */
+  private async mayAskAgain(stored: StoredDecision): Promise<boolean> {
+    if (stored.start) return false;
+    if (stored.delayUntilMs !== undefined) return this.deps.now() >= stored.delayUntilMs;
+    if (stored.reason !== 'pending-approval') return false;
+    const state = await this.deps.store.readState(stored.pipelineName);
+    return state.pendingApproval?.requestId !== stored.blockedBy;
+  }
+
+  private async stillPending(stored: StoredDecision): Promise<boolean> {
+    return (await this.deps.store.readState(stored.pipelineName)).pendingApproval?.requestId === stored.requestId;
+  }
+
+  /** Recorded as sent only once the notifier succeeded; a redelivery sends a notice that was not. */
+  private async sendNotice(notice: ApprovalNeeded): Promise<void> {
+    await this.deps.notifier.notify(notice);
+    await this.deps.store.recordNoticeSent(notice.pipelineName, notice.requestId);
+  }
+
+  /** Starts a reserved run with the request's token; a refusal releases the reservation, a retryable failure keeps it and throws. */
+  private async launch(request: StartRequest, stored: StoredDecision): Promise<CoordinatorAnswer> {
+    let executionArn: string;
+    try {
+      executionArn = await this.deps.starter.start({
+        pipelineName: stored.pipelineName,
+        clientRequestToken: sha256(`${stored.pipelineName}#${stored.requestId}`),
+        parameters: stored.parameters ?? [],
+        displayName: `run-${stored.sequence ?? 0}`,
+        description: stored.description,
+        ...(stored.correlationId ? { correlationId: stored.correlationId } : {}),
+      });
+    } catch (error) {
+      const text = startErrorText(error);
+      if (isRetryableStartError(error)) {
+        await this.log(request, stored, { outcome: 'failed', reason: 'start-failed (retrying)', error: text });
+        throw error;
+      }
+      return this.release(request, stored, text);
+    }
+    // Logged before the ledger says "started": a crash in between logs the start twice, never not at all.
+    await this.log(request, stored, { executionArn });
+    await this.deps.store.recordRequestExecution(stored.pipelineName, stored.requestId, executionArn);
+    return this.answer(stored, executionArn);
+  }
+
+  private async release(request: StartRequest, stored: StoredDecision, error: string): Promise<CoordinatorAnswer> {
+    const { reservation, sequence, parameters, ...rest } = stored;
+    if (reservation) {
+      await readDecideWrite(
+        this.deps.store.stateDocument(stored.pipelineName),
+        (state) => ({ next: withoutReservation(releaseReservation(state, reservation), stored.requestId) }),
+        this.deps,
+        `pipeline ${stored.pipelineName}`,
+      );
+    }
+    const failed: StoredDecision = { ...rest, start: false, reason: 'start-failed', error };
+    await this.deps.store.recordRequestDecision(stored.pipelineName, stored.requestId, { ...failed });
+    await this.log(request, failed, { error });
+    return this.answer(failed, undefined);
+  }
+
+  private storedDecision(request: StartRequest, decision: Decision, before: PipelineState, how?: string): StoredDecision {
+    const notice: ApprovalNeeded | undefined = decision.reason === 'awaiting-approval'
+      ? {
+        pipelineName: request.pipelineName, requestId: request.requestId, triggerType: request.triggerType, reason: request.reason,
+        priority: request.priority, estimatedCost: decision.estimatedCost, coordinatorFunction: this.deps.functionName,
+      }
+      : undefined;
+    return {
       requestId: request.requestId,
       pipelineName: request.pipelineName,
       start: decision.start,
@@ -69,96 +240,16 @@ export class Coordinator {
       ...(decision.sequence !== undefined ? { sequence: decision.sequence } : {}),
       parameters: decision.parameters,
       ...(request.correlationId ? { correlationId: request.correlationId } : {}),
-      description: `${request.triggerType} trigger, priority ${request.priority}: ${request.reason}`,
+      description: `${request.triggerType} trigger, priority ${request.priority}${how ? `, ${how}` : ''}: ${request.reason}`,
+      triggerType: request.triggerType,
+      priority: request.priority,
+      requestReason: request.reason,
+      estimatedCost: decision.estimatedCost,
+      bypassed: decision.bypassed,
+      ...(decision.start ? { reservation: reservationOf(before, decision.state, decision.estimatedCost) } : {}),
+      ...(decision.reason === 'pending-approval' && before.pendingApproval ? { blockedBy: before.pendingApproval.requestId } : {}),
+      ...(notice ? { notice } : {}),
     };
-    await store.recordRequestDecision(request.pipelineName, request.requestId, { ...stored });
-    const executionArn = decision.start ? await this.start(stored) : undefined;
-    if (decision.reason === 'awaiting-approval') {
-      await this.deps.notifier.notify({
-        pipelineName: request.pipelineName,
-        requestId: request.requestId,
-        triggerType: request.triggerType,
-        reason: request.reason,
-        priority: request.priority,
-        estimatedCost: decision.estimatedCost,
-        coordinatorFunction: this.deps.functionName,
-      });
-    }
-    await this.log(request, decision, executionArn, stateBefore.pendingApproval?.requestId);
-    return this.answer(stored, executionArn);
-  }
-
-  /** An operator's answer to the run that waits for approval. */
-  async answerApproval(pipelineName: string, requestId: string, approve: boolean): Promise<CoordinatorAnswer> {
-    const { decision, stateBefore } = await this.decideAgainstState(pipelineName, (state) =>
-      decideApproval(this.deps.policy, state, requestId, approve, this.deps.now()),
-    );
-    const pending = stateBefore.pendingApproval;
-    if (!pending || pending.requestId !== requestId) {
-      return { requestId, start: false, reason: decision.reason };
-    }
-    const request: StartRequest = {
-      requestId,
-      pipelineName,
-      triggerType: pending.triggerType,
-      reason: pending.reason,
-      priority: pending.priority,
-      parameters: pending.parameters,
-    };
-    const stored: StoredDecision = {
-      requestId,
-      pipelineName,
-      start: decision.start,
-      reason: decision.reason,
-      ...(decision.sequence !== undefined ? { sequence: decision.sequence } : {}),
-      parameters: decision.parameters,
-      description: `${pending.triggerType} trigger, priority ${pending.priority}, approved by an operator: ${pending.reason}`,
-    };
-    await this.deps.store.recordRequestDecision(pipelineName, requestId, { ...stored });
-    const executionArn = decision.start ? await this.start(stored) : undefined;
-    await this.log(request, decision, executionArn, undefined);
-    return this.answer(stored, executionArn);
-  }
-
-  /** Reads the state, decides, and writes the new state conditionally; decides again if another request won. */
-  private async decideAgainstState(
-    pipelineName: string,
-    decideOn: (state: Awaited<ReturnType<CoordinatorStore['readState']>>) => Decision,
-  ) {
-    for (let round = 0; round < MAX_STATE_ROUNDS; round++) {
-      const stateBefore = await this.deps.store.readState(pipelineName);
-      const decision = decideOn(stateBefore);
-      if (decision.state === stateBefore || decision.state.version === stateBefore.version) return { decision, stateBefore };
-      if (await this.deps.store.writeState(pipelineName, decision.state, stateBefore.version)) return { decision, stateBefore };
-    }
-    throw new Error(`pipeline ${pipelineName}: the state kept changing under ${MAX_STATE_ROUNDS} decisions`);
-  }
-
-  /** A request id seen before: answer as decided then, finishing a start that a crash interrupted. */
-  private async answerRedelivery(request: StartRequest): Promise<CoordinatorAnswer> {
-    for (let wait = 0; wait < 10; wait++) {
-      const record = await this.deps.store.readRequest(request.pipelineName, request.requestId);
-      const stored = record?.decision as StoredDecision | undefined;
-      if (stored) {
-        if (stored.start && !record?.executionArn) return this.answer(stored, await this.start(stored));
-        return this.answer(stored, record?.executionArn);
-      }
-      await this.deps.pause(200);
-    }
-    throw new Error(`request ${request.requestId} is being decided by another invocation; deliver it again later`);
-  }
-
-  private async start(stored: StoredDecision): Promise<string> {
-    const executionArn = await this.deps.starter.start({
-      pipelineName: stored.pipelineName,
-      clientRequestToken: sha256(`${stored.pipelineName}#${stored.requestId}`),
-      parameters: stored.parameters ?? [],
-      displayName: `run-${stored.sequence ?? 0}`,
-      description: stored.description,
-      ...(stored.correlationId ? { correlationId: stored.correlationId } : {}),
-    });
-    await this.deps.store.recordRequestExecution(stored.pipelineName, stored.requestId, executionArn);
-    return executionArn;
   }
 
   private answer(stored: StoredDecision, executionArn: string | undefined): CoordinatorAnswer {
@@ -169,31 +260,36 @@ export class Coordinator {
       ...(stored.delayUntilMs !== undefined ? { delayUntilMs: stored.delayUntilMs } : {}),
       ...(stored.sequence !== undefined ? { sequence: stored.sequence } : {}),
       ...(executionArn ? { executionArn } : {}),
+      ...(stored.error !== undefined ? { error: stored.error } : {}),
     };
   }
 
-  private async log(request: StartRequest, decision: Decision, executionArn: string | undefined, blockedBy: string | undefined): Promise<void> {
+  private async log(
+    request: StartRequest,
+    stored: StoredDecision,
+    extra: { readonly executionArn?: string; readonly outcome?: 'failed'; readonly reason?: string; readonly error?: string } = {},
+  ): Promise<void> {
+    const outcome: DecisionRecord['outcome'] = extra.outcome
+      ?? (stored.reason === 'start-failed' ? 'failed'
+        : stored.start ? 'started'
+          : stored.reason === 'awaiting-approval' || stored.reason === 'rejected' ? stored.reason
+            : 'suppressed');
     const record: DecisionRecord = {
       pipelineName: request.pipelineName,
       requestId: request.requestId,
       atMs: this.deps.now(),
       triggerType: request.triggerType,
       priority: request.priority,
-      outcome: decision.start
-        ? 'started'
-        : decision.reason === 'awaiting-approval'
-          ? 'awaiting-approval'
-          : decision.reason === 'rejected'
-            ? 'rejected'
-            : 'suppressed',
-      reason: blockedBy && decision.reason === 'pending-approval' ? `pending-approval (${blockedBy})` : decision.reason,
+      outcome,
+      reason: extra.reason ?? (stored.blockedBy ? `pending-approval (${stored.blockedBy})` : stored.reason),
       requestReason: request.reason,
       ...(request.correlationId ? { correlationId: request.correlationId } : {}),
-      ...(decision.delayUntilMs !== undefined ? { delayUntilMs: decision.delayUntilMs } : {}),
-      estimatedCost: decision.estimatedCost,
-      ...(executionArn ? { executionArn } : {}),
-      ...(decision.sequence !== undefined ? { sequence: decision.sequence } : {}),
-      ...(decision.bypassed.length ? { bypassed: decision.bypassed } : {}),
+      ...(stored.delayUntilMs !== undefined ? { delayUntilMs: stored.delayUntilMs } : {}),
+      estimatedCost: stored.estimatedCost,
+      ...(extra.executionArn ? { executionArn: extra.executionArn } : {}),
+      ...(stored.sequence !== undefined ? { sequence: stored.sequence } : {}),
+      ...(stored.bypassed.length ? { bypassed: stored.bypassed } : {}),
+      ...(extra.error !== undefined ? { error: extra.error } : {}),
     };
     await this.deps.store.logDecision(record);
     this.deps.observer.decided(record);

@@ -35,6 +35,7 @@ const coordinator = new Coordinator({
   now: () => Date.now(),
   owner: () => invocationId,
   pause: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  random: Math.random,
 });
 
 export type CoordinatorResult = CoordinatorAnswer | { readonly status: 'rejected'; readonly error: FieldError };

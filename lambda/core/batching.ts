@@ -118,8 +118,37 @@ export function manifestBody(entries: readonly ManifestEntry[]): string {
   return entries.map((entry) => canonicalJson(entry)).join('\n') + (entries.length ? '\n' : '');
 }
 
+/**
+ * Every manifest any trigger of the library writes, on AWS or Google, ends with this: the mark by which no trigger
+ * ever counts a manifest as data, whatever its bucket or `manifestPrefix`. Data keys must not end with it.
+ */
+export const MANIFEST_KEY_SUFFIX = '.ml-triggers-manifest.jsonl';
+
+/** The prefix manifests go under unless a trigger says otherwise; reserved for the library's manifests. */
+export const DEFAULT_MANIFEST_PREFIX = 'ml-triggers/manifests/';
+
 export function manifestKey(config: BatchTriggerConfig, batch: BatchId): string {
-  return `${config.manifestPrefix}${config.triggerId}/${batch.epoch}-${batch.generation}.jsonl`;
+  return manifestObjectKey(config.manifestPrefix, config.triggerId, batch.epoch, batch.generation);
+}
+
+/** The one naming of a manifest, shared by the AWS and Google batchers. */
+export function manifestObjectKey(manifestPrefix: string, triggerId: string, epoch: string, generation: number): string {
+  return `${manifestPrefix}${triggerId}/${epoch}-${generation}${MANIFEST_KEY_SUFFIX}`;
+}
+
+/**
+ * Whether an object is a manifest of the library rather than data: marked as one, under the reserved default
+ * prefix, or under the trigger's own manifest location (manifests written before the mark existed).
+ */
+export function isLibraryManifest(
+  object: { readonly bucket: string; readonly key: string },
+  own: { readonly manifestBucket: string; readonly manifestPrefix: string; readonly triggerId: string },
+): boolean {
+  return (
+    object.key.endsWith(MANIFEST_KEY_SUFFIX) ||
+    object.key.startsWith(DEFAULT_MANIFEST_PREFIX) ||
+    (object.bucket === own.manifestBucket && object.key.startsWith(`${own.manifestPrefix}${own.triggerId}/`))
+  );
 }
 
 /** Identifies one batch: the trigger, the epoch of its state (new when the state is recreated), and its number. */

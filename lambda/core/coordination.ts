@@ -197,7 +197,9 @@ export interface PipelineState {
 export const EMPTY_STATE: PipelineState = Object.freeze({ version: 0, runsToday: 0, spentToday: 0, sequence: 0 });
 
 export type DecisionReason =
-  | 'started' | 'cooldown' | 'daily-cap' | 'budget' | 'pending-approval' | 'awaiting-approval' | 'approved' | 'rejected' | 'invalid-parameters';
+  | 'started' | 'cooldown' | 'daily-cap' | 'budget' | 'pending-approval' | 'awaiting-approval' | 'approved' | 'rejected' | 'invalid-parameters'
+  /** SageMaker refused the start for good (access denied, no such pipeline); its reservation was released. */
+  | 'start-failed';
 export type BypassedRule = 'cooldown' | 'daily-cap' | 'budget';
 
 export interface Decision {

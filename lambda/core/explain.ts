@@ -9,7 +9,7 @@ export interface DecisionRecordLike {
   readonly atMs: number;
   readonly triggerType: string;
   readonly priority: number;
-  readonly outcome: 'started' | 'suppressed' | 'awaiting-approval' | 'rejected';
+  readonly outcome: 'started' | 'suppressed' | 'awaiting-approval' | 'rejected' | 'failed';
   /** `started`, `cooldown`, `daily-cap`, `budget`, `pending-approval (<request id>)`, `awaiting-approval`, `approved`, ... */
   readonly reason: string;
   /** The trigger's own reason for asking. */
@@ -22,6 +22,8 @@ export interface DecisionRecordLike {
   readonly bypassed?: readonly string[];
   /** Follows the start from the triggering event to the run. */
   readonly correlationId?: string;
+  /** Why a start failed: the error SageMaker (or the call to it) returned. */
+  readonly error?: string;
 }
 
 /** Counts of what the coordinator decided in a window, and the answer in words. */
@@ -62,11 +64,13 @@ export function explainDecisions(pipelineName: string, fromMs: number, toMs: num
       ],
     };
   }
+  const failures = count('failed');
   const heldBack = tally(inWindow.filter((record) => record.outcome === 'suppressed').map((record) => baseReason(record.reason)));
   const clauses = [
     ...(explanation.suppressed > 0 ? [`${requests(explanation.suppressed)} held back: ${listCounts(heldBack)}`] : []),
     ...(explanation.awaitingApproval > 0 ? [`${requests(explanation.awaitingApproval)} held for an operator's approval`] : []),
     ...(explanation.rejected > 0 ? [`${requests(explanation.rejected)} rejected by an operator`] : []),
+    ...(failures > 0 ? [`${failures} ${failures === 1 ? 'start' : 'starts'} failed`] : []),
   ];
   const head = explanation.started > 0
     ? `${pipelineName} ran ${explanation.started} ${explanation.started === 1 ? 'time' : 'times'} ${window}`
@@ -99,6 +103,8 @@ function outcomeText(record: DecisionRecordLike): string {
       return 'held for approval';
     case 'rejected':
       return 'rejected by an operator';
+    case 'failed':
+      return `failed to start: ${record.error ?? record.reason}${record.reason.endsWith('(retrying)') ? ', kept for a retry' : ''}`;
   }
 }
 

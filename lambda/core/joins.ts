@@ -24,10 +24,23 @@ export interface JoinState {
    * @default - no start yet: nothing is ignored on this account
    */
   readonly consumed?: Readonly<Record<string, OccurrenceMark>>;
+  /**
+   * The joined occurrences of a completed join whose run has not started yet (an intent). They are
+   * given up only by {@link settleJoin}, after the start succeeded or was terminally decided.
+   * @default - no completed join waits for its start
+   */
+  readonly pending?: Readonly<Record<string, Occurrence>>;
 }
 
 export type JoinDecision =
-  | { readonly complete: false; readonly state: JoinState; readonly waitingFor: readonly string[]; readonly expired: readonly string[] }
+  | {
+      readonly complete: false;
+      readonly state: JoinState;
+      readonly waitingFor: readonly string[];
+      readonly expired: readonly string[];
+      /** A join completed earlier that has not started yet: start it (again) with the same request id. */
+      readonly pending?: Readonly<Record<string, Occurrence>>;
+    }
   | { readonly complete: true; readonly state: JoinState; readonly joined: Readonly<Record<string, Occurrence>> };
 
 /** A join that has not started yet. */
@@ -42,7 +55,9 @@ export const EMPTY_JOIN_STATE: JoinState = { version: 0, occurrences: {} };
  *   does not depend on delivery order.
  * - Occurrences older than the window do not count and are dropped, as are names no longer in `names`;
  *   `expired` lists the names that lost an occurrence (or whose new one arrived too late) this way.
- * - A complete join returns the joined occurrences and resets the state (`occurrences: {}`).
+ * - A complete join returns the joined occurrences and resets the state (`occurrences: {}`), keeping
+ *   them as `pending` until {@link settleJoin} gives them up after the start. While a join is pending,
+ *   new occurrences are recorded but nothing completes: the decision returns the pending join instead.
  * - `version` increments whenever the state changes, never otherwise; an unchanged state is returned as is.
  *
  * @throws RangeError for a configuration that the construct rejects at synth time: no names, a name
@@ -83,15 +98,49 @@ export function recordOccurrence(
   }
 
   const waitingFor = names.filter((required) => !kept.has(required));
-  if (waitingFor.length === 0) {
+  if (waitingFor.length === 0 && state.pending === undefined) {
     const entries = names.map((required): [string, Occurrence] => [required, kept.get(required) as Occurrence]);
     const consumed = Object.fromEntries(entries.map(([required, { eventId, atMs }]) => [required, { eventId, atMs }]));
-    return { complete: true, joined: Object.fromEntries(entries), state: { version: state.version + 1, occurrences: {}, consumed } };
+    const joined = Object.fromEntries(entries);
+    return { complete: true, joined, state: { version: state.version + 1, occurrences: {}, consumed, pending: joined } };
   }
   const next: JoinState = changed
-    ? { version: state.version + 1, occurrences: Object.fromEntries(kept), ...(state.consumed === undefined ? {} : { consumed: state.consumed }) }
+    ? {
+        version: state.version + 1,
+        occurrences: Object.fromEntries(kept),
+        ...(state.consumed === undefined ? {} : { consumed: state.consumed }),
+        ...(state.pending === undefined ? {} : { pending: state.pending }),
+      }
     : state;
-  return { complete: false, state: next, waitingFor, expired: names.filter((required) => expired.has(required)) };
+  return {
+    complete: false,
+    state: next,
+    waitingFor,
+    expired: names.filter((required) => expired.has(required)),
+    ...(state.pending === undefined ? {} : { pending: state.pending }),
+  };
+}
+
+/**
+ * Gives up a pending join's occurrences once its run started (or was terminally decided). Returns the
+ * state unchanged when `joined` is no longer pending (another invocation settled it first).
+ */
+export function settleJoin(state: JoinState, joined: Readonly<Record<string, Occurrence>>): JoinState {
+  if (state.pending === undefined || joinKey(state.pending) !== joinKey(joined)) return state;
+  return { version: state.version + 1, occurrences: state.occurrences, ...(state.consumed === undefined ? {} : { consumed: state.consumed }) };
+}
+
+/** The identity of a set of joined occurrences: each name with its event id, in name order. */
+export function joinKey(joined: Readonly<Record<string, OccurrenceMark>>): string {
+  return Object.keys(joined)
+    .sort()
+    .map((name) => `${name}=${joined[name].eventId}`)
+    .join('&');
+}
+
+/** The occurrence a pending join renders as `event`: the latest of the joined ones, whichever delivery asks. */
+export function latestOccurrence(joined: Readonly<Record<string, Occurrence>>): Occurrence {
+  return Object.values(joined).reduce((latest, candidate) => (isAfter(candidate, latest) ? candidate : latest));
 }
 
 /** Whether `candidate` is a different, later occurrence than `than` (time first, then event id). */

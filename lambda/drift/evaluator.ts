@@ -22,6 +22,8 @@ export interface DriftTriggerSettings {
   readonly monitoringOutput?: MonitoringOutput;
   readonly parameters: Readonly<Record<string, string>>;
   readonly coordinatorFunction?: string;
+  /** Without a coordinator: the trigger's approval gate, which parks retraining that needs approval. */
+  readonly approvalFunction?: string;
   readonly teamTopicArn?: string;
   readonly humanReviewTopicArn?: string;
 }
@@ -68,12 +70,14 @@ export class DriftEvaluator {
       return { status: 'unreadable', problem: scores.problem, ...(scores.source ? { source: scores.source } : {}) };
     }
     const assessment = assessDrift(settings.drift, scores.value);
+    // One monitoring execution is one report, however many of its feature alarms fire: one run at most.
+    const occasion = scores.report ?? `${transition.alarmArn}#${transition.changedAt}`;
     this.deps.observer.scored(settings, assessment);
     const notified: string[] = [];
     let started: string | undefined;
     let deferred: string | undefined;
     if (assessment.action === 'retrain' || assessment.action === 'retrain-with-approval') {
-      const run = await this.retrain(settings, transition, assessment);
+      const run = await this.retrain(settings, transition, assessment, occasion);
       started = run.executionArn;
       deferred = run.deferred;
     }
@@ -91,7 +95,7 @@ export class DriftEvaluator {
   private async scoresFor(
     settings: DriftTriggerSettings,
     transition: AlarmTransition,
-  ): Promise<{ ok: true; value: readonly FeatureScore[] } | { ok: false; problem: string; source?: string }> {
+  ): Promise<{ ok: true; value: readonly FeatureScore[]; report?: string } | { ok: false; problem: string; source?: string }> {
     const monitor = modelMonitorSource(transition);
     if (monitor && settings.monitoringOutput) {
       const report = await this.deps.reader.newest(settings.monitoringOutput, monitor.endpointName, monitor.monitoringScheduleName, transition.changedAt);
@@ -102,7 +106,7 @@ export class DriftEvaluator {
         const first = parsed.value.unknown[0];
         return { ok: false, problem: `violation ${first.index}: ${first.problem} (${parsed.value.unknown.length} not recognised)`, source: report.uri };
       }
-      return { ok: true, value: parsed.value.scores };
+      return { ok: true, value: parsed.value.scores, report: report.uri };
     }
     if (transition.breachingValue === undefined) {
       return { ok: false, problem: 'the alarm message names no breaching value to score', source: transition.alarmArn };
@@ -113,14 +117,27 @@ export class DriftEvaluator {
     };
   }
 
-  private async retrain(settings: DriftTriggerSettings, transition: AlarmTransition, assessment: DriftAssessment): Promise<{ executionArn?: string; deferred?: string }> {
+  /**
+   * @param occasion what the drift was found in: the violations report of one monitoring execution, or
+   *   one transition of an alarm scored by its own value. SNS redelivers, and several feature alarms fire
+   *   for one report: the same occasion must start nothing new.
+   */
+  private async retrain(
+    settings: DriftTriggerSettings,
+    transition: AlarmTransition,
+    assessment: DriftAssessment,
+    occasion: string,
+  ): Promise<{ executionArn?: string; deferred?: string }> {
     const parameters = pipelineParameters(settings.parameters, assessment.parameters);
     if (!parameters.ok) throw new Error(`${parameters.error.field} ${parameters.error.problem}`);
-    // One id per alarm transition: SNS redelivers, and a redelivery must start nothing new.
-    const requestId = `drift#${sha256(`${settings.triggerId}#${transition.alarmArn}#${transition.changedAt}`).slice(0, 40)}`;
+    const requestId = `drift#${sha256(`${settings.triggerId}#${occasion}`).slice(0, 40)}`;
     const reason = `${assessment.severity} drift: ${assessment.recommendation}`.slice(0, 512);
     const correlationId = correlationOf(transition);
-    if (!settings.coordinatorFunction) {
+    // Retraining that needs approval waits for an operator at a coordinator: the trigger's own, or its approval gate.
+    const requireApproval = assessment.action === 'retrain-with-approval';
+    const gate = settings.coordinatorFunction ?? (requireApproval ? settings.approvalFunction : undefined);
+    if (requireApproval && !gate) throw new Error('DRIFT_SETTINGS names no coordinator or approval gate for retraining that needs approval');
+    if (!gate) {
       const executionArn = await this.deps.starter.start({
         pipelineName: settings.pipelineName,
         clientRequestToken: sha256(requestId),
@@ -131,7 +148,7 @@ export class DriftEvaluator {
       });
       return { executionArn };
     }
-    const reply = await this.deps.coordinator.request(settings.coordinatorFunction, {
+    const reply = await this.deps.coordinator.request(gate, {
       requestId,
       pipelineName: settings.pipelineName,
       triggerType: 'drift',
@@ -139,6 +156,7 @@ export class DriftEvaluator {
       priority: assessment.priority ?? 3,
       parameters: Object.fromEntries(parameters.value.map((parameter) => [parameter.Name, parameter.Value])),
       correlationId,
+      ...(requireApproval ? { requireApproval: true } : {}),
     });
     return reply.start && reply.executionArn ? { executionArn: reply.executionArn } : { deferred: reply.reason };
   }
@@ -165,6 +183,6 @@ function messageOf(settings: DriftTriggerSettings, transition: AlarmTransition, 
       ? 'Automated retraining is blocked: a model trained on this data could learn the drift.'
       : started
         ? `A retraining run started with RequireApproval=true: ${started}`
-        : 'A retraining run was requested with RequireApproval=true.',
+        : 'A retraining run waits for approval: the approval notice names the command that approves or rejects it (npx cdk-ml-triggers approve|reject).',
   ];
 }

@@ -101,6 +101,7 @@ export function parseSettings(input: unknown): Parsed<DriftTriggerSettings> {
     ...(output ? { monitoringOutput: { bucket: output.bucket as string, prefix: output.prefix as string } } : {}),
     parameters: parameters as Record<string, string>,
     ...optional('coordinatorFunction'),
+    ...optional('approvalFunction'),
     ...optional('teamTopicArn'),
     ...optional('humanReviewTopicArn'),
   });

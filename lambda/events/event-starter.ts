@@ -1,6 +1,6 @@
 import { sha256 } from '../core/batching';
-import { recordOccurrence, type Occurrence } from '../core/joins';
-import { accept, isRecord, reject, type FieldError, type Parsed } from '../core/result';
+import { joinKey, latestOccurrence, recordOccurrence, settleJoin, type JoinState, type Occurrence } from '../core/joins';
+import { accept, isRecord, own, reject, type FieldError, type Parsed } from '../core/result';
 import { parseTemplate, renderParameters, type ParsedTemplate } from '../core/templates';
 import type { CoordinatorClient } from '../adapters/coordinator-client';
 import type { PipelineStarter } from '../adapters/pipeline-starter';
@@ -28,7 +28,7 @@ export interface ReceivedEvent {
 
 export type EventOutcome =
   | { readonly status: 'started'; readonly executionArn: string; readonly requestId: string }
-  | { readonly status: 'deferred'; readonly reason: string; readonly requestId: string }
+  | { readonly status: 'deferred'; readonly reason: string; readonly requestId: string; readonly delayUntilMs?: number }
   | { readonly status: 'waiting'; readonly waitingFor: readonly string[] }
   | { readonly status: 'unchanged' }
   | { readonly status: 'rejected'; readonly error: FieldError };
@@ -56,20 +56,39 @@ export class EventStarter {
     return this.join(config, event, data);
   }
 
+  /**
+   * Records the occurrence; a completed join is stored as pending (an intent) and started with a request
+   * id derived from its occurrences, so a retry after a failed start, a crash or a deferral asks again
+   * with the same token. The occurrences are given up only after the start (or a template that can
+   * never render them); a deferred join stays pending and re-asks with the next occurrence or retry.
+   */
   private async join(config: EventTriggerConfig, event: ReceivedEvent, data: unknown): Promise<EventOutcome> {
     const occurrence: Occurrence = { eventId: typeof event.detail.event_id === 'string' ? event.detail.event_id : event.id, atMs: event.atMs, data };
-    for (let round = 0; round < MAX_ROUNDS; round++) {
+    let joined: Readonly<Record<string, Occurrence>> | undefined;
+    for (let round = 0; round < MAX_ROUNDS && joined === undefined; round++) {
       const state = await this.deps.joins.read(config.triggerId);
       const decision = recordOccurrence(state, config.events, event.name, occurrence, (config.windowSeconds ?? 86_400) * 1000, this.deps.now());
-      if (decision.state.version === state.version) return decision.complete ? { status: 'unchanged' } : { status: 'waiting', waitingFor: decision.waitingFor };
-      if (!(await this.deps.joins.write(config.triggerId, decision.state, state.version, this.deps.now()))) continue;
-      if (!decision.complete) return { status: 'waiting', waitingFor: decision.waitingFor };
-      const joined = decision.joined;
-      const ids = Object.keys(joined).sort().map((name) => `${name}=${joined[name].eventId}`).join('&');
-      const events = Object.fromEntries(Object.entries(joined).map(([name, occ]) => [name, occ.data]));
-      return this.start(config, `join#${ids}`, { event: data, events }, {});
+      if (decision.state !== state && !(await this.deps.joins.write(config.triggerId, decision.state, state.version, this.deps.now()))) continue;
+      if (decision.complete) joined = decision.joined;
+      else if (decision.pending !== undefined) joined = decision.pending;
+      else if (decision.state === state && isConsumed(state, event.name, occurrence)) return { status: 'unchanged' };
+      else return { status: 'waiting', waitingFor: decision.waitingFor };
     }
-    throw new Error(`join ${config.triggerId}: its state kept changing under ${MAX_ROUNDS} attempts`);
+    if (joined === undefined) throw new Error(`join ${config.triggerId}: its state kept changing under ${MAX_ROUNDS} attempts`);
+    const events = Object.fromEntries(Object.entries(joined).map(([name, occ]) => [name, occ.data]));
+    const outcome = await this.start(config, `join#${joinKey(joined)}`, { event: latestOccurrence(joined).data, events }, {});
+    // A deferred join keeps its occurrences; a start, or a template that can never render them, gives them up.
+    if (outcome.status === 'started' || outcome.status === 'rejected') await this.settle(config.triggerId, joined);
+    return outcome;
+  }
+
+  private async settle(triggerId: string, joined: Readonly<Record<string, Occurrence>>): Promise<void> {
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const state = await this.deps.joins.read(triggerId);
+      const next = settleJoin(state, joined);
+      if (next === state || (await this.deps.joins.write(triggerId, next, state.version, this.deps.now()))) return;
+    }
+    throw new Error(`join ${triggerId}: its state kept changing under ${MAX_ROUNDS} attempts`);
   }
 
   private async start(
@@ -108,8 +127,14 @@ export class EventStarter {
     });
     return reply.start && reply.executionArn
       ? { status: 'started', executionArn: reply.executionArn, requestId }
-      : { status: 'deferred', reason: reply.reason, requestId };
+      : { status: 'deferred', reason: reply.reason, requestId, ...(reply.delayUntilMs !== undefined ? { delayUntilMs: reply.delayUntilMs } : {}) };
   }
+}
+
+/** Whether the last start already consumed this occurrence (a redelivery after the join started). */
+function isConsumed(state: JoinState, name: string, occurrence: Occurrence): boolean {
+  const mark = state.consumed === undefined ? undefined : own(state.consumed, name);
+  return mark !== undefined && mark.eventId === occurrence.eventId;
 }
 
 /** Reads the trigger configuration the rule sends, parsing every template once. */

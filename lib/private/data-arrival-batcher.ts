@@ -13,7 +13,7 @@ import { handlerFunction, METRICS_NAMESPACE } from './handler-function';
 import { acceptRulesByPrefix, type EnvelopeReceiver } from './envelope-target';
 import { LambdaScheduleTarget } from './lambda-schedule-target';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
-import { shortHash } from './short-hash';
+import { stackRuleNamePrefix } from './stack-scoped-name';
 
 const SHARED_ID = 'MlTriggersDataArrival';
 export { METRICS_NAMESPACE } from './handler-function';
@@ -44,7 +44,7 @@ export class DataArrivalBatcher extends Construct implements EnvelopeReceiver {
     super(scope, id);
     this.deadLetters = watchedDeadLetterQueue(this, undefined);
     this.deadLetterQueue = this.deadLetters.queue;
-    this.ruleNamePrefix = `mlt-${shortHash(scope.node.path, 8)}-`;
+    this.ruleNamePrefix = stackRuleNamePrefix(scope, 'mlt');
 
     this.table = keyedTable(this, 'BatchTable');
 

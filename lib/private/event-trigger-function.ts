@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import { watchedDeadLetterQueue } from './dead-letter-queue';
 import { acceptRulesByPrefix, type EnvelopeReceiver } from './envelope-target';
 import { handlerFunction } from './handler-function';
-import { shortHash } from './short-hash';
+import { stackRuleNamePrefix } from './stack-scoped-name';
 
 const SHARED_ID = 'MlTriggersEvents';
 
@@ -31,7 +31,7 @@ export class EventTriggerFunction extends Construct implements EnvelopeReceiver 
 
   private constructor(scope: Stack, id: string) {
     super(scope, id);
-    this.ruleNamePrefix = `mle-${shortHash(scope.node.path, 8)}-`;
+    this.ruleNamePrefix = stackRuleNamePrefix(scope, 'mle');
     this.deadLetterQueue = watchedDeadLetterQueue(this, undefined).queue;
     this.table = keyedTable(this, 'JoinTable');
     this.function = handlerFunction(this, {

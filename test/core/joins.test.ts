@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
-import { EMPTY_JOIN_STATE, recordOccurrence, type JoinDecision, type JoinState, type Occurrence } from '../../lambda/core/joins';
+import { EMPTY_JOIN_STATE, latestOccurrence, recordOccurrence, settleJoin, type JoinDecision, type JoinState, type Occurrence } from '../../lambda/core/joins';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -74,6 +74,37 @@ describe('recordOccurrence', () => {
     expect(freshA.waitingFor).toEqual(['features_ready']);
   });
 
+  test('a completed join stays pending until settled: a redelivery returns it again, a new occurrence is recorded, and nothing else completes', () => {
+    const a = recordOccurrence(EMPTY_JOIN_STATE, AB, 'model.added', at(T0, 'a1'), WINDOW, T0);
+    const started = complete(recordOccurrence(a.state, AB, 'features_ready', at(T0 + MINUTE, 'b1'), WINDOW, T0 + MINUTE));
+    expect(started.state.pending).toEqual(started.joined);
+
+    const retried = incomplete(recordOccurrence(started.state, AB, 'features_ready', at(T0 + MINUTE, 'b1'), WINDOW, T0 + 2 * MINUTE));
+    const a2 = incomplete(recordOccurrence(started.state, AB, 'model.added', at(T0 + 3 * MINUTE, 'a2'), WINDOW, T0 + 3 * MINUTE));
+    const b2 = incomplete(recordOccurrence(a2.state, AB, 'features_ready', at(T0 + 4 * MINUTE, 'b2'), WINDOW, T0 + 4 * MINUTE));
+
+    expect(retried.pending).toEqual(started.joined);
+    expect(retried.state).toBe(started.state);
+    expect(a2.pending).toEqual(started.joined);
+    expect(b2).toMatchObject({ waitingFor: [], pending: started.joined, state: { occurrences: { 'model.added': at(T0 + 3 * MINUTE, 'a2'), features_ready: at(T0 + 4 * MINUTE, 'b2') } } });
+  });
+
+  test('settleJoin gives up the pending occurrences once; the next arrival completes what accumulated meanwhile', () => {
+    const a = recordOccurrence(EMPTY_JOIN_STATE, AB, 'model.added', at(T0, 'a1'), WINDOW, T0);
+    const started = complete(recordOccurrence(a.state, AB, 'features_ready', at(T0 + MINUTE, 'b1'), WINDOW, T0 + MINUTE));
+    const meanwhile = recordOccurrence(recordOccurrence(started.state, AB, 'model.added', at(T0 + 2 * MINUTE, 'a2'), WINDOW, T0 + 2 * MINUTE).state, AB, 'features_ready', at(T0 + 3 * MINUTE, 'b2'), WINDOW, T0 + 3 * MINUTE);
+
+    const settled = settleJoin(meanwhile.state, started.joined);
+
+    expect(settled).toMatchObject({ version: meanwhile.state.version + 1, occurrences: meanwhile.state.occurrences });
+    expect(settled.pending).toBeUndefined();
+    expect(settleJoin(settled, started.joined)).toBe(settled);
+    expect(settleJoin(meanwhile.state, { 'model.added': at(T0, 'other'), features_ready: at(T0, 'b1') })).toBe(meanwhile.state);
+    const next = complete(recordOccurrence(settled, AB, 'features_ready', at(T0 + 3 * MINUTE, 'b2'), WINDOW, T0 + 4 * MINUTE));
+    expect(next.joined).toEqual({ 'model.added': at(T0 + 2 * MINUTE, 'a2'), features_ready: at(T0 + 3 * MINUTE, 'b2') });
+    expect(latestOccurrence(next.joined).eventId).toBe('b2');
+  });
+
   test('a single-event join starts once per occurrence, not once per delivery', () => {
     const started = complete(recordOccurrence(EMPTY_JOIN_STATE, ['model.added'], 'model.added', at(T0, 'a1'), WINDOW, T0));
     expect(recordOccurrence(started.state, ['model.added'], 'model.added', at(T0, 'a1'), WINDOW, T0).complete).toBe(false);
@@ -140,13 +171,14 @@ describe('recordOccurrence properties', () => {
             expect(Object.keys(decision.joined).sort()).toEqual([...names].sort());
             for (const joined of Object.values(decision.joined)) expect(joined.atMs).toBeGreaterThanOrEqual(nowMs - windowMs);
             expect(decision.state.occurrences).toEqual({});
-          } else {
+          } else if (decision.pending === undefined) {
             expect(decision.waitingFor.length).toBeGreaterThan(0);
             for (const kept of Object.values(decision.state.occurrences)) expect(kept.atMs).toBeGreaterThanOrEqual(nowMs - windowMs);
           }
           const changed = !isDeepStrictEqual(stored(decision.state), stored(state));
           expect(decision.state.version).toBe(changed ? state.version + 1 : state.version);
-          state = decision.state;
+          // The run of a completed join starts at once here; a pending join is covered above.
+          state = decision.complete ? settleJoin(decision.state, decision.joined) : decision.state;
         }
       }),
       { seed: 42, numRuns: 500 },

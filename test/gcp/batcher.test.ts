@@ -80,7 +80,7 @@ describe('batcher function (GCS finalize -> Pub/Sub push -> Firestore -> Vertex 
     const jobId = batchJobId(CONFIG.triggerId, epoch(), 1);
     expect(jobId).toMatch(PIPELINE_JOB_ID_PATTERN);
     expect(google.jobs.map((j) => j.pipelineJobId)).toEqual([jobId]);
-    const manifestName = `manifests/churn-arrivals/${epoch()}-1.jsonl`;
+    const manifestName = `manifests/churn-arrivals/${epoch()}-1.ml-triggers-manifest.jsonl`;
     expect(parameterValues(google.jobs[0])).toEqual({ Epochs: '20', ManifestGcsUri: `gs://${CONFIG.manifestBucket}/${manifestName}`, ObjectCount: '3' });
     expect(google.jobs[0].body.labels).toEqual({ 'ml-trigger-id': 'churn-arrivals', 'ml-trigger-type': 'data-arrival' });
     expect(firestore.uploads).toEqual([expect.objectContaining({ bucket: CONFIG.manifestBucket, name: manifestName, body: manifestBody(names.map((n) => entry(n))) })]);
@@ -226,6 +226,37 @@ describe('batcher function (GCS finalize -> Pub/Sub push -> Firestore -> Vertex 
     expect(outside.body.status).toBe('ignored');
     expect(misconfigured).toMatchObject({ status: 500, body: { status: 'misconfigured', error: { field: 'BATCHER_CONFIG.batchSize' } } });
     expect(firestore.collection('triggers')).toEqual([]);
+  });
+
+  test('with the defaults (no prefix, manifests in the data bucket) one object starts one job: its manifest and any other trigger\'s are never counted', async () => {
+    // Prepare: the construct's defaults, starting per object.
+    configure({ prefix: undefined, manifestBucket: CONFIG.bucket, manifestPrefix: 'ml-triggers/manifests/', batchSize: 1 });
+    await call(handler, finalize('data/one.csv', '501'));
+    const ownManifest = firestore.uploads[0].name;
+    const otherTriggersManifest = `elsewhere/other-trigger/epoch-7${ownManifest.slice(ownManifest.lastIndexOf('-1.'))}`;
+
+    // Act: the manifest's own notification arrives, and one written by another trigger with its own manifestPrefix.
+    const answers = [await call(handler, finalize(ownManifest, '502')), await call(handler, finalize(otherTriggersManifest, '503'))];
+    now += 3_600_000;
+    await call(handler, flush('504'));
+
+    // Assess
+    expect(answers.map((a) => a.body.status)).toEqual(['ignored', 'ignored']);
+    expect(google.jobs).toHaveLength(1);
+  });
+
+  test('honours suffix: only objects ending with it are batched', async () => {
+    // Prepare
+    configure({ suffix: '.parquet', batchSize: 1 });
+
+    // Act
+    const other = await call(handler, finalize('incoming/a.csv', '601'));
+    const matching = await call(handler, finalize('incoming/a.parquet', '602'));
+
+    // Assess
+    expect(other.body.status).toBe('ignored');
+    expect(matching.body.status).toBe('added');
+    expect(google.jobs).toHaveLength(1);
   });
 });
 

@@ -11,11 +11,13 @@ describe('batcher routed through a retraining coordinator', () => {
   let restore: () => void;
   let clock: number;
   const now = () => clock;
+  const functions: Record<string, (payload: unknown) => Promise<unknown>> = {};
 
   beforeAll(async () => {
     local = await LocalAws.start();
     const coordinator: { handler?: typeof import('../../lambda/coordinator').handler } = {};
-    lambda = await startFakeLambda({ 'coordinator-fn': (payload) => coordinator.handler!(payload) });
+    functions['coordinator-fn'] = (payload) => coordinator.handler!(payload);
+    lambda = await startFakeLambda(functions);
     restore = setEnv({
       AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
       COORDINATOR_TABLE_NAME: 'coordinator-table',
@@ -68,4 +70,54 @@ describe('batcher routed through a retraining coordinator', () => {
 
     expect(local.sagemaker.executions.filter((e) => e.pipelineName === 'shared-pipeline').map((e) => e.parameters.TriggerPriority)).toEqual(['3', '1']);
   });
+
+  test('a batch the cooldown deferred starts once the cooldown is over: the flush after delayUntil asks again and the coordinator decides afresh', async () => {
+    // Prepare: a coordinator with a two-second cooldown, on real time, and the batcher's clock on real time too.
+    const restorePolicy = setEnv({ COORDINATOR_POLICY: JSON.stringify({ minIntervalMs: 2000, maxDailyRuns: 10, dailyBudget: 10_000, costModel: { baseCost: 150, gbPerIncrement: 100 }, timeZone: 'UTC' }) });
+    await jest.isolateModulesAsync(async () => {
+      const quick = (await import('../../lambda/coordinator')).handler;
+      functions['quick-coordinator-fn'] = (payload) => quick(payload);
+    });
+    restorePolicy();
+    clock = Date.now();
+    const trigger = triggerConfig({ triggerId: 'deferred', pipelineName: 'deferred-pipeline', batchSize: 1, maxStartAttempts: 1, coordinatorFunction: 'quick-coordinator-fn', priority: 3 });
+    const batcher = local.batcher(now);
+    const started = () => local.sagemaker.executions.filter((e) => e.pipelineName === 'deferred-pipeline');
+    await batcher.arrive(trigger, createdObject('labels/first.parquet', '11'));
+    await batcher.arrive(trigger, createdObject('labels/second.parquet', '12'));
+    const header = async (generation: number) => (await local.items()).find((item) => item.pk === `B#deferred#epoch-1#${generation}` && item.sk === 'H');
+    const deferredUntil = (await header(2))?.nextAttemptAt as number;
+
+    // Act: a flush before the cooldown is over, then one after it.
+    await batcher.flush(trigger);
+    const beforeItEnded = started().length;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, deferredUntil - Date.now()) + 50));
+    clock = Date.now();
+    await batcher.flush(trigger);
+
+    // Assess: the deferred batch started after the cooldown, once, asking with the request id it first asked with.
+    expect(beforeItEnded).toBe(1);
+    expect(started()).toHaveLength(2);
+    expect(started()[1].parameters).toMatchObject({ ObjectCount: '1' });
+    const asked = lambda.invocations.filter((i) => i.name === 'quick-coordinator-fn').map((i) => (i.payload as { request: { requestId: string } }).request.requestId);
+    expect(asked.filter((id) => id.endsWith('#2')).length).toBeGreaterThanOrEqual(2);
+    expect(new Set(asked.filter((id) => id.endsWith('#2'))).size).toBe(1);
+    expect((await header(2))?.status).toBe('STARTED');
+  }, 60_000);
+
+  test.each(['start-failed', 'rejected'])('a batch whose run the coordinator answers %s counts a failed attempt and ends FAILED, not deferred forever', async (reason) => {
+    // Prepare: a coordinator that tried and failed (or whose operator rejected the run).
+    functions[`${reason}-fn`] = async (payload) => ({ requestId: (payload as { request: { requestId: string } }).request.requestId, start: false, reason });
+    const trigger = triggerConfig({ triggerId: `answered-${reason}`, pipelineName: 'answered-pipeline', batchSize: 1, maxStartAttempts: 1, coordinatorFunction: `${reason}-fn` });
+    const failures: boolean[] = [];
+    const batcher = local.batcher(now, { startFailed: (_c, _b, _attempt, _error, final) => failures.push(final) });
+
+    // Act
+    await batcher.arrive(trigger, createdObject(`labels/${reason}.parquet`, '21'));
+
+    // Assess: the attempt failed and, attempts spent, the batch is FAILED (its alarm counts it) with the answer as its error.
+    const header = (await local.items()).find((item) => String(item.pk).startsWith(`B#answered-${reason}#`) && item.sk === 'H');
+    expect(header).toMatchObject({ status: 'FAILED', attempts: 1, lastError: expect.stringContaining(reason) });
+    expect(failures).toEqual([true]);
+  }, 30_000);
 });

@@ -46,7 +46,7 @@ describe('batcher handler', () => {
     expect(started[0].pipelineName).toBe('training-pipeline');
     expect(started[0].parameters).toEqual({
       // the manifest is named after the trigger, the state's epoch (a UUID) and the batch number
-      ManifestS3Uri: expect.stringMatching(new RegExp(`^s3://${DATA_BUCKET}/ml-triggers/manifests/fixture-trigger/[0-9a-f-]{36}-1\\.jsonl$`)),
+      ManifestS3Uri: expect.stringMatching(new RegExp(`^s3://${DATA_BUCKET}/ml-triggers/manifests/fixture-trigger/[0-9a-f-]{36}-1\\.ml-triggers-manifest\\.jsonl$`)),
       ObjectCount: '3',
       TrainingMode: 'data-arrival',
     });
@@ -132,6 +132,30 @@ describe('batcher handler', () => {
     expect(result).toEqual({ status: 'ignored' });
     const items = await local.items();
     expect(items.filter((item) => String(item.pk).includes('self-trigger'))).toEqual([]);
+  });
+
+  test("never counts another trigger's manifest, whatever its manifestPrefix, so two triggers on one bucket do not feed each other", async () => {
+    // Prepare: two triggers on one bucket without key filters, one with its own manifest prefix, each starting per object.
+    const first = triggerConfig({ triggerId: 'shared-bucket-a', batchSize: 1 });
+    const second = triggerConfig({ triggerId: 'shared-bucket-b', batchSize: 1, manifestPrefix: '' });
+    const manifestKeyOf = (triggerId: string) => {
+      const execution = local.sagemaker.executions.find((e) => e.description?.includes(`trigger ${triggerId}:`));
+      return execution!.parameters.ManifestS3Uri.slice(`s3://${DATA_BUCKET}/`.length);
+    };
+
+    // Act: one data object reaches both; then each trigger's manifest reaches both.
+    await handler({ trigger: first, event: objectCreated('incoming/one.csv', '0b01') });
+    await handler({ trigger: second, event: objectCreated('incoming/one.csv', '0b01') });
+    const manifests = [manifestKeyOf('shared-bucket-a'), manifestKeyOf('shared-bucket-b')];
+    const results = [];
+    for (const [i, key] of manifests.entries()) {
+      for (const trigger of [first, second]) results.push(await handler({ trigger, event: objectCreated(key, `0c0${i}`) }));
+    }
+
+    // Assess: every manifest is ignored by every trigger; one object, one run each.
+    expect(results.map((result) => result.status)).toEqual(['ignored', 'ignored', 'ignored', 'ignored']);
+    const runs = local.sagemaker.executions.filter((e) => /trigger shared-bucket-[ab]:/.test(e.description ?? ''));
+    expect(runs).toHaveLength(2);
   });
 
   test('publishes EMF metrics in the MLTriggers namespace', async () => {

@@ -142,6 +142,7 @@ describe('coordinator handler against DynamoDB (dynalite) and SageMaker', () => 
     ['a priority of 9', { priority: 9 }, 'request.priority'],
     ['an unknown trigger type', { triggerType: 'cosmic-ray' }, 'request.triggerType'],
     ['no request id', { requestId: undefined }, 'request.requestId'],
+    ['a requireApproval that is not a boolean', { requireApproval: 'yes' }, 'request.requireApproval'],
   ])('a request with %s is rejected, naming the field, and starts nothing', async (_what, extra, field) => {
     const before = sagemaker.executions.length;
 

@@ -34,6 +34,7 @@ describe('drift evaluator against S3 (s3rver), SageMaker and SNS', () => {
   let restore: () => void;
   let client: S3Client;
   const coordinatorRequests: unknown[] = [];
+  const gateRequests: unknown[] = [];
 
   beforeAll(async () => {
     [s3, sagemaker, sns] = await Promise.all([startS3(), startFakeSageMaker(), startFakeSns()]);
@@ -42,6 +43,11 @@ describe('drift evaluator against S3 (s3rver), SageMaker and SNS', () => {
       'coordinator-fn': async (payload) => {
         coordinatorRequests.push(payload);
         return { requestId: 'r', start: true, reason: 'started', executionArn: 'arn:aws:sagemaker:eu-west-1:123456789012:pipeline/churn/execution/coord1' };
+      },
+      // The trigger's approval gate, which parks what needs approval.
+      'gate-fn': async (payload) => {
+        gateRequests.push(payload);
+        return { requestId: 'r', start: false, reason: 'awaiting-approval' };
       },
     });
     restore = setEnv({
@@ -75,6 +81,7 @@ describe('drift evaluator against S3 (s3rver), SageMaker and SNS', () => {
       parameters: { TrainingMode: 'drift' },
       teamTopicArn: TEAM,
       humanReviewTopicArn: REVIEW,
+      approvalFunction: 'gate-fn',
       ...overrides,
     };
     const restoreSettings = setEnv({ DRIFT_SETTINGS: JSON.stringify(settings) });
@@ -143,17 +150,30 @@ describe('drift evaluator against S3 (s3rver), SageMaker and SNS', () => {
     expect(runs[0].parameters.RequireApproval).toBeUndefined();
   });
 
-  test('high drift retrains with RequireApproval=true and tells the team topic', async () => {
+  test('high drift starts nothing: the retraining waits for approval at the approval gate, and the team topic is told', async () => {
+    // Prepare
     await putReport('2024/02/01/00', violations([drift('tenure_months', 0.35)]));
     const handler = await handlerWith();
+    const before = sagemaker.executions.length;
 
+    // Act
     const result = await handler(snsRecord(JSON.stringify({ ...alarmMessage(), StateChangeTime: '2024-02-01T00:30:00.000+0000' })));
 
-    expect(result.outcomes[0]).toMatchObject({ status: 'assessed', assessment: { severity: 'high', action: 'retrain-with-approval' }, notified: [TEAM] });
-    const run = sagemaker.executions.find((e) => e.parameters.DriftSeverity === 'high');
-    expect(run?.parameters).toMatchObject({ RequireApproval: 'true', DriftScore: '0.3500', TrainingMode: 'drift' });
+    // Assess: no run; the gate was asked for an approval with the run's parameters.
+    expect(result.outcomes[0]).toMatchObject({
+      status: 'assessed',
+      assessment: { severity: 'high', action: 'retrain-with-approval' },
+      deferred: 'awaiting-approval',
+      notified: [TEAM],
+    });
+    expect(sagemaker.executions.length).toBe(before);
+    expect(gateRequests.at(-1)).toMatchObject({
+      action: 'request',
+      request: { triggerType: 'drift', requireApproval: true, parameters: expect.objectContaining({ RequireApproval: 'true', DriftScore: '0.3500', TrainingMode: 'drift' }) },
+    });
     const notice = sns.messages.find((m) => m.topicArn === TEAM);
     expect(notice?.message).toContain('tenure_months: 0.3500 (high');
+    expect(notice?.message).toContain('waits for approval');
   });
 
   test('critical drift blocks retraining and asks the human-review topic, naming the features and a recommendation', async () => {
@@ -240,8 +260,61 @@ describe('drift evaluator against S3 (s3rver), SageMaker and SNS', () => {
     expect(result.outcomes[0]).toMatchObject({ status: 'assessed', started: 'arn:aws:sagemaker:eu-west-1:123456789012:pipeline/churn/execution/coord1' });
     expect(coordinatorRequests.at(-1)).toMatchObject({
       action: 'request',
-      request: { triggerType: 'drift', priority: 2, requestId: expect.stringMatching(/^drift#[0-9a-f]{40}$/), parameters: expect.objectContaining({ RequireApproval: 'true' }) },
+      request: {
+        triggerType: 'drift',
+        priority: 2,
+        requireApproval: true,
+        requestId: expect.stringMatching(/^drift#[0-9a-f]{40}$/),
+        parameters: expect.objectContaining({ RequireApproval: 'true' }),
+      },
     });
+  });
+
+  /** The alarm of one feature of the fixture's monitoring schedule, going into ALARM at `changedAt`. */
+  const featureAlarm = (feature: string, changedAt: string) => {
+    const message = alarmMessage();
+    return snsRecord(
+      JSON.stringify({
+        ...message,
+        AlarmName: `churn-drift-${feature}`,
+        AlarmArn: `arn:aws:cloudwatch:us-east-1:123456789012:alarm:churn-drift-${feature}`,
+        StateChangeTime: changedAt,
+        Trigger: { ...message.Trigger, MetricName: `feature_baseline_drift_${feature}` },
+      }),
+    );
+  };
+
+  test('two feature alarms raised by one monitoring execution start one run, not one per alarm', async () => {
+    // Prepare: one execution's report with two drifted features, and a trigger that retrains on medium drift.
+    await putReport('2024/02/06/00', violations([drift('tenure_months', 0.2), drift('total_amount', 0.25)]));
+    const handler = await handlerWith({ drift: { thresholds: { medium: 0.1, high: 0.3, critical: 0.5 }, featureThresholds: {}, autoRetrain: true } });
+    const before = sagemaker.executions.length;
+
+    // Act: each feature's alarm fires, a few seconds apart, and SNS delivers the second one twice.
+    const first = await handler(featureAlarm('tenure_months', '2024-02-06T00:30:00.000+0000'));
+    const second = await handler(featureAlarm('total_amount', '2024-02-06T00:30:07.000+0000'));
+    await handler(featureAlarm('total_amount', '2024-02-06T00:30:07.000+0000'));
+
+    // Assess: both alarms were assessed from the same report, and one run started.
+    expect(first.outcomes[0]).toMatchObject({ status: 'assessed', assessment: { severity: 'medium', action: 'retrain' } });
+    expect(second.outcomes[0]).toMatchObject({ status: 'assessed', assessment: { severity: 'medium', action: 'retrain' } });
+    expect(sagemaker.executions.length - before).toBe(1);
+  });
+
+  test('with a coordinator, the feature alarms of one monitoring execution send one request id, which the coordinator answers once', async () => {
+    // Prepare
+    await putReport('2024/02/07/00', violations([drift('tenure_months', 0.4), drift('total_amount', 0.45)]));
+    const handler = await handlerWith({ coordinatorFunction: 'coordinator-fn' });
+    const before = coordinatorRequests.length;
+
+    // Act
+    await handler(featureAlarm('tenure_months', '2024-02-07T00:30:00.000+0000'));
+    await handler(featureAlarm('total_amount', '2024-02-07T00:30:05.000+0000'));
+
+    // Assess: one request id for both, so the coordinator's ledger starts at most one run.
+    const ids = coordinatorRequests.slice(before).map((payload) => (payload as { request: { requestId: string } }).request.requestId);
+    expect(ids).toHaveLength(2);
+    expect(new Set(ids).size).toBe(1);
   });
 
   test.each<[string, unknown, string]>([

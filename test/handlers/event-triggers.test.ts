@@ -2,12 +2,34 @@ import { createKeyedTable } from '../support/tables';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { CoordinatorClient } from '../../lambda/adapters/coordinator-client';
+import { PipelineStarter } from '../../lambda/adapters/pipeline-starter';
+import type { JoinState } from '../../lambda/core/joins';
+import { EventStarter, parseEventTriggerConfig, parseReceivedEvent } from '../../lambda/events/event-starter';
+import { JoinStore } from '../../lambda/events/join-store';
+import { startFakeLambda } from '../support/fake-aws-endpoints';
 import { LOCAL_AWS_ENV, setEnv, startDynalite, startFakeSageMaker, type FakeSageMaker, type LocalService } from '../support/local-services';
 
 type Handler = typeof import('../../lambda/events').handler;
 const FIXTURES = path.resolve(__dirname, '../fixtures');
 const fixture = (name: string) => JSON.parse(fs.readFileSync(path.join(FIXTURES, name), 'utf8'));
 const HOUR = 3_600_000;
+jest.setTimeout(30_000);
+
+/** The join store, crashing once on the write that gives up a pending join (after its run started). */
+class CrashBeforeSettleStore extends JoinStore {
+  private armed = true;
+  async write(triggerId: string, next: JoinState, expectedVersion: number, nowMs: number): Promise<boolean> {
+    const stored = await this.read(triggerId);
+    if (this.armed && stored.pending !== undefined && next.pending === undefined) {
+      this.armed = false;
+      throw new Error('the function died before it gave up the join');
+    }
+    return super.write(triggerId, next, expectedVersion, nowMs);
+  }
+}
 
 /** A platform event as the bus delivers it: the published payload is the EventBridge event's detail. */
 function busEvent(name: string, detail: Record<string, unknown>, time = new Date().toISOString(), id = `eb-${Math.random().toString(36).slice(2)}`) {
@@ -19,12 +41,20 @@ describe('event trigger function against DynamoDB (dynalite) and SageMaker', () 
   let sagemaker: FakeSageMaker;
   let restore: () => void;
   let handler: Handler;
+  let lambda: Awaited<ReturnType<typeof startFakeLambda>>;
+  /** What the scripted coordinator answers next, in order; it defers when the script is empty. */
+  const coordinatorAnswers: unknown[] = [];
 
   beforeAll(async () => {
-    [dynamo, sagemaker] = await Promise.all([startDynalite(), startFakeSageMaker()]);
+    [dynamo, sagemaker, lambda] = await Promise.all([
+      startDynalite(),
+      startFakeSageMaker(),
+      startFakeLambda({ 'join-coordinator': async () => coordinatorAnswers.shift() ?? { start: false, reason: 'cooldown', delayUntilMs: Date.now() + HOUR } }),
+    ]);
     restore = setEnv({
       ...LOCAL_AWS_ENV,
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
       AWS_ENDPOINT_URL_SAGEMAKER: sagemaker.endpoint,
       JOIN_TABLE_NAME: 'joins',
       POWERTOOLS_LOG_LEVEL: 'SILENT',
@@ -36,7 +66,7 @@ describe('event trigger function against DynamoDB (dynalite) and SageMaker', () 
     ({ handler } = await import('../../lambda/events'));
   });
   afterAll(async () => {
-    await Promise.all([dynamo.close(), sagemaker.close()]);
+    await Promise.all([dynamo.close(), sagemaker.close(), lambda.close()]);
     restore();
   });
   beforeEach(() => jest.spyOn(process.stdout, 'write').mockImplementation(() => true));
@@ -148,6 +178,83 @@ describe('event trigger function against DynamoDB (dynalite) and SageMaker', () 
       await Promise.all([a, b, a, b, a, b, b, a].map((event) => handler({ trigger: join('join-race'), event })));
 
       expect(runsOf('join-race')).toHaveLength(1);
+    });
+
+    test('a start that fails keeps the join: the retry of the same event starts it once, with the same token', async () => {
+      const now = new Date().toISOString();
+      await handler({ trigger: join('join-retry'), event: busEvent('data_updated', { event_id: 'rd', data: { dataset: 's3://r' } }, now) });
+      const completing = busEvent('features_ready', { event_id: 'rf', data: { version: '4' } }, now);
+      sagemaker.failNext(1, 'accessDenied');
+
+      const failed = handler({ trigger: join('join-retry'), event: completing });
+      await expect(failed).rejects.toThrow();
+      const retried = await handler({ trigger: join('join-retry'), event: completing });
+      const redelivered = await handler({ trigger: join('join-retry'), event: completing });
+
+      expect(retried).toMatchObject({ status: 'started' });
+      expect(redelivered).toMatchObject({ status: 'unchanged' });
+      expect(runsOf('join-retry').map((e) => e.parameters)).toEqual([{ Dataset: 's3://r', FeatureVersion: '4' }]);
+    });
+
+    test('a crash between the start and giving up the join neither starts twice nor loses the join', async () => {
+      const starter = new EventStarter({
+        joins: new CrashBeforeSettleStore(new DynamoDBClient({}), 'joins'),
+        starter: new PipelineStarter(new SageMakerClient({})),
+        coordinator: new CoordinatorClient(new LambdaClient({})),
+        now: () => Date.now(),
+      });
+      const config = parseEventTriggerConfig(join('join-crash'));
+      const parse = (event: unknown) => {
+        const parsed = parseReceivedEvent(event);
+        if (!parsed.ok) throw new Error(parsed.error.problem);
+        return parsed.value;
+      };
+      if (!config.ok) throw new Error(config.error.problem);
+      const now = new Date().toISOString();
+      await starter.handle(config.value, parse(busEvent('data_updated', { event_id: 'xd', data: { dataset: 's3://x' } }, now)));
+      const completing = parse(busEvent('features_ready', { event_id: 'xf', data: { version: '5' } }, now));
+
+      await expect(starter.handle(config.value, completing)).rejects.toThrow('died');
+      const retried = await starter.handle(config.value, completing);
+      const fresh = await starter.handle(config.value, parse(busEvent('data_updated', { event_id: 'xd2', data: { dataset: 's3://x2' } })));
+
+      expect(runsOf('join-crash')).toHaveLength(1);
+      expect(retried).toEqual({ status: 'started', executionArn: runsOf('join-crash')[0].executionArn, requestId: expect.any(String) });
+      expect(fresh).toMatchObject({ status: 'waiting', waitingFor: ['features_ready'] });
+    });
+
+    test('a join the coordinator defers keeps its occurrences and re-asks with the same request id on the next occurrence', async () => {
+      const coordinated = { ...join('join-deferred'), coordinatorFunction: 'join-coordinator' };
+      const now = new Date().toISOString();
+      const asked = () => lambda.invocations.filter((i) => JSON.stringify(i.payload).includes('join trigger join-deferred')).map((i) => (i.payload as { request: { requestId: string } }).request.requestId);
+      await handler({ trigger: coordinated, event: busEvent('data_updated', { event_id: 'dd', data: { dataset: 's3://deferred' } }, now) });
+      coordinatorAnswers.push({ start: false, reason: 'cooldown', delayUntilMs: Date.now() - 1 });
+
+      const deferred = await handler({ trigger: coordinated, event: busEvent('features_ready', { event_id: 'df', data: { version: '6' } }, now) });
+      coordinatorAnswers.push({ start: true, reason: 'accepted', executionArn: 'arn:aws:sagemaker:eu-west-1:123456789012:pipeline/p/execution/deferred' });
+      const reasked = await handler({ trigger: coordinated, event: busEvent('data_updated', { event_id: 'dd2', data: { dataset: 's3://later' } }) });
+
+      expect(deferred).toMatchObject({ status: 'deferred', reason: 'cooldown' });
+      expect(reasked).toMatchObject({ status: 'started', requestId: (deferred as { requestId: string }).requestId });
+      expect(asked()).toEqual([(deferred as { requestId: string }).requestId, (deferred as { requestId: string }).requestId]);
+      const requests = lambda.invocations.filter((i) => JSON.stringify(i.payload).includes('join trigger join-deferred')).map((i) => (i.payload as { request: { parameters: unknown } }).request.parameters);
+      expect(requests[1]).toEqual(requests[0]);
+      expect(requests[0]).toEqual({ Dataset: 's3://deferred', FeatureVersion: '6' });
+    });
+
+    test('a completed join whose template can never render is rejected naming the parameter, starts nothing, and frees the join', async () => {
+      const now = new Date().toISOString();
+      await handler({ trigger: join('join-unrenderable'), event: busEvent('data_updated', { event_id: 'ud', data: {} }, now) });
+
+      const rejected = await handler({ trigger: join('join-unrenderable'), event: busEvent('features_ready', { event_id: 'uf', data: { version: '1' } }, now) });
+      const redelivered = await handler({ trigger: join('join-unrenderable'), event: busEvent('features_ready', { event_id: 'uf', data: { version: '1' } }, now) });
+      await handler({ trigger: join('join-unrenderable'), event: busEvent('data_updated', { event_id: 'ud2', data: { dataset: 's3://ok' } }) });
+      const next = await handler({ trigger: join('join-unrenderable'), event: busEvent('features_ready', { event_id: 'uf2', data: { version: '2' } }) });
+
+      expect(rejected).toMatchObject({ status: 'rejected', error: { field: expect.stringContaining('Dataset') } });
+      expect(redelivered).toMatchObject({ status: 'unchanged' });
+      expect(next).toMatchObject({ status: 'started' });
+      expect(runsOf('join-unrenderable').map((e) => e.parameters)).toEqual([{ Dataset: 's3://ok', FeatureVersion: '2' }]);
     });
   });
 

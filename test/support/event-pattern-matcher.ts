@@ -1,7 +1,7 @@
 /**
  * EventBridge event-pattern matching for the subset that `compileFilter` emits plus what the rules
  * around it use: exact values (arrays are "any of"), prefix, suffix, equals-ignore-case, numeric,
- * exists, anything-but (a value, a list, or { prefix }), and nested objects. An array in the event
+ * exists, anything-but (a value, a list, { prefix } or { suffix }), and nested objects. An array in the event
  * matches when any of its elements does.
  *
  * Tests use it to prove that an event matches no rule of another project, so where EventBridge's exact
@@ -90,6 +90,10 @@ function conditionTest(condition: unknown, path: string): Test {
 function anythingBut(excluded: unknown, path: string): Test {
   if (Array.isArray(excluded)) return (leaves) => leaves.some((leaf) => !excluded.includes(leaf));
   if (!isObject(excluded)) return (leaves) => leaves.some((leaf) => leaf !== excluded);
+  if (Object.hasOwn(excluded, 'suffix')) {
+    const suffix = text(operand(excluded, 'suffix', path), path);
+    return (leaves) => leaves.some((leaf) => !(typeof leaf === 'string' && leaf.endsWith(suffix)));
+  }
   const prefix = text(operand(excluded, 'prefix', path), path);
   return (leaves) => leaves.some((leaf) => !(typeof leaf === 'string' && leaf.startsWith(prefix)));
 }

@@ -1,0 +1,47 @@
+/** A document that changes only by a write conditional on the version that was read (optimistic concurrency). */
+export interface VersionedDocument<T extends { readonly version: number }> {
+  read(): Promise<T>;
+  /** Writes `next` if the stored version is still `expectedVersion`; false when another writer changed it first. */
+  write(next: T, expectedVersion: number): Promise<boolean>;
+}
+
+/** How a contended read-decide-write waits between rounds; `random` is in [0, 1) and injected so tests can pin the jitter. */
+export interface Backoff {
+  readonly pause: (ms: number) => Promise<void>;
+  readonly random: () => number;
+}
+
+export interface ContentionLimits {
+  readonly maxRounds: number;
+  readonly baseMs: number;
+  readonly maxMs: number;
+}
+
+/** Rounds and waits: enough for 32 writers that all change the document at once, waiting at most ~1 s between rounds. */
+export const CONTENTION_LIMITS: ContentionLimits = Object.freeze({ maxRounds: 64, baseMs: 10, maxMs: 1_000 });
+
+/** Full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"): a random wait up to base x 2^round, capped. */
+export function backoffMs(round: number, random: () => number, limits: ContentionLimits = CONTENTION_LIMITS): number {
+  return Math.floor(random() * Math.min(limits.maxMs, limits.baseMs * 2 ** round));
+}
+
+/**
+ * Reads the document, decides, and writes the decided document conditionally; reads and decides again,
+ * after a jittered wait, when another writer won. A decision that keeps the version writes nothing.
+ */
+export async function readDecideWrite<T extends { readonly version: number }, R extends { readonly next: T }>(
+  document: VersionedDocument<T>,
+  decide: (current: T) => R,
+  backoff: Backoff,
+  what: string,
+  limits: ContentionLimits = CONTENTION_LIMITS,
+): Promise<{ readonly decided: R; readonly before: T }> {
+  for (let round = 0; round < limits.maxRounds; round++) {
+    if (round > 0) await backoff.pause(backoffMs(round - 1, backoff.random, limits));
+    const before = await document.read();
+    const decided = decide(before);
+    if (decided.next === before || decided.next.version === before.version) return { decided, before };
+    if (await document.write(decided.next, before.version)) return { decided, before };
+  }
+  throw new Error(`${what}: the document kept changing under ${limits.maxRounds} decisions; deliver the request again later`);
+}

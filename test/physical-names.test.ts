@@ -1,0 +1,78 @@
+import { App, Stack, type StackProps } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { DataArrivalTrigger, EventTrigger, TrainingPipeline, TriggerEventBus } from '../lib';
+
+/** EventBridge rule names: 1-64 of these characters. */
+const RULE_NAME = /^[.\-_A-Za-z0-9]{1,64}$/;
+
+/** The same app code, synthesized for one deployment: construct ids never change, only the stack's props. */
+function deployment(props: StackProps): Template {
+  const stack = new Stack(new App(), 'MlTriggers', props);
+  const pipeline = TrainingPipeline.fromPipelineName(stack, 'Pipeline', 'churn-training');
+  new DataArrivalTrigger(stack, 'Labels', { pipeline, bucket: s3.Bucket.fromBucketName(stack, 'Data', 'mlops-data') });
+  const bus = new TriggerEventBus(stack, 'Bus', { project: 'churn' });
+  new EventTrigger(stack, 'OnModel', { pipeline, bus, event: 'model.added' });
+  return Template.fromStack(stack);
+}
+
+function ruleNames(t: Template): string[] {
+  return Object.values(t.findResources('AWS::Events::Rule')).map((rule) => rule.Properties.Name as string).sort();
+}
+
+/** The rule-name patterns that the shared functions' invoke permissions allow. */
+function permittedRulePatterns(t: Template): string[] {
+  return Object.values(t.findResources('AWS::Lambda::Permission')).map((p) => String(p.Properties.SourceArn['Fn::Join'][1].at(-1))).sort();
+}
+
+describe('physical names are unique per stack, account and region', () => {
+  const env = { account: '123456789012', region: 'eu-west-1' };
+
+  test('the same app deployed as two stacks (dev, staging) in one account gets different rule names', () => {
+    // Prepare and act: the stack's construct id is the same; only its name differs, as with `stackName: ml-${stage}`.
+    const dev = deployment({ env, stackName: 'ml-triggers-dev' });
+    const staging = deployment({ env, stackName: 'ml-triggers-staging' });
+
+    // Assess
+    expect(ruleNames(dev)).toHaveLength(2);
+    expect(ruleNames(dev).filter((name) => ruleNames(staging).includes(name))).toEqual([]);
+    expect(permittedRulePatterns(dev).filter((pattern) => permittedRulePatterns(staging).includes(pattern))).toEqual([]);
+  });
+
+  test('one stack name in two accounts or two regions gets different rule names', () => {
+    const names = [
+      deployment({ env, stackName: 'ml-triggers' }),
+      deployment({ env: { ...env, account: '210987654321' }, stackName: 'ml-triggers' }),
+      deployment({ env: { ...env, region: 'us-east-1' }, stackName: 'ml-triggers' }),
+    ].flatMap(ruleNames);
+
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  test('rule names stay within EventBridge limits and start with the prefix their invoke permission covers, also in an environment-agnostic stack', () => {
+    for (const t of [deployment({ env, stackName: 'a'.repeat(128) }), deployment({})]) {
+      const names = ruleNames(t);
+      const prefixes = permittedRulePatterns(t).map((pattern) => pattern.slice(pattern.indexOf(':rule/*') + ':rule/*'.length).replace(/\*$/, ''));
+
+      expect(names.every((name) => RULE_NAME.test(name))).toBe(true);
+      expect(names.every((name) => prefixes.some((prefix) => name.startsWith(prefix)))).toBe(true);
+    }
+  });
+});
+
+describe('bus names are unambiguous', () => {
+  test("project 'a-b' on branch 'c' and project 'a' on branch 'b-c' get different buses, each keeping its event source", () => {
+    // Prepare
+    const stack = new Stack(new App(), 'Buses');
+
+    // Act
+    const first = new TriggerEventBus(stack, 'First', { project: 'a-b', branch: 'c' });
+    const second = new TriggerEventBus(stack, 'Second', { project: 'a', branch: 'b-c' });
+
+    // Assess
+    const names = Object.values(Template.fromStack(stack).findResources('AWS::Events::EventBus')).map((bus) => bus.Properties.Name);
+    expect(new Set(names).size).toBe(2);
+    expect(names.every((name) => /^[/.\-_A-Za-z0-9]{1,256}$/.test(name))).toBe(true);
+    expect([first.eventSource, second.eventSource]).toEqual(['ml-triggers.a-b.c', 'ml-triggers.a.b-c']);
+  });
+});
