@@ -13,7 +13,7 @@ import { acknowledgeKeyGrant } from './private/grants';
 import { shortHash } from './private/short-hash';
 import { acknowledge, acknowledgeWildcardResource } from './private/nag';
 import { validateDurationInRange, validateIntegerInRange, validatePipelineParameters } from './private/validation';
-import type { RetrainingCoordinator } from './retraining-coordinator';
+import type { IRetrainingCoordinator } from './retraining-coordinator';
 import type { TriggerFunctionOptions } from './trigger-function-options';
 import { TrainingPipeline } from './training-pipeline';
 
@@ -107,7 +107,7 @@ export interface DataArrivalTriggerProps extends TriggerFunctionOptions {
    * A batch the coordinator defers waits, without using a start attempt, until the time it names.
    * @default - batches start the pipeline directly
    */
-  readonly coordinator?: RetrainingCoordinator;
+  readonly coordinator?: IRetrainingCoordinator;
 
   /**
    * The priority of this trigger's requests to the coordinator: 1 (most urgent) to 5.

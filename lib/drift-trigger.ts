@@ -16,7 +16,7 @@ import { acknowledgeKeyGrant, grantPublishTo } from './private/grants';
 import { handlerFunction } from './private/handler-function';
 import { acknowledgeWildcardResource } from './private/nag';
 import { validatePipelineParameters } from './private/validation';
-import { RetrainingCoordinator } from './retraining-coordinator';
+import { RetrainingCoordinator, type IRetrainingCoordinator } from './retraining-coordinator';
 import type { TriggerFunctionOptions } from './trigger-function-options';
 import { TrainingPipeline, type ITrainingPipeline } from './training-pipeline';
 
@@ -77,7 +77,7 @@ export interface DriftTriggerProps extends TriggerFunctionOptions {
    * Routes retraining through this coordinator; severity sets the priority (critical 1, high 2, medium 3).
    * @default - the evaluator starts the pipeline itself
    */
-  readonly coordinator?: RetrainingCoordinator;
+  readonly coordinator?: IRetrainingCoordinator;
   /**
    * Static pipeline parameters added to every retraining run.
    * @default - none

@@ -9,7 +9,7 @@ import { configureHandlerFunction } from './private/handler-function';
 import { EnvelopeTarget } from './private/envelope-target';
 import { shortHash } from './private/short-hash';
 import { validateDurationInRange, validateIntegerInRange } from './private/validation';
-import type { RetrainingCoordinator } from './retraining-coordinator';
+import type { IRetrainingCoordinator } from './retraining-coordinator';
 import type { TriggerFunctionOptions } from './trigger-function-options';
 import { TrainingPipeline, type ITrainingPipeline } from './training-pipeline';
 import type { ITriggerEventBus } from './trigger-event-bus';
@@ -73,7 +73,7 @@ export interface EventTriggerProps extends TriggerFunctionOptions {
    * Routes starts through this coordinator.
    * @default - the trigger's function starts the pipeline
    */
-  readonly coordinator?: RetrainingCoordinator;
+  readonly coordinator?: IRetrainingCoordinator;
   /**
    * The priority of this trigger's requests to the coordinator: 1 (most urgent) to 5.
    * @default 3

@@ -5,7 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { keyedTable } from './private/keyed-table';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import type { TriggerFunctionOptions } from './trigger-function-options';
 import type { CoordinatorPolicy } from '../lambda/core/coordination';
 import { watchedDeadLetterQueue } from './private/dead-letter-queue';
@@ -61,11 +61,21 @@ export interface RetrainingCoordinatorProps extends TriggerFunctionOptions {
   readonly approvalTopic?: sns.ITopic;
 }
 
+/** What a trigger needs of a coordinator: its function, and the grants that let it be asked and start the pipeline. */
+export interface IRetrainingCoordinator extends IConstruct {
+  /** The coordinator function; triggers invoke it with their start requests. */
+  readonly function: lambda.IFunction;
+  /** Lets the coordinator start `pipeline`; every trigger that routes through the coordinator calls it. */
+  allowPipeline(pipeline: ITrainingPipeline): void;
+  /** Lets `grantee` send start requests and approvals. */
+  grantRequest(grantee: iam.IGrantable): iam.Grant;
+}
+
 /**
  * One gate that every trigger of a pipeline can go through: cooldowns, daily run caps, daily budgets,
  * priorities and approvals, with a record of every decision and its reason.
  */
-export class RetrainingCoordinator extends Construct {
+export class RetrainingCoordinator extends Construct implements IRetrainingCoordinator {
   /** The coordinator function; triggers invoke it with their start requests. */
   public readonly function: lambda.IFunction;
   /** Per-pipeline state and the decision log. */

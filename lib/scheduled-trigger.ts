@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { shortHash } from './private/short-hash';
 import { watchedDeadLetterQueue } from './private/dead-letter-queue';
 import { LambdaScheduleTarget } from './private/lambda-schedule-target';
-import type { RetrainingCoordinator } from './retraining-coordinator';
+import type { IRetrainingCoordinator } from './retraining-coordinator';
 import { missedRunEvaluation } from './private/missed-run-window';
 import {
   validateDurationInRange,
@@ -113,7 +113,7 @@ export interface ScheduledTriggerProps {
    * starting the pipeline directly. The schedule then invokes the coordinator.
    * @default - the schedule starts the pipeline itself
    */
-  readonly coordinator?: RetrainingCoordinator;
+  readonly coordinator?: IRetrainingCoordinator;
 
   /**
    * The priority of this trigger's requests to the coordinator: 1 (most urgent) to 5.

@@ -2,10 +2,11 @@ import { App, Resource, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
-import { DataArrivalTrigger, DriftSource, DriftTrigger, EventTrigger, ScheduledTrigger, TrainingPipeline, TriggerEventBus, TriggerSchedule } from '../lib';
+import { DataArrivalTrigger, DriftSource, DriftTrigger, EventTrigger, ScheduledTrigger, TrainingPipeline, TriggerEventBus, TriggerSchedule, type IRetrainingCoordinator } from '../lib';
 import { newStack } from './support/stacks';
 
 /** A pipeline defined in the app itself, as teams that build their pipelines with CDK have it. */
@@ -179,5 +180,27 @@ describe('triggers accept the pipelines and buses teams already have', () => {
     expect(() => TriggerEventBus.fromEventBus(stack, 'Events', existing, { branch: 'main' })).toThrow("branch 'main' needs a project");
     expect(() => TriggerEventBus.fromEventBus(stack, 'Upper', existing, { project: 'Churn' })).toThrow("project must be 1-32 lowercase letters, digits, - or _, got 'Churn'");
     expect(TriggerEventBus.fromEventBus(stack, 'Plain', existing).eventSource).toBe('ml-triggers');
+  });
+
+  test('a trigger takes any IRetrainingCoordinator: it asks that function and lets it start the pipeline', () => {
+    // Prepare: a coordinator of the team's own, behind the interface.
+    const stack = newStack();
+    const pipeline = TrainingPipeline.fromPipelineName(stack, 'Pipeline', 'churn-training');
+    const allowed: string[] = [];
+    const fn = lambda.Function.fromFunctionArn(stack, 'TeamGate', 'arn:aws:lambda:eu-west-1:123456789012:function:team-gate');
+    const coordinator: IRetrainingCoordinator = Object.assign(new Construct(stack, 'TeamCoordinator'), {
+      function: fn,
+      allowPipeline: (allowedPipeline: { pipelineName: string }) => void allowed.push(allowedPipeline.pipelineName),
+      grantRequest: (grantee: iam.IGrantable) => fn.grantInvoke(grantee),
+    });
+
+    // Act
+    new DataArrivalTrigger(stack, 'NewData', { pipeline, bucket: s3.Bucket.fromBucketName(stack, 'Data', 'data-bucket'), coordinator });
+
+    // Assess: the batcher may invoke the team's function, and the coordinator was told of the pipeline.
+    expect(allowed).toEqual(['churn-training']);
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'lambda:InvokeFunction', Resource: Match.arrayWith(['arn:aws:lambda:eu-west-1:123456789012:function:team-gate']) })]) },
+    });
   });
 });
