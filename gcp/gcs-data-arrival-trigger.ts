@@ -6,7 +6,7 @@ import { PubsubTopicIamMember } from '@cdktf/provider-google/lib/pubsub-topic-ia
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
 import { StorageNotification } from '@cdktf/provider-google/lib/storage-notification';
 import { Construct } from 'constructs';
-import { BATCH_LIMITS, DEFAULT_MANIFEST_PREFIX, MANIFEST_KEY_SUFFIX } from '../lambda/core/batching';
+import { BATCH_LIMITS, DEFAULT_MANIFEST_PREFIX, manifestFilterProblem } from '../lambda/core/batching';
 import { pipelineParameters } from '../lambda/core/pipeline-parameters';
 import { FunctionDeployment, shortHash } from './function-deployment';
 import type { VertexPipeline } from './vertex-pipeline';
@@ -56,13 +56,8 @@ export class GcsDataArrivalTrigger extends Construct {
     if (!parameters.ok) throw new Error(`${parameters.error.field} ${parameters.error.problem}`);
     const manifestPrefix = props.manifestPrefix ?? DEFAULT_MANIFEST_PREFIX;
     if (manifestPrefix !== '' && !manifestPrefix.endsWith('/')) throw new Error(`manifestPrefix must be empty or end with '/', got '${manifestPrefix}'`);
-    // Manifests are never counted as data, so a filter that only matches manifests would count nothing.
-    if (props.prefix?.startsWith(DEFAULT_MANIFEST_PREFIX)) {
-      throw new Error(`prefix must not be under '${DEFAULT_MANIFEST_PREFIX}', which holds manifests of the library, got '${props.prefix}': land data elsewhere`);
-    }
-    if (props.suffix?.endsWith(MANIFEST_KEY_SUFFIX)) {
-      throw new Error(`suffix must not end with '${MANIFEST_KEY_SUFFIX}', which marks manifests of the library, got '${props.suffix}'`);
-    }
+    const problem = manifestFilterProblem(props.prefix, props.suffix);
+    if (problem) throw new Error(problem);
 
     const { pipeline } = props;
     const triggerId = `data-${shortHash(this.node.path, 12)}`;

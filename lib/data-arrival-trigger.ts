@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
-import { BATCH_LIMITS, DEFAULT_MANIFEST_PREFIX, MANIFEST_KEY_SUFFIX, type BatchTriggerConfig } from '../lambda/core/batching';
+import { BATCH_LIMITS, DEFAULT_MANIFEST_PREFIX, MANIFEST_KEY_SUFFIX, manifestFilterProblem, type BatchTriggerConfig } from '../lambda/core/batching';
 import { DataArrivalBatcher, METRICS_NAMESPACE } from './private/data-arrival-batcher';
 import { configureHandlerFunction } from './private/handler-function';
 import { EnvelopeTarget } from './private/envelope-target';
@@ -245,13 +245,9 @@ function validate(props: DataArrivalTriggerProps, config: BatchTriggerConfig): v
       throw new Error(`${prop} must not be empty: leave it out to match every key`);
     }
   }
-  // Manifests are never counted as data, so a filter that only matches manifests would count nothing.
-  if (props.prefix !== undefined && !Token.isUnresolved(props.prefix) && props.prefix.startsWith(DEFAULT_MANIFEST_PREFIX)) {
-    throw new Error(`prefix must not be under '${DEFAULT_MANIFEST_PREFIX}', which holds manifests of the library, got '${props.prefix}': land data elsewhere`);
-  }
-  if (props.suffix !== undefined && !Token.isUnresolved(props.suffix) && props.suffix.endsWith(MANIFEST_KEY_SUFFIX)) {
-    throw new Error(`suffix must not end with '${MANIFEST_KEY_SUFFIX}', which marks manifests of the library, got '${props.suffix}'`);
-  }
+  const literal = (value: string | undefined) => (value !== undefined && !Token.isUnresolved(value) ? value : undefined);
+  const problem = manifestFilterProblem(literal(props.prefix), literal(props.suffix));
+  if (problem) throw new Error(problem);
 }
 
 /**

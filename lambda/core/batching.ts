@@ -137,6 +137,20 @@ export function manifestObjectKey(manifestPrefix: string, triggerId: string, epo
 }
 
 /**
+ * What is wrong with a trigger's key filter that could only match manifests, which are never counted as data
+ * (so the trigger would count nothing); undefined when nothing is.
+ */
+export function manifestFilterProblem(prefix: string | undefined, suffix: string | undefined): string | undefined {
+  if (prefix?.startsWith(DEFAULT_MANIFEST_PREFIX)) {
+    return `prefix must not be under '${DEFAULT_MANIFEST_PREFIX}', which holds manifests of the library, got '${prefix}': land data elsewhere`;
+  }
+  if (suffix?.endsWith(MANIFEST_KEY_SUFFIX)) {
+    return `suffix must not end with '${MANIFEST_KEY_SUFFIX}', which marks manifests of the library, got '${suffix}'`;
+  }
+  return undefined;
+}
+
+/**
  * Whether an object is a manifest of the library rather than data: marked as one, under the reserved default
  * prefix, or under the trigger's own manifest location (manifests written before the mark existed).
  */
