@@ -227,7 +227,12 @@ function approvalGateFor(scope: Construct, props: DriftTriggerProps): Retraining
     maxDailyRuns: 1000,
     dailyBudget: 1_000_000_000,
     ...(props.teamTopic ? { approvalTopic: props.teamTopic } : {}),
-    ...{ tracing, vpc, vpcSubnets, securityGroups, logGroupEncryptionKey, reservedConcurrentExecutions },
+    tracing,
+    vpc,
+    vpcSubnets,
+    securityGroups,
+    logGroupEncryptionKey,
+    reservedConcurrentExecutions,
   });
 }
 
