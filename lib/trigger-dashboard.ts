@@ -105,7 +105,10 @@ export class TriggerDashboard extends Construct {
 
   /** Every alarm the dashboard shows: its own and those of the stack's triggers, as the stack is now. */
   public get alarms(): cloudwatch.IAlarm[] {
-    const found = this.found();
+    return this.alarmsOf(this.found());
+  }
+
+  private alarmsOf(found: ReturnType<TriggerDashboard['found']>): cloudwatch.IAlarm[] {
     return [
       this.stormAlarm,
       this.startFailureAlarm,
@@ -150,7 +153,7 @@ export class TriggerDashboard extends Construct {
     const found = this.found();
     const functionErrors = [...found.eventFunctions.map((f) => f.function), ...found.drift.map((d) => d.function), ...found.coordinators.map((c) => c.function)];
     (this.startFailureAlarm.node.defaultChild as cloudwatch.CfnAlarm).metrics = renderMathAlarm(this.failureExpression(functionErrors));
-    const alarms = this.alarms;
+    const alarms = this.alarmsOf(found);
     for (const action of this.alarmActions) {
       for (const alarm of alarms) (alarm as cloudwatch.Alarm).addAlarmAction?.(action);
     }
