@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AssetType, TerraformAsset, TerraformStack } from 'cdktf';
@@ -15,12 +14,8 @@ import { ServiceAccountIamMember } from '@cdktf/provider-google/lib/service-acco
 import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
 import { StorageBucketObject } from '@cdktf/provider-google/lib/storage-bucket-object';
 import { Construct } from 'constructs';
+import { deploymentHash } from './deployment-hash';
 import type { VertexPipeline } from './vertex-pipeline';
-
-/** A short, stable hash, for names that must be unique but fit Google's length limits. */
-export function shortHash(text: string, length: number): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, length);
-}
 
 /** The stack-wide pieces every function shares: the source bucket and the project's number. */
 class SharedFunctionSupport extends Construct {
@@ -36,7 +31,8 @@ class SharedFunctionSupport extends Construct {
     super(scope, id);
     this.project = new DataGoogleProject(this, 'Project', { projectId: pipeline.project });
     this.bucket = new StorageBucket(this, 'Sources', {
-      name: `${pipeline.project}-ml-triggers-${shortHash(TerraformStack.of(scope).node.path, 6)}`,
+      // Bucket names are global: at most 30 + 13 + 8 characters, within the 63 allowed.
+      name: `${pipeline.project}-ml-triggers-${deploymentHash(this, pipeline, 8)}`,
       project: pipeline.project,
       location: pipeline.region.toUpperCase(),
       uniformBucketLevelAccess: true,
@@ -69,7 +65,8 @@ export class FunctionDeployment extends Construct {
     super(scope, id);
     const { pipeline } = props;
     const shared = SharedFunctionSupport.of(this, pipeline);
-    const name = `mlt-${props.functionName}-${shortHash(this.node.path, 8)}`;
+    const hash = deploymentHash(this, pipeline, 12);
+    const name = `mlt-${props.functionName}-${hash.slice(0, 8)}`;
     const bundleDir = path.join(packageRoot(), 'assets', 'gcp', props.functionName);
     if (!fs.existsSync(path.join(bundleDir, 'index.js'))) {
       throw new Error(`the function bundle assets/gcp/${props.functionName} is missing: run \`npm run build\` to bundle the handlers`);
@@ -78,7 +75,7 @@ export class FunctionDeployment extends Construct {
     const object = new StorageBucketObject(this, 'SourceObject', { bucket: shared.bucket.name, name: `functions/${name}-${source.assetHash}.zip`, source: source.path });
 
     this.serviceAccount = new ServiceAccount(this, 'Identity', {
-      accountId: `mlt-${props.functionName.slice(0, 8)}-${shortHash(this.node.path, 8)}`,
+      accountId: `mlt-${props.functionName.slice(0, 8)}-${hash.slice(0, 8)}`,
       project: pipeline.project,
       displayName: `cdk-ml-triggers ${props.functionName} function`,
     });
@@ -111,7 +108,7 @@ export class FunctionDeployment extends Construct {
     });
 
     const pusher = new ServiceAccount(this, 'Pusher', {
-      accountId: `mlt-push-${shortHash(this.node.path, 12)}`,
+      accountId: `mlt-push-${hash}`,
       project: pipeline.project,
       displayName: `cdk-ml-triggers push identity of ${props.functionName}`,
     });

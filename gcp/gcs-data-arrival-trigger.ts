@@ -8,7 +8,8 @@ import { StorageNotification } from '@cdktf/provider-google/lib/storage-notifica
 import { Construct } from 'constructs';
 import { BATCH_LIMITS, DEFAULT_MANIFEST_PREFIX, manifestFilterProblem } from '../lambda/core/batching';
 import { pipelineParameters } from '../lambda/core/pipeline-parameters';
-import { FunctionDeployment, shortHash } from './function-deployment';
+import { deploymentHash } from './deployment-hash';
+import { FunctionDeployment } from './function-deployment';
 import type { VertexPipeline } from './vertex-pipeline';
 
 /** Properties of a {@link GcsDataArrivalTrigger}. */
@@ -60,7 +61,7 @@ export class GcsDataArrivalTrigger extends Construct {
     if (problem) throw new Error(problem);
 
     const { pipeline } = props;
-    const triggerId = `data-${shortHash(this.node.path, 12)}`;
+    const triggerId = `data-${deploymentHash(this, pipeline, 12)}`;
     this.topic = new PubsubTopic(this, 'Objects', { name: `mlt-${triggerId}`, project: pipeline.project });
     // Cloud Storage's service agent publishes the bucket's notifications to the topic.
     const storageAgent = new DataGoogleStorageProjectServiceAccount(this, 'StorageAgent', { project: pipeline.project });

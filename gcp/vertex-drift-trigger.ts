@@ -4,7 +4,8 @@ import { PubsubTopic } from '@cdktf/provider-google/lib/pubsub-topic';
 import { PubsubTopicIamMember } from '@cdktf/provider-google/lib/pubsub-topic-iam-member';
 import { Construct } from 'constructs';
 import { parseDriftConfig } from '../lambda/core/drift';
-import { FunctionDeployment, shortHash } from './function-deployment';
+import { deploymentHash } from './deployment-hash';
+import { FunctionDeployment } from './function-deployment';
 import type { VertexPipeline } from './vertex-pipeline';
 
 /** Scores at which drift becomes medium, high and critical. */
@@ -60,7 +61,7 @@ export class VertexDriftTrigger extends Construct {
     }
     if (!/^\d{6,20}$/.test(props.projectNumber)) throw new Error(`projectNumber must be the project's number, got '${props.projectNumber}'`);
     const { pipeline } = props;
-    const triggerId = `drift-${shortHash(this.node.path, 12)}`;
+    const triggerId = `drift-${deploymentHash(this, pipeline, 12)}`;
     this.topic = new PubsubTopic(this, 'Alerts', { name: `mlt-${triggerId}`, project: pipeline.project });
     // Cloud Monitoring's notification agent publishes the alert to the topic.
     new PubsubTopicIamMember(this, 'MonitoringPublishes', {

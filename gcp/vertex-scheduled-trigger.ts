@@ -2,7 +2,8 @@ import { CloudSchedulerJob } from '@cdktf/provider-google/lib/cloud-scheduler-jo
 import { PubsubTopic } from '@cdktf/provider-google/lib/pubsub-topic';
 import { Construct } from 'constructs';
 import { pipelineParameters } from '../lambda/core/pipeline-parameters';
-import { FunctionDeployment, shortHash } from './function-deployment';
+import { deploymentHash } from './deployment-hash';
+import { FunctionDeployment } from './function-deployment';
 import type { VertexPipeline } from './vertex-pipeline';
 
 /** Properties of a {@link VertexScheduledTrigger}. */
@@ -56,7 +57,7 @@ export class VertexScheduledTrigger extends Construct {
     if (!parameters.ok) throw new Error(`${parameters.error.field} ${parameters.error.problem}`);
 
     const { pipeline } = props;
-    const triggerId = `sched-${shortHash(this.node.path, 12)}`;
+    const triggerId = `sched-${deploymentHash(this, pipeline, 12)}`;
     this.topic = new PubsubTopic(this, 'Firings', { name: `mlt-${triggerId}`, project: pipeline.project });
     this.job = new CloudSchedulerJob(this, 'Schedule', {
       name: `mlt-${triggerId}`,

@@ -4,11 +4,11 @@ import { GcsDataArrivalTrigger, VertexPipeline, type GcsDataArrivalTriggerProps 
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 
-function synth(props: Partial<GcsDataArrivalTriggerProps> = {}): Resources {
+function synth(props: Partial<GcsDataArrivalTriggerProps> = {}, { stackName = 'test', region = 'europe-west1' } = {}): Resources {
   const app = Testing.app();
-  const stack = new TerraformStack(app, 'test');
-  new GoogleProvider(stack, 'google', { project: 'churn-ml-prod', region: 'europe-west1' });
-  const pipeline = new VertexPipeline({ project: 'churn-ml-prod', region: 'europe-west1', templateUri: 'gs://p/t.json', pipelineName: 'churn-training' });
+  const stack = new TerraformStack(app, stackName);
+  new GoogleProvider(stack, 'google', { project: 'churn-ml-prod', region });
+  const pipeline = new VertexPipeline({ project: 'churn-ml-prod', region, templateUri: 'gs://p/t.json', pipelineName: 'churn-training' });
   new GcsDataArrivalTrigger(stack, 'Labels', { pipeline, bucket: 'churn-labelled-data', prefix: 'labels/', suffix: '.parquet', batchSize: 500, ...props });
   return (JSON.parse(Testing.synth(stack)) as { resource: Resources }).resource;
 }
@@ -38,6 +38,20 @@ describe('GcsDataArrivalTrigger', () => {
       role: 'roles/storage.objectCreator',
       condition: { expression: `resource.name.startsWith("projects/_/buckets/churn-labelled-data/objects/ml-triggers/manifests/${config.triggerId}/")` },
     });
+  });
+
+  test('one app deployed into two regions of a project keeps two sets of batches, manifests and topics', () => {
+    // Act: the same stack name and construct path, deployed once per region
+    const [europe, us] = [synth({}, { stackName: 'ml-triggers' }), synth({}, { stackName: 'ml-triggers', region: 'us-central1' })];
+
+    // Assess: the trigger id names the Firestore document of the batches and the manifest folder
+    const triggerId = (resources: Resources) => {
+      const [fn] = Object.values(resources.google_cloudfunctions2_function);
+      return JSON.parse((fn.service_config as { environment_variables: Record<string, string> }).environment_variables.BATCHER_CONFIG).triggerId as string;
+    };
+    const topics = (resources: Resources) => Object.values(resources.google_pubsub_topic).map((topic) => topic.name);
+    expect(triggerId(europe)).not.toBe(triggerId(us));
+    expect(topics(europe).filter((name) => topics(us).includes(name))).toEqual([]);
   });
 
   test.each<[string, Partial<GcsDataArrivalTriggerProps>, string]>([
