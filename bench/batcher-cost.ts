@@ -3,6 +3,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { CoordinatorClient } from '../lambda/adapters/coordinator-client';
+import { Launchers } from '../lambda/adapters/launcher';
 import { ManifestWriter } from '../lambda/adapters/manifest-writer';
 import { PipelineStarter } from '../lambda/adapters/pipeline-starter';
 import { BatchRecordStore } from '../lambda/batcher/batch-record-store';
@@ -40,8 +41,7 @@ async function measure(local: LocalAws, batchSize: number, objects: readonly Cre
     state: new TriggerStateStore(dynamodb, TABLE),
     records: new BatchRecordStore(dynamodb, TABLE),
     manifests: new ManifestWriter(new S3Client({})),
-    starter: new PipelineStarter(new SageMakerClient({})),
-    coordinator: new CoordinatorClient(new LambdaClient({})),
+    launchers: new Launchers(new PipelineStarter(new SageMakerClient({})), new CoordinatorClient(new LambdaClient({}))),
     observer: { duplicate() {}, accepted() {}, sealed() {}, started() {}, startFailed() {}, deferred() {}, oldestBatchAge() {} },
     now: () => clock,
     newEpoch: () => 'bench',

@@ -14,6 +14,8 @@ import { shortHash } from './private/short-hash';
 import { acknowledge, acknowledgeWildcardResource } from './private/nag';
 import { validateDurationInRange, validateIntegerInRange, validatePipelineParameters } from './private/validation';
 import type { IRetrainingCoordinator } from './retraining-coordinator';
+import { wireStartRoute } from './private/start-route';
+import type { StartRoute } from '../lambda/core/launch';
 import type { TriggerFunctionOptions } from './trigger-function-options';
 import { TrainingPipeline } from './training-pipeline';
 
@@ -134,19 +136,13 @@ export class DataArrivalTrigger extends Construct {
     super(scope, id);
     this.triggerId = props.triggerId ?? Names.uniqueResourceName(this, { maxLength: 64, separator: '-' });
     const pipeline = TrainingPipeline.of(this, props.pipeline);
-    const config = triggerConfig(this.triggerId, pipeline.pipelineName, props);
-    validate(props, config);
+    validate(props, triggerConfig(this.triggerId, pipeline.pipelineName, props, {}));
 
     const batcher = DataArrivalBatcher.of(this);
     configureHandlerFunction(batcher.function, props, this);
     batcher.register(this.triggerId);
     enableEventBridge(props.bucket);
-    if (props.coordinator) {
-      props.coordinator.allowPipeline(pipeline);
-      props.coordinator.grantRequest(batcher.function);
-    } else {
-      pipeline.grantStartExecution(batcher.function);
-    }
+    const config = triggerConfig(this.triggerId, pipeline.pipelineName, props, wireStartRoute(batcher.function, pipeline, props.coordinator, props.priority ?? 3));
     const manifestBucket = props.manifestBucket ?? props.bucket;
     const manifests = manifestBucket.arnForObjects(`${config.manifestPrefix}${this.triggerId}/*`);
     batcher.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [manifests] }));
@@ -204,7 +200,7 @@ function enableEventBridge(bucket: s3.IBucket): void {
   }
 }
 
-function triggerConfig(triggerId: string, pipelineName: string, props: DataArrivalTriggerProps): BatchTriggerConfig {
+function triggerConfig(triggerId: string, pipelineName: string, props: DataArrivalTriggerProps, route: StartRoute): BatchTriggerConfig {
   return {
     triggerId,
     pipelineName,
@@ -216,7 +212,7 @@ function triggerConfig(triggerId: string, pipelineName: string, props: DataArriv
     countParameterName: props.countParameterName ?? 'ObjectCount',
     parameters: props.parameters ?? {},
     maxStartAttempts: props.maxStartAttempts ?? 6,
-    ...(props.coordinator ? { coordinatorFunction: props.coordinator.function.functionArn, priority: props.priority ?? 3 } : {}),
+    ...route,
   };
 }
 

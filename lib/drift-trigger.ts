@@ -17,6 +17,7 @@ import { handlerFunction } from './private/handler-function';
 import { acknowledgeWildcardResource } from './private/nag';
 import { validatePipelineParameters } from './private/validation';
 import { RetrainingCoordinator, type IRetrainingCoordinator } from './retraining-coordinator';
+import { wireStartRoute } from './private/start-route';
 import type { TriggerFunctionOptions } from './trigger-function-options';
 import { TrainingPipeline, type ITrainingPipeline } from './training-pipeline';
 
@@ -206,14 +207,9 @@ export class DriftTrigger extends Construct {
       bucket.encryptionKey?.grantDecrypt(role);
       acknowledgeKeyGrant(role, bucket.encryptionKey);
     }
-    if (props.coordinator) {
-      props.coordinator.allowPipeline(pipeline);
-      props.coordinator.grantRequest(fn);
-    } else {
-      pipeline.grantStartExecution(fn);
-      gate?.allowPipeline(pipeline);
-      gate?.grantRequest(fn);
-    }
+    // Severity sets each request's priority; the approval gate, when there is one, parks what needs approval.
+    wireStartRoute(fn, pipeline, props.coordinator);
+    if (gate) wireStartRoute(fn, pipeline, gate);
     for (const topic of [props.teamTopic, props.humanReviewTopic]) if (topic) grantPublishTo(topic, fn);
     return fn;
   }

@@ -10,6 +10,7 @@ import { EnvelopeTarget } from './private/envelope-target';
 import { shortHash } from './private/short-hash';
 import { validateDurationInRange, validateIntegerInRange } from './private/validation';
 import type { IRetrainingCoordinator } from './retraining-coordinator';
+import { wireStartRoute } from './private/start-route';
 import type { TriggerFunctionOptions } from './trigger-function-options';
 import { TrainingPipeline, type ITrainingPipeline } from './training-pipeline';
 import type { ITriggerEventBus } from './trigger-event-bus';
@@ -133,14 +134,8 @@ export class EventTrigger extends Construct {
       events: names,
       ...(props.events ? { windowSeconds: within.toSeconds() } : {}),
       parameters: props.parameters ?? {},
-      ...(props.coordinator ? { coordinatorFunction: props.coordinator.function.functionArn, priority: props.priority ?? 3 } : {}),
+      ...wireStartRoute(shared.function, pipeline, props.coordinator, props.priority ?? 3),
     };
-    if (props.coordinator) {
-      props.coordinator.allowPipeline(pipeline);
-      props.coordinator.grantRequest(shared.function);
-    } else {
-      pipeline.grantStartExecution(shared.function);
-    }
 
     const eventPattern: events.EventPattern = upstream
       ? {

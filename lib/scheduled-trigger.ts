@@ -6,6 +6,7 @@ import type * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { shortHash } from './private/short-hash';
+import { scheduledRequestId } from '../lambda/core/launch';
 import { watchedDeadLetterQueue } from './private/dead-letter-queue';
 import { LambdaScheduleTarget } from './private/lambda-schedule-target';
 import type { IRetrainingCoordinator } from './retraining-coordinator';
@@ -185,7 +186,7 @@ export class ScheduledTrigger extends Construct {
         action: 'request',
         request: {
           // One id per scheduled time: a redelivered invocation is answered, not decided again.
-          requestId: `${shortHash(this.node.path, 12)}#${scheduler.ContextAttribute.scheduledTime}`,
+          requestId: scheduledRequestId(shortHash(this.node.path, 12), scheduler.ContextAttribute.scheduledTime),
           pipelineName: pipeline.pipelineName,
           triggerType: 'scheduled',
           reason: `schedule ${props.schedule.expressionString}`,

@@ -82,7 +82,7 @@ describe('RetrainingCoordinator', () => {
     expect(JSON.parse(schedule.Properties.Target.Input)).toEqual({
       action: 'request',
       request: {
-        requestId: expect.stringMatching(/^[0-9a-f]{12}#<aws\.scheduler\.scheduled-time>$/),
+        requestId: expect.stringMatching(/^sched#[0-9a-f]{12}#<aws\.scheduler\.scheduled-time>$/),
         correlationId: 'schedule:<aws.scheduler.execution-id>',
         pipelineName: 'churn-training',
         triggerType: 'scheduled',

@@ -7,6 +7,8 @@ export interface CoordinatorReply {
   readonly reason: string;
   readonly delayUntilMs?: number;
   readonly executionArn?: string;
+  /** Why the start failed, when reason is `start-failed`. */
+  readonly error?: string;
 }
 
 /** Sends start requests to a retraining coordinator function and waits for its decision. */

@@ -1,6 +1,6 @@
 import {
   batchParameters,
-  clientRequestToken,
+  batchOccasion,
   configDigest,
   executionDisplayName,
   manifestBody,
@@ -10,13 +10,12 @@ import {
   startFailureOutcome,
   windowExpired,
   type BatchId,
-  coordinatorRequestId,
   type BatchTriggerConfig,
   type ManifestEntry,
 } from '../core/batching';
 import { objectIdentity, type CreatedObject } from '../core/s3-object-created';
-import type { CoordinatorClient } from '../adapters/coordinator-client';
-import { describeError, type PipelineStarter } from '../adapters/pipeline-starter';
+import type { Launchers } from '../adapters/launcher';
+import { describeError } from '../adapters/pipeline-starter';
 import type { ManifestWriter } from '../adapters/manifest-writer';
 import type { BatchRecordStore } from './batch-record-store';
 import type { SlotRef } from './table';
@@ -47,8 +46,7 @@ export interface BatcherDeps {
   readonly state: TriggerStateStore;
   readonly records: BatchRecordStore;
   readonly manifests: ManifestWriter;
-  readonly starter: PipelineStarter;
-  readonly coordinator: CoordinatorClient;
+  readonly launchers: Pick<Launchers, 'for'>;
   readonly observer: BatcherObserver;
   readonly now: () => number;
   readonly newEpoch: () => string;
@@ -203,37 +201,26 @@ export class Batcher {
     return 'done';
   }
 
-  /** Starts the batch's run directly, or asks the trigger's coordinator, which may defer it. */
+  /** Hands the batch's run to the trigger's launcher: started, deferred by its coordinator, or refused (a failed attempt). */
   private async startRun(config: BatchTriggerConfig, batch: BatchId, members: readonly ManifestEntry[], manifestUri: string): Promise<RunOutcome> {
     const parameters = batchParameters(config, manifestUri, members.length);
     if (!parameters.ok) throw new Error(`${parameters.error.field} ${parameters.error.problem}`);
-    const description = `Data-arrival batch ${batch.generation} of trigger ${batch.triggerId}: ${members.length} objects listed in ${manifestUri}`;
-    if (!config.coordinatorFunction) {
-      const executionArn = await this.deps.starter.start({
-        pipelineName: config.pipelineName,
-        clientRequestToken: clientRequestToken(batch),
-        parameters: parameters.value,
-        displayName: executionDisplayName(batch),
-        description,
-        correlationId: `batch:${coordinatorRequestId(batch)}`,
-      });
-      return { executionArn };
-    }
-    const reply = await this.deps.coordinator.request(config.coordinatorFunction, {
-      requestId: coordinatorRequestId(batch),
-      pipelineName: config.pipelineName,
+    const outcome = await this.deps.launchers.for(config).launch({
       triggerType: 'data-arrival',
-      reason: description,
+      triggerId: config.triggerId,
+      occasion: batchOccasion(batch),
+      pipelineName: config.pipelineName,
+      parameters: parameters.value,
       priority: config.priority ?? 3,
+      reason: `Data-arrival batch ${batch.generation} of trigger ${batch.triggerId}: ${members.length} objects listed in ${manifestUri}`,
+      displayName: executionDisplayName(batch),
       dataSizeGb: members.reduce((sum, member) => sum + member.size, 0) / 1e9,
-      correlationId: `batch:${coordinatorRequestId(batch)}`,
-      parameters: Object.fromEntries(parameters.value.map((parameter) => [parameter.Name, parameter.Value])),
     });
-    if (reply.start && reply.executionArn) return { executionArn: reply.executionArn };
+    if (outcome.status === 'started') return { executionArn: outcome.executionArn };
     // A start the coordinator tried and SageMaker refused, or a run an operator rejected, will not come by
     // waiting: it counts as a failed attempt, so the batch ends FAILED, with its alarm, once attempts run out.
-    if (TERMINAL_REPLIES.has(reply.reason)) throw new Error(`the coordinator answered ${reply.reason}: the run of this batch did not start`);
-    return { deferredUntilMs: reply.delayUntilMs ?? this.deps.now() + DEFER_WITHOUT_DATE_MS, reason: reply.reason };
+    if (outcome.status === 'refused') throw new Error(`the coordinator answered ${outcome.reason}: the run of this batch did not start`);
+    return { deferredUntilMs: outcome.delayUntilMs ?? this.deps.now() + DEFER_WITHOUT_DATE_MS, reason: outcome.reason };
   }
 }
 
@@ -246,9 +233,6 @@ function oldestBatchAgeMs(state: TriggerState, nowMs: number): number {
 }
 
 type RunOutcome = { readonly executionArn: string } | { readonly deferredUntilMs: number; readonly reason: string };
-
-/** Answers of the coordinator that no later asking changes. */
-const TERMINAL_REPLIES: ReadonlySet<string> = new Set(['start-failed', 'rejected']);
 
 /** When the coordinator names no time (a pending approval), the batch asks again after this long. */
 const DEFER_WITHOUT_DATE_MS = 15 * 60_000;

@@ -10,6 +10,7 @@ import { isRecord, type FieldError } from '../core/result';
 import { parseObjectCreated } from '../core/s3-object-created';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { CoordinatorClient } from '../adapters/coordinator-client';
+import { Launchers } from '../adapters/launcher';
 import { ManifestWriter } from '../adapters/manifest-writer';
 import { PipelineStarter } from '../adapters/pipeline-starter';
 import { BatchRecordStore } from './batch-record-store';
@@ -25,8 +26,7 @@ const batcher = new Batcher({
   state,
   records: new BatchRecordStore(dynamodb, tableName),
   manifests: new ManifestWriter(new S3Client({})),
-  starter: new PipelineStarter(new SageMakerClient({})),
-  coordinator: new CoordinatorClient(new LambdaClient({})),
+  launchers: new Launchers(new PipelineStarter(new SageMakerClient({})), new CoordinatorClient(new LambdaClient({}))),
   observer: observer(),
   now: () => Date.now(),
   newEpoch: () => randomUUID(),

@@ -1,4 +1,3 @@
-import { sha256 } from '../core/batching';
 import {
   decide,
   decideApproval,
@@ -9,6 +8,7 @@ import {
   type PipelineState,
   type StartRequest,
 } from '../core/coordination';
+import { startTokenOf } from '../core/launch';
 import { releaseReservation, reservationOf, type Reservation } from '../core/reservation';
 import type { PipelineParameter } from '../core/pipeline-parameters';
 import type { ApprovalNeeded, ApprovalNotifier } from '../adapters/approval-notifier';
@@ -188,7 +188,7 @@ export class Coordinator {
     try {
       executionArn = await this.deps.starter.start({
         pipelineName: stored.pipelineName,
-        clientRequestToken: sha256(`${stored.pipelineName}#${stored.requestId}`),
+        clientRequestToken: startTokenOf(stored.pipelineName, stored.requestId),
         parameters: stored.parameters ?? [],
         displayName: `run-${stored.sequence ?? 0}`,
         description: stored.description,

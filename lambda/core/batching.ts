@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
+import type { StartRoute } from './launch';
 import type { CreatedObject } from './s3-object-created';
 import { pipelineParameters, type PipelineParameter } from './pipeline-parameters';
 import { accept, isRecord, reject, requiredNumber, requiredString, type Parsed } from './result';
 
 /** What a data-arrival trigger is, as its rule hands it to the batcher with every event. */
-export interface BatchTriggerConfig {
+export interface BatchTriggerConfig extends StartRoute {
   readonly triggerId: string;
   readonly pipelineName: string;
   /** Objects per batch. */
@@ -19,10 +20,6 @@ export interface BatchTriggerConfig {
   readonly parameters: Readonly<Record<string, string>>;
   /** Start attempts before a batch is recorded as failed. */
   readonly maxStartAttempts: number;
-  /** The retraining coordinator that decides each start, when the trigger goes through one. */
-  readonly coordinatorFunction?: string;
-  /** The priority of the trigger's start requests to its coordinator, 1 (most urgent) to 5. */
-  readonly priority?: number;
 }
 
 export const BATCH_LIMITS = {
@@ -172,16 +169,8 @@ export interface BatchId {
   readonly generation: number;
 }
 
-/**
- * The idempotency token for starting a batch's pipeline: derived from the batch alone, so that a start
- * retried after a crash returns the execution the first attempt created instead of starting another.
- */
-export function clientRequestToken(batch: BatchId): string {
-  return sha256(`${batch.triggerId}#${batch.epoch}#${batch.generation}`);
-}
-
-/** The batch's request id at a coordinator: stable across retries, so a retried request is answered, not decided again. */
-export function coordinatorRequestId(batch: BatchId): string {
+/** What a batch's run is for: the batch, in its trigger's epoch. The launcher derives its request id and token from it. */
+export function batchOccasion(batch: BatchId): string {
   return `${batch.triggerId}#${batch.epoch}#${batch.generation}`;
 }
 

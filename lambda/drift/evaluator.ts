@@ -1,4 +1,3 @@
-import { sha256 } from '../core/batching';
 import {
   assessDrift,
   modelMonitorSource,
@@ -9,8 +8,7 @@ import {
   type FeatureScore,
 } from '../core/drift';
 import { pipelineParameters } from '../core/pipeline-parameters';
-import type { CoordinatorClient } from '../adapters/coordinator-client';
-import type { PipelineStarter } from '../adapters/pipeline-starter';
+import type { Launchers } from '../adapters/launcher';
 import type { ReviewNotifier } from './review-notifier';
 import type { MonitoringOutput, ViolationsReader } from './violations-reader';
 
@@ -41,8 +39,7 @@ export interface EvaluatorObserver {
 
 export interface EvaluatorDeps {
   readonly reader: ViolationsReader;
-  readonly starter: PipelineStarter;
-  readonly coordinator: CoordinatorClient;
+  readonly launchers: Pick<Launchers, 'for'>;
   readonly notifier: ReviewNotifier;
   readonly observer: EvaluatorObserver;
 }
@@ -130,41 +127,23 @@ export class DriftEvaluator {
   ): Promise<{ executionArn?: string; deferred?: string }> {
     const parameters = pipelineParameters(settings.parameters, assessment.parameters);
     if (!parameters.ok) throw new Error(`${parameters.error.field} ${parameters.error.problem}`);
-    const requestId = `drift#${sha256(`${settings.triggerId}#${occasion}`).slice(0, 40)}`;
-    const reason = `${assessment.severity} drift: ${assessment.recommendation}`.slice(0, 512);
-    const correlationId = correlationOf(transition);
     // Retraining that needs approval waits for an operator at a coordinator: the trigger's own, or its approval gate.
     const requireApproval = assessment.action === 'retrain-with-approval';
     const gate = settings.coordinatorFunction ?? (requireApproval ? settings.approvalFunction : undefined);
     if (requireApproval && !gate) throw new Error('DRIFT_SETTINGS names no coordinator or approval gate for retraining that needs approval');
-    if (!gate) {
-      const executionArn = await this.deps.starter.start({
-        pipelineName: settings.pipelineName,
-        clientRequestToken: sha256(requestId),
-        parameters: parameters.value,
-        displayName: `drift-${assessment.severity}`,
-        description: reason,
-        correlationId,
-      });
-      return { executionArn };
-    }
-    const reply = await this.deps.coordinator.request(gate, {
-      requestId,
-      pipelineName: settings.pipelineName,
+    const outcome = await this.deps.launchers.for({ coordinatorFunction: gate }).launch({
       triggerType: 'drift',
-      reason,
+      triggerId: settings.triggerId,
+      occasion,
+      pipelineName: settings.pipelineName,
+      parameters: parameters.value,
       priority: assessment.priority ?? 3,
-      parameters: Object.fromEntries(parameters.value.map((parameter) => [parameter.Name, parameter.Value])),
-      correlationId,
+      reason: `${assessment.severity} drift: ${assessment.recommendation} (alarm ${transition.alarmName} at ${transition.changedAt})`,
+      displayName: `drift-${assessment.severity}`,
       ...(requireApproval ? { requireApproval: true } : {}),
     });
-    return reply.start && reply.executionArn ? { executionArn: reply.executionArn } : { deferred: reply.reason };
+    return outcome.status === 'started' ? { executionArn: outcome.executionArn } : { deferred: outcome.reason };
   }
-}
-
-/** The alarm transition that started it all: one id for the logs, the decision log and the run. */
-export function correlationOf(transition: AlarmTransition): string {
-  return `alarm:${transition.alarmArn}@${transition.changedAt}`.replace(/\s+/g, '+').slice(0, 256);
 }
 
 function subjectOf(settings: DriftTriggerSettings, assessment: DriftAssessment): string {

@@ -8,6 +8,7 @@ import type { Context } from 'aws-lambda';
 import { parseAlarmMessage, parseDriftConfig } from '../core/drift';
 import { accept, isRecord, reject, requiredString, type FieldError, type Parsed } from '../core/result';
 import { CoordinatorClient } from '../adapters/coordinator-client';
+import { Launchers } from '../adapters/launcher';
 import { PipelineStarter } from '../adapters/pipeline-starter';
 import { DriftEvaluator, type DriftTriggerSettings, type EvaluationOutcome } from './evaluator';
 import { ReviewNotifier } from './review-notifier';
@@ -18,8 +19,7 @@ const metrics = new Metrics({ serviceName: 'DriftEvaluator', defaultDimensions: 
 const settings = parseSettings(JSON.parse(process.env.DRIFT_SETTINGS ?? 'null'));
 const evaluator = new DriftEvaluator({
   reader: new ViolationsReader(new S3Client({})),
-  starter: new PipelineStarter(new SageMakerClient({})),
-  coordinator: new CoordinatorClient(new LambdaClient({})),
+  launchers: new Launchers(new PipelineStarter(new SageMakerClient({})), new CoordinatorClient(new LambdaClient({}))),
   notifier: new ReviewNotifier(new SNSClient({})),
   observer: {
     scored: (trigger, assessment) => {

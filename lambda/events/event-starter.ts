@@ -1,9 +1,7 @@
-import { sha256 } from '../core/batching';
 import { joinKey, latestOccurrence, recordOccurrence, settleJoin, type JoinState, type Occurrence } from '../core/joins';
 import { accept, isRecord, own, reject, type FieldError, type Parsed } from '../core/result';
 import { parseTemplate, renderParameters, type ParsedTemplate } from '../core/templates';
-import type { CoordinatorClient } from '../adapters/coordinator-client';
-import type { PipelineStarter } from '../adapters/pipeline-starter';
+import type { Launchers } from '../adapters/launcher';
 import type { JoinStore } from './join-store';
 
 /** What an event trigger is, as its rule hands it to the function with every event. */
@@ -31,14 +29,16 @@ export type EventOutcome =
   | { readonly status: 'deferred'; readonly reason: string; readonly requestId: string; readonly delayUntilMs?: number }
   | { readonly status: 'waiting'; readonly waitingFor: readonly string[] }
   | { readonly status: 'unchanged' }
-  | { readonly status: 'rejected'; readonly error: FieldError };
+  | { readonly status: 'rejected'; readonly error: FieldError }
+  /** The coordinator refused the start for good (an operator rejected it, or SageMaker refused it). */
+  | { readonly status: 'refused'; readonly reason: string; readonly requestId: string };
 
 const MAX_ROUNDS = 10;
 
 /** Renders, joins and starts: one start per event, per completed join, or per upstream execution. */
 export class EventStarter {
   constructor(
-    private readonly deps: { readonly joins: JoinStore; readonly starter: PipelineStarter; readonly coordinator: CoordinatorClient; readonly now: () => number },
+    private readonly deps: { readonly joins: JoinStore; readonly launchers: Pick<Launchers, 'for'>; readonly now: () => number },
   ) {}
 
   async handle(config: EventTriggerConfig, event: ReceivedEvent): Promise<EventOutcome> {
@@ -77,8 +77,8 @@ export class EventStarter {
     if (joined === undefined) throw new Error(`join ${config.triggerId}: its state kept changing under ${MAX_ROUNDS} attempts`);
     const events = Object.fromEntries(Object.entries(joined).map(([name, occ]) => [name, occ.data]));
     const outcome = await this.start(config, `join#${joinKey(joined)}`, { event: latestOccurrence(joined).data, events }, {});
-    // A deferred join keeps its occurrences; a start, or a template that can never render them, gives them up.
-    if (outcome.status === 'started' || outcome.status === 'rejected') await this.settle(config.triggerId, joined);
+    // A deferred join keeps its occurrences; a start, a refusal, or a template that can never render them, gives them up.
+    if (outcome.status !== 'deferred') await this.settle(config.triggerId, joined);
     return outcome;
   }
 
@@ -102,32 +102,17 @@ export class EventStarter {
     const parameters = [...rendered.value.filter((p) => !(p.Name in extra)), ...Object.entries(extra).map(([Name, Value]) => ({ Name, Value }))].sort((a, b) =>
       a.Name.localeCompare(b.Name),
     );
-    const requestId = `evt#${sha256(`${config.triggerId}#${identity}`).slice(0, 40)}`;
-    const correlationId = identity.replace(/\s+/g, '+').slice(0, 256);
-    const reason = `${config.mode} trigger ${config.triggerId}: ${identity}`.slice(0, 512);
-    if (!config.coordinatorFunction) {
-      const executionArn = await this.deps.starter.start({
-        pipelineName: config.pipelineName,
-        clientRequestToken: sha256(requestId),
-        parameters,
-        displayName: `${config.mode}-trigger`,
-        description: reason,
-        correlationId,
-      });
-      return { status: 'started', executionArn, requestId };
-    }
-    const reply = await this.deps.coordinator.request(config.coordinatorFunction, {
-      requestId,
-      pipelineName: config.pipelineName,
+    const outcome = await this.deps.launchers.for(config).launch({
       triggerType: 'event',
-      reason,
+      triggerId: config.triggerId,
+      occasion: identity,
+      pipelineName: config.pipelineName,
+      parameters,
       priority: config.priority ?? 3,
-      parameters: Object.fromEntries(parameters.map((p) => [p.Name, p.Value])),
-      correlationId,
+      reason: `${config.mode} trigger ${config.triggerId}: ${identity}`,
+      displayName: `${config.mode}-trigger`,
     });
-    return reply.start && reply.executionArn
-      ? { status: 'started', executionArn: reply.executionArn, requestId }
-      : { status: 'deferred', reason: reply.reason, requestId, ...(reply.delayUntilMs !== undefined ? { delayUntilMs: reply.delayUntilMs } : {}) };
+    return outcome.status === 'refused' ? { status: 'refused', reason: outcome.reason, requestId: outcome.requestId } : outcome;
   }
 }
 

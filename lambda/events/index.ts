@@ -6,6 +6,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { isRecord, type FieldError } from '../core/result';
 import { CoordinatorClient } from '../adapters/coordinator-client';
+import { Launchers } from '../adapters/launcher';
 import { PipelineStarter } from '../adapters/pipeline-starter';
 import { EventStarter, parseEventTriggerConfig, parseReceivedEvent, type EventOutcome } from './event-starter';
 import { JoinStore } from './join-store';
@@ -14,8 +15,7 @@ const logger = new Logger({ serviceName: 'EventTriggers' });
 const metrics = new Metrics({ serviceName: 'EventTriggers', defaultDimensions: { TriggerType: 'Event' }, logger });
 const starter = new EventStarter({
   joins: new JoinStore(new DynamoDBClient({}), process.env.JOIN_TABLE_NAME ?? ''),
-  starter: new PipelineStarter(new SageMakerClient({})),
-  coordinator: new CoordinatorClient(new LambdaClient({})),
+  launchers: new Launchers(new PipelineStarter(new SageMakerClient({})), new CoordinatorClient(new LambdaClient({}))),
   now: () => Date.now(),
 });
 

@@ -54,10 +54,12 @@ describe('batcher routed through a retraining coordinator', () => {
     // maxStartAttempts is 1: a deferral that used the attempt would have failed the batch.
     expect(waiting).toMatchObject({ attempts: 0, lastDecision: 'cooldown', nextAttemptAt: expect.any(Number) });
     expect(waiting!.nextAttemptAt as number).toBeGreaterThan(Date.now() + 5 * HOUR);
-    expect(lambda.invocations.map((i) => (i.payload as { request: { requestId: string } }).request.requestId)).toEqual([
-      expect.stringMatching(/^coordinated#.+#1$/),
-      expect.stringMatching(/^coordinated#.+#2$/),
+    const requests = lambda.invocations.map((i) => (i.payload as { request: { requestId: string; correlationId: string } }).request);
+    expect(requests).toEqual([
+      expect.objectContaining({ requestId: expect.stringMatching(/^batch#[0-9a-f]{40}$/), correlationId: expect.stringMatching(/^batch:coordinated#.+#1$/) }),
+      expect.objectContaining({ requestId: expect.stringMatching(/^batch#[0-9a-f]{40}$/), correlationId: expect.stringMatching(/^batch:coordinated#.+#2$/) }),
     ]);
+    expect(requests[0].requestId).not.toBe(requests[1].requestId);
   });
 
   test('a critical trigger passes the cooldown the coordinator applies to the pipeline', async () => {
@@ -99,9 +101,12 @@ describe('batcher routed through a retraining coordinator', () => {
     expect(beforeItEnded).toBe(1);
     expect(started()).toHaveLength(2);
     expect(started()[1].parameters).toMatchObject({ ObjectCount: '1' });
-    const asked = lambda.invocations.filter((i) => i.name === 'quick-coordinator-fn').map((i) => (i.payload as { request: { requestId: string } }).request.requestId);
-    expect(asked.filter((id) => id.endsWith('#2')).length).toBeGreaterThanOrEqual(2);
-    expect(new Set(asked.filter((id) => id.endsWith('#2'))).size).toBe(1);
+    const asked = lambda.invocations
+      .filter((i) => i.name === 'quick-coordinator-fn')
+      .map((i) => (i.payload as { request: { requestId: string; correlationId: string } }).request)
+      .filter((request) => request.correlationId.endsWith('#2'));
+    expect(asked.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(asked.map((request) => request.requestId)).size).toBe(1);
     expect((await header(2))?.status).toBe('STARTED');
   }, 60_000);
 

@@ -5,6 +5,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { CoordinatorClient } from '../../lambda/adapters/coordinator-client';
+import { Launchers } from '../../lambda/adapters/launcher';
 import { PipelineStarter } from '../../lambda/adapters/pipeline-starter';
 import type { JoinState } from '../../lambda/core/joins';
 import { EventStarter, parseEventTriggerConfig, parseReceivedEvent } from '../../lambda/events/event-starter';
@@ -93,7 +94,7 @@ describe('event trigger function against DynamoDB (dynalite) and SageMaker', () 
     expect(again).toEqual(first);
     expect(runsOf('auto-deploy').map((e) => e.parameters)).toEqual([{ ModelId: 'model_xyz789', DeploymentName: 'Llama-3.2-1B-auto', Team: 'ml' }]);
     // The platform's event id follows the start into the run's description.
-    expect(runsOf('auto-deploy')[0].description).toMatch(/\[correlation event#evt_abc123\]$/);
+    expect(runsOf('auto-deploy')[0].description).toMatch(/\[correlation evt:event#evt_abc123\]$/);
   });
 
   test('publishes EMF metrics: events received, start requests, and the latency from the event to the start', async () => {
@@ -199,8 +200,7 @@ describe('event trigger function against DynamoDB (dynalite) and SageMaker', () 
     test('a crash between the start and giving up the join neither starts twice nor loses the join', async () => {
       const starter = new EventStarter({
         joins: new CrashBeforeSettleStore(new DynamoDBClient({}), 'joins'),
-        starter: new PipelineStarter(new SageMakerClient({})),
-        coordinator: new CoordinatorClient(new LambdaClient({})),
+        launchers: new Launchers(new PipelineStarter(new SageMakerClient({})), new CoordinatorClient(new LambdaClient({}))),
         now: () => Date.now(),
       });
       const config = parseEventTriggerConfig(join('join-crash'));

@@ -9,6 +9,7 @@ import type { BatchTriggerConfig } from '../../lambda/core/batching';
 import { parseObjectCreated, type CreatedObject } from '../../lambda/core/s3-object-created';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { CoordinatorClient } from '../../lambda/adapters/coordinator-client';
+import { Launchers } from '../../lambda/adapters/launcher';
 import { ManifestWriter } from '../../lambda/adapters/manifest-writer';
 import { PipelineStarter } from '../../lambda/adapters/pipeline-starter';
 import { BatchRecordStore } from '../../lambda/batcher/batch-record-store';
@@ -115,8 +116,7 @@ export class LocalAws {
       state: new TriggerStateStore(dynamodb, TABLE),
       records: new BatchRecordStore(dynamodb, TABLE),
       manifests: new ManifestWriter(new S3Client({})),
-      starter: new PipelineStarter(new SageMakerClient({ maxAttempts: 2 })),
-      coordinator: new CoordinatorClient(new LambdaClient({ maxAttempts: 1 })),
+      launchers: new Launchers(new PipelineStarter(new SageMakerClient({ maxAttempts: 2 })), new CoordinatorClient(new LambdaClient({ maxAttempts: 1 }))),
       observer: { duplicate() {}, accepted() {}, sealed() {}, started() {}, startFailed() {}, deferred() {}, oldestBatchAge() {}, ...observer },
       now,
       newEpoch: () => 'epoch-1',
