@@ -3,6 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { keyedTable } from './private/keyed-table';
 import { Construct, type IConstruct } from 'constructs';
@@ -10,6 +11,7 @@ import type { TriggerFunctionOptions } from './trigger-function-options';
 import type { CoordinatorPolicy } from '../lambda/core/coordination';
 import { watchedDeadLetterQueue } from './private/dead-letter-queue';
 import { handlerFunction } from './private/handler-function';
+import { LambdaScheduleTarget } from './private/lambda-schedule-target';
 import { grantInvokeTo, grantPublishTo } from './private/grants';
 import { validateDurationInRange, validateIntegerInRange, validateTimeZone } from './private/validation';
 import type { ITrainingPipeline } from './training-pipeline';
@@ -82,6 +84,11 @@ export class RetrainingCoordinator extends Construct implements IRetrainingCoord
   public readonly table: dynamodb.ITable;
   /** The policy the function applies, as it receives it. */
   public readonly policy: CoordinatorPolicy;
+  /**
+   * Asks the coordinator every minute to decide again the requests that wait: deferred past a cooldown,
+   * cap or budget, held back by an approval, or whose start was decided but not confirmed.
+   */
+  public readonly sweepSchedule: scheduler.Schedule;
   private readonly pipelines = new Set<string>();
 
   constructor(scope: Construct, id: string, props: RetrainingCoordinatorProps = {}) {
@@ -115,6 +122,18 @@ export class RetrainingCoordinator extends Construct implements IRetrainingCoord
     table.grantReadWriteData(fn);
     if (props.approvalTopic) grantPublishTo(props.approvalTopic, fn);
     this.function = fn;
+
+    this.sweepSchedule = new scheduler.Schedule(this, 'Sweep', {
+      schedule: scheduler.ScheduleExpression.rate(Duration.minutes(1)),
+      description: 'cdk-ml-triggers: the coordinator decides again the start requests that wait for their turn.',
+      // A sweep that fails is not retried: the next one, a minute later, asks again.
+      target: new LambdaScheduleTarget(fn, {
+        input: scheduler.ScheduleTargetInput.fromObject({ action: 'sweep' }),
+        retryAttempts: 0,
+        maxEventAge: Duration.minutes(1),
+        deadLetterQueue: deadLetters.queue,
+      }),
+    });
   }
 
   /** Lets the coordinator start `pipeline`; every trigger that routes through the coordinator calls it. */

@@ -68,6 +68,18 @@ describe('RetrainingCoordinator', () => {
     });
   });
 
+  test('the coordinator sweeps its waiting requests every minute, on a schedule of its own that is not retried', () => {
+    const { stack } = stackWithPipeline();
+    new RetrainingCoordinator(stack, 'Coordinator');
+    const t = template(stack);
+
+    const fnId = Object.keys(t.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('decides every start request') } }))[0];
+    t.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Target: Match.objectLike({ Arn: { 'Fn::GetAtt': [fnId, 'Arn'] }, Input: JSON.stringify({ action: 'sweep' }), RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 0 }) }),
+    });
+  });
+
   test('a scheduled trigger with a coordinator invokes it with a request per scheduled time, and the coordinator may start the pipeline', () => {
     const { stack, pipeline } = stackWithPipeline();
     const coordinator = new RetrainingCoordinator(stack, 'Coordinator');
@@ -76,7 +88,7 @@ describe('RetrainingCoordinator', () => {
     const t = template(stack);
 
     const fnId = Object.keys(t.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('decides every start request') } }))[0];
-    const schedule = Object.values(t.findResources('AWS::Scheduler::Schedule'))[0];
+    const schedule = Object.values(t.findResources('AWS::Scheduler::Schedule', { Properties: { ScheduleExpression: 'cron(0 3 ? * MON *)' } }))[0];
     expect(schedule.Properties.Target.Arn).toEqual({ 'Fn::GetAtt': [fnId, 'Arn'] });
     expect(schedule.Properties.Target.SageMakerPipelineParameters).toBeUndefined();
     expect(JSON.parse(schedule.Properties.Target.Input)).toEqual({

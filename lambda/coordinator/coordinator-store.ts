@@ -1,4 +1,5 @@
 import {
+  DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
@@ -7,7 +8,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { EMPTY_STATE, type PipelineState } from '../core/coordination';
+import { EMPTY_STATE, type PipelineState, type StartRequest } from '../core/coordination';
 import type { DecisionRecordLike } from '../core/explain';
 import { isConditionFailure, unlessConditionFails } from '../adapters/conditional-writes';
 import type { LedgeredState } from './reservation-ledger';
@@ -31,6 +32,19 @@ export interface RequestRecord {
   readonly noticeSent: boolean;
 }
 
+/** A request that waits for its turn: deferred until a time, held back by a pending approval, or parked for one. */
+export interface WaitingRequest {
+  readonly request: StartRequest;
+  /** Decide it again at or after this time. */
+  readonly dueAtMs?: number;
+  /** Decide it again once this request no longer waits for approval. */
+  readonly blockedBy?: string;
+  /** It waits for an operator: its notice is sent again until one was published. */
+  readonly parked?: boolean;
+}
+
+const WAITING_PK = 'W';
+const waitingKey = (pipeline: string, requestId: string) => ({ pk: WAITING_PK, sk: `${pipeline}#${requestId}` });
 const stateKey = (pipeline: string) => ({ pk: `P#${pipeline}`, sk: 'STATE' });
 const requestKey = (pipeline: string, requestId: string) => ({ pk: `R#${pipeline}#${requestId}`, sk: 'R' });
 const logPk = (pipeline: string) => `D#${pipeline}`;
@@ -160,6 +174,45 @@ export class CoordinatorStore {
 
   async recordRequestExecution(pipeline: string, requestId: string, executionArn: string): Promise<void> {
     await this.update(requestKey(pipeline, requestId), { executionArn });
+  }
+
+  /** Puts a request on the waiting list (or updates when it is due); the coordinator's sweep asks it again. */
+  async recordWaiting(waiting: WaitingRequest, nowMs: number): Promise<void> {
+    const { request } = waiting;
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.tableName,
+        Item: marshall(
+          { ...waitingKey(request.pipelineName, request.requestId), waiting: JSON.stringify(waiting), expiresAt: Math.floor((nowMs + this.retentionMs) / 1000) },
+          { removeUndefinedValues: true },
+        ),
+      }),
+    );
+  }
+
+  /** Takes a request off the waiting list: it started, or was decided for good. */
+  async clearWaiting(pipeline: string, requestId: string): Promise<void> {
+    await this.client.send(new DeleteItemCommand({ TableName: this.tableName, Key: marshall(waitingKey(pipeline, requestId)) }));
+  }
+
+  /** Every waiting request, in key order. */
+  async waiting(): Promise<WaitingRequest[]> {
+    const found: WaitingRequest[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: marshall({ ':pk': WAITING_PK }),
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) found.push(JSON.parse(unmarshall(item).waiting as string) as WaitingRequest);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return found;
   }
 
   async logDecision(record: DecisionRecord): Promise<void> {

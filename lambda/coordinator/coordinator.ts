@@ -8,12 +8,12 @@ import {
   type PipelineState,
   type StartRequest,
 } from '../core/coordination';
-import { startTokenOf } from '../core/launch';
+import { TERMINAL_REASONS, startTokenOf } from '../core/launch';
 import { releaseReservation, reservationOf, type Reservation } from '../core/reservation';
 import type { PipelineParameter } from '../core/pipeline-parameters';
 import type { ApprovalNeeded, ApprovalNotifier } from '../adapters/approval-notifier';
 import type { PipelineStarter } from '../adapters/pipeline-starter';
-import type { CoordinatorStore, DecisionRecord, RequestRecord } from './coordinator-store';
+import type { CoordinatorStore, DecisionRecord, RequestRecord, WaitingRequest } from './coordinator-store';
 import { withReservations, withoutReservation, type LedgeredState } from './reservation-ledger';
 import { isRetryableStartError, startErrorText } from './start-failures';
 import { readDecideWrite } from './versioned-document';
@@ -51,6 +51,15 @@ interface StoredDecision extends CoordinatorAnswer {
   readonly blockedBy?: string;
   /** The notice to (re)send, when reason is `awaiting-approval`. */
   readonly notice?: ApprovalNeeded;
+}
+
+/** What one sweep of the waiting list did. */
+export interface SweepSummary {
+  readonly waiting: number;
+  readonly asked: number;
+  readonly started: number;
+  readonly settled: number;
+  readonly failed: number;
 }
 
 export interface CoordinatorObserver {
@@ -102,7 +111,48 @@ export class Coordinator {
     await this.deps.store.recordRequestDecision(pipelineName, requestId, { ...stored });
     if (stored.start) return this.launch(request, stored);
     await this.log(request, stored);
+    await this.deps.store.clearWaiting(pipelineName, requestId);
     return this.answer(stored, undefined);
+  }
+
+  /**
+   * Asks again every waiting request that is due: deferred until a time that has passed, held back by an
+   * approval that was answered, or decided to start without a confirmed start (its invocation died).
+   * Re-sends approval notices that were not published. Run on a schedule, so that no deferred request
+   * depends on its trigger asking again.
+   */
+  async sweep(): Promise<SweepSummary> {
+    const { store, now } = this.deps;
+    const waiting = (await store.waiting()).sort((a, b) => a.request.priority - b.request.priority || (a.dueAtMs ?? 0) - (b.dueAtMs ?? 0));
+    let asked = 0;
+    let started = 0;
+    let settled = 0;
+    let failed = 0;
+    for (const entry of waiting) {
+      const { request } = entry;
+      try {
+        const pending = (await store.readState(request.pipelineName)).pendingApproval?.requestId;
+        if (entry.parked && pending === request.requestId) {
+          const record = await store.readRequest(request.pipelineName, request.requestId);
+          const notice = (record?.decision as StoredDecision | undefined)?.notice;
+          if (record && !record.noticeSent && notice) await this.sendNotice(notice);
+          continue;
+        }
+        const due = entry.parked || (entry.dueAtMs !== undefined && now() >= entry.dueAtMs) || (entry.blockedBy !== undefined && pending !== entry.blockedBy);
+        if (!due) continue;
+        asked++;
+        const answer = await this.request(request);
+        if (answer.start || TERMINAL_REASONS.has(answer.reason)) {
+          await store.clearWaiting(request.pipelineName, request.requestId);
+          if (answer.start) started++;
+          else settled++;
+        }
+      } catch {
+        // One request that cannot be decided now does not hold back the others; the next sweep asks again.
+        failed++;
+      }
+    }
+    return { waiting: waiting.length, asked, started, settled, failed };
   }
 
   private async decideAfresh(request: StartRequest): Promise<CoordinatorAnswer> {
@@ -110,6 +160,8 @@ export class Coordinator {
       const decision = decide(this.deps.policy, state, request, this.deps.now());
       return { decision, stored: this.storedDecision(request, decision, state) };
     });
+    // On the waiting list before the decision is recorded: whatever dies after this, the sweep finishes it.
+    await this.wait(request, stored);
     await this.deps.store.recordRequestDecision(request.pipelineName, request.requestId, { ...stored });
     if (stored.start) return this.launch(request, stored);
     await this.log(request, stored);
@@ -205,6 +257,7 @@ export class Coordinator {
     // Logged before the ledger says "started": a crash in between logs the start twice, never not at all.
     await this.log(request, stored, { executionArn });
     await this.deps.store.recordRequestExecution(stored.pipelineName, stored.requestId, executionArn);
+    await this.deps.store.clearWaiting(stored.pipelineName, stored.requestId);
     return this.answer(stored, executionArn);
   }
 
@@ -221,7 +274,28 @@ export class Coordinator {
     const failed: StoredDecision = { ...rest, start: false, reason: 'start-failed', error };
     await this.deps.store.recordRequestDecision(stored.pipelineName, stored.requestId, { ...failed });
     await this.log(request, failed, { error });
+    await this.deps.store.clearWaiting(stored.pipelineName, stored.requestId);
     return this.answer(failed, undefined);
+  }
+
+  /**
+   * What the waiting list keeps of a decided request: a start until it is confirmed (due once the deciding
+   * invocation's lease is over), a deferral until its time, a request held back until its blocker was
+   * answered, a parked one until an operator answers. A request decided for good leaves the list.
+   */
+  private async wait(request: StartRequest, stored: StoredDecision): Promise<void> {
+    const { store, now } = this.deps;
+    const entry: WaitingRequest | undefined = stored.start
+      ? { request, dueAtMs: now() + REQUEST_LEASE_MS }
+      : stored.notice
+        ? { request, parked: true }
+        : stored.delayUntilMs !== undefined
+          ? { request, dueAtMs: stored.delayUntilMs }
+          : stored.blockedBy !== undefined
+            ? { request, blockedBy: stored.blockedBy }
+            : undefined;
+    if (entry) await store.recordWaiting(entry, now());
+    else await store.clearWaiting(request.pipelineName, request.requestId);
   }
 
   private storedDecision(request: StartRequest, decision: Decision, before: PipelineState, how?: string): StoredDecision {

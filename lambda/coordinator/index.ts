@@ -8,7 +8,7 @@ import { DEFAULT_POLICY, parsePolicy, parseStartRequest } from '../core/coordina
 import { isRecord, requiredString, type FieldError } from '../core/result';
 import { ApprovalNotifier } from '../adapters/approval-notifier';
 import { PipelineStarter } from '../adapters/pipeline-starter';
-import { Coordinator, type CoordinatorAnswer } from './coordinator';
+import { Coordinator, type CoordinatorAnswer, type SweepSummary } from './coordinator';
 import { CoordinatorStore } from './coordinator-store';
 
 const logger = new Logger({ serviceName: 'RetrainingCoordinator' });
@@ -38,11 +38,11 @@ const coordinator = new Coordinator({
   random: Math.random,
 });
 
-export type CoordinatorResult = CoordinatorAnswer | { readonly status: 'rejected'; readonly error: FieldError };
+export type CoordinatorResult = CoordinatorAnswer | SweepSummary | { readonly status: 'rejected'; readonly error: FieldError };
 
 /**
- * `{ action: 'request', request }` from a trigger, or `{ action: 'approve' | 'reject', pipelineName,
- * requestId }` from an operator.
+ * `{ action: 'request', request }` from a trigger, `{ action: 'approve' | 'reject', pipelineName,
+ * requestId }` from an operator, or `{ action: 'sweep' }` from the coordinator's own schedule.
  */
 export async function handler(input: unknown, context?: Context): Promise<CoordinatorResult> {
   if (context) {
@@ -64,7 +64,13 @@ export async function handler(input: unknown, context?: Context): Promise<Coordi
       if (!requestId.ok) return rejected(requestId.error);
       return await coordinator.answerApproval(pipelineName.value, requestId.value, input.action === 'approve');
     }
-    return rejected({ field: 'action', problem: `must be 'request', 'approve' or 'reject', got ${JSON.stringify(input.action)}` });
+    if (input.action === 'sweep') {
+      const summary = await coordinator.sweep();
+      if (summary.asked > 0 || summary.failed > 0) logger.info('asked waiting requests again', { ...summary });
+      metrics.addMetric('WaitingRequests', MetricUnit.Count, summary.waiting);
+      return summary;
+    }
+    return rejected({ field: 'action', problem: `must be 'request', 'approve', 'reject' or 'sweep', got ${JSON.stringify(input.action)}` });
   } finally {
     metrics.publishStoredMetrics();
   }

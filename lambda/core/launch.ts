@@ -87,4 +87,4 @@ export function launchReason(request: LaunchRequest): string {
 }
 
 /** Replies of a coordinator that no later asking changes. */
-export const TERMINAL_REASONS: ReadonlySet<string> = new Set(['start-failed', 'rejected']);
+export const TERMINAL_REASONS: ReadonlySet<string> = new Set(['start-failed', 'rejected', 'invalid-parameters']);

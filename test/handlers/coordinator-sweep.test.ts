@@ -1,0 +1,206 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { DEFAULT_POLICY, type StartRequest } from '../../lambda/core/coordination';
+import { ApprovalNotifier, type ApprovalNeeded } from '../../lambda/adapters/approval-notifier';
+import { PipelineStarter } from '../../lambda/adapters/pipeline-starter';
+import { Coordinator, REQUEST_LEASE_MS, type CoordinatorDeps } from '../../lambda/coordinator/coordinator';
+import { CoordinatorStore } from '../../lambda/coordinator/coordinator-store';
+import { LOCAL_AWS_ENV, setEnv, startDynalite, startFakeSageMaker, type FakeSageMaker, type LocalService } from '../support/local-services';
+import { startFakeSns } from '../support/fake-aws-endpoints';
+import { createKeyedTable } from '../support/tables';
+
+jest.setTimeout(60_000);
+
+const HOUR = 3_600_000;
+const T0 = Date.parse('2027-03-01T08:00:00Z');
+const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:approvals';
+
+/**
+ * Nobody asks again here: a single event, a chain, a drift report or a schedule tick asks once. The
+ * coordinator's own sweep must start, or decide for good, every request it deferred.
+ */
+describe('the coordinator sweeps its waiting requests (dynalite, SageMaker, SNS)', () => {
+  let dynamo: LocalService;
+  let sagemaker: FakeSageMaker;
+  let sns: Awaited<ReturnType<typeof startFakeSns>>;
+  let restore: () => void;
+  let client: DynamoDBClient;
+  let clock = T0;
+  let table = 0;
+
+  beforeAll(async () => {
+    [dynamo, sagemaker, sns] = await Promise.all([startDynalite(), startFakeSageMaker(), startFakeSns()]);
+    restore = setEnv({
+      ...LOCAL_AWS_ENV,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SAGEMAKER: sagemaker.endpoint,
+      AWS_ENDPOINT_URL_SNS: sns.endpoint,
+    });
+    client = new DynamoDBClient({});
+  });
+  afterAll(async () => {
+    await Promise.all([dynamo.close(), sagemaker.close(), sns.close()]);
+    restore();
+  });
+
+  type Notifier = Pick<ApprovalNotifier, 'notify'>;
+  /** A coordinator on a table of its own, so that one test's sweep never touches another's requests. */
+  async function gate(overrides: Partial<CoordinatorDeps> = {}): Promise<{ coordinator: Coordinator; store: CoordinatorStore; deps: CoordinatorDeps }> {
+    clock = T0;
+    const name = `sweep-${++table}`;
+    await createKeyedTable(client, name);
+    const store = new CoordinatorStore(client, name, 90 * 24 * HOUR);
+    const deps: CoordinatorDeps = {
+      store,
+      starter: new PipelineStarter(new SageMakerClient({ maxAttempts: 1 })),
+      notifier: new ApprovalNotifier(new SNSClient({}), TOPIC),
+      policy: DEFAULT_POLICY,
+      observer: { decided: () => undefined },
+      functionName: 'coordinator-fn',
+      now: () => clock,
+      owner: () => `owner-${Math.random()}`,
+      pause: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 20))),
+      random: Math.random,
+      ...overrides,
+    };
+    return { coordinator: new Coordinator(deps), store, deps };
+  }
+  const ask = (pipelineName: string, requestId: string, extra: Partial<StartRequest> = {}): StartRequest => ({
+    requestId, pipelineName, triggerType: 'event', reason: 'an event arrived', priority: 3, ...extra,
+  });
+  const executionsOf = (pipelineName: string) => sagemaker.executions.filter((e) => e.pipelineName === pipelineName);
+
+  test('a request deferred by the cooldown waits until its time, then the sweep starts it once and takes it off the list', async () => {
+    const { coordinator, store } = await gate();
+    await coordinator.request(ask('cooled-pipeline', 'first'));
+    clock = T0 + HOUR;
+    const deferred = await coordinator.request(ask('cooled-pipeline', 'evt-2'));
+
+    clock = T0 + 5 * HOUR;
+    const early = await coordinator.sweep();
+    clock = deferred.delayUntilMs! + 1;
+    const due = await coordinator.sweep();
+    const again = await coordinator.sweep();
+
+    expect(deferred).toMatchObject({ start: false, reason: 'cooldown' });
+    expect(early).toEqual({ waiting: 1, asked: 0, started: 0, settled: 0, failed: 0 });
+    expect(due).toEqual({ waiting: 1, asked: 1, started: 1, settled: 0, failed: 0 });
+    expect(again).toEqual({ waiting: 0, asked: 0, started: 0, settled: 0, failed: 0 });
+    expect(executionsOf('cooled-pipeline').map((e) => e.parameters.RunSequence)).toEqual(['1', '2']);
+    expect((await store.decisions('cooled-pipeline', 0, clock)).map((d) => [d.requestId, d.outcome])).toEqual([
+      ['first', 'started'], ['evt-2', 'suppressed'], ['evt-2', 'started'],
+    ]);
+    // The trigger asking again later is answered with the run the sweep started.
+    await expect(coordinator.request(ask('cooled-pipeline', 'evt-2'))).resolves.toMatchObject({ start: true, executionArn: executionsOf('cooled-pipeline')[1].executionArn });
+  });
+
+  test('requests deferred together start one per cooldown, the most urgent first, and each is logged each time it is decided', async () => {
+    const { coordinator, store } = await gate();
+    await coordinator.request(ask('queued-pipeline', 'first'));
+    clock = T0 + HOUR;
+    await coordinator.request(ask('queued-pipeline', 'routine', { priority: 4 }));
+    await coordinator.request(ask('queued-pipeline', 'urgent', { priority: 3 }));
+
+    clock = T0 + 6 * HOUR + 1;
+    await coordinator.sweep();
+    clock = T0 + 12 * HOUR + 2;
+    await coordinator.sweep();
+
+    expect(executionsOf('queued-pipeline').map((e) => e.parameters.TriggerPriority)).toEqual(['3', '3', '4']);
+    const decisions = await store.decisions('queued-pipeline', 0, clock);
+    const outcomesOf = (requestId: string) => decisions.filter((d) => d.requestId === requestId).map((d) => d.outcome);
+    expect(outcomesOf('urgent')).toEqual(['suppressed', 'started']);
+    expect(outcomesOf('routine')).toEqual(['suppressed', 'suppressed', 'started']);
+    expect(await store.waiting()).toEqual([]);
+  });
+
+  test('a request held back by a pending approval is decided again by the sweep once an operator answered', async () => {
+    const { coordinator } = await gate();
+    await coordinator.request(ask('held-pipeline', 'needs-ok', { requireApproval: true }));
+    await coordinator.request(ask('held-pipeline', 'evt-9'));
+
+    const whileParked = await coordinator.sweep();
+    await coordinator.answerApproval('held-pipeline', 'needs-ok', false);
+    const afterAnswer = await coordinator.sweep();
+
+    expect(whileParked).toMatchObject({ waiting: 2, asked: 0 });
+    expect(afterAnswer).toMatchObject({ waiting: 1, asked: 1, started: 1 });
+    expect(executionsOf('held-pipeline')).toHaveLength(1);
+  });
+
+  test('a start decided and reserved whose invocation died before starting is started by the sweep once the lease is over', async () => {
+    const real = new PipelineStarter(new SageMakerClient({ maxAttempts: 1 }));
+    let kills = 1;
+    const dying = { start: async (request: Parameters<PipelineStarter['start']>[0]) => {
+      if (kills-- > 0) throw Object.assign(new Error('Runtime exited with error: signal: killed'), { name: 'ThrottlingException' });
+      return real.start(request);
+    } };
+    const { coordinator, store } = await gate({ starter: dying });
+
+    await expect(coordinator.request(ask('orphan-pipeline', 'evt-1'))).rejects.toThrow(/killed/);
+    const withinLease = await coordinator.sweep();
+    clock += REQUEST_LEASE_MS + 1;
+    const afterLease = await coordinator.sweep();
+
+    expect(withinLease).toMatchObject({ waiting: 1, asked: 0 });
+    expect(afterLease).toMatchObject({ asked: 1, started: 1 });
+    expect(executionsOf('orphan-pipeline')).toHaveLength(1);
+    const state = await store.readState('orphan-pipeline');
+    expect([state.runsToday, state.sequence]).toEqual([1, 1]);
+    expect((await store.decisions('orphan-pipeline', 0, clock)).map((d) => d.outcome)).toEqual(['failed', 'started']);
+  });
+
+  test('an approval notice that failed to publish is sent by the sweep, once, and the parked request leaves the list when rejected', async () => {
+    const real = new ApprovalNotifier(new SNSClient({}), TOPIC);
+    let failures = 1;
+    const flaky = { notify: async (needed: ApprovalNeeded) => {
+      if (failures-- > 0) throw new Error('SNS unavailable');
+      return real.notify(needed);
+    } } satisfies Notifier;
+    const { coordinator, store } = await gate({ notifier: flaky });
+    const sent = () => sns.messages.filter((m) => m.message.includes('notice-pipeline')).length;
+
+    await expect(coordinator.request(ask('notice-pipeline', 'big-one', { requireApproval: true }))).rejects.toThrow(/SNS unavailable/);
+    await coordinator.sweep();
+    await coordinator.sweep();
+    const noticesBeforeAnswer = sent();
+    await coordinator.answerApproval('notice-pipeline', 'big-one', false);
+
+    expect(noticesBeforeAnswer).toBe(1);
+    expect(await store.waiting()).toEqual([]);
+    expect(executionsOf('notice-pipeline')).toHaveLength(0);
+  });
+
+  test('a request refused for good leaves the list at once', async () => {
+    const { coordinator, store } = await gate();
+    sagemaker.failNext(1, 'accessDenied');
+
+    const refused = await coordinator.request(ask('refused-pipeline', 'evt-1'));
+
+    expect(refused).toMatchObject({ reason: 'start-failed' });
+    expect(await store.waiting()).toEqual([]);
+  });
+
+  test('a request whose start is throttled does not hold back the others, and the next sweep after its lease starts it', async () => {
+    const { coordinator, store } = await gate();
+    for (const pipeline of ['throttled-pipeline', 'patient-pipeline']) await coordinator.request(ask(pipeline, 'first'));
+    clock = T0 + HOUR;
+    await coordinator.request(ask('throttled-pipeline', 'a-2', { priority: 3 }));
+    await coordinator.request(ask('patient-pipeline', 'b-2', { priority: 4 }));
+
+    clock = T0 + 7 * HOUR;
+    sagemaker.failNext(1, 'throttle');
+    const first = await coordinator.sweep();
+    clock += REQUEST_LEASE_MS + 1;
+    const second = await coordinator.sweep();
+
+    expect(first).toEqual({ waiting: 2, asked: 2, started: 1, settled: 0, failed: 1 });
+    expect(second).toEqual({ waiting: 1, asked: 1, started: 1, settled: 0, failed: 0 });
+    expect(executionsOf('throttled-pipeline')).toHaveLength(2);
+    expect(executionsOf('patient-pipeline')).toHaveLength(2);
+    expect(await store.waiting()).toEqual([]);
+    const state = await store.readState('throttled-pipeline');
+    expect([state.runsToday, state.sequence]).toEqual([2, 2]);
+  });
+});
