@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { BatchId, ManifestEntry, Slot } from '../core/batching';
+import { dynamoLease, type Lease } from '../adapters/lease';
 import {
   BATCH_RETENTION_MS,
   DEDUP_RETENTION_MS,
@@ -148,29 +149,19 @@ export class BatchRecordStore {
    * left by a crashed invocation expires after `claimMs`. Returns the attempt number, or undefined.
    */
   async claim(batch: BatchId, nowMs: number, claimMs: number): Promise<number | undefined> {
-    const result = await unlessConditionFails(this.client.send(
-      new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: marshall(headerKey(batch)),
-        UpdateExpression:
-          'SET #status = :claimed, claimedUntil = :until, attempts = if_not_exists(attempts, :zero) + :one, expiresAt = :expires',
-        ConditionExpression:
-          'attribute_not_exists(pk) OR (#status = :retry AND nextAttemptAt <= :now) OR (#status = :claimed AND claimedUntil < :now)',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: marshall({
-          ':claimed': 'CLAIMED',
-          ':retry': 'RETRY',
-          ':until': nowMs + claimMs,
-          ':zero': 0,
-          ':one': 1,
-          ':now': nowMs,
-          ':expires': ttl(nowMs + BATCH_RETENTION_MS),
-        }),
-        ReturnValues: 'ALL_NEW',
-      }),
-    ));
-    if (!result) return undefined;
-    return unmarshall(result.Attributes!).attempts as number;
+    const taken = await this.lease(batch).take('batcher', nowMs, claimMs, { status: 'CLAIMED', expiresAt: ttl(nowMs + BATCH_RETENTION_MS) });
+    return taken ? (taken.attempts as number) : undefined;
+  }
+
+  /** The start attempts of a batch: claimed until `claimedUntil`, finished for good once `finishedAt` is set. */
+  private lease(batch: BatchId): Lease {
+    return dynamoLease(this.client, this.tableName, headerKey(batch), {
+      done: 'finishedAt',
+      until: 'claimedUntil',
+      count: 'attempts',
+      // A batch that waited for a retry under the layout without `claimedUntil` on waits.
+      alsoFreeWhen: { condition: '#status = :retry AND nextAttemptAt <= :now AND attribute_not_exists(claimedUntil)', names: { '#status': 'status' }, values: { ':retry': 'RETRY' } },
+    });
   }
 
   async readHeader(batch: BatchId): Promise<BatchHeader | undefined> {
@@ -180,36 +171,13 @@ export class BatchRecordStore {
 
   /** A start the coordinator deferred: claimable again at `untilMs`, and the attempt is given back. */
   async recordDeferral(batch: BatchId, untilMs: number, reason: string, nowMs: number): Promise<void> {
-    await this.client.send(
-      new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: marshall(headerKey(batch)),
-        UpdateExpression: 'SET #status = :retry, nextAttemptAt = :until, lastDecision = :reason, expiresAt = :expires ADD attempts :minusOne REMOVE claimedUntil',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: marshall({ ':retry': 'RETRY', ':until': untilMs, ':reason': reason, ':minusOne': -1, ':expires': ttl(nowMs + BATCH_RETENTION_MS) }),
-      }),
-    );
+    await this.lease(batch).free(untilMs, { status: 'RETRY', nextAttemptAt: untilMs, lastDecision: reason, expiresAt: ttl(nowMs + BATCH_RETENTION_MS) }, true);
   }
 
-  /** Records the outcome of a claimed attempt. */
+  /** Records the outcome of a claimed attempt: a retry frees the batch at its time, anything else finishes it. */
   async recordOutcome(batch: BatchId, outcome: Readonly<Record<string, string | number>> & { status: BatchHeader['status'] }, nowMs: number): Promise<void> {
-    const names: Record<string, string> = {};
-    const values: Record<string, string | number> = { ':expires': ttl(nowMs + BATCH_RETENTION_MS) };
-    const sets = ['expiresAt = :expires'];
-    Object.entries(outcome).forEach(([name, value], index) => {
-      names[`#a${index}`] = name;
-      values[`:v${index}`] = value;
-      sets.push(`#a${index} = :v${index}`);
-    });
-    await this.client.send(
-      new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: marshall(headerKey(batch)),
-        UpdateExpression: `SET ${sets.join(', ')} REMOVE claimedUntil`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: marshall(values),
-      }),
-    );
+    const fields = { ...outcome, expiresAt: ttl(nowMs + BATCH_RETENTION_MS) };
+    if (outcome.status === 'RETRY') await this.lease(batch).free(Number(outcome.nextAttemptAt ?? nowMs), fields);
+    else await this.lease(batch).complete({ ...fields, finishedAt: nowMs });
   }
-
 }

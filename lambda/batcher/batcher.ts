@@ -18,6 +18,10 @@ import type { Launchers } from '../adapters/launcher';
 import { describeError } from '../adapters/pipeline-starter';
 import type { ManifestWriter } from '../adapters/manifest-writer';
 import type { BatchRecordStore } from './batch-record-store';
+
+/** What the batcher needs of its stores: interfaces, so that tests wrap them in crashing or counting decorators. */
+export type BatchRecords = Pick<BatchRecordStore, 'recordObject' | 'moveObject' | 'writeSlot' | 'readSlots' | 'claim' | 'readHeader' | 'recordDeferral' | 'recordOutcome'>;
+export type TriggerStates = Pick<TriggerStateStore, 'allocate' | 'readState' | 'seal' | 'raiseLimit' | 'markFinished' | 'saveConfig'>;
 import type { SlotRef } from './table';
 import type { TriggerState, TriggerStateStore } from './trigger-state-store';
 
@@ -43,8 +47,8 @@ export interface BatcherObserver {
 }
 
 export interface BatcherDeps {
-  readonly state: TriggerStateStore;
-  readonly records: BatchRecordStore;
+  readonly state: TriggerStates;
+  readonly records: BatchRecords;
   readonly manifests: ManifestWriter;
   readonly launchers: Pick<Launchers, 'for'>;
   readonly observer: BatcherObserver;

@@ -8,11 +8,12 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { EMPTY_STATE, type PipelineState, type StartRequest } from '../core/coordination';
+import { EMPTY_STATE, type StartRequest } from '../core/coordination';
 import type { DecisionRecordLike } from '../core/explain';
-import { isConditionFailure, unlessConditionFails } from '../adapters/conditional-writes';
+import { unlessConditionFails } from '../adapters/conditional-writes';
 import type { LedgeredState } from './reservation-ledger';
-import type { VersionedDocument } from './versioned-document';
+import { dynamoDocument, type VersionedDocument } from '../adapters/versioned-document';
+import { dynamoLease, type Lease } from '../adapters/lease';
 
 /** One recorded decision: why a pipeline did or did not start. */
 export interface DecisionRecord extends DecisionRecordLike {
@@ -66,31 +67,12 @@ export class CoordinatorStore {
   ) {}
 
   async readState(pipeline: string): Promise<LedgeredState> {
-    const result = await this.client.send(
-      new GetItemCommand({ TableName: this.tableName, Key: marshall(stateKey(pipeline)), ConsistentRead: true }),
-    );
-    if (!result.Item) return EMPTY_STATE;
-    return JSON.parse(unmarshall(result.Item).state as string) as LedgeredState;
+    return this.stateDocument(pipeline).read();
   }
 
   /** The pipeline's state as a versioned document. */
   stateDocument(pipeline: string): VersionedDocument<LedgeredState> {
-    return { read: () => this.readState(pipeline), write: (next, expectedVersion) => this.writeState(pipeline, next, expectedVersion) };
-  }
-
-  /** Writes `next` if the stored state is still at `expectedVersion`; false when another request changed it first. */
-  async writeState(pipeline: string, next: PipelineState, expectedVersion: number): Promise<boolean> {
-    const written = await unlessConditionFails(
-      this.client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: marshall({ ...stateKey(pipeline), version: next.version, state: JSON.stringify(next) }),
-          ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :expected',
-          ...(expectedVersion === 0 ? {} : { ExpressionAttributeValues: marshall({ ':expected': expectedVersion }) }),
-        }),
-      ),
-    );
-    return written !== undefined;
+    return dynamoDocument<LedgeredState>(this.client, this.tableName, stateKey(pipeline), EMPTY_STATE);
   }
 
   /**
@@ -98,27 +80,13 @@ export class CoordinatorStore {
    * delivery left (decided, or still leased).
    */
   async takeRequest(pipeline: string, requestId: string, owner: string, nowMs: number, leaseMs: number): Promise<RequestRecord | undefined> {
-    try {
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: marshall(requestKey(pipeline, requestId)),
-          UpdateExpression: 'SET #owner = :owner, leaseUntil = :lease, expiresAt = :expires',
-          ConditionExpression: 'attribute_not_exists(pk) OR (attribute_not_exists(decision) AND leaseUntil < :now)',
-          ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: marshall({
-            ':owner': owner,
-            ':lease': nowMs + leaseMs,
-            ':now': nowMs,
-            ':expires': Math.floor((nowMs + this.retentionMs) / 1000),
-          }),
-        }),
-      );
-      return undefined;
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      return this.readRequest(pipeline, requestId);
-    }
+    const taken = await this.requestLease(pipeline, requestId).take(owner, nowMs, leaseMs, { expiresAt: Math.floor((nowMs + this.retentionMs) / 1000) });
+    return taken ? undefined : this.readRequest(pipeline, requestId);
+  }
+
+  /** A request id is decided by one invocation at a time, until its decision is recorded. */
+  private requestLease(pipeline: string, requestId: string): Lease {
+    return dynamoLease(this.client, this.tableName, requestKey(pipeline, requestId), { done: 'decision', until: 'leaseUntil' });
   }
 
   async readRequest(pipeline: string, requestId: string): Promise<RequestRecord | undefined> {
@@ -169,7 +137,7 @@ export class CoordinatorStore {
   }
 
   async recordRequestDecision(pipeline: string, requestId: string, decision: Readonly<Record<string, unknown>>): Promise<void> {
-    await this.update(requestKey(pipeline, requestId), { decision: JSON.stringify(decision) });
+    await this.requestLease(pipeline, requestId).complete({ decision: JSON.stringify(decision) });
   }
 
   async recordRequestExecution(pipeline: string, requestId: string, executionArn: string): Promise<void> {

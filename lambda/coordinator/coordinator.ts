@@ -16,7 +16,7 @@ import type { PipelineStarter } from '../adapters/pipeline-starter';
 import type { CoordinatorStore, DecisionRecord, RequestRecord, WaitingRequest } from './coordinator-store';
 import { withReservations, withoutReservation, type LedgeredState } from './reservation-ledger';
 import { isRetryableStartError, startErrorText } from './start-failures';
-import { readDecideWrite } from './versioned-document';
+import { readDecideWrite } from '../adapters/versioned-document';
 
 /** How long one invocation holds a request id while it decides and starts. */
 export const REQUEST_LEASE_MS = 60_000;
@@ -66,8 +66,15 @@ export interface CoordinatorObserver {
   decided(record: DecisionRecord): void;
 }
 
+/** What the coordinator needs of its store: an interface, so that tests wrap it in crashing or counting decorators. */
+export type CoordinatorLedger = Pick<
+  CoordinatorStore,
+  | 'stateDocument' | 'readState' | 'takeRequest' | 'retakeRequest' | 'readRequest' | 'recordRequestDecision' | 'recordRequestExecution'
+  | 'recordNoticeSent' | 'recordWaiting' | 'clearWaiting' | 'waiting' | 'logDecision'
+>;
+
 export interface CoordinatorDeps {
-  readonly store: CoordinatorStore;
+  readonly store: CoordinatorLedger;
   readonly starter: Pick<PipelineStarter, 'start'>;
   readonly notifier: Pick<ApprovalNotifier, 'notify'>;
   readonly policy: CoordinatorPolicy;

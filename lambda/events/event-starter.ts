@@ -2,7 +2,8 @@ import { joinKey, latestOccurrence, recordOccurrence, settleJoin, type JoinState
 import { accept, isRecord, own, reject, type FieldError, type Parsed } from '../core/result';
 import { parseTemplate, renderParameters, type ParsedTemplate } from '../core/templates';
 import type { Launchers } from '../adapters/launcher';
-import type { JoinStore } from './join-store';
+import { readDecideWrite, type Backoff } from '../adapters/versioned-document';
+import type { JoinDocuments } from './join-store';
 
 /** What an event trigger is, as its rule hands it to the function with every event. */
 export interface EventTriggerConfig {
@@ -33,12 +34,10 @@ export type EventOutcome =
   /** The coordinator refused the start for good (an operator rejected it, or SageMaker refused it). */
   | { readonly status: 'refused'; readonly reason: string; readonly requestId: string };
 
-const MAX_ROUNDS = 10;
-
 /** Renders, joins and starts: one start per event, per completed join, or per upstream execution. */
 export class EventStarter {
   constructor(
-    private readonly deps: { readonly joins: JoinStore; readonly launchers: Pick<Launchers, 'for'>; readonly now: () => number },
+    private readonly deps: { readonly joins: JoinDocuments; readonly launchers: Pick<Launchers, 'for'>; readonly now: () => number } & Backoff,
   ) {}
 
   async handle(config: EventTriggerConfig, event: ReceivedEvent): Promise<EventOutcome> {
@@ -64,17 +63,20 @@ export class EventStarter {
    */
   private async join(config: EventTriggerConfig, event: ReceivedEvent, data: unknown): Promise<EventOutcome> {
     const occurrence: Occurrence = { eventId: typeof event.detail.event_id === 'string' ? event.detail.event_id : event.id, atMs: event.atMs, data };
-    let joined: Readonly<Record<string, Occurrence>> | undefined;
-    for (let round = 0; round < MAX_ROUNDS && joined === undefined; round++) {
-      const state = await this.deps.joins.read(config.triggerId);
-      const decision = recordOccurrence(state, config.events, event.name, occurrence, (config.windowSeconds ?? 86_400) * 1000, this.deps.now());
-      if (decision.state !== state && !(await this.deps.joins.write(config.triggerId, decision.state, state.version, this.deps.now()))) continue;
-      if (decision.complete) joined = decision.joined;
-      else if (decision.pending !== undefined) joined = decision.pending;
-      else if (decision.state === state && isConsumed(state, event.name, occurrence)) return { status: 'unchanged' };
-      else return { status: 'waiting', waitingFor: decision.waitingFor };
+    const { decided } = await readDecideWrite(
+      this.deps.joins.document(config.triggerId),
+      (state) => {
+        const decision = recordOccurrence(state, config.events, event.name, occurrence, (config.windowSeconds ?? 86_400) * 1000, this.deps.now());
+        return { next: decision.state, decision, before: state };
+      },
+      this.deps,
+      `join ${config.triggerId}`,
+    );
+    const { decision, before } = decided;
+    const joined = decision.complete ? decision.joined : decision.pending;
+    if (joined === undefined) {
+      return decision.state === before && isConsumed(before, event.name, occurrence) ? { status: 'unchanged' } : { status: 'waiting', waitingFor: decision.complete ? [] : decision.waitingFor };
     }
-    if (joined === undefined) throw new Error(`join ${config.triggerId}: its state kept changing under ${MAX_ROUNDS} attempts`);
     const events = Object.fromEntries(Object.entries(joined).map(([name, occ]) => [name, occ.data]));
     const outcome = await this.start(config, `join#${joinKey(joined)}`, { event: latestOccurrence(joined).data, events }, {});
     // A deferred join keeps its occurrences; a start, a refusal, or a template that can never render them, gives them up.
@@ -83,12 +85,7 @@ export class EventStarter {
   }
 
   private async settle(triggerId: string, joined: Readonly<Record<string, Occurrence>>): Promise<void> {
-    for (let round = 0; round < MAX_ROUNDS; round++) {
-      const state = await this.deps.joins.read(triggerId);
-      const next = settleJoin(state, joined);
-      if (next === state || (await this.deps.joins.write(triggerId, next, state.version, this.deps.now()))) return;
-    }
-    throw new Error(`join ${triggerId}: its state kept changing under ${MAX_ROUNDS} attempts`);
+    await readDecideWrite(this.deps.joins.document(triggerId), (state) => ({ next: settleJoin(state, joined) }), this.deps, `join ${triggerId}`);
   }
 
   private async start(

@@ -17,6 +17,8 @@ const starter = new EventStarter({
   joins: new JoinStore(new DynamoDBClient({}), process.env.JOIN_TABLE_NAME ?? ''),
   launchers: new Launchers(new PipelineStarter(new SageMakerClient({})), new CoordinatorClient(new LambdaClient({}))),
   now: () => Date.now(),
+  pause: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  random: Math.random,
 });
 
 /** Receives `{ trigger, event }` from an event trigger's rule. */

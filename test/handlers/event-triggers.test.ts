@@ -9,7 +9,8 @@ import { Launchers } from '../../lambda/adapters/launcher';
 import { PipelineStarter } from '../../lambda/adapters/pipeline-starter';
 import type { JoinState } from '../../lambda/core/joins';
 import { EventStarter, parseEventTriggerConfig, parseReceivedEvent } from '../../lambda/events/event-starter';
-import { JoinStore } from '../../lambda/events/join-store';
+import { JoinStore, type JoinDocuments } from '../../lambda/events/join-store';
+import type { VersionedDocument } from '../../lambda/adapters/versioned-document';
 import { startFakeLambda } from '../support/fake-aws-endpoints';
 import { LOCAL_AWS_ENV, setEnv, startDynalite, startFakeSageMaker, type FakeSageMaker, type LocalService } from '../support/local-services';
 
@@ -20,15 +21,23 @@ const HOUR = 3_600_000;
 jest.setTimeout(30_000);
 
 /** The join store, crashing once on the write that gives up a pending join (after its run started). */
-class CrashBeforeSettleStore extends JoinStore {
+class CrashBeforeSettleStore implements JoinDocuments {
   private armed = true;
-  async write(triggerId: string, next: JoinState, expectedVersion: number, nowMs: number): Promise<boolean> {
-    const stored = await this.read(triggerId);
-    if (this.armed && stored.pending !== undefined && next.pending === undefined) {
-      this.armed = false;
-      throw new Error('the function died before it gave up the join');
-    }
-    return super.write(triggerId, next, expectedVersion, nowMs);
+  constructor(private readonly inner: JoinDocuments) {}
+
+  document(triggerId: string): VersionedDocument<JoinState> {
+    const document = this.inner.document(triggerId);
+    return {
+      read: () => document.read(),
+      write: async (next, expectedVersion) => {
+        const stored = await document.read();
+        if (this.armed && stored.pending !== undefined && next.pending === undefined) {
+          this.armed = false;
+          throw new Error('the function died before it gave up the join');
+        }
+        return document.write(next, expectedVersion);
+      },
+    };
   }
 }
 
@@ -199,9 +208,11 @@ describe('event trigger function against DynamoDB (dynalite) and SageMaker', () 
 
     test('a crash between the start and giving up the join neither starts twice nor loses the join', async () => {
       const starter = new EventStarter({
-        joins: new CrashBeforeSettleStore(new DynamoDBClient({}), 'joins'),
+        joins: new CrashBeforeSettleStore(new JoinStore(new DynamoDBClient({}), 'joins')),
         launchers: new Launchers(new PipelineStarter(new SageMakerClient({})), new CoordinatorClient(new LambdaClient({}))),
         now: () => Date.now(),
+        pause: async () => undefined,
+        random: Math.random,
       });
       const config = parseEventTriggerConfig(join('join-crash'));
       const parse = (event: unknown) => {

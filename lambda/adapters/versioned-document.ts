@@ -1,3 +1,7 @@
+import { GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { unlessConditionFails } from './conditional-writes';
+
 /** A document that changes only by a write conditional on the version that was read (optimistic concurrency). */
 export interface VersionedDocument<T extends { readonly version: number }> {
   read(): Promise<T>;
@@ -44,4 +48,43 @@ export async function readDecideWrite<T extends { readonly version: number }, R 
     if (await document.write(decided.next, before.version)) return { decided, before };
   }
   throw new Error(`${what}: the document kept changing under ${limits.maxRounds} decisions; deliver the request again later`);
+}
+
+/** Where a document lives: one item of a table keyed by `pk` and `sk`. */
+export interface DocumentKey {
+  readonly pk: string;
+  readonly sk: string;
+}
+
+/**
+ * A versioned document stored as JSON in one DynamoDB item, written only when the stored `version` is the
+ * one that was read (absent for version 0). `expiresAt` (seconds), when given, is refreshed by each write.
+ */
+export function dynamoDocument<T extends { readonly version: number }>(
+  client: DynamoDBClient,
+  tableName: string,
+  key: DocumentKey,
+  empty: T,
+  expiresAt?: () => number,
+): VersionedDocument<T> {
+  return {
+    async read(): Promise<T> {
+      const result = await client.send(new GetItemCommand({ TableName: tableName, Key: marshall(key), ConsistentRead: true }));
+      if (!result.Item) return empty;
+      return JSON.parse(unmarshall(result.Item).state as string) as T;
+    },
+    async write(next: T, expectedVersion: number): Promise<boolean> {
+      const written = await unlessConditionFails(
+        client.send(
+          new PutItemCommand({
+            TableName: tableName,
+            Item: marshall({ ...key, version: next.version, state: JSON.stringify(next), ...(expiresAt ? { expiresAt: expiresAt() } : {}) }),
+            ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :expected',
+            ...(expectedVersion === 0 ? {} : { ExpressionAttributeValues: marshall({ ':expected': expectedVersion }) }),
+          }),
+        ),
+      );
+      return written !== undefined;
+    },
+  };
 }

@@ -1,0 +1,94 @@
+import { GetItemCommand, UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall, type NativeAttributeValue } from '@aws-sdk/util-dynamodb';
+import { unlessConditionFails } from './conditional-writes';
+import type { DocumentKey } from './versioned-document';
+
+/**
+ * Exclusive, expiring work on one item: a request id being decided, a batch being started. One taker
+ * holds it until its hold expires (a crashed taker's work is taken over then), until it frees it at a
+ * later time, or until it completes it, after which nobody takes it again.
+ */
+export interface Lease {
+  /**
+   * Takes the lease for `owner` until `nowMs + holdMs`, if it was never taken, or is not complete and no
+   * hold is left on it; `fields` are set with it. Returns the item as taken (its count attribute counts
+   * every take), or undefined when someone holds it or it is complete.
+   */
+  take(owner: string, nowMs: number, holdMs: number, fields?: Readonly<Record<string, NativeAttributeValue>>): Promise<Record<string, unknown> | undefined>;
+  /** Frees it for the next take at `untilMs` (now, or a wait); `giveBack` uncounts the take. */
+  free(untilMs: number, fields?: Readonly<Record<string, NativeAttributeValue>>, giveBack?: boolean): Promise<void>;
+  /** Completes it: `fields` say how; nobody takes it again. */
+  complete(fields: Readonly<Record<string, NativeAttributeValue>>): Promise<void>;
+  read(): Promise<Record<string, unknown> | undefined>;
+}
+
+export interface LeaseAttributes {
+  /** Present once the work is complete. */
+  readonly done: string;
+  /** The time (ms) before which nobody may take it. */
+  readonly until: string;
+  /** Counts the takes. @default 'takes' */
+  readonly count?: string;
+  /** A further condition under which the lease is free, for items written before this layout. */
+  readonly alsoFreeWhen?: { readonly condition: string; readonly names: Readonly<Record<string, string>>; readonly values: Readonly<Record<string, NativeAttributeValue>> };
+}
+
+/** A lease on one item of a keyed DynamoDB table. */
+export function dynamoLease(client: DynamoDBClient, tableName: string, key: DocumentKey, attributes: LeaseAttributes): Lease {
+  const count = attributes.count ?? 'takes';
+  const names = { '#done': attributes.done, '#until': attributes.until, '#owner': 'owner', '#takes': count };
+  const update = async (sets: Readonly<Record<string, NativeAttributeValue>>, extra: { add?: number } = {}): Promise<void> => {
+    const entries = Object.entries(sets);
+    const clauses = entries.map((_, i) => `#f${i} = :f${i}`);
+    await client.send(
+      new UpdateItemCommand({
+        TableName: tableName,
+        Key: marshall(key),
+        UpdateExpression: [
+          clauses.length ? `SET ${clauses.join(', ')}` : '',
+          extra.add !== undefined ? 'ADD #takes :add' : '',
+        ].filter(Boolean).join(' '),
+        ExpressionAttributeNames: {
+          ...Object.fromEntries(entries.map(([name], i) => [`#f${i}`, name])),
+          ...(extra.add !== undefined ? { '#takes': count } : {}),
+        },
+        ...(clauses.length || extra.add !== undefined
+          ? { ExpressionAttributeValues: marshall({ ...Object.fromEntries(entries.map(([, value], i) => [`:f${i}`, value])), ...(extra.add !== undefined ? { ':add': extra.add } : {}) }) }
+          : {}),
+      }),
+    );
+  };
+  return {
+    async take(owner, nowMs, holdMs, fields = {}) {
+      const entries = Object.entries(fields);
+      const also = attributes.alsoFreeWhen;
+      const result = await unlessConditionFails(
+        client.send(
+          new UpdateItemCommand({
+            TableName: tableName,
+            Key: marshall(key),
+            UpdateExpression: `SET #owner = :owner, #until = :hold, #takes = if_not_exists(#takes, :zero) + :one${entries.map((_, i) => `, #t${i} = :t${i}`).join('')}`,
+            ConditionExpression: `attribute_not_exists(pk) OR (attribute_not_exists(#done) AND #until <= :now)${also ? ` OR (${also.condition})` : ''}`,
+            ExpressionAttributeNames: { ...names, ...Object.fromEntries(entries.map(([name], i) => [`#t${i}`, name])), ...(also?.names ?? {}) },
+            ExpressionAttributeValues: marshall(
+              { ':owner': owner, ':hold': nowMs + holdMs, ':now': nowMs, ':zero': 0, ':one': 1, ...Object.fromEntries(entries.map(([, value], i) => [`:t${i}`, value])), ...(also?.values ?? {}) },
+              { removeUndefinedValues: true },
+            ),
+            ReturnValues: 'ALL_NEW',
+          }),
+        ),
+      );
+      return result?.Attributes ? unmarshall(result.Attributes) : undefined;
+    },
+    async free(untilMs, fields = {}, giveBack = false) {
+      await update({ ...fields, [attributes.until]: untilMs }, giveBack ? { add: -1 } : {});
+    },
+    async complete(fields) {
+      await update({ ...fields, [attributes.done]: fields[attributes.done] ?? true });
+    },
+    async read() {
+      const result = await client.send(new GetItemCommand({ TableName: tableName, Key: marshall(key), ConsistentRead: true }));
+      return result.Item ? unmarshall(result.Item) : undefined;
+    },
+  };
+}
