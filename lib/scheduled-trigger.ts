@@ -6,7 +6,7 @@ import type * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { shortHash } from './private/short-hash';
-import { scheduledRequestId } from '../lambda/core/launch';
+import { correlationIdOf, scheduledRequestId } from '../lambda/core/launch';
 import { watchedDeadLetterQueue } from './private/dead-letter-queue';
 import { LambdaScheduleTarget } from './private/lambda-schedule-target';
 import type { IRetrainingCoordinator } from './retraining-coordinator';
@@ -193,7 +193,7 @@ export class ScheduledTrigger extends Construct {
           priority: props.priority ?? 3,
           parameters,
           // The scheduler's id for this invocation follows the start into the decision log and the run.
-          correlationId: `schedule:${scheduler.ContextAttribute.executionId}`,
+          correlationId: correlationIdOf('scheduled', scheduler.ContextAttribute.executionId),
         },
       }),
     });

@@ -95,7 +95,7 @@ describe('RetrainingCoordinator', () => {
       action: 'request',
       request: {
         requestId: expect.stringMatching(/^sched#[0-9a-f]{12}#<aws\.scheduler\.scheduled-time>$/),
-        correlationId: 'schedule:<aws.scheduler.execution-id>',
+        correlationId: 'sched:<aws.scheduler.execution-id>',
         pipelineName: 'churn-training',
         triggerType: 'scheduled',
         reason: 'schedule cron(0 3 ? * MON *)',
