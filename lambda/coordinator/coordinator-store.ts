@@ -84,6 +84,11 @@ export class CoordinatorStore {
     return taken ? undefined : this.readRequest(pipeline, requestId);
   }
 
+  /** Gives up the lease on a request id at `nowMs`: its invocation stops working on it. */
+  async freeRequest(pipeline: string, requestId: string, nowMs: number): Promise<void> {
+    await this.requestLease(pipeline, requestId).free(nowMs);
+  }
+
   /** A request id is decided by one invocation at a time, until its decision is recorded. */
   private requestLease(pipeline: string, requestId: string): Lease {
     return dynamoLease(this.client, this.tableName, requestKey(pipeline, requestId), { done: 'decision', until: 'leaseUntil' });

@@ -70,7 +70,7 @@ export interface CoordinatorObserver {
 export type CoordinatorLedger = Pick<
   CoordinatorStore,
   | 'stateDocument' | 'readState' | 'takeRequest' | 'retakeRequest' | 'readRequest' | 'recordRequestDecision' | 'recordRequestExecution'
-  | 'recordNoticeSent' | 'recordWaiting' | 'clearWaiting' | 'waiting' | 'logDecision'
+  | 'recordNoticeSent' | 'recordWaiting' | 'clearWaiting' | 'waiting' | 'logDecision' | 'freeRequest'
 >;
 
 export interface CoordinatorDeps {
@@ -209,11 +209,15 @@ export class Coordinator {
     for (let wait = 0; wait < 10; wait++) {
       const stored = record?.decision as StoredDecision | undefined;
       if (record && stored) {
-        if (stored.start && !record.executionArn) return this.launch(request, stored);
-        if (stored.notice && !record.noticeSent && (await this.stillPending(stored))) await this.sendNotice(stored.notice);
-        if (!(await this.mayAskAgain(stored))) return this.answer(stored, record.executionArn);
-        if (await store.retakeRequest(request.pipelineName, request.requestId, record.decisionText ?? '', owner(), now(), REQUEST_LEASE_MS)) {
-          return this.decideAfresh(request);
+        if (stored.start && !record.executionArn) {
+          // A start still being made by the invocation that holds the lease is waited for, not made twice.
+          if (record.leaseUntilMs <= now()) return this.launch(request, stored);
+        } else {
+          if (stored.notice && !record.noticeSent && (await this.stillPending(stored))) await this.sendNotice(stored.notice);
+          if (!(await this.mayAskAgain(stored))) return this.answer(stored, record.executionArn);
+          if (await store.retakeRequest(request.pipelineName, request.requestId, record.decisionText ?? '', owner(), now(), REQUEST_LEASE_MS)) {
+            return this.decideAfresh(request);
+          }
         }
       }
       await this.deps.pause(200);
@@ -257,6 +261,8 @@ export class Coordinator {
       const text = startErrorText(error);
       if (isRetryableStartError(error)) {
         await this.log(request, stored, { outcome: 'failed', reason: 'start-failed (retrying)', error: text });
+        // The lease is given up, so that the retry (or a redelivery) makes the start at once.
+        await this.deps.store.freeRequest(stored.pipelineName, stored.requestId, this.deps.now());
         throw error;
       }
       return this.release(request, stored, text);

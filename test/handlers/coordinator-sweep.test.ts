@@ -203,4 +203,28 @@ describe('the coordinator sweeps its waiting requests (dynalite, SageMaker, SNS)
     const state = await store.readState('throttled-pipeline');
     expect([state.runsToday, state.sequence]).toEqual([2, 2]);
   });
+
+  test('a redelivery while the first delivery is still starting the run waits for it: one start, one decision record', async () => {
+    const real = new PipelineStarter(new SageMakerClient({ maxAttempts: 1 }));
+    let release: () => void = () => undefined;
+    const gateOpen = new Promise<void>((resolve) => (release = resolve));
+    let calls = 0;
+    const slow = { start: async (request: Parameters<PipelineStarter['start']>[0]) => {
+      calls++;
+      await gateOpen;
+      return real.start(request);
+    } };
+    const { coordinator, store } = await gate({ starter: slow });
+
+    const first = coordinator.request(ask('slow-pipeline', 'evt-1'));
+    while (calls === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const redelivered = coordinator.request(ask('slow-pipeline', 'evt-1'));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    release();
+    const answers = await Promise.all([first, redelivered]);
+
+    expect(calls).toBe(1);
+    expect(answers[1]).toMatchObject({ start: true, executionArn: answers[0].executionArn });
+    expect((await store.decisions('slow-pipeline', 0, clock)).map((d) => d.outcome)).toEqual(['started']);
+  });
 });
