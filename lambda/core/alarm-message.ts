@@ -9,8 +9,13 @@ export interface AlarmTransition {
 }
 
 const STATES: readonly AlarmTransition['state'][] = ['ALARM', 'OK', 'INSUFFICIENT_DATA'];
-/** A decimal number as Model Monitor and CloudWatch print them, scientific notation included. */
-export const NUM = String.raw`[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?`;
+/**
+ * A decimal number as Model Monitor and CloudWatch print them, scientific notation included. Each digit
+ * can be matched one way only (no `\d+\.?\d*`), so a failed match backtracks in linear time.
+ */
+export const NUM = String.raw`[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?`;
+/** CloudWatch's state reasons are at most 1,023 characters; a longer one is read no further than this. */
+const MAX_REASON_SCAN = 2_048;
 const DATAPOINT = new RegExp(String.raw`datapoints?\s*\[\s*(${NUM})\s*\(`);
 const TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)(Z|[+-]\d{2}:?\d{2})$/;
 
@@ -111,7 +116,7 @@ function dimensionsOf(value: unknown, path: string): Parsed<Record<string, strin
  * events, reasonData's recentDatapoints when it holds exactly one, as only then is it unambiguous.
  */
 function breachingValue(body: unknown, f: AlarmFormat, reason: string | undefined): Parsed<number | undefined> {
-  const listed = Number(DATAPOINT.exec(reason ?? '')?.[1]);
+  const listed = Number(DATAPOINT.exec((reason ?? '').slice(0, MAX_REASON_SCAN))?.[1]);
   if (Number.isFinite(listed)) return accept(listed);
   if (f.reasonData === undefined || get(body, f.reasonData) === undefined) return accept(undefined);
   const data = parseJson(get(body, f.reasonData), fieldOf(f.reasonData));
