@@ -5,7 +5,7 @@
  */
 import { accept, describe, isRecord, reject, requiredNumber, requiredString, type Parsed } from './result';
 
-/** Limits the checks compare against; the event may override each one. */
+/** Limits the checks compare against; the event may tighten each one, never loosen it. */
 export interface GuardrailThresholds {
   /** Lowest golden-set accuracy that passes. @default 0.85 */
   readonly minGoldenAccuracy: number;
@@ -36,7 +36,18 @@ const THRESHOLD_RANGES: Readonly<Record<keyof GuardrailThresholds, readonly [num
 };
 const THRESHOLD_NAMES = Object.keys(THRESHOLD_RANGES) as (keyof GuardrailThresholds)[];
 // Pipeline parameters of type String arrive as strings, so a plain decimal string counts as a number.
-const DECIMAL = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i;
+// Each digit matches one way only, so a long non-number fails in linear time; longer strings are no number at all.
+const DECIMAL = /^\s*[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?\s*$/i;
+const MAX_DECIMAL_LENGTH = 64;
+
+/** Which way each threshold gets stricter: a per-call override may only move that way from the deployment's. */
+const STRICTER: Readonly<Record<keyof GuardrailThresholds, 'higher' | 'lower'>> = {
+  minGoldenAccuracy: 'higher',
+  maxAccuracyDelta: 'lower',
+  maxPredictionShift: 'lower',
+  maxErrorConcentration: 'lower',
+  approvalPredictionShift: 'lower',
+};
 
 /** Reads the thresholds named in `input` over `base`; absent and null ones keep `base`'s value. */
 export function parseThresholds(input: Record<string, unknown>, base: GuardrailThresholds): Parsed<GuardrailThresholds> {
@@ -44,7 +55,7 @@ export function parseThresholds(input: Record<string, unknown>, base: GuardrailT
   for (const name of THRESHOLD_NAMES) {
     const raw = input[name];
     if (raw === undefined || raw === null) continue;
-    const value = typeof raw === 'string' && DECIMAL.test(raw) ? Number(raw) : raw;
+    const value = typeof raw === 'string' && raw.length <= MAX_DECIMAL_LENGTH && DECIMAL.test(raw) ? Number(raw) : raw;
     const parsed = numberIn({ [name]: value }, name, name, ...THRESHOLD_RANGES[name]);
     if (!parsed.ok) return parsed;
     thresholds[name] = parsed.value;
@@ -104,6 +115,14 @@ export function parseGuardrailRequest(event: unknown, defaults: GuardrailThresho
   }
   const thresholds = parseThresholds(event, defaults);
   if (!thresholds.ok) return thresholds;
+  for (const name of THRESHOLD_NAMES) {
+    const asked = thresholds.value[name];
+    const set = defaults[name];
+    const looser = STRICTER[name] === 'higher' ? asked < set : asked > set;
+    if (looser) {
+      return reject(name, `may only tighten the threshold the deployment set (${set}): it must be ${STRICTER[name] === 'higher' ? 'at least' : 'at most'} ${set}, got ${asked}`);
+    }
+  }
   const [candidateReport, baselineReport, goldenSet] = locations;
   return accept({ candidateReport, baselineReport, goldenSet, thresholds: thresholds.value });
 }

@@ -231,6 +231,33 @@ describe('request and thresholds', () => {
     expect(parseGuardrailRequest(event, DEFAULT_THRESHOLDS)).toEqual({ ok: false, error: { field, problem } });
   });
 
+  test.each([
+    ['minGoldenAccuracy', 0.1, 'at least 0.85'],
+    ['maxAccuracyDelta', 1, 'at most 0.4'],
+    ['maxPredictionShift', 1e9, 'at most 0.5'],
+    ['maxErrorConcentration', 0.71, 'at most 0.7'],
+    ['approvalPredictionShift', '0.3', 'at most 0.2'],
+  ])('a step input may not loosen %s past the deployment (%j): it is rejected, naming the field', (name, value, bound) => {
+    const parsed = parseGuardrailRequest({ ...uris, [name]: value }, DEFAULT_THRESHOLDS);
+
+    expect(parsed).toEqual({ ok: false, error: { field: name, problem: expect.stringContaining(`may only tighten the threshold the deployment set`) } });
+    expect(!parsed.ok && parsed.error.problem).toContain(bound);
+  });
+
+  test('the overrides of the finding (0 / 1 / 1e9) are rejected; equal and stricter ones pass', () => {
+    const loosened = parseGuardrailRequest({ ...uris, minGoldenAccuracy: 0, maxAccuracyDelta: 1, maxPredictionShift: 1e9 }, DEFAULT_THRESHOLDS);
+    const tightened = parseGuardrailRequest({ ...uris, ...DEFAULT_THRESHOLDS, minGoldenAccuracy: 0.99, maxErrorConcentration: 0.1 }, DEFAULT_THRESHOLDS);
+
+    expect(loosened.ok).toBe(false);
+    expect(tightened.ok && tightened.value.thresholds).toEqual({ ...DEFAULT_THRESHOLDS, minGoldenAccuracy: 0.99, maxErrorConcentration: 0.1 });
+  });
+
+  test('a threshold string of 100,000 digits is no number, and is rejected without scanning it twice', () => {
+    const parsed = parseGuardrailRequest({ ...uris, maxAccuracyDelta: `${'1'.repeat(100_000)}x` }, DEFAULT_THRESHOLDS);
+
+    expect(!parsed.ok && parsed.error.field).toBe('maxAccuracyDelta');
+  });
+
   test('GUARDRAIL_DEFAULTS overrides the built-in defaults and names its own bad fields', () => {
     expect(parseDefaults(undefined)).toEqual({ ok: true, value: DEFAULT_THRESHOLDS });
     expect(parseDefaults('{"approvalPredictionShift":0.1}')).toEqual({ ok: true, value: { ...DEFAULT_THRESHOLDS, approvalPredictionShift: 0.1 } });
