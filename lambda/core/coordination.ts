@@ -39,6 +39,10 @@ const REQUEST_ID = /^[A-Za-z0-9._:#_-]{1,128}$/;
 /** SageMaker's PipelineName pattern (StartPipelineExecution API reference). */
 const PIPELINE_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$/;
 const MAX_REASON_LENGTH = 512;
+/** An exabyte: more than any one run reads (10,000 objects of S3's largest size are 50 PB). */
+export const MAX_DATA_SIZE_GB = 1_000_000_000;
+/** The largest estimate: a cost model and a size that multiply past it are charged this, never Infinity. */
+export const MAX_ESTIMATED_COST = 1e15;
 
 /** Reads a trigger's request; an error names the field. Absent and null optional fields are omitted. */
 export function parseStartRequest(input: unknown): Parsed<StartRequest> {
@@ -67,7 +71,7 @@ export function parseStartRequest(input: unknown): Parsed<StartRequest> {
     reason: reason.value, priority: priority.value,
   };
   if (input.dataSizeGb != null) {
-    const size = requiredNumber(input, 'dataSizeGb', 'dataSizeGb', 0, Infinity);
+    const size = requiredNumber(input, 'dataSizeGb', 'dataSizeGb', 0, MAX_DATA_SIZE_GB);
     if (!size.ok) return size;
     request = { ...request, dataSizeGb: size.value };
   }
@@ -112,7 +116,8 @@ const toCents = (amount: number): number => Math.round(amount * 100) / 100;
 
 /** The estimated cost of one run, rounded to cents; an unknown size counts as 0 GB. */
 export function estimateCost(model: CostModel, dataSizeGb: number | undefined): number {
-  return toCents(model.baseCost * (1 + (dataSizeGb ?? 0) / model.gbPerIncrement));
+  const cost = model.baseCost * (1 + (dataSizeGb ?? 0) / model.gbPerIncrement);
+  return Number.isFinite(cost) ? toCents(Math.min(cost, MAX_ESTIMATED_COST)) : MAX_ESTIMATED_COST;
 }
 
 export interface CoordinatorPolicy {

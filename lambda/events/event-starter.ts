@@ -34,6 +34,9 @@ export type EventOutcome =
   /** The coordinator refused the start for good (an operator rejected it, or SageMaker refused it). */
   | { readonly status: 'refused'; readonly reason: string; readonly requestId: string };
 
+/** How far ahead of the receiving function's clock an event's time may be. */
+export const CLOCK_SKEW_MS = 5 * 60_000;
+
 /** Renders, joins and starts: one start per event, per completed join, or per upstream execution. */
 export class EventStarter {
   constructor(
@@ -41,6 +44,10 @@ export class EventStarter {
   ) {}
 
   async handle(config: EventTriggerConfig, event: ReceivedEvent): Promise<EventOutcome> {
+    // A publisher sets an event's time: one from the future would outlive its join window and hold the join.
+    if (event.atMs > this.deps.now() + CLOCK_SKEW_MS) {
+      return { status: 'rejected', error: { field: 'event.time', problem: `must not be later than its receipt (allowing ${CLOCK_SKEW_MS / 60_000} minutes of clock skew), got ${new Date(event.atMs).toISOString()}` } };
+    }
     if (config.mode === 'chain') {
       const executionArn = event.detail.pipelineExecutionArn;
       if (typeof executionArn !== 'string') return { status: 'rejected', error: { field: 'event.detail.pipelineExecutionArn', problem: 'must be a string' } };

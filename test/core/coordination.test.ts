@@ -121,6 +121,8 @@ describe('parseStartRequest', () => {
     ['priority', { ...valid, priority: undefined }, 'priority'],
     ['dataSizeGb', { ...valid, dataSizeGb: -1 }, 'dataSizeGb'],
     ['dataSizeGb', { ...valid, dataSizeGb: Infinity }, 'dataSizeGb'],
+    ['dataSizeGb', { ...valid, dataSizeGb: 1.7e308 }, 'dataSizeGb'],
+    ['dataSizeGb', { ...valid, dataSizeGb: NaN }, 'dataSizeGb'],
     ['dataSizeGb', { ...valid, dataSizeGb: '12' }, 'dataSizeGb'],
     ['requireApproval', { ...valid, requireApproval: 'yes' }, 'requireApproval'],
     ['parameters', { ...valid, parameters: ['a'] }, 'parameters'],
@@ -194,6 +196,11 @@ describe('estimateCost', () => {
 
     // Assess
     expect(cost).toBe(expected);
+  });
+
+  it('never answers Infinity: a cost model and size that multiply past the largest estimate are charged that estimate', () => {
+    expect(estimateCost({ baseCost: 1e308, gbPerIncrement: 1e-300 }, 1e9)).toBe(1e15);
+    expect(estimateCost(DEFAULT_COST_MODEL, 1e9)).toBe(1_500_000_150);
   });
 
   it('rounds to cents', () => {

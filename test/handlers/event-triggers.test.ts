@@ -170,6 +170,25 @@ describe('event trigger function against DynamoDB (dynalite) and SageMaker', () 
       expect(runsOf('join-ok').map((e) => e.parameters)).toEqual([{ Dataset: 's3://d/1', FeatureVersion: '7' }]);
     });
 
+    test('an event from the future (its publisher sets the time) is rejected naming event.time, and the real events still join', async () => {
+      const now = Date.now();
+      const forged = await handler({ trigger: join('join-future'), event: busEvent('data_updated', { event_id: 'far', data: { dataset: 's3://attacker' } }, new Date(now + 365 * 24 * HOUR).toISOString()) });
+      const a = await handler({ trigger: join('join-future'), event: busEvent('data_updated', { event_id: 'd', data: { dataset: 's3://real' } }, new Date(now).toISOString()) });
+      const b = await handler({ trigger: join('join-future'), event: busEvent('features_ready', { event_id: 'f', data: { version: '3' } }, new Date(now).toISOString()) });
+
+      expect(forged).toMatchObject({ status: 'rejected', error: { field: 'event.time' } });
+      expect([a.status, b.status]).toEqual(['waiting', 'started']);
+      expect(runsOf('join-future').map((e) => e.parameters)).toEqual([{ Dataset: 's3://real', FeatureVersion: '3' }]);
+    });
+
+    test('a few minutes of clock skew between publisher and function are allowed', async () => {
+      const ahead = new Date(Date.now() + 2 * 60_000).toISOString();
+
+      const outcome = await handler({ trigger: join('join-skew'), event: busEvent('data_updated', { event_id: 'd', data: { dataset: 's3://d' } }, ahead) });
+
+      expect(outcome).toMatchObject({ status: 'waiting' });
+    });
+
     test("yesterday's event never pairs with today's", async () => {
       const now = Date.now();
       await handler({ trigger: join('join-stale'), event: busEvent('data_updated', { event_id: 'old', data: { dataset: 's3://old' } }, new Date(now - 25 * HOUR).toISOString()) });
