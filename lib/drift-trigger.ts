@@ -1,6 +1,5 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -12,6 +11,9 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { DriftSource } from './drift-source';
 import { watchedDeadLetterQueue } from './private/dead-letter-queue';
+import { RuleTopicTarget } from './private/rule-topic-target';
+import { shortHash } from './private/short-hash';
+import { stackRuleNamePrefix } from './private/stack-scoped-name';
 import { acknowledgeKeyGrant, grantPublishTo } from './private/grants';
 import { handlerFunction } from './private/handler-function';
 import { acknowledgeWildcardResource } from './private/nag';
@@ -122,14 +124,6 @@ export class DriftTrigger extends Construct {
     }
 
     const key = new kms.Key(this, 'TopicKey', { enableKeyRotation: true, description: 'cdk-ml-triggers: encrypts the drift topic' });
-    // EventBridge delivers alarm state changes to the topic, so it must be able to use the key.
-    key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-      }),
-    );
     const topic = new sns.Topic(this, 'Topic', { masterKey: key, enforceSSL: true, displayName: 'Drift alarms for retraining' });
     this.topic = topic;
 
@@ -137,21 +131,41 @@ export class DriftTrigger extends Construct {
     const alarmState = { source: ['aws.cloudwatch'], detailType: ['CloudWatch Alarm State Change'] };
     const arns = bound.flatMap((source) => source.alarmArns);
     const named = [...bound.flatMap((source) => source.alarmNames), ...bound.flatMap((source) => source.alarmNamePrefixes.map((p) => ({ prefix: p })))];
-    const toTopic = new targets.SnsTopic(topic, { deadLetterQueue: deadLetters.queue, retryAttempts: 20, maxEventAge: Duration.hours(6) });
+    const toTopic = new RuleTopicTarget(topic, deadLetters.queue, { retryAttempts: 20, maxEventAge: Duration.hours(6) });
+    // Named, so that the key's policy can name the rules' ARNs without depending on them (the rules depend on the topic, the topic on the key).
+    const ruleName = (id: string) => `${stackRuleNamePrefix(Stack.of(this), 'mld')}${shortHash(`${this.node.path}/${id}`, 16)}`;
+    const ruleArn = (name: string) => Stack.of(this).formatArn({ service: 'events', resource: 'rule', resourceName: name });
+    const rules: string[] = [];
     if (arns.length > 0) {
+      rules.push(ruleName('AlarmStates'));
       new events.Rule(this, 'AlarmStates', {
+        ruleName: ruleName('AlarmStates'),
         description: 'cdk-ml-triggers: drift alarms going into ALARM',
         eventPattern: { ...alarmState, resources: arns, detail: { state: { value: ['ALARM'] } } },
         targets: [toTopic],
       });
     }
     if (named.length > 0) {
+      rules.push(ruleName('NamedAlarmStates'));
       new events.Rule(this, 'NamedAlarmStates', {
+        ruleName: ruleName('NamedAlarmStates'),
         description: 'cdk-ml-triggers: drift alarms defined elsewhere going into ALARM',
         eventPattern: { ...alarmState, detail: { alarmName: named, state: { value: ['ALARM'] } } },
         targets: [toTopic],
       });
     }
+    // EventBridge delivers this trigger's alarm state changes to the topic, so its rules, and only they, may use the key.
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: {
+          ArnEquals: { 'aws:SourceArn': rules.map(ruleArn) },
+          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+        },
+      }),
+    );
 
     this.approvalGate = props.coordinator ? undefined : approvalGateFor(this, props);
     const fn = this.evaluator(props, TrainingPipeline.of(this, props.pipeline), thresholds, prefix, monitors);

@@ -79,6 +79,29 @@ describe('DriftTrigger', () => {
     t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'lambda', RedrivePolicy: Match.anyValue() });
   });
 
+  test("EventBridge may publish to the drift topic and use its key only for this trigger's rules, in this account", () => {
+    const { template: t } = synthDrift({ sources: [monitor(), DriftSource.alarmStateChange({ alarmNamePrefix: 'team-a-drift-' })] });
+
+    const ruleIds = Object.keys(t.findResources('AWS::Events::Rule'));
+    const ruleArns = ruleIds.map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] }));
+    const topicPolicy = Object.values(t.findResources('AWS::SNS::TopicPolicy'))[0];
+    const keyPolicy = Object.values(t.findResources('AWS::KMS::Key'))[0].Properties.KeyPolicy;
+    const fromEvents = (statements: Array<{ Principal?: { Service?: string }; Condition?: unknown }>) => statements.filter((s) => s.Principal?.Service === 'events.amazonaws.com');
+
+    expect(ruleIds).toHaveLength(2);
+    expect(fromEvents(topicPolicy.Properties.PolicyDocument.Statement).map((s) => s.Condition)).toEqual(
+      ruleArns.map((arn) => ({ ArnEquals: { 'aws:SourceArn': arn }, StringEquals: { 'aws:SourceAccount': '123456789012' } })),
+    );
+    const ruleNames = ruleIds.map((id) => t.toJSON().Resources[id].Properties.Name as string);
+    expect(ruleNames.every((name) => /^mld-[0-9a-f]{8}-[0-9a-f]{16}$/.test(name))).toBe(true);
+    expect(fromEvents(keyPolicy.Statement).map((s) => s.Condition)).toEqual([
+      {
+        ArnEquals: { 'aws:SourceArn': ruleNames.map((name) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:events:eu-west-1:123456789012:rule/${name}`]] })) },
+        StringEquals: { 'aws:SourceAccount': '123456789012' },
+      },
+    ]);
+  });
+
   test('the evaluator may read only the violations reports of the named schedules', () => {
     const { template: t } = synthDrift();
 
