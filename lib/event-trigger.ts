@@ -1,11 +1,12 @@
 import { Duration, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import type * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
-import { compileFilter } from '../lambda/core/event-filter';
-import { parseTemplate } from '../lambda/core/templates';
+import { checkEventPatternSize, compileFilter } from '../lambda/core/event-filter';
+import { parseParameterTemplates } from '../lambda/core/templates';
 import { EventTriggerFunction } from './private/event-trigger-function';
-import { configureHandlerFunction } from './private/handler-function';
+import { configureHandlerFunction, METRICS_NAMESPACE } from './private/handler-function';
 import { EnvelopeTarget } from './private/envelope-target';
 import { shortHash } from './private/short-hash';
 import { validateDurationInRange, validateIntegerInRange } from './private/validation';
@@ -61,7 +62,8 @@ export interface EventTriggerProps extends TriggerFunctionOptions {
   /**
    * Pipeline parameters from templates such as `{{ event.model_id }}`, `{{ event.model_name }}-auto`,
    * `{{ event.owner.team | default: 'ml' }}`, or in a join `{{ events.features_ready.version }}`.
-   * Rendered by the trigger's function: never evaluated as code, checked against SageMaker's limits.
+   * Rendered by the trigger's function: never evaluated as code, checked against SageMaker's limits
+   * (names, count, and literal text at synth; rendered values per event).
    * @default - none
    */
   readonly parameters?: { [name: string]: string };
@@ -85,12 +87,29 @@ export interface EventTriggerProps extends TriggerFunctionOptions {
 const EVENT_NAME = /^[A-Za-z0-9._-]{1,128}$/;
 /** SageMaker emits this when a pipeline execution changes status. */
 const EXECUTION_STATUS_CHANGE = 'SageMaker Model Building Pipeline Execution Status Change';
+/** The parameter a chain's function adds to every start. */
+const UPSTREAM_EXECUTION_PARAMETER = 'UpstreamExecutionArn';
 
 /**
  * Starts a pipeline from named platform events: one event (filtered), all of several events within a
  * window, or the success of another pipeline.
  */
 export class EventTrigger extends Construct {
+  /**
+   * Events that the event triggers of a stack rejected (a template that cannot render an event, a value
+   * SageMaker would refuse): all of them together, as they share one function. The sum over 5 minutes,
+   * unless `props` says otherwise.
+   */
+  public static metricAllEventsRejected(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: METRICS_NAMESPACE,
+      metricName: 'EventsRejected',
+      dimensionsMap: { service: 'EventTriggers', TriggerType: 'Event' },
+      statistic: cloudwatch.Stats.SUM,
+      period: Duration.minutes(5),
+    }).with(props ?? {});
+  }
+
   /** The rule that forwards matching events. */
   public readonly rule: events.IRule;
   /** The trigger's id in join state and logs. */
@@ -111,12 +130,17 @@ export class EventTrigger extends Construct {
     if (props.events !== undefined && (props.events.length < 2 || new Set(props.events).size !== props.events.length)) {
       throw new Error(`events must name at least two different events to join, got ${JSON.stringify(props.events)}`);
     }
+    if (props.within !== undefined && props.events === undefined) throw new Error('within is the window of a join: give it only with events, or leave it out');
     const within = props.within ?? Duration.hours(24);
     validateDurationInRange('within', within, Duration.minutes(1), Duration.days(30));
     if (props.priority !== undefined) validateIntegerInRange('priority', props.priority, 1, 5);
-    for (const [name, template] of Object.entries(props.parameters ?? {})) {
-      const parsed = parseTemplate(template, `parameters.${name}`);
-      if (!parsed.ok) throw new Error(`${parsed.error.field} ${parsed.error.problem}`);
+    const templates = parseParameterTemplates(props.parameters ?? {}, {
+      ...(props.events ? { joinedEvents: props.events } : {}),
+      reserved: props.afterPipeline ? [UPSTREAM_EXECUTION_PARAMETER] : [],
+    });
+    if (!templates.ok) throw new Error(`${templates.error.field} ${templates.error.problem}`);
+    if (props.filter !== undefined && props.afterPipeline !== undefined) {
+      throw new Error('filter applies to event and events, not to afterPipeline: a chain starts after every successful execution of the upstream pipeline; leave filter out');
     }
     const dataFilter = props.filter ? compileFilter(props.filter) : undefined;
     if (dataFilter && !dataFilter.ok) throw new Error(`${dataFilter.error.field} ${dataFilter.error.problem}`);
@@ -149,6 +173,7 @@ export class EventTrigger extends Construct {
           detailType: names,
           ...(dataFilter?.ok ? { detail: { data: dataFilter.value } } : {}),
         };
+    if (!upstream) assertPatternSize(eventPattern, props.filter ? 'filter' : props.events ? 'events' : 'event');
     this.rule = new events.Rule(this, 'Rule', {
       ruleName: `${shared.ruleNamePrefix}${shortHash(this.node.path, 16)}`,
       description: `cdk-ml-triggers: ${config.mode} trigger ${this.triggerId}`,
@@ -158,6 +183,15 @@ export class EventTrigger extends Construct {
       targets: [new EnvelopeTarget(shared, config, 'parameter templates')],
     });
   }
+}
+
+/** The pattern as CloudFormation sends it must fit EventBridge's quota; one with tokens is checked at deploy. */
+function assertPatternSize(pattern: events.EventPattern, prop: string): void {
+  const { detailType, ...rest } = pattern;
+  const rendered = { ...rest, 'detail-type': detailType };
+  if (Token.isUnresolved(JSON.stringify(rendered))) return;
+  const size = checkEventPatternSize(rendered, prop);
+  if (!size.ok) throw new Error(`${size.error.field} ${size.error.problem}`);
 }
 
 /**

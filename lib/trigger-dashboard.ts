@@ -5,6 +5,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { Construct, type IConstruct } from 'constructs';
 import { DataArrivalTrigger } from './data-arrival-trigger';
 import { DriftTrigger } from './drift-trigger';
+import { EventTrigger } from './event-trigger';
 import { DataArrivalBatcher, METRICS_NAMESPACE } from './private/data-arrival-batcher';
 import { watchedDeadLetterQueue } from './private/dead-letter-queue';
 import { EventTriggerFunction } from './private/event-trigger-function';
@@ -30,6 +31,12 @@ export interface TriggerDashboardProps {
    * @default 1
    */
   readonly maxStartFailuresPerHour?: number;
+  /**
+   * Events rejected by the event triggers per hour at which the events-rejected alarm fires: each is an
+   * event that started nothing, because a template could not render it or SageMaker would refuse the value.
+   * @default 1
+   */
+  readonly maxEventsRejectedPerHour?: number;
   /**
    * Actions added to every alarm the dashboard shows, such as an SNS action to your on-call topic.
    * @default - none
@@ -59,6 +66,8 @@ export class TriggerDashboard extends Construct {
   public readonly stormAlarm: cloudwatch.IAlarm;
   /** Fires when starts fail, or a trigger function fails, within an hour. */
   public readonly startFailureAlarm: cloudwatch.IAlarm;
+  /** Fires when the event triggers reject `maxEventsRejectedPerHour` events within an hour. */
+  public readonly eventsRejectedAlarm: cloudwatch.IAlarm;
   private readonly deadLetters: { readonly queue: IQueueMetrics; readonly alarm: cloudwatch.IAlarm };
   private readonly maxFailures: number;
   private readonly alarmActions: cloudwatch.IAlarmAction[];
@@ -68,8 +77,10 @@ export class TriggerDashboard extends Construct {
     super(scope, id);
     const maxStarts = props.maxStartsPerHour ?? 10;
     this.maxFailures = props.maxStartFailuresPerHour ?? 1;
+    const maxRejected = props.maxEventsRejectedPerHour ?? 1;
     validateIntegerInRange('maxStartsPerHour', maxStarts, 1, 100_000);
     validateIntegerInRange('maxStartFailuresPerHour', this.maxFailures, 1, 100_000);
+    validateIntegerInRange('maxEventsRejectedPerHour', maxRejected, 1, 100_000);
     this.alarmActions = [...(props.alarmActions ?? [])];
 
     this.stormAlarm = new cloudwatch.Alarm(this, 'StormAlarm', {
@@ -94,6 +105,21 @@ export class TriggerDashboard extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    this.eventsRejectedAlarm = new cloudwatch.Alarm(this, 'EventsRejectedAlarm', {
+      alarmDescription:
+        'Events were rejected by event triggers within the last hour, and started nothing: a template could not render them (a missing field without a default) or SageMaker would refuse the value. ' +
+        "The event triggers' function logs each with the parameter and the field.",
+      metric: new cloudwatch.MathExpression({
+        expression: 'FILL(rejected, 0)',
+        usingMetrics: { rejected: EventTrigger.metricAllEventsRejected() },
+        period: HOUR,
+        label: 'events rejected per hour',
+      }),
+      threshold: maxRejected,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
     this.deadLetters = watchedDeadLetterQueue(this, undefined);
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       ...(props.dashboardName ? { dashboardName: props.dashboardName } : {}),
@@ -112,6 +138,7 @@ export class TriggerDashboard extends Construct {
     return [
       this.stormAlarm,
       this.startFailureAlarm,
+      this.eventsRejectedAlarm,
       this.deadLetters.alarm,
       ...found.scheduled.flatMap((t) => (t.missedRunAlarm ? [t.missedRunAlarm] : [])),
       ...found.dataArrival.map((t) => t.staleBatchAlarm),
@@ -197,6 +224,7 @@ export class TriggerDashboard extends Construct {
       graph('Start failures and failed batches', [
         metric('StartFailures', 'DataArrivalBatcher', { TriggerType: 'DataArrival' }, 'Sum', 'failed batch starts'),
         metric('BatchesFailed', 'DataArrivalBatcher', { TriggerType: 'DataArrival' }, 'Sum', 'batches given up'),
+        EventTrigger.metricAllEventsRejected({ label: 'events rejected' }),
         ...functionErrors.map((fn) => fn.metricErrors({ period: Duration.minutes(5) })),
       ]),
     );

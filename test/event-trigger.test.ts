@@ -222,7 +222,55 @@ describe('EventTrigger', () => {
     ['an operator mixed with a field', { event: 'a', filter: { size: { prefix: 'a', unit: 'gb' } } }, /filter\.size/],
     ['a broken template', { event: 'a', parameters: { X: '{{ event.x' } }, /parameters\.X/],
     ['a window over 30 days', { events: ['a', 'b'], within: Duration.days(31) }, 'within must be between 1 minute and 30 days, got 31 days'],
+    ['a window on a single event', { event: 'a', within: Duration.hours(1) }, 'within is the window of a join: give it only with events, or leave it out'],
+    ['a parameter name with a space', { event: 'a', parameters: { 'Model Id': '{{ event.model_id }}' } }, /^parameters\["Model Id"\] is not a valid SageMaker pipeline parameter name: use 1-256 letters, digits, '-' and '_'/],
+    ['a parameter named __proto__', { event: 'a', parameters: JSON.parse('{"__proto__": "x"}') }, /^parameters\.__proto__ .*inherit.*rename/],
+    ['a parameter named constructor', { event: 'a', parameters: JSON.parse('{"constructor": "x"}') }, /^parameters\.constructor .*inherit/],
+    ['201 parameters', { event: 'a', parameters: Object.fromEntries(Array.from({ length: 201 }, (_, i) => [`P${i}`, 'x'])) }, /^parameters holds 201 parameters, SageMaker takes at most 200 per execution/],
+    ['a 2,000-character literal value', { event: 'a', parameters: { Prompt: 'x'.repeat(2000) } }, /^parameters\.Prompt has 2000 characters of literal text, SageMaker takes values of at most 1024/],
+    ['an empty parameter', { event: 'a', parameters: { Team: '' } }, /^parameters\.Team is empty/],
+    ['a join template reading an event not in the join', { events: ['a', 'b'], parameters: { X: '{{ events.not_in_join.x }}' } }, /^parameters\.X reads events\.not_in_join\.x, but the join has no event 'not_in_join': read one of a, b/],
+    ['a single-event template reading a joined event', { event: 'a', parameters: { X: '{{ events.a.x }}' } }, /^parameters\.X reads events\.a\.x, but this trigger is not a join/],
+    ['a filter on a field named __proto__', { event: 'a', filter: JSON.parse('{"__proto__": "x", "b": "c"}') }, /^filter\.__proto__ /],
+    ['a filter on a field named constructor', { event: 'a', filter: { constructor: 'x' } }, /^filter\.constructor /],
+    ['a filter on a field named prototype', { event: 'a', filter: { 'owner.prototype': 'x' } }, /^filter\.owner\.prototype /],
   ])('%s fails synth with a message naming the prop', (_what, props, message) => {
     expect(() => synthEventTrigger(props)).toThrow(message);
+  });
+
+  test("a chain's 200 parameters and its own UpstreamExecutionArn are over SageMaker's limit", () => {
+    // Prepare
+    const { stack, pipeline } = stackWithPipeline();
+    const upstream = TrainingPipeline.fromPipelineName(stack, 'Features', 'churn-features');
+    const parameters = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`P${i}`, 'x']));
+
+    // Act + Assess
+    expect(() => new EventTrigger(stack, 'Chain', { pipeline, afterPipeline: upstream, parameters })).toThrow(
+      /^parameters holds 201 parameters with UpstreamExecutionArn, SageMaker takes at most 200 per execution/,
+    );
+  });
+
+  test('a chain with a filter fails synth: the rule matches status changes, never the filter', () => {
+    const { stack, pipeline } = stackWithPipeline();
+    const upstream = TrainingPipeline.fromPipelineName(stack, 'Features', 'churn-features');
+
+    expect(() => new EventTrigger(stack, 'Chain', { pipeline, afterPipeline: upstream, filter: { model_source: 'x' } })).toThrow(
+      'filter applies to event and events, not to afterPipeline: a chain starts after every successful execution of the upstream pipeline; leave filter out',
+    );
+  });
+
+  test.each<[string, Omit<EventTriggerProps, 'pipeline' | 'bus'>, RegExp]>([
+    ['a filter', { event: 'model.added', filter: { model_source: Array.from({ length: 104 }, (_, i) => `source-number-${i}`) } }, /^filter makes the rule's event pattern 2074 characters, EventBridge takes at most 2048/],
+    ['many long joined event names', { events: Array.from({ length: 16 }, (_, i) => `${'e'.repeat(124)}-${String(i).padStart(3, '0')}`) }, /^events makes the rule's event pattern 2\d{3} characters, EventBridge takes at most 2048/],
+  ])("%s over EventBridge's pattern size fails synth, naming the size and the limit", (_what, props, message) => {
+    expect(() => synthEventTrigger(props)).toThrow(message);
+  });
+
+  test('metricAllEventsRejected counts the events that every event trigger of the stack rejected', () => {
+    // Act
+    const metric = EventTrigger.metricAllEventsRejected();
+
+    // Assess
+    expect(metric).toMatchObject({ namespace: 'MLTriggers', metricName: 'EventsRejected', dimensions: { service: 'EventTriggers', TriggerType: 'Event' }, statistic: 'Sum' });
   });
 });

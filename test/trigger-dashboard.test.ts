@@ -66,10 +66,44 @@ describe('TriggerDashboard', () => {
     const { template: t, stack, scheduled, data, dashboard } = stackWithEverything();
 
     const body = bodyOf(t);
-    for (const alarm of [dashboard.stormAlarm, dashboard.startFailureAlarm, scheduled.missedRunAlarm!, data.staleBatchAlarm, scheduled.deadLetterQueueAlarm]) {
+    for (const alarm of [dashboard.stormAlarm, dashboard.startFailureAlarm, dashboard.eventsRejectedAlarm, scheduled.missedRunAlarm!, data.staleBatchAlarm, scheduled.deadLetterQueueAlarm]) {
       expect(body).toContain(JSON.stringify(stack.resolve(alarm.alarmArn)));
     }
-    expect(dashboard.alarms).toHaveLength(6);
+    expect(dashboard.alarms).toHaveLength(7);
+  });
+
+  test('the events-rejected alarm counts events the event triggers rejected per hour against maxEventsRejectedPerHour, and is on the panel', () => {
+    // Act
+    const { template: t, stack, dashboard } = stackWithEverything({ maxEventsRejectedPerHour: 3 });
+
+    // Assess
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmDescription: Match.stringLikeRegexp('^Events were rejected'),
+      Threshold: 3,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: 'FILL(rejected, 0)' }),
+        Match.objectLike({
+          Id: 'rejected',
+          MetricStat: Match.objectLike({
+            Metric: { Namespace: 'MLTriggers', MetricName: 'EventsRejected', Dimensions: Match.arrayWith([{ Name: 'TriggerType', Value: 'Event' }, { Name: 'service', Value: 'EventTriggers' }]) },
+            Period: 3600,
+            Stat: 'Sum',
+          }),
+        }),
+      ]),
+    });
+    expect(bodyOf(t)).toContain(JSON.stringify(stack.resolve(dashboard.eventsRejectedAlarm.alarmArn)));
+  });
+
+  test('the failures widget shows the events the event triggers rejected', () => {
+    const { template: t } = stackWithEverything();
+
+    expect(bodyOf(t)).toMatch(/"title":"Start failures and failed batches".*\["MLTriggers","EventsRejected","TriggerType","Event","service","EventTriggers",\{"label":"events rejected"/);
+  });
+
+  test('a rejected-events threshold of 0 fails synth', () => {
+    expect(() => stackWithEverything({ maxEventsRejectedPerHour: 0 })).toThrow('maxEventsRejectedPerHour must be a whole number between 1 and 100000, got 0');
   });
 
   test('the storm alarm sums start requests of every trigger type per hour against maxStartsPerHour', () => {
@@ -102,7 +136,7 @@ describe('TriggerDashboard', () => {
     new TriggerDashboard(stack, 'Dashboard', { alarmActions: [new actions.SnsAction(topic)] });
 
     const alarms = Object.values(template(stack).findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms.length).toBe(4);
+    expect(alarms.length).toBe(5);
     expect(alarms.every((a) => JSON.stringify(a.Properties.AlarmActions) === JSON.stringify([{ Ref: Object.keys(template(stack).findResources('AWS::SNS::Topic'))[0] }]))).toBe(true);
   });
 
@@ -130,9 +164,9 @@ describe('TriggerDashboard', () => {
     // Assess: the same resources, property for property; the alarm panel and actions include the triggers' alarms.
     const properties = (t: typeof first.template) => Object.fromEntries(Object.entries(t.Resources).map(([id, r]) => [id, r.Properties]));
     expect(properties(first.template)).toEqual(properties(last.template));
-    expect(first.dashboard.alarms).toHaveLength(6);
+    expect(first.dashboard.alarms).toHaveLength(7);
     const alarms = Object.values(first.template.Resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
-    expect(alarms).toHaveLength(6);
+    expect(alarms).toHaveLength(7);
     expect(alarms.every((alarm) => JSON.stringify(alarm.Properties.AlarmActions) === '["arn:aws:sns:eu-west-1:123456789012:on-call"]')).toBe(true);
     const failure = alarms.find((alarm) => String(alarm.Properties.AlarmDescription).startsWith('Training starts failed'))!;
     // The drift evaluator and its approval gate (the trigger has no coordinator).

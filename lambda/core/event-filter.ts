@@ -11,7 +11,7 @@ export const EVENT_FILTER_LIMITS = {
   maxNumericDecimals: 6,
   /**
    * The default event pattern size quota, in characters. `{"detail":{"data":<fragment>}}` must fit;
-   * the caller adds `source` and `detail-type` and should check the whole pattern against it again.
+   * the caller adds `source` and `detail-type` and checks the whole pattern with `checkEventPatternSize`.
    */
   maxPatternLength: 2048,
 } as const;
@@ -23,6 +23,9 @@ const UNSUPPORTED_OPERATORS = ['cidr', 'wildcard', 'contains'];
 const COMPARISONS = ['<', '<=', '>', '>=', '='];
 const LOWER_BOUNDS = ['>', '>='];
 const UPPER_BOUNDS = ['<', '<='];
+
+// Names that objects inherit or that name a prototype: '__proto__' vanishes from the rule aws-cdk-lib renders.
+const PROTOTYPE_FIELDS = ['__proto__', 'constructor', 'prototype'];
 
 type Scalar = string | number | boolean | null;
 type Pattern = Record<string, unknown>;
@@ -46,21 +49,38 @@ type Pattern = Record<string, unknown>;
  * dot. Rejected, with the path named (`filter.size_gb.numeric[1]`): empty field names, `$`-keys (EventBridge
  * reserves them, e.g. `$or`), unsupported or mis-cased operators (`cidr`, `wildcard`, `Prefix`), more than
  * one operator or operators mixed with fields, empty lists or objects, nested lists, objects inside lists,
- * a field given twice, and a pattern over the size quota.
+ * a field given twice, fields named `__proto__`, `constructor` or `prototype` (and an object literal whose
+ * `__proto__` key set its prototype), and a pattern over the size quota.
  */
 export function compileFilter(filter: JsonFilter): Parsed<Record<string, unknown>> {
   if (!isRecord(filter)) return reject('filter', `must be an object of fields, got ${describe(filter)}`);
   if (Object.keys(filter).length === 0) return reject('filter', 'names no field: give at least one, e.g. { "model_source": "hugging_face" }');
   const compiled = compileFields(filter, 'filter');
   if (!compiled.ok) return compiled;
-  const length = JSON.stringify({ detail: { data: compiled.value } }).length;
-  if (length > EVENT_FILTER_LIMITS.maxPatternLength) {
-    return reject('filter', `compiles to a ${length}-character event pattern, EventBridge takes at most ${EVENT_FILTER_LIMITS.maxPatternLength} by default`);
-  }
-  return compiled;
+  const size = checkEventPatternSize({ detail: { data: compiled.value } }, 'filter');
+  return size.ok ? compiled : size;
+}
+
+/**
+ * Checks a whole event pattern, as CloudFormation sends it (JSON without spaces), against EventBridge's
+ * default pattern size quota; the error names `field`, the prop that makes the pattern long.
+ */
+export function checkEventPatternSize(pattern: Readonly<Record<string, unknown>>, field: string): Parsed<number> {
+  const length = JSON.stringify(pattern).length;
+  const max = EVENT_FILTER_LIMITS.maxPatternLength;
+  if (length <= max) return accept(length);
+  return reject(
+    field,
+    `makes the rule's event pattern ${length} characters, EventBridge takes at most ${max} (its default "Event pattern size" quota): ` +
+      'match fewer or shorter values and names, or split the trigger',
+  );
 }
 
 function compileFields(fields: Record<string, unknown>, path: string): Parsed<Pattern> {
+  const inherited = Object.getPrototypeOf(fields) as unknown;
+  if (inherited !== Object.prototype && inherited !== null) {
+    return reject(path, 'has a prototype of its own, as a __proto__ key in an object literal gives it (it sets the prototype, it is no field): quote the filter as JSON, or leave the key out');
+  }
   const out: Pattern = {};
   for (const key of Object.keys(fields)) {
     const fieldPath = `${path}.${key}`;
@@ -70,6 +90,13 @@ function compileFields(fields: Record<string, unknown>, path: string): Parsed<Pa
     }
     const reserved = segments.find((segment) => segment.startsWith('$'));
     if (reserved !== undefined) return reject(fieldPath, `uses '${reserved}': EventBridge reserves $-keys for operators such as $or`);
+    const internal = segments.find((segment) => PROTOTYPE_FIELDS.includes(segment));
+    if (internal !== undefined) {
+      return reject(
+        fieldPath,
+        `filters a field named '${internal}', a JavaScript object internal: aws-cdk-lib drops '__proto__' from the rule (which would then match the events the filter excludes), and all three are refused alike; publish the value under another field name`,
+      );
+    }
     const value = compileValue(fields[key], fieldPath);
     if (!value.ok) return value;
     const nested = segments.slice(1).reduceRight<unknown>((inner, segment) => withField({}, segment, inner), value.value);

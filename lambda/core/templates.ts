@@ -1,4 +1,4 @@
-import { pipelineParameters, type PipelineParameter } from './pipeline-parameters';
+import { PIPELINE_PARAMETER_LIMITS, pipelineParameters, type PipelineParameter } from './pipeline-parameters';
 import { accept, describe, isRecord, own, reject, type Parsed } from './result';
 
 /** One step into the data: an object's own field, or an array's element. */
@@ -115,6 +115,86 @@ function parseExpression(template: string, start: number, path: string): Parsed<
   }
   const field: TemplateField = { source: name, joined: source.groups[0] === 'events', path: segments, expression, ...(fallback === undefined ? {} : { fallback }) };
   return accept({ field, end: position + 2 });
+}
+
+/** What a trigger's parameter templates may read, and which parameters the trigger sets itself. */
+export interface TemplateScope {
+  /** The joined events' names; absent when the trigger is no join, and then no template may read `events.`. */
+  readonly joinedEvents?: readonly string[];
+  /** Parameters the trigger adds to every start (a chain's `UpstreamExecutionArn`): they count against the limit. */
+  readonly reserved?: readonly string[];
+}
+
+/**
+ * Parses a trigger's parameter templates and refuses, naming the parameter, what would fail for every
+ * event: more parameters than SageMaker takes, names SageMaker rejects or that plain objects inherit
+ * (the function keys parameters by name, so `__proto__` or `toString` would be lost), an empty value,
+ * literal text (with a default, when it is used) longer than SageMaker's value limit, and `events.<name>`
+ * for an event the trigger does not join. Values read from events are checked when they are rendered.
+ */
+export function parseParameterTemplates(parameters: Readonly<Record<string, string>>, scope: TemplateScope): Parsed<Record<string, ParsedTemplate>> {
+  const { maxCount, maxNameLength, namePattern, maxValueLength } = PIPELINE_PARAMETER_LIMITS;
+  const names = Object.keys(parameters);
+  const reserved = (scope.reserved ?? []).filter((name) => !names.includes(name));
+  if (names.length + reserved.length > maxCount) {
+    const what = reserved.length > 0 ? ` with ${reserved.join(', ')}` : '';
+    return reject('parameters', `holds ${names.length + reserved.length} parameters${what}, SageMaker takes at most ${maxCount} per execution: pass the rest through a file the pipeline reads`);
+  }
+  const templates: Record<string, ParsedTemplate> = {};
+  for (const name of names) {
+    const field = parameterField(name);
+    if (isInheritedKey(name)) {
+      return reject(field, `is a name that JavaScript objects inherit ('${name}'): the function keys parameters by name and would lose it; rename the parameter`);
+    }
+    if (name.length > maxNameLength || !namePattern.test(name)) {
+      return reject(field, `is not a valid SageMaker pipeline parameter name: use 1-${maxNameLength} letters, digits, '-' and '_' (e.g. '${name.replace(/[^A-Za-z0-9_-]/g, '').slice(0, maxNameLength) || 'ModelId'}')`);
+    }
+    const parsed = parseTemplate(own(parameters, name) as string, field);
+    if (!parsed.ok) return parsed;
+    const problem = valueProblem(parsed.value, maxValueLength) ?? sourceProblem(parsed.value, scope.joinedEvents);
+    if (problem !== undefined) return reject(field, problem);
+    templates[name] = parsed.value;
+  }
+  return accept(templates);
+}
+
+/** `parameters.ModelId`, or `parameters["Model Id"]` for a name that does not read as a path. */
+const parameterField = (name: string): string => (/^[A-Za-z0-9_-]+$/.test(name) ? `parameters.${name}` : `parameters[${JSON.stringify(name)}]`);
+
+/** A key that plain objects inherit (`__proto__`, `constructor`, `toString`, ...) or that names a prototype. */
+const isInheritedKey = (name: string): boolean => name === 'prototype' || name in Object.prototype;
+
+function valueProblem(t: ParsedTemplate, maxValueLength: number): string | undefined {
+  if (t.parts.length === 0) return `is empty: SageMaker takes values of 1-${maxValueLength} characters; leave the parameter out to use the pipeline's default`;
+  const literal = t.parts.reduce((length, part) => length + (typeof part === 'string' ? part.length : 0), 0);
+  if (literal > maxValueLength) {
+    return `has ${literal} characters of literal text, SageMaker takes values of at most ${maxValueLength}: shorten it, or pass the text through a file the pipeline reads`;
+  }
+  for (const part of t.parts) {
+    if (typeof part === 'string' || part.fallback === undefined || literal + part.fallback.length <= maxValueLength) continue;
+    return `the default of ${part.expression} makes it ${literal + part.fallback.length} characters, SageMaker takes values of at most ${maxValueLength}: shorten the default`;
+  }
+  return undefined;
+}
+
+function sourceProblem(t: ParsedTemplate, joinedEvents: readonly string[] | undefined): string | undefined {
+  for (const part of t.parts) {
+    if (typeof part === 'string' || !part.joined) continue;
+    if (joinedEvents === undefined) return `reads ${part.expression}, but this trigger is not a join: read the triggering event as {{ event.<field> }}`;
+    if (joinedEvents.includes(part.source)) continue;
+    const problem = `reads ${part.expression}, but the join has no event '${part.source}': read one of ${joinedEvents.join(', ')}`;
+    // `events.model.added.x` reads field `added.x` of an event `model`: suggest the bracketed form of a dotted name.
+    const keys = part.path.map((segment) => ('key' in segment ? segment.key : undefined));
+    for (let length = keys.length - 1; length > 0; length--) {
+      const name = [part.source, ...keys.slice(0, length)].join('.');
+      if (keys.slice(0, length).every((key) => key !== undefined) && joinedEvents.includes(name)) {
+        const rest = part.expression.slice(`events.${name}`.length);
+        return `${problem}; for the event named ${name}, write events['${name}']${rest}`;
+      }
+    }
+    return problem;
+  }
+  return undefined;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { joinKey, latestOccurrence, recordOccurrence, settleJoin, type JoinState, type Occurrence } from '../core/joins';
 import { accept, isRecord, own, reject, type FieldError, type Parsed } from '../core/result';
-import { parseTemplate, renderParameters, type ParsedTemplate } from '../core/templates';
+import { parseParameterTemplates, renderParameters, type ParsedTemplate } from '../core/templates';
 import type { Launchers } from '../adapters/launcher';
 import { readDecideWrite, type Backoff } from '../adapters/versioned-document';
 import type { JoinDocuments } from './join-store';
@@ -103,7 +103,7 @@ export class EventStarter {
   ): Promise<EventOutcome> {
     const rendered = renderParameters(config.templates, context);
     if (!rendered.ok) return { status: 'rejected', error: rendered.error };
-    const parameters = [...rendered.value.filter((p) => !(p.Name in extra)), ...Object.entries(extra).map(([Name, Value]) => ({ Name, Value }))].sort((a, b) =>
+    const parameters = [...rendered.value.filter((p) => own(extra, p.Name) === undefined), ...Object.entries(extra).map(([Name, Value]) => ({ Name, Value }))].sort((a, b) =>
       a.Name.localeCompare(b.Name),
     );
     const outcome = await this.deps.launchers.for(config).launch({
@@ -135,13 +135,16 @@ export function parseEventTriggerConfig(input: unknown): Parsed<EventTriggerConf
   if (!Array.isArray(events) || events.some((name) => typeof name !== 'string')) return reject('trigger.events', 'must be a list of event names');
   if (windowSeconds !== undefined && (typeof windowSeconds !== 'number' || windowSeconds <= 0)) return reject('trigger.windowSeconds', 'must be a positive number');
   if (!isRecord(parameters ?? {})) return reject('trigger.parameters', 'must map names to templates');
-  const templates: Record<string, ParsedTemplate> = {};
   for (const [name, template] of Object.entries((parameters ?? {}) as Record<string, unknown>)) {
     if (typeof template !== 'string') return reject(`trigger.parameters.${name}`, 'must be a template string');
-    const parsed = parseTemplate(template, `trigger.parameters.${name}`);
-    if (!parsed.ok) return parsed;
-    templates[name] = parsed.value;
   }
+  // The checks synth made, made again: the configuration may come from elsewhere than the construct.
+  const parsed = parseParameterTemplates((parameters ?? {}) as Record<string, string>, {
+    ...(mode === 'join' ? { joinedEvents: events as string[] } : {}),
+    ...(mode === 'chain' ? { reserved: ['UpstreamExecutionArn'] } : {}),
+  });
+  if (!parsed.ok) return reject(`trigger.${parsed.error.field}`, parsed.error.problem);
+  const templates = parsed.value;
   return accept({
     triggerId,
     pipelineName,

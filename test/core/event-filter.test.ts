@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { compileFilter, EVENT_FILTER_LIMITS, type JsonFilter } from '../../lambda/core/event-filter';
+import { checkEventPatternSize, compileFilter, EVENT_FILTER_LIMITS, type JsonFilter } from '../../lambda/core/event-filter';
 import { matchesPattern } from '../support/event-pattern-matcher';
 
 const FIXTURE = path.resolve(__dirname, '../fixtures/events/platform-model-added.json');
@@ -49,12 +49,6 @@ describe('compileFilter compiles', () => {
     expect(compileFilter(filter)).toEqual({ ok: true, value: expected });
   });
 
-  test('a field named __proto__ as data, not as the pattern object\'s prototype', () => {
-    const filter = JSON.parse('{"__proto__": "x"}') as JsonFilter;
-    const pattern = compiled(filter);
-    expect(Object.getPrototypeOf(pattern)).toBe(Object.prototype);
-    expect(JSON.stringify(pattern)).toBe('{"__proto__":["x"]}');
-  });
 });
 
 describe('compileFilter rejects, naming the path', () => {
@@ -99,10 +93,30 @@ describe('compileFilter rejects, naming the path', () => {
     ['a field given twice', { 'owner.team': 'a', owner: { team: 'b' } }, 'filter.owner', /twice/],
     ['a field both a value and an object', { owner: 'a', 'owner.team': 'b' }, 'filter.owner.team', /twice/],
     ['errors deep inside nested fields', { owner: { org: { size: { numeric: ['>', 'x'] } } } }, 'filter.owner.org.size.numeric[1]', /finite number/],
+    ['a field named __proto__, which aws-cdk-lib drops from the rule', JSON.parse('{"__proto__": "x", "a": "b"}'), 'filter.__proto__', /'__proto__'.*JavaScript object internal/],
+    ['a field named constructor', { constructor: 'x' }, 'filter.constructor', /'constructor'.*JavaScript object internal/],
+    ['a field named prototype', { owner: { prototype: 'x' } }, 'filter.owner.prototype', /'prototype'.*JavaScript object internal/],
+    ['a dotted key through __proto__', { 'owner.__proto__.team': 'x' }, 'filter.owner.__proto__.team', /'__proto__'/],
+    // The mistake under test: in an object literal, __proto__ sets the prototype and is no field.
+    ['an object literal with a __proto__ key, which sets its prototype', { a: 'b', __proto__: { team: 'ml' } }, 'filter', /__proto__ key in an object literal/],
   ])('%s', (_name, filter, field, problem) => {
     const error = rejection(filter);
     expect(error.field).toBe(field);
     expect(error.problem).toMatch(problem);
+  });
+
+  test('a whole event pattern over the quota fails naming its size and the limit; one at the limit passes', () => {
+    // Prepare: {"source":[...]} is 15 characters around the value.
+    const at = { source: ['x'.repeat(EVENT_FILTER_LIMITS.maxPatternLength - 15)] };
+    const over = { source: ['x'.repeat(EVENT_FILTER_LIMITS.maxPatternLength - 14)] };
+
+    // Act + Assess
+    expect(JSON.stringify(at)).toHaveLength(2048);
+    expect(checkEventPatternSize(at, 'events')).toEqual({ ok: true, value: 2048 });
+    expect(checkEventPatternSize(over, 'events')).toEqual({
+      ok: false,
+      error: { field: 'events', problem: expect.stringContaining("makes the rule's event pattern 2049 characters, EventBridge takes at most 2048") },
+    });
   });
 
   test('a pattern over EventBridge\'s default size quota', () => {

@@ -1,6 +1,15 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseTemplate, renderParameters, renderTemplate, templateFields, type ParsedTemplate, type TemplateContext } from '../../lambda/core/templates';
+import {
+  parseParameterTemplates,
+  parseTemplate,
+  renderParameters,
+  renderTemplate,
+  templateFields,
+  type ParsedTemplate,
+  type TemplateContext,
+  type TemplateScope,
+} from '../../lambda/core/templates';
 
 const FIXTURE = path.resolve(__dirname, '../fixtures/events/platform-model-added.json');
 const data = (JSON.parse(readFileSync(FIXTURE, 'utf8')) as { data: Record<string, unknown> }).data;
@@ -173,5 +182,94 @@ describe('renderParameters', () => {
     const templates: Record<string, ParsedTemplate> = {};
     Object.defineProperty(templates, '__proto__', { value: parsed('x'), enumerable: true });
     expect(renderParameters(templates, context)).toMatchObject({ ok: false, error: { field: 'parameters.__proto__' } });
+  });
+});
+
+describe('parseParameterTemplates refuses at synth what SageMaker or the function would reject for every event', () => {
+  function problem(parameters: Record<string, string>, scope: TemplateScope = {}): { field: string; problem: string } {
+    const result = parseParameterTemplates(parameters, scope);
+    if (result.ok) throw new Error(`accepted ${JSON.stringify(parameters)}`);
+    return result.error;
+  }
+
+  test('parses the template of every valid name', () => {
+    // Act
+    const result = parseParameterTemplates({ ModelId: '{{ event.model_id }}', 'model-name_2': 'fixed' }, {});
+
+    // Assess
+    expect(result).toEqual({ ok: true, value: { ModelId: parsed('{{ event.model_id }}'), 'model-name_2': parsed('fixed') } });
+  });
+
+  test.each<[string, string, string]>([
+    ['a space', 'Model Id', 'parameters["Model Id"]'],
+    ['a dot', 'model.id', 'parameters["model.id"]'],
+    ['no character', '', 'parameters[""]'],
+    ['257 characters', 'N'.repeat(257), `parameters.${'N'.repeat(257)}`],
+  ])("a name with %s is not one SageMaker takes, and the error says what is", (_what, name, field) => {
+    expect(problem({ [name]: 'x' })).toEqual({ field, problem: expect.stringMatching(/is not a valid SageMaker pipeline parameter name: use 1-256 letters, digits, '-' and '_'/) });
+  });
+
+  test.each(['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty'])('the name %s is refused: JavaScript objects inherit it, and the function keys parameters by name', (name) => {
+    // Prepare: as JSON gives it, an own key (an object literal would set the prototype instead).
+    const parameters = JSON.parse(`{"${name}": "x"}`) as Record<string, string>;
+
+    // Act + Assess
+    expect(problem(parameters)).toEqual({ field: `parameters.${name}`, problem: expect.stringMatching(/inherit.*rename/) });
+  });
+
+  test("201 parameters are over SageMaker's 200 per execution", () => {
+    const parameters = Object.fromEntries(Array.from({ length: 201 }, (_, index) => [`P${index}`, 'x']));
+
+    expect(problem(parameters)).toEqual({ field: 'parameters', problem: expect.stringContaining('holds 201 parameters, SageMaker takes at most 200 per execution') });
+  });
+
+  test("200 parameters and the chain's own UpstreamExecutionArn are over the limit; 200 including it are not", () => {
+    const parameters = Object.fromEntries(Array.from({ length: 200 }, (_, index) => [`P${index}`, 'x']));
+    const scope = { reserved: ['UpstreamExecutionArn'] };
+
+    expect(problem(parameters, scope)).toEqual({ field: 'parameters', problem: expect.stringContaining('holds 201 parameters with UpstreamExecutionArn') });
+    const within: Record<string, string> = { ...parameters, UpstreamExecutionArn: 'x' };
+    delete within.P0;
+    expect(parseParameterTemplates(within, scope).ok).toBe(true);
+  });
+
+  test.each<[string, string, RegExp]>([
+    ['a 2,000-character literal', 'x'.repeat(2000), /2000 characters of literal text.*at most 1024/],
+    ['literal text over 1,024 characters after an expression', `{{ event.a }}${'x'.repeat(1025)}`, /1025 characters of literal text/],
+    ['literal parts that together are over 1,024 characters', `${'x'.repeat(600)}{{ event.a }}${'y'.repeat(600)}`, /1200 characters of literal text/],
+    ['a default that makes the value longer than 1,024 characters', `${'x'.repeat(1000)}{{ event.a | default: '${'y'.repeat(100)}' }}`, /default of event\.a makes it 1100 characters/],
+    ['an empty template', '', /is empty/],
+  ])("%s fails SageMaker's 1-1,024 characters for every event", (_what, template, message) => {
+    expect(problem({ Prompt: template })).toEqual({ field: 'parameters.Prompt', problem: expect.stringMatching(message) });
+  });
+
+  test('literal text of exactly 1,024 characters is accepted', () => {
+    expect(parseParameterTemplates({ Prompt: `${'x'.repeat(1000)}{{ event.a }}${'y'.repeat(24)}` }, {}).ok).toBe(true);
+  });
+
+  test('a join template reading an event that is not in the join names the events it has', () => {
+    const scope = { joinedEvents: ['data_updated', 'features_ready'] };
+
+    expect(problem({ Version: '{{ events.not_in_join.x }}' }, scope)).toEqual({
+      field: 'parameters.Version',
+      problem: expect.stringContaining("reads events.not_in_join.x, but the join has no event 'not_in_join': read one of data_updated, features_ready"),
+    });
+    expect(problem({ Version: "{{ events.not_in_join.x | default: '0' }}" }, scope).field).toBe('parameters.Version');
+    expect(parseParameterTemplates({ Version: '{{ events.features_ready.version }}' }, scope).ok).toBe(true);
+  });
+
+  test("a dotted event name read without brackets suggests events['<name>']", () => {
+    expect(problem({ Id: '{{ events.model.added.model_id }}' }, { joinedEvents: ['model.added', 'b'] }).problem).toContain("write events['model.added'].model_id");
+  });
+
+  test('a template reading events.<name> in a trigger that is no join fails', () => {
+    expect(problem({ Id: '{{ events.model_added.model_id }}' })).toEqual({
+      field: 'parameters.Id',
+      problem: expect.stringContaining('reads events.model_added.model_id, but this trigger is not a join: read the triggering event as {{ event.<field> }}'),
+    });
+  });
+
+  test('a broken template still fails, naming its parameter', () => {
+    expect(problem({ Team: '{{ event.owner.team | upper }}' })).toEqual({ field: 'parameters.Team', problem: expect.stringContaining('unknown filter') });
   });
 });
