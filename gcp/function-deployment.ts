@@ -15,6 +15,7 @@ import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
 import { StorageBucketObject } from '@cdktf/provider-google/lib/storage-bucket-object';
 import { Construct } from 'constructs';
 import { deploymentHash } from './deployment-hash';
+import { PipelineJobRole } from './pipeline-job-role';
 import type { VertexPipeline } from './vertex-pipeline';
 
 /** The stack-wide pieces every function shares: the source bucket and the project's number. */
@@ -80,8 +81,8 @@ export class FunctionDeployment extends Construct {
       displayName: `cdk-ml-triggers ${props.functionName} function`,
     });
     const member = `serviceAccount:${this.serviceAccount.email}`;
-    // Creating pipeline jobs is a project-level permission in Vertex AI; the job runs as the pipeline's account.
-    new ProjectIamMember(this, 'CreatePipelineJobs', { project: pipeline.project, role: 'roles/aiplatform.user', member });
+    // Creating pipeline jobs is a project-level permission in Vertex AI, granted alone; the job runs as the pipeline's account.
+    new ProjectIamMember(this, 'CreatePipelineJobs', { project: pipeline.project, role: PipelineJobRole.of(this, pipeline).role.name, member });
     if (pipeline.serviceAccount) {
       new ServiceAccountIamMember(this, 'ActAsPipelineAccount', {
         serviceAccountId: `projects/${pipeline.project}/serviceAccounts/${pipeline.serviceAccount}`,

@@ -1,4 +1,7 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { UnknownPublishMode, whyNotPublishing, type PublishMode } from './platform';
+
+export type { PublishMode } from './platform';
 
 /** Where events go: what a TriggerEventBus exposes (its name and source namespace). */
 export interface BusTarget {
@@ -23,9 +26,18 @@ export interface PublishResult {
 
 /** Options of `safePublish`: `PublishOptions` plus an override of deployment detection. */
 export interface SafePublishOptions extends PublishOptions {
-  /** @default detected from the environment (see `safePublish`) */
+  /**
+   * `always`, `never`, or `auto` (publish where a deployed platform is detected). `never` from either this or
+   * ML_TRIGGERS_PUBLISH wins; otherwise this wins over ML_TRIGGERS_PUBLISH.
+   * @default ML_TRIGGERS_PUBLISH, else 'auto'
+   */
+  readonly mode?: PublishMode;
+  /**
+   * @deprecated use `mode`: `true` is `'always'`, `false` is `'never'`; ignored when `mode` is set.
+   * @default unset
+   */
   readonly deployed?: boolean;
-  /** Consulted when `deployed` is unset. @default detected from the environment */
+  /** Replaces the platform detection of `auto`. @default detected from the environment (see `safePublish`) */
   readonly isDeployed?: () => boolean;
 }
 
@@ -34,8 +46,8 @@ export type SafePublishResult = { published: true; eventId: string } | { publish
 /** An event that was not published: rejected before sending, or by PutEvents. */
 export class PublishError extends Error {
   /**
-   * @param code `InvalidName`, `InvalidPayload`, `EntryTooLarge`, the `ErrorCode` of a failed PutEvents entry,
-   *   or the SDK error name when the whole PutEvents call failed
+   * @param code `InvalidName`, `InvalidPayload`, `EntryTooLarge`, `InvalidSetting` (ML_TRIGGERS_PUBLISH), the
+   *   `ErrorCode` of a failed PutEvents entry, or the SDK error name when the whole PutEvents call failed
    * @param entryIndex position of the event in the list given to `publishEvents` (0 for `publishEvent`)
    */
   constructor(readonly code: string, message: string, readonly entryIndex?: number, options?: ErrorOptions) {
@@ -44,9 +56,13 @@ export class PublishError extends Error {
   }
 }
 
-/** PutEvents' entry size limit (EventBridge User Guide, "Calculating PutEvents event entry size"). */
-// EventBridge raised the event size limit from 256 KB to 1 MB on 29 January 2026 (AWS Compute Blog).
-const MAX_ENTRY_BYTES = 1024 * 1024;
+/**
+ * PutEvents' size limit, for one entry and for the sum of the entries of one request: "You can batch multiple event
+ * entries into one request for efficiency. However, the total entry size must be less than 1MB" (EventBridge API
+ * Reference, PutEvents), each entry counted as "Calculating PutEvents event entry size" (EventBridge User Guide) says.
+ * It was 256 KB until EventBridge raised it on 29 January 2026 (AWS Compute Blog, "More room to build").
+ */
+const MAX_REQUEST_BYTES = 1024 * 1024;
 /** PutEvents accepts at most 10 entries per call (EventBridge API Reference, PutEvents `Entries`). */
 const MAX_ENTRIES_PER_CALL = 10;
 const MAX_ATTEMPTS = 3;
@@ -65,6 +81,7 @@ type Outcome = PublishResult | PublishError;
 interface PendingEntry {
   readonly index: number;
   readonly entry: PutEventsRequestEntry;
+  readonly size: number;
 }
 interface EntryFailure {
   readonly code: string;
@@ -86,8 +103,9 @@ export async function publishEvent(
 }
 
 /**
- * Publishes events in order, at most 10 per PutEvents call, and returns one outcome per event in input order.
- * Invalid events are not sent; entries failing with a retryable code are resent up to 3 attempts in all.
+ * Publishes events in order, at most 10 and at most 1 MB of entries (by the PutEvents size formula) per call, and
+ * returns one outcome per event in input order. Invalid events, and events over 1 MB alone, are not sent and fail;
+ * entries failing with a retryable code are resent up to 3 attempts in all.
  */
 export async function publishEvents(
   target: BusTarget,
@@ -98,22 +116,41 @@ export async function publishEvents(
   const outcomes: Outcome[] = [];
   const pending: PendingEntry[] = [];
   events.forEach(({ name, payload }, index) => {
-    const entry = toEntry(target, name, payload, options, index);
-    if (entry instanceof PublishError) outcomes[index] = entry;
-    else pending.push({ index, entry });
+    const checked = toEntry(target, name, payload, options, index);
+    if (checked instanceof PublishError) outcomes[index] = checked;
+    else pending.push({ index, ...checked });
   });
-  for (let start = 0; start < pending.length; start += MAX_ENTRIES_PER_CALL) {
-    await sendWithRetries(client, pending.slice(start, start + MAX_ENTRIES_PER_CALL), outcomes);
-  }
+  for (const batch of requests(pending)) await sendWithRetries(client, batch, outcomes);
   return outcomes;
 }
 
+/** Consecutive entries grouped into PutEvents requests of at most 10 entries and at most MAX_REQUEST_BYTES. */
+function requests(pending: readonly PendingEntry[]): PendingEntry[][] {
+  const batches: PendingEntry[][] = [];
+  let current: PendingEntry[] = [];
+  let bytes = 0;
+  for (const item of pending) {
+    if (current.length === MAX_ENTRIES_PER_CALL || (current.length > 0 && bytes + item.size > MAX_REQUEST_BYTES)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += item.size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
 /**
- * Like `publishEvent`, but sends nothing outside a deployed environment. Deployed means, in order:
- * not when ML_TRIGGERS_PUBLISH=false (the operator's switch wins over everything); else `options.deployed`;
- * else `options.isDeployed()`; else running in Lambda (AWS_LAMBDA_FUNCTION_NAME), in ECS
- * (ECS_CONTAINER_METADATA_URI_V4 or ECS_CONTAINER_METADATA_URI), or ML_TRIGGERS_PUBLISH=true.
- * The event is validated either way, so a bad event fails in tests too.
+ * Like `publishEvent`, but sends only where it should, as `whyNotPublishing` decides: ML_TRIGGERS_PUBLISH=never (or
+ * `options.mode` 'never') never sends; `options.mode`, else ML_TRIGGERS_PUBLISH (`always`, `never`, `auto`; `true` and
+ * `false` are read as `always` and `never`), else `auto`. `auto` asks `options.isDeployed()` when given, else detects
+ * the platform from the environment variables and files each platform documents: it publishes in Lambda, ECS and
+ * Fargate, EKS (IAM roles for service accounts, Pod Identity) and SageMaker training and processing jobs; not in
+ * GitHub Actions, CodeBuild or another CI service (CI=true), not in a SageMaker notebook or Studio app, and not on
+ * EC2 or anywhere else it cannot tell (it makes no network call). The event is validated either way, so a bad event
+ * fails in tests too; so does an ML_TRIGGERS_PUBLISH value it does not know.
  */
 export async function safePublish(
   target: BusTarget,
@@ -123,23 +160,17 @@ export async function safePublish(
 ): Promise<SafePublishResult> {
   const checked = toEntry(target, name, payload, options, 0);
   if (checked instanceof PublishError) throw checked;
-  const reason = whyNotPublishing(options, process.env);
+  const legacyMode = options.deployed === undefined ? undefined : options.deployed ? 'always' : 'never';
+  let reason: string | undefined;
+  try {
+    reason = whyNotPublishing({ env: process.env, mode: options.mode ?? legacyMode, isDeployed: options.isDeployed });
+  } catch (error) {
+    if (error instanceof UnknownPublishMode) throw new PublishError('InvalidSetting', error.message, 0, { cause: error });
+    throw error;
+  }
   if (reason !== undefined) return { published: false, reason };
   const { eventId } = await publishEvent(target, name, payload, options);
   return { published: true, eventId };
-}
-
-function whyNotPublishing(options: SafePublishOptions, env: NodeJS.ProcessEnv): string | undefined {
-  const publishSwitch = env.ML_TRIGGERS_PUBLISH?.trim().toLowerCase();
-  if (publishSwitch === 'false') return 'ML_TRIGGERS_PUBLISH=false disables publishing';
-  if (options.deployed !== undefined) return options.deployed ? undefined : 'options.deployed is false';
-  if (options.isDeployed) return options.isDeployed() ? undefined : 'options.isDeployed() returned false';
-  const deployed = Boolean(env.AWS_LAMBDA_FUNCTION_NAME || env.ECS_CONTAINER_METADATA_URI_V4 || env.ECS_CONTAINER_METADATA_URI)
-    || publishSwitch === 'true';
-  return deployed
-    ? undefined
-    : 'not a deployed environment: none of AWS_LAMBDA_FUNCTION_NAME, ECS_CONTAINER_METADATA_URI_V4, '
-      + 'ECS_CONTAINER_METADATA_URI or ML_TRIGGERS_PUBLISH=true is set';
 }
 
 function toEntry(
@@ -148,7 +179,7 @@ function toEntry(
   payload: Record<string, unknown>,
   options: PublishOptions,
   index: number,
-): PutEventsRequestEntry | PublishError {
+): { entry: PutEventsRequestEntry; size: number } | PublishError {
   if (typeof name !== 'string' || !EVENT_NAME.test(name)) {
     const message = `event name must be 1-128 letters, digits, '.', '_' or '-', got ${JSON.stringify(name)}`;
     return new PublishError('InvalidName', message, index);
@@ -167,12 +198,12 @@ function toEntry(
     ...(options.resources ? { Resources: options.resources } : {}),
   };
   const size = entrySize(entry);
-  if (size > MAX_ENTRY_BYTES) {
-    const message = `event '${name}' is ${size} bytes by the PutEvents entry size formula, over the ${MAX_ENTRY_BYTES}-byte limit; `
+  if (size > MAX_REQUEST_BYTES) {
+    const message = `event '${name}' is ${size} bytes by the PutEvents entry size formula, over the ${MAX_REQUEST_BYTES}-byte limit; `
       + 'store the payload (e.g. in S3) and publish its location instead';
     return new PublishError('EntryTooLarge', message, index);
   }
-  return entry;
+  return { entry, size };
 }
 
 function jsonObject(payload: unknown): string | undefined {

@@ -6,15 +6,19 @@ import { parseDriftSettings, parseTriggerConfig } from '../gcp-functions/core/se
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 
-function pipeline() {
-  return new VertexPipeline({
+function pipelineProps() {
+  return {
     project: 'churn-ml-prod',
     region: 'europe-west1',
     templateUri: 'gs://churn-ml-prod-pipelines/churn-training.json',
     pipelineName: 'churn-training',
     serviceAccount: 'vertex-pipelines@churn-ml-prod.iam.gserviceaccount.com',
     pipelineRoot: 'gs://churn-ml-prod-pipelines/runs',
-  });
+  };
+}
+
+function pipeline() {
+  return new VertexPipeline(pipelineProps());
 }
 
 function synth(build: (stack: TerraformStack) => void): Resources {
@@ -75,10 +79,16 @@ describe('VertexScheduledTrigger', () => {
     expect(Object.keys(resources.google_service_account)).toHaveLength(2); // the function's identity and the push identity
   });
 
-  test('least privilege: the function may create pipeline jobs and act as the pipeline account; the push identity may only invoke it', () => {
+  test('least privilege: the function may create pipeline jobs (a custom role of that one permission) and act as the pipeline account; the push identity may only invoke it', () => {
     const resources = scheduled();
 
-    expect(Object.values(resources.google_project_iam_member).map((m) => m.role)).toEqual(['roles/aiplatform.user']);
+    const role = only(resources, 'google_project_iam_custom_role');
+    expect(role).toMatchObject({ project: 'churn-ml-prod', role_id: expect.stringMatching(/^mlTriggersPipelineJobs_[0-9a-f]{12}$/) });
+    expect(role.permissions).toEqual(['aiplatform.pipelineJobs.create']);
+    const roleId = Object.keys(resources.google_project_iam_custom_role)[0];
+    expect(Object.values(resources.google_project_iam_member)).toEqual([
+      expect.objectContaining({ project: 'churn-ml-prod', role: `\${google_project_iam_custom_role.${roleId}.name}` }),
+    ]);
     expect(only(resources, 'google_service_account_iam_member')).toMatchObject({
       role: 'roles/iam.serviceAccountUser',
       service_account_id: 'projects/churn-ml-prod/serviceAccounts/vertex-pipelines@churn-ml-prod.iam.gserviceaccount.com',
@@ -87,6 +97,21 @@ describe('VertexScheduledTrigger', () => {
     const agentBindings = [...Object.values(resources.google_pubsub_topic_iam_member), ...Object.values(resources.google_pubsub_subscription_iam_member)];
     expect(agentBindings.map((b) => b.role).sort()).toEqual(['roles/pubsub.publisher', 'roles/pubsub.subscriber']);
     expect(agentBindings.every((b) => String(b.member).includes('@gcp-sa-pubsub.iam.gserviceaccount.com'))).toBe(true);
+  });
+
+  test('every function of a stack shares one pipeline-job role per project and region; another region has its own', () => {
+    const resources = synth((stack) => {
+      new VertexScheduledTrigger(stack, 'Weekly', { pipeline: pipeline(), schedule: '0 3 * * 1' });
+      new VertexScheduledTrigger(stack, 'Daily', { pipeline: pipeline(), schedule: '0 4 * * *' });
+      new VertexScheduledTrigger(stack, 'InTheUs', { pipeline: new VertexPipeline({ ...pipelineProps(), region: 'us-central1' }), schedule: '0 5 * * *' });
+    });
+
+    const roles = Object.entries(resources.google_project_iam_custom_role);
+    expect(roles).toHaveLength(2);
+    expect(new Set(roles.map(([, role]) => role.role_id)).size).toBe(2);
+    const granted = Object.values(resources.google_project_iam_member).map((member) => member.role);
+    expect(granted).toHaveLength(3);
+    expect(new Set(granted)).toEqual(new Set(roles.map(([id]) => `\${google_project_iam_custom_role.${id}.name}`)));
   });
 
   test('the function source is the bundle, uploaded under its content hash', () => {
@@ -190,6 +215,8 @@ const NAME_RULES: Record<string, RegExp> = {
   bucket: /^(?!goog)(?!.*google)[a-z0-9][-a-z0-9_]{1,61}[a-z0-9]$/,
   // Object names: 1-1024 bytes.
   object: /^.{1,1024}$/,
+  // Custom role ids: 3-64 letters, digits, underscores and periods (IAM API, projects.roles.create `roleId`).
+  customRole: /^[A-Za-z0-9_.]{3,64}$/,
   // Trigger ids name the Firestore document of a trigger's batches, its manifest folder and its pipeline jobs' prefix and label.
   triggerId: /^[a-z][-a-z0-9]{0,62}$/,
 };
@@ -209,6 +236,7 @@ function physicalNames(synthesized: string): string[] {
     ...values('google_service_account', 'account_id').map((name) => `serviceAccount:${name}`),
     ...values('google_storage_bucket', 'name').map((name) => `bucket:${name}`),
     ...values('google_storage_bucket_object', 'name').map((name) => `object:${name}`),
+    ...values('google_project_iam_custom_role', 'role_id').map((name) => `customRole:${name}`),
     ...settings.map((json) => `triggerId:${(JSON.parse(json) as { triggerId: string }).triggerId}`),
   ];
 }

@@ -32,7 +32,9 @@ describe('GcsDataArrivalTrigger', () => {
     const [fn] = Object.values(resources.google_cloudfunctions2_function);
     const config = JSON.parse((fn.service_config as { environment_variables: Record<string, string> }).environment_variables.BATCHER_CONFIG);
     expect(config).toMatchObject({ bucket: 'churn-labelled-data', prefix: 'labels/', suffix: '.parquet', batchSize: 500, batchWindowSeconds: 7200, manifestBucket: 'churn-labelled-data', manifestPrefix: 'ml-triggers/manifests/' });
-    expect(Object.values(resources.google_project_iam_member).map((m) => m.role).sort()).toEqual(['roles/aiplatform.user', 'roles/datastore.user']);
+    const [roleId] = Object.keys(resources.google_project_iam_custom_role);
+    expect(resources.google_project_iam_custom_role[roleId].permissions).toEqual(['aiplatform.pipelineJobs.create']);
+    expect(Object.values(resources.google_project_iam_member).map((m) => m.role).sort()).toEqual([`\${google_project_iam_custom_role.${roleId}.name}`, 'roles/datastore.user']);
     const [write] = Object.values(resources.google_storage_bucket_iam_member);
     expect(write).toMatchObject({
       role: 'roles/storage.objectCreator',

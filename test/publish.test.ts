@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { PublishError, publishEvent, publishEvents, safePublish, type BusTarget } from '../publish';
+import { detectPlatform } from '../publish/platform';
 import { startFakeEventBridge, type FakeEventBridge } from './support/fake-eventbridge';
 import { LOCAL_AWS_ENV, setEnv } from './support/local-services';
 
@@ -9,6 +10,13 @@ const FIXTURE = path.resolve(__dirname, 'fixtures/events/platform-model-added.js
 const modelAdded = JSON.parse(readFileSync(FIXTURE, 'utf8')) as Record<string, unknown>;
 const target: BusTarget = { eventBusName: 'ml-triggers-demo-main', source: 'ml-triggers.demo.main' };
 const isModelAdded = (entry: { detailType?: string }): boolean => entry.detailType === 'model.added';
+
+/** Every environment variable `safePublish` reads, unset: the tests may run in CI, on ECS or in Lambda themselves. */
+const PLATFORM_SIGNALS_UNSET = Object.fromEntries([
+  'ML_TRIGGERS_PUBLISH', 'AWS_LAMBDA_FUNCTION_NAME', 'ECS_CONTAINER_METADATA_URI_V4', 'ECS_CONTAINER_METADATA_URI', 'AWS_EXECUTION_ENV',
+  'AWS_ROLE_ARN', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE',
+  'TRAINING_JOB_NAME', 'TRAINING_JOB_ARN', 'CODEBUILD_BUILD_ID', 'GITHUB_ACTIONS', 'CI',
+].map((name) => [name, undefined]));
 
 let fake: FakeEventBridge;
 let restoreEnv: () => void;
@@ -22,10 +30,7 @@ beforeEach(() => {
   restoreEnv = setEnv({
     ...LOCAL_AWS_ENV,
     AWS_ENDPOINT_URL_EVENTBRIDGE: fake.endpoint,
-    AWS_LAMBDA_FUNCTION_NAME: undefined,
-    ECS_CONTAINER_METADATA_URI_V4: undefined,
-    ECS_CONTAINER_METADATA_URI: undefined,
-    ML_TRIGGERS_PUBLISH: undefined,
+    ...PLATFORM_SIGNALS_UNSET,
   });
 });
 afterEach(() => restoreEnv());
@@ -174,6 +179,50 @@ describe('publishEvents', () => {
     expect(results).toEqual(fake.accepted.map(({ eventId }) => ({ eventId })));
   });
 
+  // PutEvents: "You can batch multiple event entries into one request for efficiency. However, the total entry size must
+  // be less than 1MB" (EventBridge API Reference, PutEvents, as the model of @aws-sdk/client-eventbridge 3.1169.0 words
+  // it), each entry's size counted by the formula of "Calculating PutEvents event entry size".
+  const entryBytes = (entry: { source?: string; detailType?: string; detail?: string }): number =>
+    [entry.source, entry.detailType, entry.detail].reduce((sum, text) => sum + Buffer.byteLength(text ?? '', 'utf8'), 0);
+  /** An event whose entry (no time, no resources) has exactly `bytes` bytes. */
+  const eventOfSize = (sequence: number, bytes: number): { name: string; payload: Record<string, unknown> } => {
+    const base = { sequence, pad: '' };
+    const overhead = entryBytes({ source: target.source, detailType: 'model.added', detail: JSON.stringify(base) });
+    return { name: 'model.added', payload: { sequence, pad: 'x'.repeat(bytes - overhead) } };
+  };
+
+  test('splits calls by size too: no PutEvents request carries more than 1 MB of entries', async () => {
+    const events = Array.from({ length: 5 }, (_, n) => eventOfSize(n, 400_000));
+
+    const results = await publishEvents(target, events);
+
+    expect(fake.calls.map((call) => call.entries.length)).toEqual([2, 2, 1]);
+    expect(fake.calls.every((call) => call.entries.reduce((sum, entry) => sum + entryBytes(entry), 0) <= 1_048_576)).toBe(true);
+    expect(fake.accepted.map((entry) => JSON.parse(entry.detail ?? '{}').sequence)).toEqual([0, 1, 2, 3, 4]);
+    expect(results).toEqual(fake.accepted.map(({ eventId }) => ({ eventId })));
+  });
+
+  test('puts two entries one byte under 1 MB together in one call, and one byte over in two', async () => {
+    await publishEvents(target, [eventOfSize(0, 524_288), eventOfSize(1, 524_287)]);
+    const together = fake.calls.map((call) => call.entries.length);
+    fake.reset();
+
+    await publishEvents(target, [eventOfSize(0, 524_288), eventOfSize(1, 524_289)]);
+
+    expect(together).toEqual([2]);
+    expect(fake.calls.map((call) => call.entries.length)).toEqual([1, 1]);
+  });
+
+  test('reports an event over 1 MB as EntryTooLarge without sending it, and publishes the others in one call', async () => {
+    const events = [eventOfSize(0, 1_000), eventOfSize(1, 1_048_577), eventOfSize(2, 1_000)];
+
+    const results = await publishEvents(target, events);
+
+    expect(results[1]).toMatchObject({ code: 'EntryTooLarge', entryIndex: 1, message: expect.stringContaining('1048577 bytes') });
+    expect(fake.calls.map((call) => call.entries.map((entry) => JSON.parse(entry.detail ?? '{}').sequence))).toEqual([[0, 2]]);
+    expect([results[0], results[2]]).toEqual(fake.accepted.map(({ eventId }) => ({ eventId })));
+  });
+
   test('reports each failed event individually and publishes the rest', async () => {
     const events = ['model.added', 'model.deployed', 'model.retired', 'model archived'].map((name) => ({ name, payload: modelAdded }));
     fake.failEntries((entry) => entry.detailType === 'model.deployed', 'ThrottlingException', 1);
@@ -203,17 +252,28 @@ describe('publishEvents', () => {
 });
 
 describe('safePublish', () => {
-  test('sends nothing outside a deployed environment', async () => {
+  test('sends nothing outside a deployed environment, and says how to publish anyway', async () => {
     const result = await safePublish(target, 'model.added', modelAdded);
 
-    expect(result).toEqual({ published: false, reason: expect.stringMatching(/^not a deployed environment/) });
+    expect(result).toEqual({ published: false, reason: expect.stringMatching(/^not a deployed environment: .*ML_TRIGGERS_PUBLISH=always/) });
     expect(fake.calls).toHaveLength(0);
   });
 
   test.each<[string, Record<string, string>]>([
     ['in Lambda', { AWS_LAMBDA_FUNCTION_NAME: 'model-registry' }],
-    ['in ECS', { ECS_CONTAINER_METADATA_URI_V4: 'http://169.254.170.2/v4/task' }],
-    ['with ML_TRIGGERS_PUBLISH=true', { ML_TRIGGERS_PUBLISH: 'true' }],
+    ['in ECS (metadata endpoint v4)', { ECS_CONTAINER_METADATA_URI_V4: 'http://169.254.170.2/v4/task' }],
+    ['in ECS (metadata endpoint v3)', { ECS_CONTAINER_METADATA_URI: 'http://169.254.170.2/v3/task' }],
+    ['on Fargate (AWS_EXECUTION_ENV)', { AWS_EXECUTION_ENV: 'AWS_ECS_FARGATE' }],
+    ['on EKS with IAM roles for service accounts', {
+      AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/model-registry', AWS_WEB_IDENTITY_TOKEN_FILE: '/var/run/secrets/eks.amazonaws.com/serviceaccount/token',
+    }],
+    ['on EKS with Pod Identity', {
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://169.254.170.23/v1/credentials',
+      AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: '/var/run/secrets/pods.eks.amazonaws.com/serviceaccount/eks-pod-identity-token',
+    }],
+    ['in a SageMaker training job', { TRAINING_JOB_NAME: 'churn-2024-01-29', TRAINING_JOB_ARN: 'arn:aws:sagemaker:eu-west-1:123456789012:training-job/churn-2024-01-29' }],
+    ['on EC2 with ML_TRIGGERS_PUBLISH=always', { ML_TRIGGERS_PUBLISH: 'always' }],
+    ['with ML_TRIGGERS_PUBLISH=true (the older spelling of always)', { ML_TRIGGERS_PUBLISH: 'true' }],
   ])('publishes %s', async (_label, env) => {
     setEnv(env);
 
@@ -222,27 +282,69 @@ describe('safePublish', () => {
     expect(result).toEqual({ published: true, eventId: fake.accepted[0]?.eventId });
   });
 
-  test('publishes when options.deployed or options.isDeployed says so', async () => {
+  test.each<[string, Record<string, string>, RegExp]>([
+    ['in GitHub Actions', { GITHUB_ACTIONS: 'true', CI: 'true' }, /GitHub Actions \(GITHUB_ACTIONS\)/],
+    ['in CodeBuild', { CODEBUILD_BUILD_ID: 'model-registry:0f3c' }, /AWS CodeBuild \(CODEBUILD_BUILD_ID\)/],
+    ['in another CI service', { CI: 'true' }, /a CI service \(CI\)/],
+    ['in a CI runner that itself runs on EKS', { CI: 'true', AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/runner', AWS_WEB_IDENTITY_TOKEN_FILE: '/token' }, /a CI service/],
+    ['on a bare EC2 instance (no environment signal; IMDS is not probed)', {}, /^not a deployed environment/],
+  ])('sends nothing %s unless told to', async (_label, env, reason) => {
+    setEnv(env);
+
+    const result = await safePublish(target, 'model.added', modelAdded);
+    setEnv({ ML_TRIGGERS_PUBLISH: 'always' });
+    const overridden = await safePublish(target, 'model.added', modelAdded);
+
+    expect(result).toEqual({ published: false, reason: expect.stringMatching(reason) });
+    expect(overridden).toEqual({ published: true, eventId: fake.accepted[0]?.eventId });
+    expect(fake.accepted).toHaveLength(1);
+  });
+
+  test('publishes when options.mode, options.deployed or options.isDeployed says so', async () => {
+    await safePublish(target, 'model.added', modelAdded, { mode: 'always' });
     await safePublish(target, 'model.added', modelAdded, { deployed: true });
     await safePublish(target, 'model.added', modelAdded, { isDeployed: () => true });
 
-    expect(fake.accepted).toHaveLength(2);
+    expect(fake.accepted).toHaveLength(3);
   });
 
-  test('options.deployed false wins over Lambda detection', async () => {
+  test('options.mode never wins over Lambda detection and over ML_TRIGGERS_PUBLISH=always', async () => {
+    setEnv({ AWS_LAMBDA_FUNCTION_NAME: 'model-registry', ML_TRIGGERS_PUBLISH: 'always' });
+
+    const result = await safePublish(target, 'model.added', modelAdded, { mode: 'never' });
+    const deployedFalse = await safePublish(target, 'model.added', modelAdded, { deployed: false });
+
+    expect(result).toEqual({ published: false, reason: "options.mode is 'never'" });
+    expect(deployedFalse).toEqual({ published: false, reason: "options.mode is 'never'" });
+    expect(fake.calls).toHaveLength(0);
+  });
+
+  test.each(['never', 'false', ' NEVER '])('ML_TRIGGERS_PUBLISH=%s wins over Lambda detection and options.mode always', async (value) => {
+    setEnv({ ML_TRIGGERS_PUBLISH: value, AWS_LAMBDA_FUNCTION_NAME: 'model-registry' });
+
+    const result = await safePublish(target, 'model.added', modelAdded, { mode: 'always' });
+
+    expect(result).toEqual({ published: false, reason: `ML_TRIGGERS_PUBLISH=${value.trim()} disables publishing` });
+    expect(fake.calls).toHaveLength(0);
+  });
+
+  test('ML_TRIGGERS_PUBLISH=auto leaves the decision to the detection', async () => {
+    setEnv({ ML_TRIGGERS_PUBLISH: 'auto' });
+    const local = await safePublish(target, 'model.added', modelAdded);
     setEnv({ AWS_LAMBDA_FUNCTION_NAME: 'model-registry' });
+    const inLambda = await safePublish(target, 'model.added', modelAdded);
 
-    const result = await safePublish(target, 'model.added', modelAdded, { deployed: false });
-
-    expect(result).toEqual({ published: false, reason: 'options.deployed is false' });
+    expect(local.published).toBe(false);
+    expect(inLambda.published).toBe(true);
   });
 
-  test('ML_TRIGGERS_PUBLISH=false wins over Lambda detection and options.deployed', async () => {
-    setEnv({ ML_TRIGGERS_PUBLISH: 'false', AWS_LAMBDA_FUNCTION_NAME: 'model-registry' });
+  test('rejects an ML_TRIGGERS_PUBLISH it does not know, naming the value and the accepted ones', async () => {
+    setEnv({ ML_TRIGGERS_PUBLISH: 'alwyas', AWS_LAMBDA_FUNCTION_NAME: 'model-registry' });
 
-    const result = await safePublish(target, 'model.added', modelAdded, { deployed: true });
+    const error = await publishError(safePublish(target, 'model.added', modelAdded));
 
-    expect(result).toEqual({ published: false, reason: 'ML_TRIGGERS_PUBLISH=false disables publishing' });
+    expect(error.code).toBe('InvalidSetting');
+    expect(error.message).toBe("ML_TRIGGERS_PUBLISH must be always, never or auto, got 'alwyas'");
     expect(fake.calls).toHaveLength(0);
   });
 
@@ -250,5 +352,47 @@ describe('safePublish', () => {
     const error = await publishError(safePublish(target, 'model added', modelAdded));
 
     expect(error.code).toBe('InvalidName');
+  });
+});
+
+describe('detectPlatform', () => {
+  const noFiles = (): boolean => false;
+  const onlyFile = (expected: string) => (file: string): boolean => file === expected;
+
+  test.each<[string, NodeJS.ProcessEnv, (file: string) => boolean, { name: string; deployed: boolean; signal: string }]>([
+    ['Lambda', { AWS_LAMBDA_FUNCTION_NAME: 'f' }, noFiles, { name: 'AWS Lambda', deployed: true, signal: 'AWS_LAMBDA_FUNCTION_NAME' }],
+    ['ECS', { ECS_CONTAINER_METADATA_URI_V4: 'http://169.254.170.2/v4/t' }, noFiles, { name: 'Amazon ECS', deployed: true, signal: 'ECS_CONTAINER_METADATA_URI_V4' }],
+    ['Fargate', { AWS_EXECUTION_ENV: 'AWS_ECS_FARGATE' }, noFiles, { name: 'Amazon ECS', deployed: true, signal: 'AWS_EXECUTION_ENV' }],
+    ['EKS (IRSA)', { AWS_ROLE_ARN: 'arn', AWS_WEB_IDENTITY_TOKEN_FILE: '/t' }, noFiles,
+      { name: 'Amazon EKS (IAM roles for service accounts)', deployed: true, signal: 'AWS_WEB_IDENTITY_TOKEN_FILE' }],
+    ['EKS (Pod Identity)', { AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://169.254.170.23/v1/credentials', AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: '/t' }, noFiles,
+      { name: 'Amazon EKS (Pod Identity)', deployed: true, signal: 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE' }],
+    ['a SageMaker training job', { TRAINING_JOB_ARN: 'arn' }, noFiles, { name: 'an Amazon SageMaker training job', deployed: true, signal: 'TRAINING_JOB_ARN' }],
+    ['a SageMaker processing job', {}, onlyFile('/opt/ml/config/processingjobconfig.json'),
+      { name: 'an Amazon SageMaker processing job', deployed: true, signal: '/opt/ml/config/processingjobconfig.json' }],
+    ['a SageMaker notebook instance or Studio app', {}, onlyFile('/opt/ml/metadata/resource-metadata.json'),
+      { name: 'a SageMaker notebook or Studio app', deployed: false, signal: '/opt/ml/metadata/resource-metadata.json' }],
+    ['a SageMaker notebook job (it runs as a training job)', { TRAINING_JOB_NAME: 'nb-job' }, onlyFile('/opt/ml/metadata/resource-metadata.json'),
+      { name: 'an Amazon SageMaker training job', deployed: true, signal: 'TRAINING_JOB_NAME' }],
+    ['CodeBuild', { CODEBUILD_BUILD_ID: 'p:1' }, noFiles, { name: 'AWS CodeBuild', deployed: false, signal: 'CODEBUILD_BUILD_ID' }],
+    ['GitHub Actions', { GITHUB_ACTIONS: 'true', CI: 'true' }, noFiles, { name: 'GitHub Actions', deployed: false, signal: 'GITHUB_ACTIONS' }],
+    ['a CI service', { CI: '1' }, noFiles, { name: 'a CI service', deployed: false, signal: 'CI' }],
+  ])('recognises %s', (_label, env, fileExists, platform) => {
+    expect(detectPlatform(env, fileExists)).toEqual(platform);
+  });
+
+  test.each<[string, NodeJS.ProcessEnv]>([
+    ['nothing', {}], ['CI=false', { CI: 'false' }], ['GITHUB_ACTIONS=false', { GITHUB_ACTIONS: 'false' }],
+    ['only AWS_ROLE_ARN (a profile, not IRSA)', { AWS_ROLE_ARN: 'arn' }], ['AWS_EXECUTION_ENV of another platform', { AWS_EXECUTION_ENV: 'CloudShell' }],
+  ])('recognises no platform from %s', (_label, env) => {
+    expect(detectPlatform(env, () => false)).toBeUndefined();
+  });
+
+  test('looks at files only when no environment variable told', () => {
+    const looked: string[] = [];
+
+    detectPlatform({ AWS_LAMBDA_FUNCTION_NAME: 'f' }, (file) => looked.push(file) > 0);
+
+    expect(looked).toEqual([]);
   });
 });

@@ -27,11 +27,14 @@ export class CloudStorage {
   constructor(private readonly tokens: AccessTokenSource) {}
 
   /**
-   * A simple media upload (objects.insert, `uploadType=media`): replaces the object, so uploading the same bytes
-   * again is harmless. Returns the `gs://` URI and the new generation.
+   * Creates the object unless one of that name exists: a simple media upload (objects.insert, `uploadType=media`) with
+   * `ifGenerationMatch=0`, which "makes the operation succeed only if there are no live versions of the object" and
+   * otherwise answers 412. Never replacing is what `roles/storage.objectCreator` allows (replacing needs
+   * storage.objects.delete, a 403 without it) and what a write-once name wants. Returns the `gs://` URI, and the
+   * generation when this call created the object (`created: false` when the object already existed).
    */
-  async upload(bucket: string, name: string, body: string, contentType: string): Promise<{ uri: string; generation: string }> {
-    const url = `${gcsEndpoint()}/upload/storage/v1/b/${encodeURIComponent(bucket)}/o?uploadType=media&name=${encodeURIComponent(name)}`;
+  async createIfAbsent(bucket: string, name: string, body: string, contentType: string): Promise<{ uri: string; created: boolean; generation?: string }> {
+    const url = `${gcsEndpoint()}/upload/storage/v1/b/${encodeURIComponent(bucket)}/o?uploadType=media&ifGenerationMatch=0&name=${encodeURIComponent(name)}`;
     const token = await this.tokens.token();
     let response: Response;
     try {
@@ -51,6 +54,7 @@ export class CloudStorage {
     } catch {
       json = undefined;
     }
+    if (response.status === 412) return { uri: `gs://${bucket}/${name}`, created: false };
     if (!response.ok) {
       const error = isRecord(json) && isRecord(json.error) ? json.error : {};
       const message = typeof error.message === 'string' ? error.message : text.slice(0, 300);
@@ -58,6 +62,6 @@ export class CloudStorage {
       throw new StorageError(response.status, status, message, response.status === 408 || response.status === 429 || response.status >= 500);
     }
     const generation = isRecord(json) && typeof json.generation === 'string' ? json.generation : '';
-    return { uri: `gs://${bucket}/${name}`, generation };
+    return { uri: `gs://${bucket}/${name}`, created: true, generation };
   }
 }

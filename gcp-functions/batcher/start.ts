@@ -19,9 +19,10 @@ export interface Services {
 }
 
 /**
- * One start attempt for a closed batch: claim it, write its manifest, create its pipeline job under the batch's own
- * id, record STARTED. A failed attempt records RETRY with backoff (FAILED once the attempts run out, or at once when
- * the refusal is permanent). A crash leaves the claim to expire; the next attempt meets the job if it was created.
+ * One start attempt for a closed batch: claim it, write its manifest unless an earlier attempt did, create its
+ * pipeline job under the batch's own id, record STARTED. A failed attempt records RETRY with backoff (FAILED once the
+ * attempts run out, or at once when the refusal is permanent). A crash leaves the claim to expire; the next attempt
+ * meets the job if it was created.
  */
 export async function startBatch(services: Services, config: BatcherConfig, generation: number, nowMs: number): Promise<StartOutcome> {
   const claim = await services.store.claim(generation, nowMs);
@@ -31,8 +32,10 @@ export async function startBatch(services: Services, config: BatcherConfig, gene
   try {
     const members = await services.store.members(generation);
     if (members.length !== claim.count) throw new Error(`batch ${generation} lists ${members.length} of its ${claim.count} members`);
+    // The name is the batch's (trigger, epoch, generation) and a sealed batch's members never change, so an object
+    // already under it was written by an earlier attempt with these same lines: it is kept, never replaced.
     const name = manifestObjectName(config.manifestPrefix, config.triggerId, claim.epoch, generation);
-    const manifest = await services.storage.upload(config.manifestBucket, name, manifestBody(members), 'application/x-ndjson');
+    const manifest = await services.storage.createIfAbsent(config.manifestBucket, name, manifestBody(members), 'application/x-ndjson');
     const parameters = parameterValues(config.parameters, { ManifestGcsUri: manifest.uri, ObjectCount: String(members.length) });
     if (!parameters.ok) throw new VertexApiError(400, 'INVALID_ARGUMENT', `${parameters.error.field} ${parameters.error.problem}`, false);
     const job = await services.pipelines.createPipelineJob({
@@ -48,7 +51,7 @@ export async function startBatch(services: Services, config: BatcherConfig, gene
     });
     await services.store.finish(claim, 'STARTED', { pipelineJob: job.name, pipelineJobId: jobId, manifestUri: manifest.uri, startedAtMs: nowMs });
     log('INFO', job.alreadyExisted ? 'the batch\'s pipeline job existed already' : 'started the batch\'s pipeline job', {
-      ...context, pipelineJob: job.name, manifestUri: manifest.uri, objectCount: members.length,
+      ...context, pipelineJob: job.name, manifestUri: manifest.uri, manifestWritten: manifest.created, objectCount: members.length,
     });
     return { status: 'started', generation, pipelineJobId: jobId, pipelineJob: job.name, alreadyExisted: job.alreadyExisted, objectCount: members.length };
   } catch (error) {

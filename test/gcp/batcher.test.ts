@@ -163,6 +163,24 @@ describe('batcher function (GCS finalize -> Pub/Sub push -> Firestore -> Vertex 
     expect(batchStatus(1)).toBe('STARTED');
   });
 
+  test('a start retried after its job creation failed reuses the manifest it wrote: Cloud Storage is asked not to replace it, and the job gets its URI', async () => {
+    configure({ batchSize: 2 });
+    google.failNext(503);
+    await call(handler, finalize('incoming/a.csv', '901'));
+    await call(handler, finalize('incoming/b.csv', '902'));
+
+    now = T0 + 60_000;
+    const retried = await call(handler, flush('801'));
+
+    const manifestUri = `gs://${CONFIG.manifestBucket}/manifests/churn-arrivals/${epoch()}-1.ml-triggers-manifest.jsonl`;
+    expect(retried.body.starts).toEqual([expect.objectContaining({ status: 'started', generation: 1, objectCount: 2 })]);
+    expect(firestore.uploads).toHaveLength(1);
+    expect(firestore.refusedUploads).toEqual([412]);
+    expect(parameterValues(google.jobs[0])).toMatchObject({ ManifestGcsUri: manifestUri, ObjectCount: '2' });
+    expect(batchStatus(1)).toBe('STARTED');
+    expect((firestore.document(`triggers/${CONFIG.triggerId}/batches/1`)?.manifestUri as { stringValue?: string } | undefined)?.stringValue).toBe(manifestUri);
+  });
+
   test('an invocation that dies after creating the job leaves a claim that expires, and a flush then records the job without a second one', async () => {
     configure({ batchSize: 1 });
     firestore.failNext('commit', 503, 2, 2); // the object and the claim commit; recording STARTED and then RETRY fail

@@ -13,8 +13,14 @@ export interface UploadedObject {
 export interface FakeFirestore {
   /** `http://127.0.0.1:<port>`, for FIRESTORE_API_ENDPOINT and GCS_API_ENDPOINT. */
   readonly endpoint: string;
-  /** Every upload, in order; the latest per name is the object's content. */
+  /**
+   * Every object created, in order. Like a caller holding only `roles/storage.objectCreator` (the batcher's role), an
+   * upload never replaces an object: without a precondition it answers 403 (replacing needs storage.objects.delete),
+   * with `ifGenerationMatch=0` 412 (the object exists).
+   */
   readonly uploads: UploadedObject[];
+  /** Uploads refused because the object existed, by HTTP status (403 or 412). */
+  readonly refusedUploads: number[];
   /** How many commits lost a conflict (409 ABORTED). */
   readonly aborted: number;
   /** A document's fields in Firestore's Value JSON, by path below `.../documents/`. */
@@ -49,6 +55,7 @@ export async function startFakeFirestore(): Promise<FakeFirestore> {
   const documents = new Map<string, StoredDocument>();
   const transactions = new Map<string, Map<string, string | null>>();
   const uploads: UploadedObject[] = [];
+  const refusedUploads: number[] = [];
   const failures: Record<'commit' | 'upload', number[]> = { commit: [], upload: [] };
   let clock = 0;
   let aborted = 0;
@@ -72,7 +79,24 @@ export async function startFakeFirestore(): Promise<FakeFirestore> {
         if (failure) return error(response, failure, 'Injected failure.', failure === 503 ? 'UNAVAILABLE' : 'INTERNAL');
         const name = url.searchParams.get('name');
         if (url.searchParams.get('uploadType') !== 'media' || !name) return error(response, 400, 'Required parameter: name', 'INVALID_ARGUMENT');
-        const object = { bucket: decodeURIComponent(upload[1]), name, contentType: request.headers['content-type'] ?? '', body: text, generation: String(Date.now() * 1000 + uploads.length) };
+        const bucket = decodeURIComponent(upload[1]);
+        const precondition = url.searchParams.get('ifGenerationMatch');
+        const existing = uploads.find((object) => object.bucket === bucket && object.name === name);
+        if (precondition !== null && precondition !== '0' && precondition !== existing?.generation) {
+          refusedUploads.push(412);
+          return storageError(response, 412, 'At least one of the pre-conditions you specified did not hold.', 'conditionNotMet');
+        }
+        if (existing && precondition === '0') {
+          refusedUploads.push(412);
+          return storageError(response, 412, 'At least one of the pre-conditions you specified did not hold.', 'conditionNotMet');
+        }
+        if (existing) {
+          refusedUploads.push(403);
+          const message = 'mlt-batcher@ml-prod-481.iam.gserviceaccount.com does not have storage.objects.delete access to the Google Cloud Storage object. '
+            + "Permission 'storage.objects.delete' denied on resource (or it may not exist).";
+          return storageError(response, 403, message, 'forbidden');
+        }
+        const object = { bucket, name, contentType: request.headers['content-type'] ?? '', body: text, generation: String(Date.now() * 1000 + uploads.length) };
         uploads.push(object);
         return send(response, 200, { kind: 'storage#object', id: `${object.bucket}/${name}/${object.generation}`, name, bucket: object.bucket, generation: object.generation, size: String(Buffer.byteLength(text)), contentType: object.contentType });
       }
@@ -175,6 +199,7 @@ export async function startFakeFirestore(): Promise<FakeFirestore> {
   return {
     endpoint: `http://127.0.0.1:${address.port}`,
     uploads,
+    refusedUploads,
     get aborted() {
       return aborted;
     },
@@ -188,6 +213,7 @@ export async function startFakeFirestore(): Promise<FakeFirestore> {
       documents.clear();
       transactions.clear();
       uploads.length = 0;
+      refusedUploads.length = 0;
       failures.commit.length = 0;
       failures.upload.length = 0;
       aborted = 0;
@@ -218,4 +244,9 @@ function send(response: ServerResponse, code: number, body: unknown): void {
 
 function error(response: ServerResponse, code: number, message: string, status: string): void {
   send(response, code, { error: { code, message, status } });
+}
+
+/** Cloud Storage's JSON API error shape: `errors[].reason` and no canonical `status`. */
+function storageError(response: ServerResponse, code: number, message: string, reason: string): void {
+  send(response, code, { error: { code, message, errors: [{ message, domain: 'global', reason }] } });
 }
