@@ -16,6 +16,7 @@ import {
 import { objectIdentity, type CreatedObject } from '../core/s3-object-created';
 import type { Launchers } from '../adapters/launcher';
 import { describeError } from '../adapters/pipeline-starter';
+import { isRetryableStartError } from '../adapters/start-failures';
 import type { ManifestWriter } from '../adapters/manifest-writer';
 import type { BatchRecordStore } from './batch-record-store';
 
@@ -162,7 +163,11 @@ export class Batcher {
     const attempt = await this.deps.records.claim(batch, now(), CLAIM_MS);
     if (attempt === undefined) {
       const header = await this.deps.records.readHeader(batch);
-      if (header && ['STARTED', 'FAILED', 'EMPTY'].includes(header.status)) await this.deps.state.markFinished(batch);
+      if (header && ['STARTED', 'FAILED', 'EMPTY'].includes(header.status)) {
+        // Still listed as unfinished: the invocation that finished it died before forgetting it, perhaps before telling.
+        if (header.status === 'FAILED') this.deps.observer.startFailed(config, batch, header.attempts, { name: 'StartFailed', message: 'recorded FAILED by an earlier attempt' }, true);
+        await this.deps.state.markFinished(batch);
+      }
       return 'done';
     }
     if (settlement.members.length === 0) {
@@ -177,7 +182,7 @@ export class Batcher {
       run = await this.startRun(config, batch, settlement.members, manifestUri);
     } catch (error) {
       const described = describeError(error);
-      const outcome = startFailureOutcome(attempt, config.maxStartAttempts, now());
+      const outcome = startFailureOutcome(attempt, config.maxStartAttempts, now(), !(error instanceof StartRefused) && isRetryableStartError(error));
       await this.deps.records.recordOutcome(
         batch,
         {
@@ -187,8 +192,9 @@ export class Batcher {
         },
         now(),
       );
-      if (outcome.status === 'FAILED') await this.deps.state.markFinished(batch);
+      // Told before the batch is forgotten: a crash in between tells it again on the next flush, never not at all.
       this.deps.observer.startFailed(config, batch, attempt, described, outcome.status === 'FAILED');
+      if (outcome.status === 'FAILED') await this.deps.state.markFinished(batch);
       return 'done';
     }
     if ('deferredUntilMs' in run) {
@@ -208,7 +214,7 @@ export class Batcher {
   /** Hands the batch's run to the trigger's launcher: started, deferred by its coordinator, or refused (a failed attempt). */
   private async startRun(config: BatchTriggerConfig, batch: BatchId, members: readonly ManifestEntry[], manifestUri: string): Promise<RunOutcome> {
     const parameters = batchParameters(config, manifestUri, members.length);
-    if (!parameters.ok) throw new Error(`${parameters.error.field} ${parameters.error.problem}`);
+    if (!parameters.ok) throw new StartRefused(`${parameters.error.field} ${parameters.error.problem}`);
     const outcome = await this.deps.launchers.for(config).launch({
       triggerType: 'data-arrival',
       triggerId: config.triggerId,
@@ -223,7 +229,7 @@ export class Batcher {
     if (outcome.status === 'started') return { executionArn: outcome.executionArn };
     // A start the coordinator tried and SageMaker refused, or a run an operator rejected, will not come by
     // waiting: it counts as a failed attempt, so the batch ends FAILED, with its alarm, once attempts run out.
-    if (outcome.status === 'refused') throw new Error(`the coordinator answered ${outcome.reason}: the run of this batch did not start`);
+    if (outcome.status === 'refused') throw new StartRefused(`the coordinator answered ${outcome.reason}: the run of this batch did not start`);
     return { deferredUntilMs: outcome.delayUntilMs ?? this.deps.now() + DEFER_WITHOUT_DATE_MS, reason: outcome.reason };
   }
 }
@@ -234,6 +240,11 @@ function oldestBatchAgeMs(state: TriggerState, nowMs: number): number {
     ...Object.keys(state.unfinished).map((generation) => state.sealedAt[generation] ?? nowMs),
   ];
   return since.length ? nowMs - Math.min(...since) : 0;
+}
+
+/** A start that was refused for good: its outcome is known, and no later attempt changes it. */
+class StartRefused extends Error {
+  override readonly name = 'StartRefused';
 }
 
 type RunOutcome = { readonly executionArn: string } | { readonly deferredUntilMs: number; readonly reason: string };

@@ -15,7 +15,7 @@ import type { ApprovalNeeded, ApprovalNotifier } from '../adapters/approval-noti
 import type { PipelineStarter } from '../adapters/pipeline-starter';
 import type { CoordinatorStore, DecisionRecord, RequestRecord, WaitingRequest } from './coordinator-store';
 import { withReservations, withoutReservation, type LedgeredState } from './reservation-ledger';
-import { isRetryableStartError, startErrorText } from './start-failures';
+import { isRetryableStartError, startErrorText } from '../adapters/start-failures';
 import { readDecideWrite } from '../adapters/versioned-document';
 
 /** How long one invocation holds a request id while it decides and starts. */
@@ -112,14 +112,38 @@ export class Coordinator {
       return { decision, stored: this.storedDecision(request, decision, state, 'approved by an operator') };
     });
     if (!adopted && stateBefore.pendingApproval?.requestId !== requestId) {
-      return { requestId, start: false, reason: stored.reason };
+      return approve ? { requestId, start: false, reason: stored.reason } : this.finishRejection(pipelineName, requestId);
     }
     const request: StartRequest = { requestId, pipelineName, triggerType: stored.triggerType, reason: stored.requestReason, priority: stored.priority };
-    await this.deps.store.recordRequestDecision(pipelineName, requestId, { ...stored });
-    if (stored.start) return this.launch(request, stored);
+    if (stored.start) {
+      await this.deps.store.recordRequestDecision(pipelineName, requestId, { ...stored });
+      return this.launch(request, stored);
+    }
+    // Logged before it is recorded: a crash in between leaves the record parked, and the redelivery finishes it.
     await this.log(request, stored);
+    await this.deps.store.recordRequestDecision(pipelineName, requestId, { ...stored });
     await this.deps.store.clearWaiting(pipelineName, requestId);
     return this.answer(stored, undefined);
+  }
+
+  /**
+   * A rejection whose state write happened but whose record did not (its invocation died): the request is
+   * still recorded as parked, though no approval holds it and no start was reserved for it. Records it rejected.
+   */
+  private async finishRejection(pipelineName: string, requestId: string): Promise<CoordinatorAnswer> {
+    const record = await this.deps.store.readRequest(pipelineName, requestId);
+    const parked = record?.decision as StoredDecision | undefined;
+    const state = await this.deps.store.readState(pipelineName);
+    if (!parked || parked.reason !== 'awaiting-approval' || state.pendingApproval?.requestId === requestId || state.reservations?.[requestId]) {
+      return parked ? this.answer(parked, record?.executionArn) : { requestId, start: false, reason: 'pending-approval' };
+    }
+    const { notice: _sent, reservation: _none, ...rest } = parked;
+    const rejected: StoredDecision = { ...rest, start: false, reason: 'rejected' };
+    const request: StartRequest = { requestId, pipelineName, triggerType: parked.triggerType, reason: parked.requestReason, priority: parked.priority };
+    await this.log(request, rejected);
+    await this.deps.store.recordRequestDecision(pipelineName, requestId, { ...rejected });
+    await this.deps.store.clearWaiting(pipelineName, requestId);
+    return this.answer(rejected, undefined);
   }
 
   /**
@@ -145,6 +169,19 @@ export class Coordinator {
           if (record && !record.noticeSent && notice) await this.sendNotice(notice);
           continue;
         }
+        if (entry.parked) {
+          // Answered by an operator, but the answer's invocation died before recording it: a reserved start was
+          // an approval (start it), no reservation a rejection (record it).
+          const reserved = (await store.readState(request.pipelineName)).reservations?.[request.requestId] !== undefined;
+          const record = await store.readRequest(request.pipelineName, request.requestId);
+          if ((record?.decision as StoredDecision | undefined)?.reason === 'awaiting-approval') {
+            asked++;
+            const answer = await this.answerApproval(request.pipelineName, request.requestId, reserved);
+            if (answer.start) started++;
+            else if (TERMINAL_REASONS.has(answer.reason)) settled++;
+            continue;
+          }
+        }
         const due = entry.parked || (entry.dueAtMs !== undefined && now() >= entry.dueAtMs) || (entry.blockedBy !== undefined && pending !== entry.blockedBy);
         if (!due) continue;
         asked++;
@@ -169,9 +206,13 @@ export class Coordinator {
     });
     // On the waiting list before the decision is recorded: whatever dies after this, the sweep finishes it.
     await this.wait(request, stored);
-    await this.deps.store.recordRequestDecision(request.pipelineName, request.requestId, { ...stored });
-    if (stored.start) return this.launch(request, stored);
+    if (stored.start) {
+      await this.deps.store.recordRequestDecision(request.pipelineName, request.requestId, { ...stored });
+      return this.launch(request, stored);
+    }
+    // Logged before it is recorded: a redelivery is answered from the record, so what it answers was logged.
     await this.log(request, stored);
+    await this.deps.store.recordRequestDecision(request.pipelineName, request.requestId, { ...stored });
     if (stored.notice) await this.sendNotice(stored.notice);
     return this.answer(stored, undefined);
   }
@@ -211,7 +252,14 @@ export class Coordinator {
       if (record && stored) {
         if (stored.start && !record.executionArn) {
           // A start still being made by the invocation that holds the lease is waited for, not made twice.
-          if (record.leaseUntilMs <= now()) return this.launch(request, stored);
+          if (record.leaseUntilMs <= now()) {
+            // Its reservation was released (the start was refused, and the invocation died before recording that):
+            // the decision no longer holds, so the request is decided afresh, and charged if it starts.
+            if ((await store.readState(request.pipelineName)).reservations?.[request.requestId]) return this.launch(request, stored);
+            if (await store.retakeRequest(request.pipelineName, request.requestId, record.decisionText ?? '', owner(), now(), REQUEST_LEASE_MS)) {
+              return this.decideAfresh(request);
+            }
+          }
         } else {
           if (stored.notice && !record.noticeSent && (await this.stillPending(stored))) await this.sendNotice(stored.notice);
           if (!(await this.mayAskAgain(stored))) return this.answer(stored, record.executionArn);
@@ -277,16 +325,17 @@ export class Coordinator {
   private async release(request: StartRequest, stored: StoredDecision, error: string): Promise<CoordinatorAnswer> {
     const { reservation, sequence, parameters, ...rest } = stored;
     if (reservation) {
+      // Released once: a reservation no longer in the state was released before (or is a day old).
       await readDecideWrite(
         this.deps.store.stateDocument(stored.pipelineName),
-        (state) => ({ next: withoutReservation(releaseReservation(state, reservation), stored.requestId) }),
+        (state) => ({ next: state.reservations?.[stored.requestId] ? withoutReservation(releaseReservation(state, reservation), stored.requestId) : state }),
         this.deps,
         `pipeline ${stored.pipelineName}`,
       );
     }
     const failed: StoredDecision = { ...rest, start: false, reason: 'start-failed', error };
-    await this.deps.store.recordRequestDecision(stored.pipelineName, stored.requestId, { ...failed });
     await this.log(request, failed, { error });
+    await this.deps.store.recordRequestDecision(stored.pipelineName, stored.requestId, { ...failed });
     await this.deps.store.clearWaiting(stored.pipelineName, stored.requestId);
     return this.answer(failed, undefined);
   }

@@ -229,8 +229,17 @@ export interface StartFailureOutcome {
   readonly nextAttemptAtMs?: number;
 }
 
-/** Retries with exponential backoff (1, 2, 4 ... minutes, at most 15) until the attempts run out. */
-export function startFailureOutcome(attempts: number, maxAttempts: number, nowMs: number): StartFailureOutcome {
+/** How long a batch whose last start had an unknown outcome waits before the attempt that finds out. */
+export const VERIFY_AFTER_MS = 3 * 60_000;
+
+/**
+ * Retries with exponential backoff (1, 2, 4 ... minutes, at most 15) until the attempts run out. When the
+ * last attempt's outcome is unknown (no answer, a throttle, a 5xx, a coordinator that died: the run may
+ * have started), one more attempt, a few minutes later, asks with the same token before the batch fails:
+ * it returns the run if there is one.
+ */
+export function startFailureOutcome(attempts: number, maxAttempts: number, nowMs: number, outcomeUnknown = false): StartFailureOutcome {
+  if (attempts === maxAttempts && outcomeUnknown) return { status: 'RETRY', nextAttemptAtMs: nowMs + VERIFY_AFTER_MS };
   if (attempts >= maxAttempts) return { status: 'FAILED' };
   const backoffMs = Math.min(60_000 * 2 ** (attempts - 1), 15 * 60_000);
   return { status: 'RETRY', nextAttemptAtMs: nowMs + backoffMs };

@@ -46,6 +46,8 @@ interface FieldBounds {
   readonly max: number;
   /** Names for min, min + 1, ...; matched case-insensitively. */
   readonly names?: readonly string[];
+  /** False where EventBridge's grammar has no '/' (day-of-week). */
+  readonly allowsStep?: boolean;
 }
 
 const MINUTES: FieldBounds = { field: 'minutes', label: 'minutes', min: 0, max: 59 };
@@ -58,6 +60,8 @@ const MONTH: FieldBounds = {
 const DAY_OF_WEEK: FieldBounds = {
   field: 'dayOfWeek', label: 'day-of-week', min: 1, max: 7,
   names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'],
+  // EventBridge's day-of-week wildcards are `, - * ? L #`: no '/'.
+  allowsStep: false,
 };
 const YEAR: FieldBounds = { field: 'year', label: 'year', min: 1970, max: 2199 };
 
@@ -72,31 +76,44 @@ function allowedRange(bounds: FieldBounds): string {
   return bounds.names ? `${numeric} or ${bounds.names[0]}-${bounds.names[bounds.names.length - 1]}` : numeric;
 }
 
-/** Explains a token that is not a plain value, naming the wildcard's proper place when it has one. */
-function unrecognised(bounds: FieldBounds, token: string): CronSyntaxError {
+function operators(bounds: FieldBounds): string {
+  return bounds.allowsStep === false ? "',', '-' or '*'" : "',', '-', '*' or '/'";
+}
+
+/**
+ * Explains a token that is not a plain value, naming the wildcard's proper place when it has one.
+ * A wildcard that must stand alone (`?`, `L`, `NL`, `NW`, `N#M`) but shares its field with a list,
+ * range or step is blamed on the whole field, `fieldText`: the token on its own would be valid.
+ */
+function unrecognised(bounds: FieldBounds, token: string, fieldText: string): CronSyntaxError {
   const inDayOfMonth = bounds.field === 'dayOfMonth';
   const inDayOfWeek = bounds.field === 'dayOfWeek';
   let problem: string | undefined;
+  let wholeField = false;
   if (token.includes('?')) {
-    problem = inDayOfMonth || inDayOfWeek ? "'?' must be the whole field" : "'?' is only valid in day-of-month or day-of-week";
+    wholeField = inDayOfMonth || inDayOfWeek;
+    problem = wholeField ? "'?' must be the whole field" : "'?' is only valid in day-of-month or day-of-week";
   } else if (/^L$/i.test(token) && (inDayOfMonth || inDayOfWeek)) {
+    wholeField = true;
     problem = "'L' must be the whole field";
   } else if (/^\d+L$/i.test(token) && inDayOfWeek) {
+    wholeField = true;
     problem = "'NL' must be the whole field, as in '6L'";
   } else if (/^\d*L$/i.test(token)) {
     problem = inDayOfMonth ? "'NL' is only valid in day-of-week: use 'L' for the last day of the month"
       : "'L' is only valid in day-of-month or day-of-week";
   } else if (/^\d*W$/i.test(token)) {
-    problem = inDayOfMonth ? "'W' must be the whole field, as in '15W'" : "'W' is only valid in day-of-month, as in '15W'";
+    wholeField = inDayOfMonth;
+    problem = inDayOfMonth ? "'W' takes one day and must be the whole field, as in '15W'" : "'W' is only valid in day-of-month, as in '15W'";
   } else if (token.includes('#')) {
+    wholeField = inDayOfWeek;
     problem = inDayOfWeek ? "'#' must be the whole field, as in '2#1'" : "'#' is only valid in day-of-week, as in '2#1'";
   }
-  return problem
-    ? invalid(bounds, token, `is not allowed: ${problem}`)
-    : invalid(bounds, token, `is not valid: use ${allowedRange(bounds)} with ',', '-', '*' or '/'`);
+  if (!problem) return invalid(bounds, token, `is not valid: use ${allowedRange(bounds)} with ${operators(bounds)}`);
+  return invalid(bounds, wholeField ? fieldText : token, `is not allowed: ${problem}`);
 }
 
-function parseValue(bounds: FieldBounds, token: string): number {
+function parseValue(bounds: FieldBounds, token: string, fieldText: string): number {
   if (/^\d+$/.test(token)) {
     const value = Number(token);
     if (value < bounds.min || value > bounds.max) {
@@ -106,12 +123,16 @@ function parseValue(bounds: FieldBounds, token: string): number {
   }
   const nameIndex = bounds.names?.indexOf(token.toUpperCase()) ?? -1;
   if (nameIndex >= 0) return bounds.min + nameIndex;
-  throw unrecognised(bounds, token);
+  throw unrecognised(bounds, token, fieldText);
 }
 
 /** Expands one list item: `*`, `N`, `N-M`, each optionally followed by `/step`. */
-function parseItem(bounds: FieldBounds, item: string): number[] {
+function parseItem(bounds: FieldBounds, item: string, fieldText: string): number[] {
   const [base, stepText, ...rest] = item.split('/');
+  if (stepText !== undefined && bounds.allowsStep === false) {
+    throw invalid(bounds, item,
+      `is not allowed: '/' is not valid in ${bounds.label}: list the days instead, as in 'MON,WED,FRI'`);
+  }
   if (rest.length > 0) throw invalid(bounds, item, "is not valid: use a single '/', as in '0/15'");
   let step = 1;
   if (stepText !== undefined) {
@@ -123,10 +144,10 @@ function parseItem(bounds: FieldBounds, item: string): number[] {
   if (base !== '*') {
     const ends = base.split('-');
     // Reports the whole item when its shape is wrong, so `-5` or `*-5` is not blamed on an empty part.
-    if (ends.length > 2 || ends.some((part) => !/^\w+$/.test(part))) throw unrecognised(bounds, item);
-    start = parseValue(bounds, ends[0]);
+    if (ends.length > 2 || ends.some((part) => !/^\w+$/.test(part))) throw unrecognised(bounds, item, fieldText);
+    start = parseValue(bounds, ends[0], fieldText);
     // `N/step` runs from N to the field's maximum; a bare `N` is the single value.
-    end = ends.length === 2 ? parseValue(bounds, ends[1]) : stepText === undefined ? start : bounds.max;
+    end = ends.length === 2 ? parseValue(bounds, ends[1], fieldText) : stepText === undefined ? start : bounds.max;
     if (start > end) {
       throw invalid(bounds, item, `is a reversed range: start must not exceed end, as in '${ends[1]}-${ends[0]}'`);
     }
@@ -137,9 +158,12 @@ function parseItem(bounds: FieldBounds, item: string): number[] {
 }
 
 function parseList(bounds: FieldBounds, text: string): number[] {
+  const items = text.split(',');
+  // An empty item is best shown in its field: `1,,2` says where the extra ',' is, `''` does not.
+  if (items.length > 1 && items.includes('')) throw invalid(bounds, text, "has an empty list item: remove the extra ','");
   const values = new Set<number>();
-  for (const item of text.split(',')) {
-    for (const value of parseItem(bounds, item)) values.add(value);
+  for (const item of items) {
+    for (const value of parseItem(bounds, item, text)) values.add(value);
   }
   return [...values].sort((a, b) => a - b);
 }
@@ -151,7 +175,7 @@ function parseDayOfMonth(text: string): DayRule {
       "is not supported by EventBridge Scheduler: use 'L' for the last day or 'NW' for the weekday nearest day N");
   }
   const nearest = /^(\d+)W$/i.exec(text);
-  if (nearest) return { kind: 'weekdayNearest', day: parseValue(DAY_OF_MONTH, nearest[1]) };
+  if (nearest) return { kind: 'weekdayNearest', day: parseValue(DAY_OF_MONTH, nearest[1], text) };
   return { kind: 'daysOfMonth', days: parseList(DAY_OF_MONTH, text) };
 }
 
@@ -159,13 +183,13 @@ function parseDayOfWeek(text: string): DayRule {
   // A lone `L` in day-of-week is simply the last day of the week, Saturday.
   if (/^L$/i.test(text)) return { kind: 'daysOfWeek', weekdays: [DAY_OF_WEEK.max] };
   const last = /^(\w+)L$/i.exec(text);
-  if (last) return { kind: 'lastWeekdayOfMonth', weekday: parseValue(DAY_OF_WEEK, last[1]) };
+  if (last) return { kind: 'lastWeekdayOfMonth', weekday: parseValue(DAY_OF_WEEK, last[1], text) };
   const nth = /^(\w+)#(\w+)$/.exec(text);
   if (nth) {
     if (!/^[1-5]$/.test(nth[2])) {
       throw invalid(DAY_OF_WEEK, text, `has occurrence '${nth[2]}' after '#': use 1-5, as in '2#1' for the first Monday`);
     }
-    return { kind: 'nthWeekdayOfMonth', weekday: parseValue(DAY_OF_WEEK, nth[1]), nth: Number(nth[2]) };
+    return { kind: 'nthWeekdayOfMonth', weekday: parseValue(DAY_OF_WEEK, nth[1], text), nth: Number(nth[2]) };
   }
   return { kind: 'daysOfWeek', weekdays: parseList(DAY_OF_WEEK, text) };
 }

@@ -176,11 +176,12 @@ describe('batcher against DynamoDB (dynalite), S3 (s3rver) and a SageMaker endpo
     expect(manifests[0].map((line) => line.key)).toEqual(['labels/d1.parquet', 'labels/d2.parquet']);
   });
 
-  test('past its attempts a batch is recorded as failed with the error, and reported', async () => {
+  test('past its attempts, and one more that finds out whether the last one started, a batch is recorded as failed with the error, and reported', async () => {
     const trigger = triggerConfig({ triggerId: 'failing-trigger', batchSize: 1, maxStartAttempts: 2 });
     const finals: string[] = [];
-    const batcher = local.batcher(now, { startFailed: (_c, _b, _a, error, final) => final && finals.push(error.name) });
-    local.sagemaker.failNext(4, 'internal'); // two attempts, each retried once by the SDK
+    const reports: Array<[number, boolean]> = [];
+    const batcher = local.batcher(now, { startFailed: (_c, _b, attempt, error, final) => (reports.push([attempt, final]), final && finals.push(error.name)) });
+    local.sagemaker.failNext(6, 'internal'); // two attempts and the verifying one, each retried once by the SDK
 
     await batcher.arrive(trigger, createdObject('labels/f1.parquet', '01'));
     clock += 61_000;
@@ -189,9 +190,36 @@ describe('batcher against DynamoDB (dynalite), S3 (s3rver) and a SageMaker endpo
     await batcher.flush(trigger);
 
     expect(finals).toEqual(['InternalFailure']);
+    expect(reports).toEqual([[1, false], [2, false], [3, true]]);
     const header = (await local.items()).find((item) => String(item.pk).startsWith('B#failing-trigger#') && item.sk === 'H');
-    expect(header).toMatchObject({ status: 'FAILED', attempts: 2, lastError: expect.stringContaining('InternalFailure') });
+    expect(header).toMatchObject({ status: 'FAILED', attempts: 3, lastError: expect.stringContaining('InternalFailure') });
     expect((await startedFor('failing-trigger')).executions).toHaveLength(0);
+  });
+
+  test('a last attempt whose reply was lost is not the end: the attempt that finds out records the run it started', async () => {
+    // Prepare: one attempt; SageMaker starts the run, and the reply never arrives (a timeout past the SDK's retries).
+    const trigger = triggerConfig({ triggerId: 'lost-reply-trigger', batchSize: 1, maxStartAttempts: 1 });
+    const reports: Array<[number, boolean]> = [];
+    let lose = 1;
+    const batcher = local.batcher(now, { startFailed: (_c, _b, attempt, _e, final) => reports.push([attempt, final]) }, (real) => ({
+      start: async (request) => {
+        const arn = await real.start(request);
+        if (lose-- > 0) throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+        return arn;
+      },
+    }));
+
+    // Act: the object fills the batch; the flush after the verification delay asks again with the same token.
+    await batcher.arrive(trigger, createdObject('labels/lost.parquet', '01'));
+    clock += 4 * 60_000;
+    await batcher.flush(trigger);
+
+    // Assess: one run, recorded STARTED, and no final failure was reported.
+    const { executions } = await startedFor('lost-reply-trigger');
+    expect(executions).toHaveLength(1);
+    expect(reports).toEqual([[1, false]]);
+    const header = (await local.items()).find((item) => String(item.pk).startsWith('B#lost-reply-trigger#') && item.sk === 'H');
+    expect(header).toMatchObject({ status: 'STARTED', executionArn: executions[0].executionArn });
   });
 
   test('a crash after the start and before it was recorded starts nothing new on retry', async () => {

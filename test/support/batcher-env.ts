@@ -110,13 +110,13 @@ export class LocalAws {
   ) {}
 
   /** A batcher as one Lambda container would hold it: its own SDK clients, and the clock given. */
-  batcher(now: () => number, observer: Partial<BatcherObserver> = {}): Batcher {
+  batcher(now: () => number, observer: Partial<BatcherObserver> = {}, wrapStarter: (starter: Pick<PipelineStarter, 'start'>) => Pick<PipelineStarter, 'start'> = (starter) => starter): Batcher {
     const dynamodb = new DynamoDBClient({});
     return new Batcher({
       state: new TriggerStateStore(dynamodb, TABLE),
       records: new BatchRecordStore(dynamodb, TABLE),
       manifests: new ManifestWriter(new S3Client({})),
-      launchers: new Launchers(new PipelineStarter(new SageMakerClient({ maxAttempts: 2 })), new CoordinatorClient(new LambdaClient({ maxAttempts: 1 }))),
+      launchers: new Launchers(wrapStarter(new PipelineStarter(new SageMakerClient({ maxAttempts: 2 }))), new CoordinatorClient(new LambdaClient({ maxAttempts: 1 }))),
       observer: { duplicate() {}, accepted() {}, sealed() {}, started() {}, startFailed() {}, deferred() {}, oldestBatchAge() {}, ...observer },
       now,
       newEpoch: () => 'epoch-1',

@@ -1,4 +1,4 @@
-import { describeError } from '../adapters/pipeline-starter';
+import { describeError } from './pipeline-starter';
 
 /** Errors after which the same start, with the same token, may well succeed later. */
 const RETRYABLE = new Set([
