@@ -10,6 +10,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { DriftSource } from './drift-source';
+import type { AlarmSources } from '../lambda/core/alarm-message';
 import { watchedDeadLetterQueue } from './private/dead-letter-queue';
 import { RuleTopicTarget } from './private/rule-topic-target';
 import { shortHash } from './private/short-hash';
@@ -168,7 +169,12 @@ export class DriftTrigger extends Construct {
     );
 
     this.approvalGate = props.coordinator ? undefined : approvalGateFor(this, props);
-    const fn = this.evaluator(props, TrainingPipeline.of(this, props.pipeline), thresholds, prefix, monitors);
+    const alarms: AlarmSources = {
+      arns: arns,
+      names: bound.flatMap((source) => source.alarmNames),
+      namePrefixes: bound.flatMap((source) => source.alarmNamePrefixes),
+    };
+    const fn = this.evaluator(props, TrainingPipeline.of(this, props.pipeline), thresholds, prefix, monitors, alarms);
     topic.addSubscription(new subscriptions.LambdaSubscription(fn, { deadLetterQueue: deadLetters.queue }));
     this.function = fn;
   }
@@ -179,12 +185,14 @@ export class DriftTrigger extends Construct {
     thresholds: DriftThresholds,
     prefix: string,
     monitors: ReadonlyArray<{ endpointName: string; monitoringScheduleName: string }>,
+    alarms: AlarmSources,
   ): lambda.Function {
     const gate = this.approvalGate;
     const settings = {
       triggerId: this.node.path,
       pipelineName: pipeline.pipelineName,
       drift: { thresholds, featureThresholds: props.featureThresholds ?? {}, autoRetrain: props.autoRetrain ?? false },
+      alarms,
       ...(props.monitoringOutputBucket ? { monitoringOutput: { bucket: props.monitoringOutputBucket.bucketName, prefix } } : {}),
       parameters: props.parameters ?? {},
       ...(props.coordinator ? { coordinatorFunction: props.coordinator.function.functionArn } : {}),

@@ -144,6 +144,8 @@ describe('DriftTrigger', () => {
       drift: { thresholds: { medium: 0.1, high: 0.3, critical: 0.5 }, featureThresholds: { total_amount: { medium: 0.05, high: 0.2, critical: 0.4 } }, autoRetrain: true },
       monitoringOutput: { bucket: 'churn-model-monitor', prefix: '' },
     });
+    // Its sources: the two feature alarms by ARN (references), and nothing by name.
+    expect(settings.alarms).toEqual({ arns: ['ref', 'ref'], names: [], namePrefixes: [] });
     const statements = Object.values(t.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
     // The evaluator and its approval gate may tell the team; the evaluator publishes to both topics.
     expect(statements.filter((s) => s.Action === 'sns:Publish')).toHaveLength(3);

@@ -166,3 +166,30 @@ export function modelMonitorSource(t: AlarmTransition): { endpointName: string; 
   const feature = DRIFT_METRIC.exec(t.metricName ?? '')?.[1];
   return compact({ endpointName, monitoringScheduleName, feature });
 }
+
+/** The alarms a drift trigger was built for: by ARN (its own and Model Monitor alarms), by name, or by name prefix. */
+export interface AlarmSources {
+  readonly arns: readonly string[];
+  readonly names: readonly string[];
+  readonly namePrefixes: readonly string[];
+}
+
+/** Whether the transition is of one of the trigger's alarms; any other alarm is not the trigger's to act on. */
+export function isSourceAlarm(sources: AlarmSources, transition: Pick<AlarmTransition, 'alarmArn' | 'alarmName'>): boolean {
+  return sources.arns.includes(transition.alarmArn)
+    || sources.names.includes(transition.alarmName)
+    || sources.namePrefixes.some((prefix) => transition.alarmName.startsWith(prefix));
+}
+
+/** Reads the sources as the construct writes them into the settings. */
+export function parseAlarmSources(input: unknown): Parsed<AlarmSources> {
+  if (!isRecord(input)) return reject('alarms', `must be an object of arns, names and namePrefixes, got ${describe(input)}`);
+  const lists: Record<string, string[]> = {};
+  for (const key of ['arns', 'names', 'namePrefixes'] as const) {
+    const list = own(input, key) ?? [];
+    if (!Array.isArray(list) || list.some((item) => typeof item !== 'string' || item === '')) return reject(`alarms.${key}`, 'must be a list of non-empty strings');
+    lists[key] = list as string[];
+  }
+  if (lists.arns.length + lists.names.length + lists.namePrefixes.length === 0) return reject('alarms', 'must name at least one alarm, name or prefix');
+  return accept({ arns: lists.arns, names: lists.names, namePrefixes: lists.namePrefixes });
+}

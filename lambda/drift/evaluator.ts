@@ -11,12 +11,15 @@ import { pipelineParameters } from '../core/pipeline-parameters';
 import type { Launchers } from '../adapters/launcher';
 import type { ReviewNotifier } from './review-notifier';
 import type { MonitoringOutput, ViolationsReader } from './violations-reader';
+import { isSourceAlarm, type AlarmSources } from '../core/alarm-message';
 
 /** What a drift trigger is, as its function receives it. */
 export interface DriftTriggerSettings {
   readonly triggerId: string;
   readonly pipelineName: string;
   readonly drift: DriftConfig;
+  /** The alarms this trigger acts on; a message about any other alarm is rejected. */
+  readonly alarms: AlarmSources;
   readonly monitoringOutput?: MonitoringOutput;
   readonly parameters: Readonly<Record<string, string>>;
   readonly coordinatorFunction?: string;
@@ -29,6 +32,8 @@ export interface DriftTriggerSettings {
 /** What one alarm transition came to. */
 export type EvaluationOutcome =
   | { readonly status: 'ignored'; readonly state: string }
+  /** The message is about an alarm that is not one of the trigger's sources: nothing is read, started or told. */
+  | { readonly status: 'rejected'; readonly error: { readonly field: string; readonly problem: string } }
   | { readonly status: 'unreadable'; readonly problem: string; readonly source?: string }
   | { readonly status: 'assessed'; readonly assessment: DriftAssessment; readonly started?: string; readonly deferred?: string; readonly notified: readonly string[] };
 
@@ -49,6 +54,9 @@ export class DriftEvaluator {
   constructor(private readonly deps: EvaluatorDeps) {}
 
   async evaluate(settings: DriftTriggerSettings, transition: AlarmTransition): Promise<EvaluationOutcome> {
+    if (!isSourceAlarm(settings.alarms, transition)) {
+      return { status: 'rejected', error: { field: 'AlarmArn', problem: `alarm ${transition.alarmName} (${transition.alarmArn}) is not one of this trigger's sources` } };
+    }
     if (transition.state !== 'ALARM') return { status: 'ignored', state: transition.state };
     const scores = await this.scoresFor(settings, transition);
     if (!scores.ok) {

@@ -6,6 +6,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { parseAlarmMessage, parseDriftConfig } from '../core/drift';
+import { parseAlarmSources } from '../core/alarm-message';
 import { accept, isRecord, reject, requiredString, type FieldError, type Parsed } from '../core/result';
 import { CoordinatorClient } from '../adapters/coordinator-client';
 import { Launchers } from '../adapters/launcher';
@@ -62,7 +63,8 @@ export async function handler(event: unknown, context?: Context): Promise<DriftR
         outcomes.push(rejected({ field: `Records[${index}].Sns.Message.${transition.error.field}`, problem: transition.error.problem }));
         continue;
       }
-      outcomes.push(await evaluator.evaluate(settings.value, transition.value));
+      const outcome = await evaluator.evaluate(settings.value, transition.value);
+      outcomes.push(outcome.status === 'rejected' ? rejected({ field: `Records[${index}].Sns.Message.${outcome.error.field}`, problem: outcome.error.problem }) : outcome);
     }
     return { outcomes };
   } finally {
@@ -93,11 +95,14 @@ export function parseSettings(input: unknown): Parsed<DriftTriggerSettings> {
   if (!isRecord(parameters) || Object.values(parameters).some((value) => typeof value !== 'string')) {
     return reject('parameters', 'must map names to strings');
   }
+  const alarms = parseAlarmSources(input.alarms);
+  if (!alarms.ok) return alarms;
   const optional = (name: string) => (typeof input[name] === 'string' ? { [name]: input[name] as string } : {});
   return accept({
     triggerId: triggerId.value,
     pipelineName: pipelineName.value,
     drift: drift.value,
+    alarms: alarms.value,
     ...(output ? { monitoringOutput: { bucket: output.bucket as string, prefix: output.prefix as string } } : {}),
     parameters: parameters as Record<string, string>,
     ...optional('coordinatorFunction'),

@@ -77,6 +77,8 @@ describe('drift evaluator against S3 (s3rver), SageMaker and SNS', () => {
       triggerId: 'Stack/Drift',
       pipelineName: `churn-${Object.keys(overrides).join('-') || 'default'}-${Math.random().toString(36).slice(2, 8)}`,
       drift: { thresholds: { medium: 0.1, high: 0.3, critical: 0.5 }, featureThresholds: {}, autoRetrain: false },
+      // The fixture's alarm by ARN, and the per-feature alarms the tests make by prefix.
+      alarms: { arns: ['arn:aws:cloudwatch:us-east-1:123456789012:alarm:model-drift-detected'], names: [], namePrefixes: ['churn-drift-'] },
       monitoringOutput: { bucket: BUCKET, prefix },
       parameters: { TrainingMode: 'drift' },
       teamTopicArn: TEAM,
@@ -211,6 +213,19 @@ describe('drift evaluator against S3 (s3rver), SageMaker and SNS', () => {
     const result = await handler(snsRecord(JSON.stringify({ ...alarmMessage(), NewStateValue: state, OldStateValue: 'ALARM' })));
 
     expect(result.outcomes).toEqual([{ status: 'ignored', state }]);
+    expect(sagemaker.executions.length).toBe(startsBefore);
+    expect(sns.messages.length).toBe(messagesBefore);
+  });
+
+  test('a message about an alarm that is none of the trigger\'s sources is rejected naming the alarm: nothing is read, started or told', async () => {
+    const handler = await handlerWith({ drift: { thresholds: { medium: 0.1, high: 0.3, critical: 0.5 }, featureThresholds: {}, autoRetrain: true } });
+    const startsBefore = sagemaker.executions.length;
+    const messagesBefore = sns.messages.length;
+    const forged = { ...alarmMessage(), AlarmName: 'someone-elses-alarm', AlarmArn: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:someone-elses-alarm' };
+
+    const result = await handler(snsRecord(JSON.stringify(forged)));
+
+    expect(result.outcomes).toEqual([{ status: 'rejected', error: { field: 'Records[0].Sns.Message.AlarmArn', problem: expect.stringContaining('someone-elses-alarm') } }]);
     expect(sagemaker.executions.length).toBe(startsBefore);
     expect(sns.messages.length).toBe(messagesBefore);
   });
