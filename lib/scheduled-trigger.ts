@@ -1,4 +1,4 @@
-import { Annotations, Duration, TimeZone } from 'aws-cdk-lib';
+import { Annotations, Duration, TimeZone, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
@@ -6,11 +6,12 @@ import type * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { shortHash } from './private/short-hash';
+import { misspelledTimeZoneCase, wallClockGapAt } from '../lambda/core/calendar';
 import { correlationIdOf, scheduledRequestId } from '../lambda/core/launch';
 import { watchedDeadLetterQueue } from './private/dead-letter-queue';
 import { LambdaScheduleTarget } from './private/lambda-schedule-target';
 import type { IRetrainingCoordinator } from './retraining-coordinator';
-import { missedRunEvaluation } from './private/missed-run-window';
+import { missedRunEvaluation, missedRunWindow } from './private/missed-run-window';
 import {
   validateDurationInRange,
   validateIntegerInRange,
@@ -91,7 +92,7 @@ export interface ScheduledTriggerProps {
 
   /**
    * Whether to alarm when no execution of the pipeline started within the schedule's longest
-   * interval plus `missedRunGracePeriod`. One-time schedules have no interval and no such alarm.
+   * interval plus `missedRunGracePeriod`. One-time and disabled schedules have no such alarm.
    * @default true
    */
   readonly missedRunAlarm?: boolean;
@@ -160,7 +161,8 @@ export class ScheduledTrigger extends Construct {
       target: this.target(props, pipeline, parameters),
     });
 
-    if (props.missedRunAlarm ?? true) {
+    // A disabled schedule is meant to start nothing: an alarm on missing starts would page for that.
+    if ((props.missedRunAlarm ?? true) && (props.enabled ?? true)) {
       this.missedRunAlarm = this.createMissedRunAlarm(props, pipeline, timeZone);
     }
   }
@@ -210,26 +212,25 @@ export class ScheduledTrigger extends Construct {
       }
       return undefined;
     }
-    // Wall-clock schedules shift by an hour when daylight saving time starts or ends.
-    const daylightSavingSlack = props.schedule.kind === ScheduleKind.CRON && timeZone.timezoneName !== 'Etc/UTC' ? 60 : 0;
-    const window = Duration.minutes(
-      intervalMinutes +
-        daylightSavingSlack +
-        (props.flexibleTimeWindow?.toMinutes() ?? 0) +
-        (props.missedRunGracePeriod ?? Duration.minutes(15)).toMinutes(),
-    );
-    if (intervalMinutes * 60 > 604_800) {
+    const window = missedRunWindow({
+      intervalMinutes,
+      // Wall-clock schedules shift by an hour when daylight saving time starts or ends.
+      daylightSavingMinutes: props.schedule.kind === ScheduleKind.CRON && timeZone.timezoneName !== 'Etc/UTC' ? 60 : 0,
+      flexibleTimeWindowMinutes: props.flexibleTimeWindow?.toMinutes() ?? 0,
+      gracePeriodMinutes: (props.missedRunGracePeriod ?? Duration.minutes(15)).toMinutes(),
+    });
+    const evaluation = missedRunEvaluation(window);
+    if (!evaluation) {
       Annotations.of(this).addWarningV2(
         'cdk-ml-triggers:missedRunIntervalTooLong',
-        `No missed-run alarm: ${props.schedule.expressionString} can go ${Duration.minutes(intervalMinutes).toHumanString()} between runs, and a CloudWatch alarm looks back at most 7 days.`,
+        `No missed-run alarm: ${props.schedule.expressionString} can go ${Duration.minutes(intervalMinutes).toHumanString()} between runs, ` +
+          `${window.toHumanString()} with daylight saving time, flexibleTimeWindow and missedRunGracePeriod, and a CloudWatch alarm looks back at most 7 days.`,
       );
       return undefined;
     }
-    const evaluation = missedRunEvaluation(window);
     return new cloudwatch.Alarm(this, 'MissedRunAlarm', {
       alarmDescription:
-        `No execution of SageMaker pipeline ${pipeline.pipelineName} started within ${window.toHumanString()}` +
-        ` (${props.schedule.expressionString}${evaluation.coversWindow ? '' : ', watched over CloudWatch\'s 7-day maximum'}).`,
+        `No execution of SageMaker pipeline ${pipeline.pipelineName} started within ${window.toHumanString()} (${props.schedule.expressionString}).`,
       metric: pipeline.metricExecutionsStarted({ period: evaluation.period }),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
@@ -243,16 +244,21 @@ export class ScheduledTrigger extends Construct {
 
 function validateProps(props: ScheduledTriggerProps, timeZone: TimeZone): void {
   validateTimeZone(timeZone.timezoneName);
+  validateTimeZoneSpelling(timeZone.timezoneName);
+  validateOneTimeDateExists(props.schedule, timeZone.timezoneName);
   validatePipelineParameters(props.parameters ?? {});
   if (props.priority !== undefined) validateIntegerInRange('priority', props.priority, 1, 5);
   if (props.retryAttempts !== undefined) validateIntegerInRange('retryAttempts', props.retryAttempts, 0, 185);
   if (props.maxEventAge) {
+    validateWholeUnits('maxEventAge', props.maxEventAge, 1000, 'seconds', ': EventBridge Scheduler counts it in seconds');
     validateDurationInRange('maxEventAge', props.maxEventAge, Duration.minutes(1), Duration.hours(24));
   }
   if (props.flexibleTimeWindow) {
+    validateWholeUnits('flexibleTimeWindow', props.flexibleTimeWindow, 60_000, 'minutes', ': EventBridge Scheduler counts it in minutes');
     validateDurationInRange('flexibleTimeWindow', props.flexibleTimeWindow, Duration.minutes(1), Duration.hours(24));
   }
   if (props.missedRunGracePeriod) {
+    validateWholeUnits('missedRunGracePeriod', props.missedRunGracePeriod, 60_000, 'minutes', '');
     validateDurationInRange('missedRunGracePeriod', props.missedRunGracePeriod, Duration.minutes(0), Duration.days(1));
   }
   const { startDate, endDate } = props;
@@ -266,5 +272,35 @@ function validateProps(props: ScheduledTriggerProps, timeZone: TimeZone): void {
   }
   if (props.schedule.kind === ScheduleKind.ONE_TIME && (startDate || endDate)) {
     throw new Error('startDate and endDate apply to recurring schedules only: a one-time schedule runs once at its own date');
+  }
+}
+
+/** A Duration that does not convert to whole `unit`s would otherwise fail later with CDK's message, which names no prop. */
+function validateWholeUnits(prop: string, value: Duration, unitMs: number, unit: string, why: string): void {
+  if (value.isUnresolved()) return;
+  if (value.toMilliseconds({ integral: false }) % unitMs !== 0) {
+    throw new Error(`${prop} must be a whole number of ${unit}, got ${value.toHumanString()}${why}`);
+  }
+}
+
+/** This runtime reads `europe/berlin` as Europe/Berlin; EventBridge Scheduler matches zone names exactly. */
+function validateTimeZoneSpelling(timeZone: string): void {
+  if (Token.isUnresolved(timeZone)) return;
+  const spelling = misspelledTimeZoneCase(timeZone);
+  if (spelling !== undefined) {
+    throw new Error(`timeZone must be spelled as in the IANA time zone database, got '${timeZone}': use '${spelling}'`);
+  }
+}
+
+/** A one-time date inside a daylight-saving gap never comes: EventBridge Scheduler would never run it. */
+function validateOneTimeDateExists(schedule: TriggerSchedule, timeZone: string): void {
+  if (schedule.kind !== ScheduleKind.ONE_TIME || Token.isUnresolved(timeZone)) return;
+  const localDateTime = /^at\((.*)\)$/.exec(schedule.expressionString)![1];
+  const gap = wallClockGapAt(timeZone, localDateTime);
+  if (gap) {
+    throw new Error(
+      `schedule one-time date '${localDateTime}' does not exist in timeZone ${timeZone}: clocks jump from ${gap.from} to ${gap.to}, ` +
+        `so EventBridge Scheduler would never run it; pick a time outside that gap, such as ${gap.to}`,
+    );
   }
 }

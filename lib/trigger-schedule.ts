@@ -1,4 +1,4 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import type { Duration } from 'aws-cdk-lib';
 import { CronSyntaxError, maxIntervalMinutes, parseCron } from '../lambda/core/cron';
 
 /** How a schedule repeats. */
@@ -40,16 +40,17 @@ export class TriggerSchedule {
 
   /** A fixed rate of at least one minute, in whole minutes, hours or days. */
   public static rate(interval: Duration): TriggerSchedule {
-    if (Token.isUnresolved(interval.toSeconds())) {
+    if (interval.isUnresolved()) {
       throw new Error('schedule rate must be a concrete Duration, got an unresolved token');
     }
-    const seconds = interval.toSeconds();
-    if (seconds < 60 || seconds % 60 !== 0) {
+    // Not integral: a Duration such as 60.5 seconds must get this message, not CDK's conversion error.
+    const milliseconds = interval.toMilliseconds({ integral: false });
+    if (milliseconds < 60_000 || milliseconds % 60_000 !== 0) {
       throw new Error(
         `schedule rate must be a whole number of minutes and at least 1 minute, got ${interval.toHumanString()}`,
       );
     }
-    const minutes = seconds / 60;
+    const minutes = milliseconds / 60_000;
     const [value, unit] =
       minutes % 1440 === 0 ? [minutes / 1440, 'day'] : minutes % 60 === 0 ? [minutes / 60, 'hour'] : [minutes, 'minute'];
     return new TriggerSchedule(ScheduleKind.RATE, `rate(${value} ${unit}${value === 1 ? '' : 's'})`, minutes);
@@ -58,6 +59,7 @@ export class TriggerSchedule {
   /**
    * One run at a wall-clock date and time in the trigger's time zone,
    * written `YYYY-MM-DDThh:mm:ss` (for example `2027-01-15T06:00:00`).
+   * The trigger fails synth when daylight saving time skips that time in its time zone.
    */
   public static at(localDateTime: string): TriggerSchedule {
     const match = AT_PATTERN.exec(localDateTime);

@@ -60,17 +60,17 @@ describe('reference app', () => {
     expect(findings).toEqual(['AwsSolutions-SQS3', 'AwsSolutions-SQS4']);
   });
 
-  test('routes the weekly schedule and the data-arrival trigger through one coordinator, with the dead-letter queue and the alarms', () => {
+  test('routes the weekday schedule and the data-arrival trigger through one coordinator, with the dead-letter queue and the alarms', () => {
     const { stack } = synthReferenceApp(outdir);
     const t = Template.fromStack(stack);
 
     const coordinatorId = Object.keys(
       t.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { COORDINATOR_POLICY: Match.anyValue() } } } }),
     )[0];
-    const weekly = Object.values(t.findResources('AWS::Scheduler::Schedule', { Properties: { ScheduleExpression: 'cron(0 3 ? * MON *)' } }))[0];
+    const weekly = Object.values(t.findResources('AWS::Scheduler::Schedule', { Properties: { ScheduleExpression: 'cron(0 3 ? * MON-FRI *)' } }))[0];
     expect(weekly.Properties.ScheduleExpressionTimezone).toBe('Europe/Berlin');
     expect(weekly.Properties.Target.Arn).toEqual({ 'Fn::GetAtt': [coordinatorId, 'Arn'] });
-    expect(JSON.parse(weekly.Properties.Target.Input).request.parameters).toEqual({ TrainingMode: 'scheduled', DataWindowDays: '7' });
+    expect(JSON.parse(weekly.Properties.Target.Input).request.parameters).toEqual({ TrainingMode: 'scheduled', DataWindowDays: '1' });
     t.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: { detail: { bucket: { name: ['churn-labelled-data'] }, object: { key: [{ wildcard: 'labels/*.parquet' }] } } },
     });

@@ -258,11 +258,45 @@ describe('ScheduledTrigger', () => {
       expect(missedRun).toMatchObject({ Period: 3600, EvaluationPeriods: 74 });
     });
 
-    test('a weekly cron is watched over the full 7 days CloudWatch allows', () => {
-      const { missedRun } = alarmsOf({ schedule: TriggerSchedule.cron('0 3 ? * MON *') });
+    test('a flexible window and grace period on a cron in a daylight-saving zone all widen the watched window', () => {
+      const { missedRun } = alarmsOf({
+        schedule: TriggerSchedule.cron('0 6 ? * MON-FRI *'),
+        timeZone: TimeZone.EUROPE_BERLIN,
+        flexibleTimeWindow: Duration.hours(2),
+        missedRunGracePeriod: Duration.minutes(30),
+      });
 
+      // 72 h + 1 h daylight saving + 2 h flexible + 30 min grace = 75.5 h: 76 hourly periods
+      expect(missedRun).toMatchObject({ Period: 3600, EvaluationPeriods: 76, DatapointsToAlarm: 76 });
+      expect(missedRun!.AlarmDescription).toContain('within 3 days 3 hours');
+    });
+
+    test('a weekly cron gets no alarm and a warning: with its slack the window passes the 7 days CloudWatch can watch', () => {
+      const { stack, trigger, missedRun } = alarmsOf({ schedule: TriggerSchedule.cron('0 3 ? * MON *') });
+
+      // 7 days + 15 min grace: an alarm cut to 7 days would fire before the run is late, every week.
+      expect(missedRun).toBeUndefined();
+      expect(trigger.missedRunAlarm).toBeUndefined();
+      Annotations.fromStack(stack).hasWarning('/TestStack/Trigger', Match.stringLikeRegexp('7 days 15 minutes with daylight saving time, flexibleTimeWindow and missedRunGracePeriod, and a CloudWatch alarm looks back at most 7 days'));
+    });
+
+    test.each<[string, Partial<ScheduledTriggerProps>]>([
+      ['the flexible window', { flexibleTimeWindow: Duration.hours(1) }],
+      ['the grace period', { missedRunGracePeriod: Duration.hours(2) }],
+    ])('%s alone can push a rate under 7 days past what CloudWatch can watch: no cut-short alarm', (_what, slack) => {
+      const { missedRun } = alarmsOf({ schedule: TriggerSchedule.rate(Duration.hours(167)), ...slack });
+
+      expect(missedRun).toBeUndefined();
+    });
+
+    test('a window of exactly 7 days is watched whole, in hourly periods', () => {
+      const { missedRun } = alarmsOf({
+        schedule: TriggerSchedule.rate(Duration.hours(167)),
+        flexibleTimeWindow: Duration.minutes(45),
+      });
+
+      // 167 h + 45 min flexible + 15 min grace = 168 h
       expect(missedRun).toMatchObject({ Period: 3600, EvaluationPeriods: 168, DatapointsToAlarm: 168 });
-      expect(missedRun!.AlarmDescription).toContain("watched over CloudWatch's 7-day maximum");
     });
 
     test('a monthly cron gets no alarm and a warning, because CloudWatch looks back at most 7 days', () => {
@@ -271,6 +305,30 @@ describe('ScheduledTrigger', () => {
       expect(missedRun).toBeUndefined();
       expect(trigger.missedRunAlarm).toBeUndefined();
       Annotations.fromStack(stack).hasWarning('/TestStack/Trigger', Match.stringLikeRegexp('looks back at most 7 days'));
+    });
+
+    test('a disabled schedule has no missed-run alarm, so it cannot page while it is meant to be idle', () => {
+      const { template: t, trigger, missedRun } = alarmsOf({
+        schedule: TriggerSchedule.rate(Duration.hours(1)),
+        enabled: false,
+      });
+
+      expect(missedRun).toBeUndefined();
+      expect(trigger.missedRunAlarm).toBeUndefined();
+      t.hasResourceProperties('AWS::Scheduler::Schedule', { State: 'DISABLED' });
+      // The dead-letter queue alarm stays: it only fires for a start that really failed.
+      t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateNumberOfMessagesVisible' });
+    });
+
+    test('a disabled schedule has no missed-run alarm even when one is asked for explicitly', () => {
+      const { trigger, missedRun } = alarmsOf({
+        schedule: TriggerSchedule.cron('0 3 * * ? *'),
+        enabled: false,
+        missedRunAlarm: true,
+      });
+
+      expect(missedRun).toBeUndefined();
+      expect(trigger.missedRunAlarm).toBeUndefined();
     });
 
     test('can be turned off', () => {
@@ -293,6 +351,12 @@ describe('ScheduledTrigger', () => {
       ['a rate in odd seconds', () => TriggerSchedule.rate(Duration.seconds(90)), 'schedule rate must be a whole number of minutes and at least 1 minute, got 1 minute 30 seconds'],
       ['a one-time date that does not exist', () => TriggerSchedule.at('2027-02-30T06:00:00'), "schedule one-time date must be a real date and time written YYYY-MM-DDThh:mm:ss, such as 2027-01-15T06:00:00, got '2027-02-30T06:00:00'"],
       ['a one-time date with a zone suffix', () => TriggerSchedule.at('2027-01-15T06:00:00Z'), /got '2027-01-15T06:00:00Z'/],
+      ['a step in day-of-week', () => TriggerSchedule.cron('0 3 ? * MON/2 *'), "schedule cron expression '0 3 ? * MON/2 *' is invalid: day-of-week value 'MON/2' is not allowed: '/' is not valid in day-of-week: list the days instead, as in 'MON,WED,FRI'"],
+      ['a day-of-week every other day', () => TriggerSchedule.cron('0 3 ? * */2 *'), /day-of-week value '\*\/2' is not allowed/],
+      ['W on a range of days', () => TriggerSchedule.cron('0 3 1-15W * ? *'), "schedule cron expression '0 3 1-15W * ? *' is invalid: day-of-month value '1-15W' is not allowed: 'W' takes one day and must be the whole field, as in '15W'"],
+      ['a rate of zero', () => TriggerSchedule.rate(Duration.minutes(0)), 'schedule rate must be a whole number of minutes and at least 1 minute, got 0 minutes'],
+      ['a rate with stray milliseconds', () => TriggerSchedule.rate(Duration.millis(60_001)), 'schedule rate must be a whole number of minutes and at least 1 minute, got 1 minute 1 milli'],
+      ['a rate with half a second', () => TriggerSchedule.rate(Duration.seconds(60.5)), 'schedule rate must be a whole number of minutes and at least 1 minute, got 1 minute 500 millis'],
     ])('%s is rejected with a message naming it', (_what, build, message) => {
       expect(build).toThrow(message);
     });
@@ -300,10 +364,14 @@ describe('ScheduledTrigger', () => {
     const hourly = TriggerSchedule.rate(Duration.hours(1));
     test.each<[string, Partial<ScheduledTriggerProps>, string | RegExp]>([
       ['an unknown time zone', { timeZone: TimeZone.of('Mars/Olympus_Mons') }, "timeZone must be an IANA time zone name such as Europe/Berlin or America/New_York, got 'Mars/Olympus_Mons'"],
+      ['a time zone in the wrong case', { timeZone: TimeZone.of('europe/berlin') }, "timeZone must be spelled as in the IANA time zone database, got 'europe/berlin': use 'Europe/Berlin'"],
       ['an end before the start', { startDate: new Date('2027-06-01T00:00:00Z'), endDate: new Date('2027-05-01T00:00:00Z') }, 'endDate must be after startDate, got startDate 2027-06-01T00:00:00.000Z and endDate 2027-05-01T00:00:00.000Z: swap them or move endDate later'],
       ['an invalid date', { startDate: new Date('not a date') }, 'startDate must be a valid Date, got an invalid one'],
       ['a flexible window of 0 minutes', { flexibleTimeWindow: Duration.minutes(0) }, 'flexibleTimeWindow must be between 1 minute and 1 day, got 0 minutes'],
       ['a flexible window over a day', { flexibleTimeWindow: Duration.hours(25) }, 'flexibleTimeWindow must be between 1 minute and 1 day, got 1 day 1 hour'],
+      ['a flexible window in odd seconds', { flexibleTimeWindow: Duration.seconds(90) }, 'flexibleTimeWindow must be a whole number of minutes, got 1 minute 30 seconds: EventBridge Scheduler counts it in minutes'],
+      ['an event age with stray milliseconds', { maxEventAge: Duration.millis(60_500) }, 'maxEventAge must be a whole number of seconds, got 1 minute 500 millis: EventBridge Scheduler counts it in seconds'],
+      ['a grace period in odd seconds', { missedRunGracePeriod: Duration.seconds(90) }, 'missedRunGracePeriod must be a whole number of minutes, got 1 minute 30 seconds'],
       ['too many retries', { retryAttempts: 186 }, 'retryAttempts must be a whole number between 0 and 185, got 186'],
       ['a fractional retry count', { retryAttempts: 1.5 }, 'retryAttempts must be a whole number between 0 and 185, got 1.5'],
       ['an event age under a minute', { maxEventAge: Duration.seconds(30) }, 'maxEventAge must be between 1 minute and 1 day, got 30 seconds'],
@@ -329,6 +397,38 @@ describe('ScheduledTrigger', () => {
             startDate: new Date('2027-01-01T00:00:00Z'),
           }),
       ).toThrow('startDate and endDate apply to recurring schedules only: a one-time schedule runs once at its own date');
+    });
+
+    test('a one-time date that daylight saving time skips in its time zone fails synth, naming the gap and the fix', () => {
+      const { stack, pipeline } = stackWithPipeline();
+
+      // Berlin's clocks jump from 02:00 to 03:00 on 2027-03-28 (IANA data, read off Python's zoneinfo).
+      expect(
+        () =>
+          new ScheduledTrigger(stack, 'Trigger', {
+            pipeline,
+            schedule: TriggerSchedule.at('2027-03-28T02:30:00'),
+            timeZone: TimeZone.EUROPE_BERLIN,
+          }),
+      ).toThrow(
+        "schedule one-time date '2027-03-28T02:30:00' does not exist in timeZone Europe/Berlin: clocks jump from 2027-03-28T02:00:00 to 2027-03-28T03:00:00, so EventBridge Scheduler would never run it; pick a time outside that gap, such as 2027-03-28T03:00:00",
+      );
+    });
+
+    test('a one-time date next to the gap, or in the hour that repeats when clocks go back, is accepted', () => {
+      for (const [id, localDateTime] of [['BeforeGap', '2027-03-28T01:59:59'], ['AfterGap', '2027-03-28T03:00:00'], ['Repeated', '2027-10-31T02:30:00']]) {
+        const { stack, pipeline } = stackWithPipeline();
+
+        const build = () => new ScheduledTrigger(stack, id, { pipeline, schedule: TriggerSchedule.at(localDateTime), timeZone: TimeZone.EUROPE_BERLIN });
+
+        expect(build).not.toThrow();
+      }
+    });
+
+    test('the same wall-clock time is fine in UTC', () => {
+      const { template: t } = synthTrigger({ schedule: TriggerSchedule.at('2027-03-28T02:30:00') });
+
+      t.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'at(2027-03-28T02:30:00)', ScheduleExpressionTimezone: 'Etc/UTC' });
     });
 
     test('exactly 200 parameters of 1024 characters are accepted', () => {

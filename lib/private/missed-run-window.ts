@@ -6,8 +6,18 @@ export interface MissedRunEvaluation {
   readonly period: Duration;
   /** How many consecutive periods without a start make the alarm fire. */
   readonly evaluationPeriods: number;
-  /** False when the window was cut to CloudWatch's seven-day maximum. */
-  readonly coversWindow: boolean;
+}
+
+/** What a run may take beyond the schedule's longest gap before it counts as missed. */
+export interface MissedRunSlack {
+  /** The longest wall-clock gap between two runs of the schedule. */
+  readonly intervalMinutes: number;
+  /** An hour when daylight saving time can stretch the gap, otherwise 0. */
+  readonly daylightSavingMinutes: number;
+  /** EventBridge Scheduler's flexible time window, 0 when off. */
+  readonly flexibleTimeWindowMinutes: number;
+  /** The trigger's missedRunGracePeriod. */
+  readonly gracePeriodMinutes: number;
 }
 
 const FIVE_MINUTES = 300;
@@ -17,24 +27,26 @@ const ONE_DAY = 86_400;
 export const MAX_EVALUATION_SECONDS = 604_800;
 
 /**
- * Chooses period and evaluation periods so that the alarm looks back over `window`.
- *
- * CloudWatch allows at most one day of evaluation for periods under an hour and at most seven days
- * for longer ones, so a window past seven days is cut to seven days (`coversWindow: false`).
+ * The window without a start after which a run counts as missed: the longest gap plus every kind of
+ * slack, for every kind of schedule. Leaving one out makes the alarm fire while a run may still come.
  */
-export function missedRunEvaluation(window: Duration): MissedRunEvaluation {
+export function missedRunWindow(slack: MissedRunSlack): Duration {
+  return Duration.minutes(
+    slack.intervalMinutes + slack.daylightSavingMinutes + slack.flexibleTimeWindowMinutes + slack.gracePeriodMinutes,
+  );
+}
+
+/**
+ * Chooses period and evaluation periods so that the alarm looks back over the whole `window`, or
+ * returns undefined when CloudWatch cannot: it allows at most one day of evaluation for periods under
+ * an hour and at most seven days for longer ones. A window cut to seven days would fire before a late
+ * run is due, every time the schedule's gap is a full week.
+ */
+export function missedRunEvaluation(window: Duration): MissedRunEvaluation | undefined {
   const seconds = window.toSeconds();
   if (seconds <= ONE_DAY) {
-    return {
-      period: Duration.seconds(FIVE_MINUTES),
-      evaluationPeriods: Math.ceil(seconds / FIVE_MINUTES),
-      coversWindow: true,
-    };
+    return { period: Duration.seconds(FIVE_MINUTES), evaluationPeriods: Math.ceil(seconds / FIVE_MINUTES) };
   }
-  const covered = Math.min(seconds, MAX_EVALUATION_SECONDS);
-  return {
-    period: Duration.seconds(ONE_HOUR),
-    evaluationPeriods: Math.ceil(covered / ONE_HOUR),
-    coversWindow: seconds <= MAX_EVALUATION_SECONDS,
-  };
+  if (seconds > MAX_EVALUATION_SECONDS) return undefined;
+  return { period: Duration.seconds(ONE_HOUR), evaluationPeriods: Math.ceil(seconds / ONE_HOUR) };
 }

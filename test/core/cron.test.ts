@@ -119,6 +119,28 @@ describe('parseCron accepts every documented form', () => {
     expect(spec.years[spec.years.length - 1]).toBe(2199);
     expect(spec.years).toHaveLength(230);
   });
+
+  it.each([
+    ['0 10 * * ? *', 'every day at 10:00'],
+    ['0/10 * ? * MON-FRI *', 'every 10 minutes on weekdays'],
+    ['0/5 8-17 ? * MON-FRI *', 'every 5 minutes in office hours'],
+    ['0 9 ? * 2#1 *', 'the first Monday of each month'],
+    ['0 0 1/5 * ? *', "'/' in day-of-month"],
+    ['0 0 1-15 * ? *', 'a day-of-month range'],
+    ['0 0 L * ? *', 'the last day of the month'],
+    ['0 0 15W * ? *', 'the weekday nearest the 15th'],
+    ['0 0 ? * 6L *', 'the last Friday'],
+    ['0 0 ? * L *', "a lone 'L' in day-of-week"],
+    ['0 0 ? * MON,WED,FRI *', 'a day-of-week list'],
+    ['0 0 ? * SUN-SAT *', 'a day-of-week range'],
+    ['0 0 ? * * *', "'*' in day-of-week"],
+  ])('accepts %j (%s)', (expression) => {
+    // Act
+    const parse = () => parseCron(expression);
+
+    // Assess
+    expect(parse).not.toThrow();
+  });
 });
 
 describe('parseCron rejects what EventBridge Scheduler rejects, naming field, value and fix', () => {
@@ -156,20 +178,33 @@ describe('parseCron rejects what EventBridge Scheduler rejects, naming field, va
     ['0 3 * * MON *', 'dayOfMonth', '*', "day-of-month and day-of-week: exactly one must be '?', got '*' and 'MON'"],
     ['0 3 15 * MON *', 'dayOfMonth', '15', "day-of-month and day-of-week: exactly one must be '?', got '15' and 'MON'"],
     ['0 3 * * * *', 'dayOfMonth', '*', "day-of-month and day-of-week: exactly one must be '?', got '*' and '*'"],
-    ['0 0 1,? * ? *', 'dayOfMonth', '?', "day-of-month value '?' is not allowed: '?' must be the whole field"],
-    ['0 0 ? * 1,? *', 'dayOfWeek', '?', "day-of-week value '?' is not allowed: '?' must be the whole field"],
+    ['0 0 1,? * ? *', 'dayOfMonth', '1,?', "day-of-month value '1,?' is not allowed: '?' must be the whole field"],
+    ['0 0 ? * 1,? *', 'dayOfWeek', '1,?', "day-of-week value '1,?' is not allowed: '?' must be the whole field"],
     // W, L and # outside their field or not alone
     ['0 0 ? * 5W *', 'dayOfWeek', '5W', "day-of-week value '5W' is not allowed: 'W' is only valid in day-of-month, as in '15W'"],
     ['0 5W * * ? *', 'hours', '5W', "hours value '5W' is not allowed: 'W' is only valid in day-of-month, as in '15W'"],
-    ['0 0 1,15W * ? *', 'dayOfMonth', '15W', "day-of-month value '15W' is not allowed: 'W' must be the whole field, as in '15W'"],
+    ['0 0 1,15W * ? *', 'dayOfMonth', '1,15W', "day-of-month value '1,15W' is not allowed: 'W' takes one day and must be the whole field, as in '15W'"],
+    ['0 0 1-15W * ? *', 'dayOfMonth', '1-15W', "day-of-month value '1-15W' is not allowed: 'W' takes one day and must be the whole field, as in '15W'"],
+    ['0 0 15W-20 * ? *', 'dayOfMonth', '15W-20', "day-of-month value '15W-20' is not allowed: 'W' takes one day and must be the whole field, as in '15W'"],
+    ['0 0 15W/2 * ? *', 'dayOfMonth', '15W/2', "day-of-month value '15W/2' is not allowed: 'W' takes one day and must be the whole field, as in '15W'"],
+    ['0 0 5,1-15W * ? *', 'dayOfMonth', '5,1-15W', "day-of-month value '5,1-15W' is not allowed: 'W' takes one day and must be the whole field, as in '15W'"],
+    ['0 0 L-5 * ? *', 'dayOfMonth', 'L-5', "day-of-month value 'L-5' is not allowed: 'L' must be the whole field"],
     ['L * * * ? *', 'minutes', 'L', "minutes value 'L' is not allowed: 'L' is only valid in day-of-month or day-of-week"],
     ['0 0 1 L ? *', 'month', 'L', "month value 'L' is not allowed: 'L' is only valid in day-of-month or day-of-week"],
     ['0 0 6L * ? *', 'dayOfMonth', '6L', "day-of-month value '6L' is not allowed: 'NL' is only valid in day-of-week: use 'L' for the last day of the month"],
-    ['0 0 1,L * ? *', 'dayOfMonth', 'L', "day-of-month value 'L' is not allowed: 'L' must be the whole field"],
-    ['0 0 ? * 2,6L *', 'dayOfWeek', '6L', "day-of-week value '6L' is not allowed: 'NL' must be the whole field, as in '6L'"],
+    ['0 0 1,L * ? *', 'dayOfMonth', '1,L', "day-of-month value '1,L' is not allowed: 'L' must be the whole field"],
+    ['0 0 ? * 2,6L *', 'dayOfWeek', '2,6L', "day-of-week value '2,6L' is not allowed: 'NL' must be the whole field, as in '6L'"],
     ['0 0 2#1 * ? *', 'dayOfMonth', '2#1', "day-of-month value '2#1' is not allowed: '#' is only valid in day-of-week, as in '2#1'"],
     ['0 2#1 * * ? *', 'hours', '2#1', "hours value '2#1' is not allowed: '#' is only valid in day-of-week, as in '2#1'"],
-    ['0 0 ? * 2#1,3 *', 'dayOfWeek', '2#1', "day-of-week value '2#1' is not allowed: '#' must be the whole field, as in '2#1'"],
+    ['0 0 ? * 2#1,3 *', 'dayOfWeek', '2#1,3', "day-of-week value '2#1,3' is not allowed: '#' must be the whole field, as in '2#1'"],
+    ['0 0 ? * 3#1,6#3 *', 'dayOfWeek', '3#1,6#3', "day-of-week value '3#1,6#3' is not allowed: '#' must be the whole field, as in '2#1'"],
+    ['0 0 ? * 2#1-3 *', 'dayOfWeek', '2#1-3', "day-of-week value '2#1-3' is not allowed: '#' must be the whole field, as in '2#1'"],
+    // '/' is not in the day-of-week grammar
+    ['0 0 ? * */2 *', 'dayOfWeek', '*/2', "day-of-week value '*/2' is not allowed: '/' is not valid in day-of-week: list the days instead, as in 'MON,WED,FRI'"],
+    ['0 0 ? * MON/2 *', 'dayOfWeek', 'MON/2', "day-of-week value 'MON/2' is not allowed: '/' is not valid in day-of-week: list the days instead, as in 'MON,WED,FRI'"],
+    ['0 0 ? * 1-7/2 *', 'dayOfWeek', '1-7/2', "day-of-week value '1-7/2' is not allowed: '/' is not valid in day-of-week: list the days instead, as in 'MON,WED,FRI'"],
+    ['0 0 ? * SUN,MON-FRI/2 *', 'dayOfWeek', 'MON-FRI/2', "day-of-week value 'MON-FRI/2' is not allowed: '/' is not valid in day-of-week: list the days instead, as in 'MON,WED,FRI'"],
+    ['0 0 ? * 6L/2 *', 'dayOfWeek', '6L/2', "day-of-week value '6L/2' is not allowed: '/' is not valid in day-of-week: list the days instead, as in 'MON,WED,FRI'"],
     // LW
     ['0 0 LW * ? *', 'dayOfMonth', 'LW', "day-of-month value 'LW' is not supported by EventBridge Scheduler: use 'L' for the last day or 'NW' for the weekday nearest day N"],
     // wrong field count
@@ -179,11 +214,12 @@ describe('parseCron rejects what EventBridge Scheduler rejects, naming field, va
     ['cron()', 'expression', '', "expression value '' has 0 field(s): use 6 (minutes hours day-of-month month day-of-week year)"],
     // garbage
     ['abc * * * ? *', 'minutes', 'abc', "minutes value 'abc' is not valid: use 0-59 with ',', '-', '*' or '/'"],
-    ['1,,2 * * * ? *', 'minutes', '', "minutes value '' is not valid: use 0-59 with ',', '-', '*' or '/'"],
+    ['1,,2 * * * ? *', 'minutes', '1,,2', "minutes value '1,,2' has an empty list item: remove the extra ','"],
+    ['0 0 1, * ? *', 'dayOfMonth', '1,', "day-of-month value '1,' has an empty list item: remove the extra ','"],
     ['-5 * * * ? *', 'minutes', '-5', "minutes value '-5' is not valid: use 0-59 with ',', '-', '*' or '/'"],
     ['1-2-3 * * * ? *', 'minutes', '1-2-3', "minutes value '1-2-3' is not valid: use 0-59 with ',', '-', '*' or '/'"],
     ['0 0 1 FOO ? *', 'month', 'FOO', "month value 'FOO' is not valid: use 1-12 or JAN-DEC with ',', '-', '*' or '/'"],
-    ['0 0 ? * MONDAY *', 'dayOfWeek', 'MONDAY', "day-of-week value 'MONDAY' is not valid: use 1-7 or SUN-SAT with ',', '-', '*' or '/'"],
+    ['0 0 ? * MONDAY *', 'dayOfWeek', 'MONDAY', "day-of-week value 'MONDAY' is not valid: use 1-7 or SUN-SAT with ',', '-' or '*'"],
     ['0 0 1 1 ? JAN', 'year', 'JAN', "year value 'JAN' is not valid: use 1970-2199 with ',', '-', '*' or '/'"],
     ['rate(5 minutes)', 'expression', 'rate(5 minutes)', "expression value 'rate(5 minutes)' is not a cron expression: use cron(minutes hours day-of-month month day-of-week year)"],
     ['cron(0 3 ? * MON *', 'expression', 'cron(0 3 ? * MON *', "expression value 'cron(0 3 ? * MON *' is not a cron expression: use cron(minutes hours day-of-month month day-of-week year)"],

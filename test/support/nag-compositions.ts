@@ -119,7 +119,7 @@ export const COMPOSITIONS: Record<string, (app: App) => void> = {
     };
     const pipeline = TrainingPipeline.fromPipelineName(stack, 'Pipeline', 'churn-training');
     const coordinator = new RetrainingCoordinator(stack, 'Coordinator', options);
-    new ScheduledTrigger(stack, 'Weekly', { pipeline, schedule: TriggerSchedule.cron('0 3 ? * MON *'), coordinator });
+    new ScheduledTrigger(stack, 'Weekly', { pipeline, schedule: TriggerSchedule.cron('0 3 ? * MON-FRI *'), coordinator });
     new DataArrivalTrigger(stack, 'Data', { pipeline, bucket: s3.Bucket.fromBucketName(stack, 'DataBucket', 'churn-data'), coordinator, ...options });
     new DriftTrigger(stack, 'Drift', { pipeline, sources: [DriftSource.alarmStateChange({ alarmNames: ['churn-drift'] })], coordinator, ...options });
     new EventTrigger(stack, 'Chain', { pipeline, afterPipeline: TrainingPipeline.fromPipelineName(stack, 'Features', 'churn-features'), coordinator, ...options });
@@ -134,7 +134,7 @@ export const COMPOSITIONS: Record<string, (app: App) => void> = {
       const pipeline = TrainingPipeline.fromPipelineName(stack, 'Pipeline', `churn-${name.toLowerCase()}`);
       const coordinator = new RetrainingCoordinator(stack, 'Coordinator');
       coordinators.push(coordinator);
-      new ScheduledTrigger(stack, 'Weekly', { pipeline, schedule: TriggerSchedule.cron('0 3 ? * MON *'), coordinator });
+      new ScheduledTrigger(stack, 'Weekly', { pipeline, schedule: TriggerSchedule.cron('0 3 ? * MON-FRI *'), coordinator });
       new DataArrivalTrigger(stack, 'Data', { pipeline, bucket: s3.Bucket.fromBucketName(stack, 'DataBucket', `churn-${name.toLowerCase()}`), coordinator });
       new EventTrigger(stack, 'Chain', { pipeline, afterPipeline: TrainingPipeline.fromPipelineName(stack, 'Features', 'churn-features'), coordinator });
     }
