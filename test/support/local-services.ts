@@ -101,6 +101,8 @@ export interface FakeSageMaker extends LocalService {
   failNext(count: number, kind: FailureKind): void;
   /** Fails each later StartPipelineExecution request with probability `p` (0 turns it off). */
   failWithProbability(p: number, kind: FailureKind, random?: () => number): void;
+  /** Drops queued and random failures, so that the next requests are served. */
+  clearFailures(): void;
 }
 
 interface ServiceError {
@@ -213,6 +215,10 @@ export async function startFakeSageMaker(): Promise<FakeSageMaker> {
     failWithProbability: (p, kind, random = Math.random) => {
       if (!(p >= 0 && p <= 1)) throw new RangeError(`p must be between 0 and 1, got ${p}`);
       randomFailure = p === 0 ? undefined : { p, kind, random };
+    },
+    clearFailures: () => {
+      queuedFailures.length = 0;
+      randomFailure = undefined;
     },
   };
 }

@@ -1,0 +1,109 @@
+/** The modelled deployment: its pipelines and triggers, and the shape of one seed's run (its plan). */
+import type { BatchTriggerConfig } from '../../lambda/core/batching';
+import type { CoordinatorPolicy } from '../../lambda/core/coordination';
+import type { DriftConfig } from '../../lambda/core/drift';
+import type { DriftTriggerSettings } from '../../lambda/drift/evaluator';
+import { parseEventTriggerConfig, type EventTriggerConfig } from '../../lambda/events/event-starter';
+import { seeded } from '../support/batcher-env';
+import { COORDINATOR_FUNCTION, MANIFEST_BUCKET, MONITOR_BUCKET } from './system';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+/** Drift bands the model raises, with a distance in each and what the trigger should do about it. */
+export const BANDS = {
+  low: { distance: 0.05, starts: false },
+  medium: { distance: 0.2, starts: true },
+  high: { distance: 0.4, starts: true },
+  critical: { distance: 0.7, starts: false },
+} as const;
+export type Band = keyof typeof BANDS;
+const DRIFT_CONFIG: DriftConfig = { thresholds: { medium: 0.1, high: 0.3, critical: 0.5 }, featureThresholds: {}, autoRetrain: true };
+
+/** One seed's shape: drawn from the seed, printed with a failure so that the run can be replayed. */
+export interface Plan {
+  readonly seed: number;
+  readonly steps: number;
+  readonly crashProbability: number;
+  readonly policy: Pick<CoordinatorPolicy, 'minIntervalMs' | 'maxDailyRuns' | 'dailyBudget'>;
+  readonly batchSize: number;
+  readonly maxStartAttempts: number;
+}
+
+export function planOf(seed: number, steps?: number): Plan {
+  const random = seeded(seed ^ 0x5eed);
+  const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)];
+  return {
+    seed,
+    steps: steps ?? 40 + Math.floor(random() * 30),
+    crashProbability: pick([0.01, 0.03, 0.05]),
+    policy: { minIntervalMs: pick([0, 30 * MINUTE, 2 * HOUR]), maxDailyRuns: pick([2, 4, 8]), dailyBudget: pick([500, 1000, 5000]) },
+    batchSize: pick([2, 3, 5]),
+    maxStartAttempts: pick([2, 3, 5]),
+  };
+}
+
+/** The pipelines and triggers of the modelled deployment. */
+export interface Deployment {
+  readonly shared: string;
+  readonly joined: string;
+  readonly direct: string;
+  readonly chained: string;
+  readonly coordinatedPipelines: readonly string[];
+  readonly coordinatedBatch: BatchTriggerConfig;
+  readonly directBatch: BatchTriggerConfig;
+  readonly eventTrigger: EventTriggerConfig;
+  readonly joinTrigger: EventTriggerConfig;
+  readonly chainTrigger: EventTriggerConfig;
+  readonly drift: DriftTriggerSettings;
+}
+
+export function deploymentOf(plan: Plan): Deployment {
+  const shared = 'shared-pipeline';
+  const joined = 'joined-pipeline';
+  const direct = 'direct-pipeline';
+  const chained = 'chained-pipeline';
+  const batch = (triggerId: string, pipelineName: string, coordinated: boolean): BatchTriggerConfig => ({
+    triggerId,
+    pipelineName,
+    batchSize: plan.batchSize,
+    batchWindowSeconds: 1800,
+    manifestBucket: MANIFEST_BUCKET,
+    manifestPrefix: 'manifests/',
+    manifestParameterName: 'ManifestS3Uri',
+    countParameterName: 'ObjectCount',
+    parameters: { TrainingMode: 'data-arrival' },
+    maxStartAttempts: plan.maxStartAttempts,
+    ...(coordinated ? { coordinatorFunction: COORDINATOR_FUNCTION, priority: 3 } : {}),
+  });
+  const event = (input: Record<string, unknown>): EventTriggerConfig => {
+    const parsed = parseEventTriggerConfig(input);
+    if (!parsed.ok) throw new Error(`${parsed.error.field} ${parsed.error.problem}`);
+    return parsed.value;
+  };
+  return {
+    shared,
+    joined,
+    direct,
+    chained,
+    coordinatedPipelines: [shared, joined],
+    coordinatedBatch: batch('labels', shared, true),
+    directBatch: batch('clicks', direct, false),
+    eventTrigger: event({
+      triggerId: 'model-added', pipelineName: shared, mode: 'event', events: ['model.added'],
+      parameters: { EventId: '{{ event.eventId }}' }, coordinatorFunction: COORDINATOR_FUNCTION, priority: 4,
+    }),
+    joinTrigger: event({
+      triggerId: 'data-and-features', pipelineName: joined, mode: 'join', events: ['data_updated', 'features_ready'], windowSeconds: 86_400,
+      parameters: { DataEventId: '{{ events.data_updated.eventId }}', FeatureEventId: '{{ events.features_ready.eventId }}' },
+      coordinatorFunction: COORDINATOR_FUNCTION, priority: 3,
+    }),
+    chainTrigger: event({ triggerId: 'after-training', pipelineName: chained, mode: 'chain', events: [], parameters: {} }),
+    drift: {
+      triggerId: 'churn-drift', pipelineName: shared, drift: DRIFT_CONFIG, monitoringOutput: { bucket: MONITOR_BUCKET, prefix: 'monitor/' },
+      alarms: { arns: [], names: [], namePrefixes: ['drift-alarm-'] },
+      parameters: { TrainingMode: 'drift' }, coordinatorFunction: COORDINATOR_FUNCTION,
+      teamTopicArn: 'arn:aws:sns:eu-west-1:123456789012:drift-team', humanReviewTopicArn: 'arn:aws:sns:eu-west-1:123456789012:drift-review',
+    },
+  };
+}

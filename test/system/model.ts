@@ -1,0 +1,332 @@
+/**
+ * The workload and the model: a seeded sequence of steps (arrivals with duplicates, flushes, schedule
+ * ticks, events, joins, chains, drift reports raising several alarms, approvals, SageMaker failures,
+ * clock jumps), each delivered at least once like Lambda and EventBridge deliver, with crashes injected
+ * between side effects. What the model asked for is recorded, so that the invariants can tell what
+ * should have started from what did.
+ */
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import type { BatchTriggerConfig } from '../../lambda/core/batching';
+import type { AlarmTransition } from '../../lambda/core/drift';
+import type { CreatedObject } from '../../lambda/core/s3-object-created';
+import type { ReceivedEvent } from '../../lambda/events/event-starter';
+import { seeded } from '../support/batcher-env';
+import { BANDS, deploymentOf, type Band, type Plan } from './deployment';
+import { joinState, observe, waitingWork, type Observation } from './observe';
+import { COORDINATOR_FUNCTION, Faults, MONITOR_BUCKET, VirtualClock, buildSystem, type Services, type System } from './system';
+
+export { planOf, type Plan } from './deployment';
+export type { Observation } from './observe';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+export const T0 = Date.parse('2027-03-01T06:00:00Z');
+/** Deliveries of one input while faults are on; one more, fault-free, follows (faults eventually stop). */
+const FAULTY_DELIVERIES = 3;
+/** Between deliveries: past the batch claim (120 s) and the coordinator's request lease (60 s). */
+const REDELIVERY_DELAY_MS = 150_000;
+const END_ROUNDS = 80;
+const DATA_BUCKET = 'system-data';
+const ENDPOINT = 'churn-prod';
+const SCHEDULE = 'churn-data-quality';
+const DRIFT_NAMESPACE = 'aws/sagemaker/Endpoints/data-metrics';
+
+/** What a delivery came to, as its trigger sees it. */
+type Progress = { readonly state: 'done'; readonly how: string } | { readonly state: 'open'; readonly reason: string; readonly delayUntilMs?: number };
+
+/** A logical request the model caused and expects started or terminally decided. */
+export interface Asked {
+  readonly key: string;
+  progress: Progress;
+  readonly redeliver: () => Promise<Progress>;
+}
+
+/** Everything the model asked for, and what it saw on the way. */
+export interface ModelRecord {
+  readonly objects: Array<{ readonly triggerId: string; readonly key: string }>;
+  readonly asked: Map<string, Asked>;
+  readonly joinEvents: Map<string, string>;
+  /** Drift reports by S3 URI, with the band the model wrote into them and the alarms they raised. */
+  readonly reports: Map<string, { readonly band: Band; readonly alarms: string[] }>;
+  readonly approvals: Array<{ readonly pipeline: string; readonly requestId: string; readonly approve: boolean }>;
+  /** Inputs still failing when delivered without faults: lost to a dead-letter queue. */
+  readonly lost: Array<{ readonly label: string; readonly error: string }>;
+  readonly notQuiescent: string[];
+  /** Each failed delivery, with the crash or error that ended it: what a replay of the seed shows. */
+  readonly trace: string[];
+  /** Crashes injected, whether the invocation died of them or a handler caught them. */
+  crashes: number;
+  deliveries: number;
+}
+
+/** Runs one seed's workload against fresh tables of `services` and returns what the invariants check. */
+export async function runModel(services: Services, plan: Plan, options: { readonly tamper?: (system: System) => void } = {}): Promise<Observation> {
+  const random = seeded(plan.seed);
+  const clock = new VirtualClock(T0);
+  const faults = new Faults(seeded(plan.seed * 7919 + 1), plan.crashProbability);
+  const system = buildSystem(services, clock, faults, plan.policy, seeded(plan.seed * 31 + 7));
+  options.tamper?.(system);
+  const deployment = deploymentOf(plan);
+  const model: ModelRecord = {
+    objects: [], asked: new Map(), joinEvents: new Map(), reports: new Map(), approvals: [], lost: [], notQuiescent: [], trace: [], crashes: 0, deliveries: 0,
+  };
+  const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)];
+  const chance = (p: number) => random() < p;
+  let counter = 0;
+  const sagemaker = services.sagemaker;
+
+  /** Delivers one input at least once: again after each crash or failure, the last time without faults. */
+  async function deliver<T>(label: string, invoke: () => Promise<T>): Promise<T | undefined> {
+    for (let delivery = 0; delivery <= FAULTY_DELIVERIES; delivery++) {
+      const faulty = delivery < FAULTY_DELIVERIES;
+      faults.enabled = faulty;
+      if (!faulty) sagemaker.clearFailures();
+      model.deliveries++;
+      // An invocation takes time: without it, two decisions of one request in one virtual millisecond share
+      // a decision-log key, which no real pair of invocations does.
+      clock.advance(1_000);
+      const crashesBefore = faults.injected.length;
+      try {
+        const result = await invoke();
+        if (faults.injected.length > crashesBefore) model.trace.push(`${new Date(clock.now()).toISOString()} ${label} (delivery ${delivery + 1}) succeeded after handling: ${faults.injected.slice(crashesBefore).join(', ')}`);
+        return result;
+      } catch (error) {
+        model.trace.push(`${new Date(clock.now()).toISOString()} ${label} (delivery ${delivery + 1}) failed: ${faults.injected.slice(crashesBefore).join(', ') || (error instanceof Error ? error.message : String(error))}`);
+        if (!faulty) model.lost.push({ label, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+        clock.advance(REDELIVERY_DELAY_MS);
+      } finally {
+        faults.enabled = false;
+      }
+    }
+    return undefined;
+  }
+
+  /** Asks for a logical request and keeps it, so that the end phase can deliver it again while it is deferred. */
+  async function ask(key: string, label: string, once: () => Promise<Progress>): Promise<void> {
+    const redeliver = async (): Promise<Progress> => (await deliver(label, once)) ?? { state: 'open', reason: 'lost' };
+    const asked: Asked = { key, progress: { state: 'open', reason: 'not yet delivered' }, redeliver };
+    model.asked.set(key, asked);
+    asked.progress = await redeliver();
+  }
+
+  const eventProgress = (outcome: Awaited<ReturnType<System['events']['handle']>>): Progress => {
+    switch (outcome.status) {
+      case 'started':
+        return { state: 'done', how: 'started' };
+      case 'deferred':
+        return { state: 'open', reason: outcome.reason, ...(outcome.delayUntilMs !== undefined ? { delayUntilMs: outcome.delayUntilMs } : {}) };
+      default:
+        return { state: 'done', how: outcome.status === 'refused' ? outcome.reason : outcome.status };
+    }
+  };
+
+  const busEvent = (name: string, eventId: string, detail: Record<string, unknown>): ReceivedEvent => ({ id: `eb-${eventId}-${counter++}`, name, atMs: clock.now(), detail: { event_id: eventId, ...detail } });
+
+  // ---- steps -------------------------------------------------------------------------------------
+  async function arrive(config: BatchTriggerConfig, object: CreatedObject): Promise<void> {
+    await deliver(`arrive ${config.triggerId} ${object.key}`, () => system.batcher.arrive(config, object));
+  }
+  const createdObject = (key: string): CreatedObject => ({ bucket: DATA_BUCKET, key, size: 1_000_000 * (1 + (key.length % 7)), sequencer: '0A1B2C3D', eventTime: new Date(clock.now()).toISOString() });
+  const sentObjects: CreatedObject[] = [];
+  const configOf = (triggerId: string) => (triggerId === deployment.coordinatedBatch.triggerId ? deployment.coordinatedBatch : deployment.directBatch);
+
+  async function newObject(): Promise<void> {
+    const config = chance(0.6) ? deployment.coordinatedBatch : deployment.directBatch;
+    const key = `incoming/${config.triggerId}/object-${counter++}.parquet`;
+    const object = createdObject(key);
+    model.objects.push({ triggerId: config.triggerId, key });
+    sentObjects.push(object);
+    await arrive(config, object);
+    if (chance(0.3)) await arrive(config, object);
+  }
+
+  async function duplicateObject(): Promise<void> {
+    if (sentObjects.length === 0) return;
+    const object = pick(sentObjects);
+    await arrive(configOf(object.key.split('/')[1]), object);
+  }
+
+  async function flush(config: BatchTriggerConfig): Promise<void> {
+    await deliver(`flush ${config.triggerId}`, () => system.batcher.flush(config));
+  }
+
+  async function tick(): Promise<void> {
+    const at = new Date(clock.now() - (clock.now() % (15 * MINUTE))).toISOString();
+    const key = `tick:${at}`;
+    if (model.asked.has(key)) return;
+    await ask(key, `tick ${at}`, async () => {
+      const reply = await system.coordinatorClient.request(COORDINATOR_FUNCTION, {
+        requestId: `tick#${at}`, pipelineName: deployment.shared, triggerType: 'scheduled', reason: `scheduled retraining at ${at}`,
+        priority: 4, correlationId: `tick:${at}`, parameters: { ScheduledTime: at },
+      });
+      if (reply.start) return { state: 'done', how: 'started' };
+      if (['rejected', 'start-failed', 'invalid-parameters'].includes(reply.reason)) return { state: 'done', how: reply.reason };
+      return { state: 'open', reason: reply.reason, ...(reply.delayUntilMs !== undefined ? { delayUntilMs: reply.delayUntilMs } : {}) };
+    });
+  }
+
+  async function namedEvent(): Promise<void> {
+    const eventId = `ev-${counter++}`;
+    const event = busEvent('model.added', eventId, { data: { eventId } });
+    await ask(`event:${eventId}`, `event ${eventId}`, async () => eventProgress(await system.events.handle(deployment.eventTrigger, event)));
+    if (chance(0.4)) {
+      const again = await deliver(`event ${eventId} again`, () => system.events.handle(deployment.eventTrigger, { ...event, id: `${event.id}-again` }));
+      if (again) model.asked.get(`event:${eventId}`)!.progress = eventProgress(again);
+    }
+  }
+
+  const lastJoinEvent: { event?: ReceivedEvent } = {};
+  async function joinEvent(): Promise<void> {
+    const name = pick(['data_updated', 'features_ready']);
+    const eventId = `${name === 'data_updated' ? 'data' : 'features'}-${counter++}`;
+    model.joinEvents.set(eventId, name);
+    const event = busEvent(name, eventId, { data: { eventId } });
+    lastJoinEvent.event = event;
+    const deliveries = chance(0.3) ? 2 : 1;
+    for (let i = 0; i < deliveries; i++) await deliver(`join event ${eventId}`, () => system.events.handle(deployment.joinTrigger, event));
+  }
+
+  async function chain(): Promise<void> {
+    const upstream = sagemaker.executions.filter((execution) => execution.pipelineName === deployment.shared);
+    if (upstream.length === 0) return;
+    const arn = pick(upstream).executionArn;
+    const event = busEvent('SageMaker Model Building Pipeline Execution Status Change', `chain-${counter++}`, {
+      pipelineExecutionArn: arn, currentPipelineExecutionStatus: 'Succeeded', previousPipelineExecutionStatus: 'Executing',
+    });
+    const key = `chain:${arn}`;
+    const deliverChain = async () => eventProgress(await system.events.handle(deployment.chainTrigger, event));
+    if (!model.asked.has(key)) await ask(key, `chain ${arn}`, deliverChain);
+    else await deliver(`chain ${arn} again`, deliverChain);
+    if (chance(0.5)) await deliver(`chain ${arn} again`, deliverChain);
+  }
+
+  let lastReportHour = '';
+  async function driftOccasion(): Promise<void> {
+    if (new Date(clock.now()).toISOString().slice(0, 13) === lastReportHour) clock.advance(HOUR);
+    // The alarms fire within the hour of their report: an alarm whose time falls in the next hour's folder
+    // would, when delivered again after that hour's report was written, be scored against that report.
+    if (clock.now() % HOUR > 45 * MINUTE) clock.advance(HOUR - (clock.now() % HOUR) + MINUTE);
+    const at = new Date(clock.now()).toISOString();
+    lastReportHour = at.slice(0, 13);
+    const band = pick(Object.keys(BANDS) as Band[]);
+    const features = ['tenure_months', 'plan_type', 'monthly_charges'].slice(0, 1 + Math.floor(random() * 3));
+    const key = `monitor/${ENDPOINT}/${SCHEDULE}/${at.slice(0, 4)}/${at.slice(5, 7)}/${at.slice(8, 10)}/${at.slice(11, 13)}/constraint_violations.json`;
+    const uri = `s3://${MONITOR_BUCKET}/${key}`;
+    const body = JSON.stringify({
+      violations: features.map((feature, index) => ({
+        feature_name: feature, constraint_check_type: 'baseline_drift_check',
+        description: `Numerical distance: ${index === 0 ? BANDS[band].distance : 0.02} exceeds numerical threshold: 0.01`,
+      })),
+    });
+    await services.s3.send(new PutObjectCommand({ Bucket: MONITOR_BUCKET, Key: key, Body: body }));
+    const report = { band, alarms: [] as string[] };
+    model.reports.set(uri, report);
+    clock.advance(5 * MINUTE);
+    // One report, several feature alarms, each possibly delivered twice by SNS.
+    for (const feature of features) {
+      const alarmName = `drift-alarm-${counter++}-${feature}`;
+      report.alarms.push(alarmName);
+      const transition: AlarmTransition = {
+        alarmName, alarmArn: `arn:aws:cloudwatch:eu-west-1:123456789012:alarm:${alarmName}`, state: 'ALARM', previousState: 'OK',
+        changedAt: new Date(clock.now()).toISOString(), metricName: `feature_baseline_drift_${feature}`, namespace: DRIFT_NAMESPACE,
+        dimensions: { Endpoint: ENDPOINT, MonitoringSchedule: SCHEDULE }, breachingValue: BANDS[band].distance,
+      };
+      const evaluate = async (): Promise<Progress> => {
+        const outcome = await system.drift.evaluate(deployment.drift, transition);
+        if (outcome.status !== 'assessed') return { state: 'done', how: outcome.status };
+        if (outcome.started) return { state: 'done', how: 'started' };
+        if (outcome.deferred) return ['rejected', 'start-failed'].includes(outcome.deferred) ? { state: 'done', how: outcome.deferred } : { state: 'open', reason: outcome.deferred };
+        return { state: 'done', how: `no start: ${outcome.assessment.action}` };
+      };
+      const asked = model.asked.get(`drift:${uri}`);
+      if (!asked) await ask(`drift:${uri}`, `drift alarm ${alarmName}`, evaluate);
+      else {
+        const progress = await deliver(`drift alarm ${alarmName}`, evaluate);
+        if (progress) asked.progress = progress;
+      }
+      if (chance(0.3)) await deliver(`drift alarm ${alarmName} again`, evaluate);
+    }
+  }
+
+  async function answerApprovals(approveShare: number): Promise<void> {
+    for (const pipeline of deployment.coordinatedPipelines) {
+      const pending = (await system.coordinatorStore.readState(pipeline)).pendingApproval;
+      if (!pending) continue;
+      const approve = random() < approveShare;
+      model.approvals.push({ pipeline, requestId: pending.requestId, approve });
+      await deliver(`${approve ? 'approve' : 'reject'} ${pending.requestId}`, () => system.coordinator.answerApproval(pipeline, pending.requestId, approve));
+    }
+  }
+
+  /** The coordinator's own schedule (every minute in production): asks its waiting list again. */
+  async function sweep(): Promise<void> {
+    await deliver('coordinator sweep', () => system.coordinator.sweep());
+  }
+
+  function advance(): void {
+    const jump = pick(['minutes', 'minutes', 'minutes', 'cooldown', 'day'] as const);
+    if (jump === 'minutes') clock.advance((1 + Math.floor(random() * 40)) * MINUTE);
+    else if (jump === 'cooldown') clock.advance(plan.policy.minIntervalMs + MINUTE);
+    else clock.advance(DAY - (clock.now() % DAY) + (1 + Math.floor(random() * 120)) * MINUTE);
+  }
+
+  const steps: Array<[number, () => Promise<void> | void]> = [
+    [8, newObject],
+    [2, duplicateObject],
+    [2, () => flush(pick([deployment.coordinatedBatch, deployment.directBatch]))],
+    [2, tick],
+    [2, namedEvent],
+    [3, joinEvent],
+    [1, chain],
+    [1.5, driftOccasion],
+    [1, () => answerApprovals(0.7)],
+    [2, sweep],
+    [1, () => sagemaker.failNext(1, pick(['throttle', 'internal', 'accessDenied'] as const))],
+    [3, advance],
+  ];
+  const totalWeight = steps.reduce((sum, [weight]) => sum + weight, 0);
+  for (let step = 0; step < plan.steps; step++) {
+    let roll = random() * totalWeight;
+    const [, run] = steps.find(([weight]) => (roll -= weight) < 0) ?? steps[0];
+    await run();
+  }
+
+  // ---- end: no more faults; run until nothing waits -------------------------------------------------
+  faults.enabled = false;
+  sagemaker.clearFailures();
+  for (let round = 0; round < END_ROUNDS; round++) {
+    await answerApprovals(0.7);
+    await sweep();
+    for (const config of [deployment.coordinatedBatch, deployment.directBatch]) await flush(config);
+    for (const asked of model.asked.values()) {
+      if (asked.progress.state === 'open' && (asked.progress.delayUntilMs ?? 0) <= clock.now()) asked.progress = await asked.redeliver();
+    }
+    const join = await joinState(services);
+    if (join?.pending && lastJoinEvent.event) {
+      const event = lastJoinEvent.event;
+      await deliver('join redelivery', () => system.events.handle(deployment.joinTrigger, event));
+    }
+    const waiting = await waitingWork(services, deployment, model);
+    for (const entry of await system.coordinatorStore.waiting()) {
+      waiting.push(`waiting list: ${entry.request.requestId} of ${entry.request.pipelineName}${entry.parked ? ' (parked)' : ''}${entry.dueAtMs !== undefined ? ` until ${entry.dueAtMs}` : ''}`);
+    }
+    if (waiting.length === 0) break;
+    if (round === END_ROUNDS - 1) model.notQuiescent.push(...waiting);
+    clock.advance(Math.max(MINUTE, nextWake(model, waiting, clock.now()) - clock.now()));
+  }
+
+  model.crashes = faults.injected.length;
+  return observe(services, system, plan, deployment, model, clock.now());
+}
+
+function nextWake(model: ModelRecord, waiting: readonly string[], nowMs: number): number {
+  const delays = [...model.asked.values()].flatMap((asked) => (asked.progress.state === 'open' && asked.progress.delayUntilMs ? [asked.progress.delayUntilMs] : []));
+  const batchTimes = waiting.flatMap((line) => {
+    const match = / until (\d+)$/.exec(line);
+    return match ? [Number(match[1])] : [];
+  });
+  const future = [...delays, ...batchTimes].filter((at) => at > nowMs);
+  // Open batches close after their window (30 minutes); anything else waits at most an hour.
+  return future.length > 0 ? Math.min(...future) + 1_000 : nowMs + 31 * MINUTE;
+}
