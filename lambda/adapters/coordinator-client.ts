@@ -16,11 +16,20 @@ export class CoordinatorClient {
   constructor(private readonly client: LambdaClient) {}
 
   async request(functionName: string, request: StartRequest): Promise<CoordinatorReply> {
+    return this.invoke(functionName, { action: 'request', request });
+  }
+
+  /** Withdraws a request: the reply says `withdrawn` (it will never start) or `start` with its execution. */
+  async withdraw(functionName: string, pipelineName: string, requestId: string): Promise<CoordinatorReply> {
+    return this.invoke(functionName, { action: 'withdraw', pipelineName, requestId });
+  }
+
+  private async invoke(functionName: string, payload: Readonly<Record<string, unknown>>): Promise<CoordinatorReply> {
     const response = await this.client.send(
       new InvokeCommand({
         FunctionName: functionName,
         InvocationType: 'RequestResponse',
-        Payload: new TextEncoder().encode(JSON.stringify({ action: 'request', request })),
+        Payload: new TextEncoder().encode(JSON.stringify(payload)),
       }),
     );
     const body = response.Payload ? JSON.parse(new TextDecoder().decode(response.Payload)) : undefined;

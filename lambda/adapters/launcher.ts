@@ -33,9 +33,17 @@ export class DirectLauncher implements Launcher {
 /** Asks a coordinator, which starts the run with the same token, defers it, or refuses it. */
 export class CoordinatedLauncher implements Launcher {
   constructor(
-    private readonly client: Pick<CoordinatorClient, 'request'>,
+    private readonly client: Pick<CoordinatorClient, 'request' | 'withdraw'>,
     private readonly coordinatorFunction: string,
   ) {}
+
+  readonly withdraw = async (request: LaunchRequest): Promise<LaunchOutcome> => {
+    const requestId = requestIdOf(request.triggerType, request.triggerId, request.occasion);
+    const reply = await this.client.withdraw(this.coordinatorFunction, request.pipelineName, requestId);
+    if (reply.start && reply.executionArn) return { status: 'started', requestId, executionArn: reply.executionArn };
+    if (TERMINAL_REASONS.has(reply.reason)) return { status: 'refused', requestId, reason: reply.reason, ...(reply.error !== undefined ? { error: reply.error } : {}) };
+    throw new Error(`coordinator ${this.coordinatorFunction} could not withdraw ${requestId}: it answered ${reply.reason}`);
+  };
 
   async launch(request: LaunchRequest): Promise<LaunchOutcome> {
     const requestId = requestIdOf(request.triggerType, request.triggerId, request.occasion);
@@ -65,7 +73,7 @@ export class Launchers {
 
   constructor(
     starter: Pick<PipelineStarter, 'start'>,
-    private readonly coordinator: Pick<CoordinatorClient, 'request'>,
+    private readonly coordinator: Pick<CoordinatorClient, 'request' | 'withdraw'>,
   ) {
     this.direct = new DirectLauncher(starter);
   }

@@ -15,6 +15,7 @@ import {
 } from '../core/batching';
 import { objectIdentity, type CreatedObject } from '../core/s3-object-created';
 import type { Launchers } from '../adapters/launcher';
+import type { LaunchRequest } from '../core/launch';
 import { describeError } from '../adapters/pipeline-starter';
 import { isRetryableStartError } from '../adapters/start-failures';
 import type { ManifestWriter } from '../adapters/manifest-writer';
@@ -176,13 +177,22 @@ export class Batcher {
       return 'done';
     }
     let run: RunOutcome;
-    let manifestUri: string;
+    let manifestUri: string | undefined;
     try {
       manifestUri = await this.deps.manifests.write(config.manifestBucket, manifestKey(config, batch), manifestBody(settlement.members));
       run = await this.startRun(config, batch, settlement.members, manifestUri);
     } catch (error) {
       const described = describeError(error);
-      const outcome = startFailureOutcome(attempt, config.maxStartAttempts, now(), !(error instanceof StartRefused) && isRetryableStartError(error));
+      const unknown = !(error instanceof StartRefused) && isRetryableStartError(error);
+      let outcome = startFailureOutcome(attempt, config.maxStartAttempts, now(), unknown);
+      if (outcome.status === 'FAILED' && !(error instanceof CoordinatorRefusal)) {
+        // An earlier attempt may have left its coordinator a start for this batch: it is withdrawn before the batch
+        // fails, and a run that did start is kept. A batch whose withdrawal gets no answer waits and tries again.
+        const uri = manifestUri ?? manifestUriOf(config, batch);
+        const settled = await this.withdraw(config, batch, settlement.members, uri);
+        if (settled.status === 'started') return this.recordStarted(config, batch, settlement.members.length, settled.executionArn, uri, sealedAtMs);
+        if (settled.status === 'unsettled') outcome = { status: 'RETRY', nextAttemptAtMs: now() + WITHDRAW_RETRY_MS };
+      }
       await this.deps.records.recordOutcome(
         batch,
         {
@@ -203,19 +213,23 @@ export class Batcher {
       this.deps.observer.deferred(config, batch, run.reason, run.deferredUntilMs);
       return 'done';
     }
-    const { executionArn } = run;
+    return this.recordStarted(config, batch, settlement.members.length, run.executionArn, manifestUri, sealedAtMs);
+  }
+
+  private async recordStarted(config: BatchTriggerConfig, batch: BatchId, objectCount: number, executionArn: string, manifestUri: string, sealedAtMs: number): Promise<'done'> {
+    const { now } = this.deps;
     // Should this record fail, the claim expires and the next attempt's start returns this same execution.
-    await this.deps.records.recordOutcome(batch, { status: 'STARTED', executionArn, manifestUri, objectCount: settlement.members.length, startedAt: now() }, now());
+    await this.deps.records.recordOutcome(batch, { status: 'STARTED', executionArn, manifestUri, objectCount, startedAt: now() }, now());
     await this.deps.state.markFinished(batch);
-    this.deps.observer.started(config, batch, settlement.members.length, executionArn, now() - sealedAtMs);
+    this.deps.observer.started(config, batch, objectCount, executionArn, now() - sealedAtMs);
     return 'done';
   }
 
-  /** Hands the batch's run to the trigger's launcher: started, deferred by its coordinator, or refused (a failed attempt). */
-  private async startRun(config: BatchTriggerConfig, batch: BatchId, members: readonly ManifestEntry[], manifestUri: string): Promise<RunOutcome> {
+  /** The batch's run as its launcher takes it; the same request whether it is started or withdrawn. */
+  private launchRequest(config: BatchTriggerConfig, batch: BatchId, members: readonly ManifestEntry[], manifestUri: string): LaunchRequest {
     const parameters = batchParameters(config, manifestUri, members.length);
     if (!parameters.ok) throw new StartRefused(`${parameters.error.field} ${parameters.error.problem}`);
-    const outcome = await this.deps.launchers.for(config).launch({
+    return {
       triggerType: 'data-arrival',
       triggerId: config.triggerId,
       occasion: batchOccasion(batch),
@@ -225,11 +239,39 @@ export class Batcher {
       reason: `Data-arrival batch ${batch.generation} of trigger ${batch.triggerId}: ${members.length} objects listed in ${manifestUri}`,
       displayName: executionDisplayName(batch),
       dataSizeGb: members.reduce((sum, member) => sum + member.size, 0) / 1e9,
-    });
+    };
+  }
+
+  /** Withdraws the batch's request from its coordinator; a direct route has nothing to withdraw. */
+  private async withdraw(
+    config: BatchTriggerConfig,
+    batch: BatchId,
+    members: readonly ManifestEntry[],
+    manifestUri: string,
+  ): Promise<{ readonly status: 'started'; readonly executionArn: string } | { readonly status: 'withdrawn' | 'unsettled' }> {
+    const withdraw = this.deps.launchers.for(config).withdraw;
+    if (!withdraw) return { status: 'withdrawn' };
+    let request: LaunchRequest;
+    try {
+      request = this.launchRequest(config, batch, members, manifestUri);
+    } catch {
+      return { status: 'withdrawn' }; // parameters no coordinator would take: no attempt could have reached one
+    }
+    try {
+      const outcome = await withdraw(request);
+      return outcome.status === 'started' ? outcome : { status: 'withdrawn' };
+    } catch {
+      return { status: 'unsettled' };
+    }
+  }
+
+  /** Hands the batch's run to the trigger's launcher: started, deferred by its coordinator, or refused (a failed attempt). */
+  private async startRun(config: BatchTriggerConfig, batch: BatchId, members: readonly ManifestEntry[], manifestUri: string): Promise<RunOutcome> {
+    const outcome = await this.deps.launchers.for(config).launch(this.launchRequest(config, batch, members, manifestUri));
     if (outcome.status === 'started') return { executionArn: outcome.executionArn };
     // A start the coordinator tried and SageMaker refused, or a run an operator rejected, will not come by
     // waiting: it counts as a failed attempt, so the batch ends FAILED, with its alarm, once attempts run out.
-    if (outcome.status === 'refused') throw new StartRefused(`the coordinator answered ${outcome.reason}: the run of this batch did not start`);
+    if (outcome.status === 'refused') throw new CoordinatorRefusal(`the coordinator answered ${outcome.reason}: the run of this batch did not start`);
     return { deferredUntilMs: outcome.delayUntilMs ?? this.deps.now() + DEFER_WITHOUT_DATE_MS, reason: outcome.reason };
   }
 }
@@ -244,10 +286,23 @@ function oldestBatchAgeMs(state: TriggerState, nowMs: number): number {
 
 /** A start that was refused for good: its outcome is known, and no later attempt changes it. */
 class StartRefused extends Error {
-  override readonly name = 'StartRefused';
+  override readonly name: string = 'StartRefused';
+}
+
+/** The coordinator decided the batch's request for good (rejected, start-failed): nothing there starts it later. */
+class CoordinatorRefusal extends StartRefused {
+  override readonly name = 'CoordinatorRefusal';
+}
+
+/** Where the batch's manifest is (or would be) written: its name follows from the batch alone. */
+function manifestUriOf(config: BatchTriggerConfig, batch: BatchId): string {
+  return `s3://${config.manifestBucket}/${manifestKey(config, batch)}`;
 }
 
 type RunOutcome = { readonly executionArn: string } | { readonly deferredUntilMs: number; readonly reason: string };
+
+/** How long a batch whose withdrawal got no answer waits before its next attempt (which withdraws again). */
+const WITHDRAW_RETRY_MS = 5 * 60_000;
 
 /** When the coordinator names no time (a pending approval), the batch asks again after this long. */
 const DEFER_WITHOUT_DATE_MS = 15 * 60_000;

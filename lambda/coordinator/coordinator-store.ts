@@ -130,6 +130,26 @@ export class CoordinatorStore {
     return written !== undefined;
   }
 
+  /**
+   * Takes a decided request id whose start was not confirmed, to make or withdraw that start, if its decision is
+   * still `decisionText` and no other invocation holds it; false when one does, or the decision changed.
+   */
+  async claimDecided(pipeline: string, requestId: string, decisionText: string, owner: string, nowMs: number, leaseMs: number): Promise<boolean> {
+    const written = await unlessConditionFails(
+      this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: marshall(requestKey(pipeline, requestId)),
+          UpdateExpression: 'SET #owner = :owner, leaseUntil = :lease',
+          ConditionExpression: 'decision = :decided AND leaseUntil <= :now AND attribute_not_exists(executionArn)',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: marshall({ ':owner': owner, ':lease': nowMs + leaseMs, ':decided': decisionText, ':now': nowMs }),
+        }),
+      ),
+    );
+    return written !== undefined;
+  }
+
   async recordNoticeSent(pipeline: string, requestId: string): Promise<void> {
     await this.client.send(
       new UpdateItemCommand({

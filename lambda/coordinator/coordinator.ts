@@ -69,7 +69,7 @@ export interface CoordinatorObserver {
 /** What the coordinator needs of its store: an interface, so that tests wrap it in crashing or counting decorators. */
 export type CoordinatorLedger = Pick<
   CoordinatorStore,
-  | 'stateDocument' | 'readState' | 'takeRequest' | 'retakeRequest' | 'readRequest' | 'recordRequestDecision' | 'recordRequestExecution'
+  | 'stateDocument' | 'readState' | 'takeRequest' | 'retakeRequest' | 'claimDecided' | 'readRequest' | 'recordRequestDecision' | 'recordRequestExecution'
   | 'recordNoticeSent' | 'recordWaiting' | 'clearWaiting' | 'waiting' | 'logDecision' | 'freeRequest'
 >;
 
@@ -124,6 +124,55 @@ export class Coordinator {
     await this.deps.store.recordRequestDecision(pipelineName, requestId, { ...stored });
     await this.deps.store.clearWaiting(pipelineName, requestId);
     return this.answer(stored, undefined);
+  }
+
+  /**
+   * Its trigger gives up on a request whose outcome it does not know (a batch out of attempts, whose last
+   * answers were lost): a start decided but not made is withdrawn, its reservation released, and nothing
+   * starts it later; a start already made is answered with its execution. A request parked for an
+   * operator is not withdrawn (the operator answers it).
+   */
+  async withdraw(pipelineName: string, requestId: string): Promise<CoordinatorAnswer> {
+    const { store, now, owner } = this.deps;
+    for (let wait = 0; wait < 10; wait++) {
+      const record = await store.readRequest(pipelineName, requestId);
+      const stored = record?.decision as StoredDecision | undefined;
+      if (record && stored) {
+        if (record.executionArn) return this.answer(stored, record.executionArn);
+        if (TERMINAL_REASONS.has(stored.reason) || stored.reason === 'awaiting-approval') return this.answer(stored, undefined);
+        if (await store.claimDecided(pipelineName, requestId, record.decisionText ?? '', owner(), now(), REQUEST_LEASE_MS)) {
+          return this.recordWithdrawn(pipelineName, requestId, stored);
+        }
+      } else if ((await store.takeRequest(pipelineName, requestId, owner(), now(), REQUEST_LEASE_MS)) === undefined) {
+        // Never decided (or its deciding invocation died first): taken, so that no later delivery decides it.
+        return this.recordWithdrawn(pipelineName, requestId, undefined);
+      }
+      await this.deps.pause(200);
+    }
+    throw new Error(`request ${requestId} is being decided by another invocation; withdraw it again later`);
+  }
+
+  private async recordWithdrawn(pipelineName: string, requestId: string, stored: StoredDecision | undefined): Promise<CoordinatorAnswer> {
+    const reservation = stored?.reservation;
+    if (reservation) {
+      await readDecideWrite(
+        this.deps.store.stateDocument(pipelineName),
+        (state) => ({ next: state.reservations?.[requestId] ? withoutReservation(releaseReservation(state, reservation), requestId) : state }),
+        this.deps,
+        `pipeline ${pipelineName}`,
+      );
+    }
+    const base: StoredDecision = stored ?? {
+      requestId, pipelineName, start: false, reason: 'withdrawn', description: '', triggerType: 'manual', priority: 3,
+      requestReason: 'withdrawn before it was decided', estimatedCost: 0, bypassed: [],
+    };
+    const { reservation: _released, sequence: _none, parameters: _unused, notice: _unsent, delayUntilMs: _moot, blockedBy: _gone, ...rest } = base;
+    const withdrawn: StoredDecision = { ...rest, start: false, reason: 'withdrawn' };
+    const request: StartRequest = { requestId, pipelineName, triggerType: base.triggerType, reason: base.requestReason, priority: base.priority };
+    await this.log(request, withdrawn);
+    await this.deps.store.recordRequestDecision(pipelineName, requestId, { ...withdrawn });
+    await this.deps.store.clearWaiting(pipelineName, requestId);
+    return this.answer(withdrawn, undefined);
   }
 
   /**
@@ -252,7 +301,8 @@ export class Coordinator {
       if (record && stored) {
         if (stored.start && !record.executionArn) {
           // A start still being made by the invocation that holds the lease is waited for, not made twice.
-          if (record.leaseUntilMs <= now()) {
+          // Taken first, so that a withdrawal and this start never both go ahead.
+          if (record.leaseUntilMs <= now() && (await store.claimDecided(request.pipelineName, request.requestId, record.decisionText ?? '', owner(), now(), REQUEST_LEASE_MS))) {
             // Its reservation was released (the start was refused, and the invocation died before recording that):
             // the decision no longer holds, so the request is decided afresh, and charged if it starts.
             if ((await store.readState(request.pipelineName)).reservations?.[request.requestId]) return this.launch(request, stored);
@@ -408,7 +458,7 @@ export class Coordinator {
     const outcome: DecisionRecord['outcome'] = extra.outcome
       ?? (stored.reason === 'start-failed' ? 'failed'
         : stored.start ? 'started'
-          : stored.reason === 'awaiting-approval' || stored.reason === 'rejected' ? stored.reason
+          : stored.reason === 'awaiting-approval' || stored.reason === 'rejected' || stored.reason === 'withdrawn' ? stored.reason
             : 'suppressed');
     const record: DecisionRecord = {
       pipelineName: request.pipelineName,

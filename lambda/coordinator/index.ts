@@ -41,8 +41,9 @@ const coordinator = new Coordinator({
 export type CoordinatorResult = CoordinatorAnswer | SweepSummary | { readonly status: 'rejected'; readonly error: FieldError };
 
 /**
- * `{ action: 'request', request }` from a trigger, `{ action: 'approve' | 'reject', pipelineName,
- * requestId }` from an operator, or `{ action: 'sweep' }` from the coordinator's own schedule.
+ * `{ action: 'request', request }` or `{ action: 'withdraw', pipelineName, requestId }` from a trigger,
+ * `{ action: 'approve' | 'reject', pipelineName, requestId }` from an operator, or `{ action: 'sweep' }`
+ * from the coordinator's own schedule.
  */
 export async function handler(input: unknown, context?: Context): Promise<CoordinatorResult> {
   if (context) {
@@ -57,6 +58,13 @@ export async function handler(input: unknown, context?: Context): Promise<Coordi
       if (!request.ok) return rejected({ field: `request.${request.error.field}`, problem: request.error.problem });
       return await coordinator.request(request.value);
     }
+    if (input.action === 'withdraw') {
+      const pipelineName = requiredString(input, 'pipelineName', 'pipelineName');
+      if (!pipelineName.ok) return rejected(pipelineName.error);
+      const requestId = requiredString(input, 'requestId', 'requestId');
+      if (!requestId.ok) return rejected(requestId.error);
+      return await coordinator.withdraw(pipelineName.value, requestId.value);
+    }
     if (input.action === 'approve' || input.action === 'reject') {
       const pipelineName = requiredString(input, 'pipelineName', 'pipelineName');
       if (!pipelineName.ok) return rejected(pipelineName.error);
@@ -70,7 +78,7 @@ export async function handler(input: unknown, context?: Context): Promise<Coordi
       metrics.addMetric('WaitingRequests', MetricUnit.Count, summary.waiting);
       return summary;
     }
-    return rejected({ field: 'action', problem: `must be 'request', 'approve', 'reject' or 'sweep', got ${JSON.stringify(input.action)}` });
+    return rejected({ field: 'action', problem: `must be 'request', 'approve', 'reject', 'withdraw' or 'sweep', got ${JSON.stringify(input.action)}` });
   } finally {
     metrics.publishStoredMetrics();
   }

@@ -204,7 +204,9 @@ export const EMPTY_STATE: PipelineState = Object.freeze({ version: 0, runsToday:
 export type DecisionReason =
   | 'started' | 'cooldown' | 'daily-cap' | 'budget' | 'pending-approval' | 'awaiting-approval' | 'approved' | 'rejected' | 'invalid-parameters'
   /** SageMaker refused the start for good (access denied, no such pipeline); its reservation was released. */
-  | 'start-failed';
+  | 'start-failed'
+  /** Its trigger gave up on it (a batch out of attempts): it will not start, and any reservation was released. */
+  | 'withdrawn';
 export type BypassedRule = 'cooldown' | 'daily-cap' | 'budget';
 
 export interface Decision {

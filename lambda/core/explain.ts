@@ -9,7 +9,7 @@ export interface DecisionRecordLike {
   readonly atMs: number;
   readonly triggerType: string;
   readonly priority: number;
-  readonly outcome: 'started' | 'suppressed' | 'awaiting-approval' | 'rejected' | 'failed';
+  readonly outcome: 'started' | 'suppressed' | 'awaiting-approval' | 'rejected' | 'failed' | 'withdrawn';
   /** `started`, `cooldown`, `daily-cap`, `budget`, `pending-approval (<request id>)`, `awaiting-approval`, `approved`, ... */
   readonly reason: string;
   /** The trigger's own reason for asking. */
@@ -103,6 +103,8 @@ function outcomeText(record: DecisionRecordLike): string {
       return 'held for approval';
     case 'rejected':
       return 'rejected by an operator';
+    case 'withdrawn':
+      return 'withdrawn by its trigger, which gave up waiting; it will not start';
     case 'failed':
       return `failed to start: ${record.error ?? record.reason}${record.reason.endsWith('(retrying)') ? ', kept for a retry' : ''}`;
   }

@@ -48,6 +48,12 @@ export type LaunchOutcome =
 /** Starts runs: directly, or through a coordinator; picked once per route. */
 export interface Launcher {
   launch(request: LaunchRequest): Promise<LaunchOutcome>;
+  /**
+   * Gives up on a request whose outcome is unknown, so that nothing starts it later: `refused` (withdrawn,
+   * or refused before) when it will never start, `started` when it did. Only a coordinator can promise
+   * that; absent on direct routes.
+   */
+  readonly withdraw?: (request: LaunchRequest) => Promise<LaunchOutcome>;
 }
 
 const PREFIX: Readonly<Record<TriggerType, string>> = {
@@ -87,4 +93,4 @@ export function launchReason(request: LaunchRequest): string {
 }
 
 /** Replies of a coordinator that no later asking changes. */
-export const TERMINAL_REASONS: ReadonlySet<string> = new Set(['start-failed', 'rejected', 'invalid-parameters']);
+export const TERMINAL_REASONS: ReadonlySet<string> = new Set(['start-failed', 'rejected', 'invalid-parameters', 'withdrawn']);

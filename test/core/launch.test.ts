@@ -20,11 +20,15 @@ const request = (overrides: Partial<LaunchRequest> = {}): LaunchRequest => ({
 function recording(reply: CoordinatorReply = { start: true, reason: 'allowed', executionArn: 'arn:run/1' }) {
   const starts: SageMakerStart[] = [];
   const asked: Array<{ fn: string; request: StartRequest }> = [];
+  const withdrawn: Array<{ fn: string; pipelineName: string; requestId: string }> = [];
   const launchers = new Launchers(
     { start: async (start) => (starts.push(start), `arn:run/${starts.length}`) },
-    { request: async (fn, sent) => (asked.push({ fn, request: sent }), reply) },
+    {
+      request: async (fn, sent) => (asked.push({ fn, request: sent }), reply),
+      withdraw: async (fn, pipelineName, requestId) => (withdrawn.push({ fn, pipelineName, requestId }), reply),
+    },
   );
-  return { starts, asked, launchers };
+  return { starts, asked, withdrawn, launchers };
 }
 
 describe('one start path: identities are derived in one place', () => {
@@ -125,5 +129,21 @@ describe('Launchers', () => {
     expect(launchers.for({ coordinatorFunction: 'a' })).toBe(launchers.for({ coordinatorFunction: 'a', priority: 1 }));
     expect(launchers.for({ coordinatorFunction: 'a' })).not.toBe(launchers.for({ coordinatorFunction: 'b' }));
     expect(launchers.for({})).toBe(launchers.for({ priority: 2 }));
+  });
+
+  test('withdrawing names the same request id; only a coordinated route can withdraw, and its answer is a start or a refusal', async () => {
+    const gone = recording({ start: false, reason: 'withdrawn' });
+    const ran = recording({ start: true, reason: 'started', executionArn: 'arn:run/9' });
+    const busy = recording({ start: false, reason: 'cooldown', delayUntilMs: 5 });
+
+    const refused = await gone.launchers.for({ coordinatorFunction: 'c' }).withdraw!(request());
+    const started = await ran.launchers.for({ coordinatorFunction: 'c' }).withdraw!(request());
+
+    const requestId = requestIdOf('event', 'auto-deploy-1a2b3c4d', 'event#evt_abc123');
+    expect(refused).toEqual({ status: 'refused', requestId, reason: 'withdrawn' });
+    expect(started).toEqual({ status: 'started', requestId, executionArn: 'arn:run/9' });
+    expect(gone.withdrawn).toEqual([{ fn: 'c', pipelineName: 'deploy-pipeline', requestId }]);
+    await expect(busy.launchers.for({ coordinatorFunction: 'c' }).withdraw!(request())).rejects.toThrow(/could not withdraw/);
+    expect(gone.launchers.for({}).withdraw).toBeUndefined();
   });
 });

@@ -227,4 +227,34 @@ describe('the coordinator sweeps its waiting requests (dynalite, SageMaker, SNS)
     expect(answers[1]).toMatchObject({ start: true, executionArn: answers[0].executionArn });
     expect((await store.decisions('slow-pipeline', 0, clock)).map((d) => d.outcome)).toEqual(['started']);
   });
+  test('a withdrawn start decided but never made is released and never started by the sweep; a made one is answered with its run', async () => {
+    const real = new PipelineStarter(new SageMakerClient({ maxAttempts: 1 }));
+    let kills = 1;
+    const dying = { start: async (request: Parameters<PipelineStarter['start']>[0]) => {
+      if (kills-- > 0) throw Object.assign(new Error('Runtime exited with error: signal: killed'), { name: 'ThrottlingException' });
+      return real.start(request);
+    } };
+    const { coordinator, store } = await gate({ starter: dying });
+    await expect(coordinator.request(ask('withdrawn-pipeline', 'batch-1'))).rejects.toThrow(/killed/);
+    await coordinator.request(ask('kept-pipeline', 'batch-2'));
+
+    const withdrawn = await coordinator.withdraw('withdrawn-pipeline', 'batch-1');
+    const kept = await coordinator.withdraw('kept-pipeline', 'batch-2');
+    const never = await coordinator.withdraw('kept-pipeline', 'never-asked');
+    clock += 2 * HOUR;
+    await coordinator.sweep();
+    const askedAgain = await coordinator.request(ask('withdrawn-pipeline', 'batch-1'));
+    const askedLater = await coordinator.request(ask('kept-pipeline', 'never-asked'));
+
+    expect(withdrawn).toMatchObject({ start: false, reason: 'withdrawn' });
+    expect(kept).toMatchObject({ start: true, executionArn: executionsOf('kept-pipeline')[0].executionArn });
+    expect(never).toMatchObject({ start: false, reason: 'withdrawn' });
+    expect(executionsOf('withdrawn-pipeline')).toHaveLength(0);
+    expect(askedAgain).toMatchObject({ start: false, reason: 'withdrawn' });
+    expect(askedLater).toMatchObject({ start: false, reason: 'withdrawn' });
+    const state = await store.readState('withdrawn-pipeline');
+    expect([state.runsToday, state.spentToday]).toEqual([0, 0]);
+    expect((await store.decisions('withdrawn-pipeline', 0, clock)).map((d) => d.outcome)).toEqual(['failed', 'withdrawn']);
+    expect(await store.waiting()).toEqual([]);
+  });
 });

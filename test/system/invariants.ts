@@ -266,13 +266,7 @@ export function describeViolations(seed: number, violations: readonly Violation[
  * crash-regressions.test.ts where one exists: the CI seeds tolerate these (and only these), so that a seed drifting into one
  * does not fail CI while a new kind of violation still does.
  */
-export const KNOWN_BUGS: ReadonlyArray<{ readonly invariant: InvariantName; readonly evidence: RegExp; readonly bug: string }> = [
-  {
-    invariant: '1 every object in exactly one started run or one FAILED batch',
-    evidence: /is in 1 started run.* and 1 FAILED batch/,
-    bug: 'a batch ends FAILED while its coordinator holds a reserved start for it (the coordinator crashed on each last attempt); the sweep starts that run later (soak seeds 3000, 3009, 3016, 3022)',
-  },
-];
+export const KNOWN_BUGS: ReadonlyArray<{ readonly invariant: InvariantName; readonly evidence: RegExp; readonly bug: string }> = [];
 
 /** The known bug a violation is evidence of, if any. */
 export function knownBugOf(violation: Violation): string | undefined {
