@@ -119,11 +119,8 @@ export class Coordinator {
       await this.deps.store.recordRequestDecision(pipelineName, requestId, { ...stored });
       return this.launch(request, stored);
     }
-    // Logged before it is recorded: a crash in between leaves the record parked, and the redelivery finishes it.
-    await this.log(request, stored);
-    await this.deps.store.recordRequestDecision(pipelineName, requestId, { ...stored });
-    await this.deps.store.clearWaiting(pipelineName, requestId);
-    return this.answer(stored, undefined);
+    // A crash before it is recorded leaves the record parked, and the redelivery or the sweep finishes it.
+    return this.settle(request, stored);
   }
 
   /**
@@ -153,26 +150,35 @@ export class Coordinator {
   }
 
   private async recordWithdrawn(pipelineName: string, requestId: string, stored: StoredDecision | undefined): Promise<CoordinatorAnswer> {
-    const reservation = stored?.reservation;
-    if (reservation) {
-      await readDecideWrite(
-        this.deps.store.stateDocument(pipelineName),
-        (state) => ({ next: state.reservations?.[requestId] ? withoutReservation(releaseReservation(state, reservation), requestId) : state }),
-        this.deps,
-        `pipeline ${pipelineName}`,
-      );
-    }
+    if (stored?.reservation) await this.giveBack(pipelineName, requestId, stored.reservation);
     const base: StoredDecision = stored ?? {
       requestId, pipelineName, start: false, reason: 'withdrawn', description: '', triggerType: 'manual', priority: 3,
       requestReason: 'withdrawn before it was decided', estimatedCost: 0, bypassed: [],
     };
     const { reservation: _released, sequence: _none, parameters: _unused, notice: _unsent, delayUntilMs: _moot, blockedBy: _gone, ...rest } = base;
     const withdrawn: StoredDecision = { ...rest, start: false, reason: 'withdrawn' };
-    const request: StartRequest = { requestId, pipelineName, triggerType: base.triggerType, reason: base.requestReason, priority: base.priority };
-    await this.log(request, withdrawn);
-    await this.deps.store.recordRequestDecision(pipelineName, requestId, { ...withdrawn });
-    await this.deps.store.clearWaiting(pipelineName, requestId);
-    return this.answer(withdrawn, undefined);
+    return this.settle({ requestId, pipelineName, triggerType: base.triggerType, reason: base.requestReason, priority: base.priority }, withdrawn);
+  }
+
+  /** Gives back what a reservation charged, once: a reservation no longer in the state was released before (or is a day old). */
+  private async giveBack(pipelineName: string, requestId: string, reservation: Reservation): Promise<void> {
+    await readDecideWrite(
+      this.deps.store.stateDocument(pipelineName),
+      (state) => ({ next: state.reservations?.[requestId] ? withoutReservation(releaseReservation(state, reservation), requestId) : state }),
+      this.deps,
+      `pipeline ${pipelineName}`,
+    );
+  }
+
+  /**
+   * Records a decision for good: logged first (a redelivery is answered from the record, so what it answers was
+   * logged), then recorded, then off the waiting list.
+   */
+  private async settle(request: StartRequest, decided: StoredDecision, extra: { readonly error?: string } = {}): Promise<CoordinatorAnswer> {
+    await this.log(request, decided, extra);
+    await this.deps.store.recordRequestDecision(request.pipelineName, request.requestId, { ...decided });
+    await this.deps.store.clearWaiting(request.pipelineName, request.requestId);
+    return this.answer(decided, undefined);
   }
 
   /**
@@ -188,11 +194,7 @@ export class Coordinator {
     }
     const { notice: _sent, reservation: _none, ...rest } = parked;
     const rejected: StoredDecision = { ...rest, start: false, reason: 'rejected' };
-    const request: StartRequest = { requestId, pipelineName, triggerType: parked.triggerType, reason: parked.requestReason, priority: parked.priority };
-    await this.log(request, rejected);
-    await this.deps.store.recordRequestDecision(pipelineName, requestId, { ...rejected });
-    await this.deps.store.clearWaiting(pipelineName, requestId);
-    return this.answer(rejected, undefined);
+    return this.settle({ requestId, pipelineName, triggerType: parked.triggerType, reason: parked.requestReason, priority: parked.priority }, rejected);
   }
 
   /**
@@ -374,20 +376,9 @@ export class Coordinator {
 
   private async release(request: StartRequest, stored: StoredDecision, error: string): Promise<CoordinatorAnswer> {
     const { reservation, sequence, parameters, ...rest } = stored;
-    if (reservation) {
-      // Released once: a reservation no longer in the state was released before (or is a day old).
-      await readDecideWrite(
-        this.deps.store.stateDocument(stored.pipelineName),
-        (state) => ({ next: state.reservations?.[stored.requestId] ? withoutReservation(releaseReservation(state, reservation), stored.requestId) : state }),
-        this.deps,
-        `pipeline ${stored.pipelineName}`,
-      );
-    }
+    if (reservation) await this.giveBack(stored.pipelineName, stored.requestId, reservation);
     const failed: StoredDecision = { ...rest, start: false, reason: 'start-failed', error };
-    await this.log(request, failed, { error });
-    await this.deps.store.recordRequestDecision(stored.pipelineName, stored.requestId, { ...failed });
-    await this.deps.store.clearWaiting(stored.pipelineName, stored.requestId);
-    return this.answer(failed, undefined);
+    return this.settle(request, failed, { error });
   }
 
   /**

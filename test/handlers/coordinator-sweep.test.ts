@@ -66,6 +66,17 @@ describe('the coordinator sweeps its waiting requests (dynalite, SageMaker, SNS)
     };
     return { coordinator: new Coordinator(deps), store, deps };
   }
+  /** SageMaker's starter, whose first `kills` calls die (as a killed runtime) before they reach SageMaker. */
+  const dyingStarter = (kills: number): Pick<PipelineStarter, 'start'> => {
+    const real = new PipelineStarter(new SageMakerClient({ maxAttempts: 1 }));
+    let left = kills;
+    return {
+      start: async (request) => {
+        if (left-- > 0) throw Object.assign(new Error('Runtime exited with error: signal: killed'), { name: 'ThrottlingException' });
+        return real.start(request);
+      },
+    };
+  };
   const ask = (pipelineName: string, requestId: string, extra: Partial<StartRequest> = {}): StartRequest => ({
     requestId, pipelineName, triggerType: 'event', reason: 'an event arrived', priority: 3, ...extra,
   });
@@ -130,12 +141,7 @@ describe('the coordinator sweeps its waiting requests (dynalite, SageMaker, SNS)
   });
 
   test('a start decided and reserved whose invocation died before starting is started by the sweep once the lease is over', async () => {
-    const real = new PipelineStarter(new SageMakerClient({ maxAttempts: 1 }));
-    let kills = 1;
-    const dying = { start: async (request: Parameters<PipelineStarter['start']>[0]) => {
-      if (kills-- > 0) throw Object.assign(new Error('Runtime exited with error: signal: killed'), { name: 'ThrottlingException' });
-      return real.start(request);
-    } };
+    const dying = dyingStarter(1);
     const { coordinator, store } = await gate({ starter: dying });
 
     await expect(coordinator.request(ask('orphan-pipeline', 'evt-1'))).rejects.toThrow(/killed/);
@@ -228,12 +234,7 @@ describe('the coordinator sweeps its waiting requests (dynalite, SageMaker, SNS)
     expect((await store.decisions('slow-pipeline', 0, clock)).map((d) => d.outcome)).toEqual(['started']);
   });
   test('a withdrawn start decided but never made is released and never started by the sweep; a made one is answered with its run', async () => {
-    const real = new PipelineStarter(new SageMakerClient({ maxAttempts: 1 }));
-    let kills = 1;
-    const dying = { start: async (request: Parameters<PipelineStarter['start']>[0]) => {
-      if (kills-- > 0) throw Object.assign(new Error('Runtime exited with error: signal: killed'), { name: 'ThrottlingException' });
-      return real.start(request);
-    } };
+    const dying = dyingStarter(1);
     const { coordinator, store } = await gate({ starter: dying });
     await expect(coordinator.request(ask('withdrawn-pipeline', 'batch-1'))).rejects.toThrow(/killed/);
     await coordinator.request(ask('kept-pipeline', 'batch-2'));
