@@ -71,6 +71,7 @@ export function explainDecisions(pipelineName: string, fromMs: number, toMs: num
     ...(explanation.awaitingApproval > 0 ? [`${requests(explanation.awaitingApproval)} held for an operator's approval`] : []),
     ...(explanation.rejected > 0 ? [`${requests(explanation.rejected)} rejected by an operator`] : []),
     ...(failures > 0 ? [`${failures} ${failures === 1 ? 'start' : 'starts'} failed`] : []),
+    ...(count('withdrawn') > 0 ? [`${requests(count('withdrawn'))} withdrawn by ${count('withdrawn') === 1 ? 'its trigger' : 'their triggers'}`] : []),
   ];
   const head = explanation.started > 0
     ? `${pipelineName} ran ${explanation.started} ${explanation.started === 1 ? 'time' : 'times'} ${window}`

@@ -77,6 +77,21 @@ describe('explainDecisions', () => {
     );
   });
 
+  test('a batch that gave up and withdrew its request is counted and explained as withdrawn', () => {
+    const records = [
+      decision(1, 'batch-3', { outcome: 'started', reason: 'started', sequence: 1, executionArn: `${ARN}1` }),
+      decision(2, 'batch-4', { triggerType: 'data-arrival', outcome: 'failed', reason: 'start-failed (retrying)', error: 'ThrottlingException: Rate exceeded' }),
+      decision(3, 'batch-4', { triggerType: 'data-arrival', outcome: 'withdrawn', reason: 'withdrawn' }),
+    ];
+
+    const explanation = explainDecisions('churn', FROM, TO, records);
+
+    expect(explanation.lines[0]).toBe(
+      'churn ran 1 time between 2027-03-01T00:00:00Z and 2027-03-02T00:00:00Z; 1 start failed; 1 request was withdrawn by its trigger.',
+    );
+    expect(explanation.lines[3]).toContain('withdrawn by its trigger, which gave up waiting; it will not start');
+  });
+
   test('with no decisions it says no trigger asked, and that direct triggers are not in the log', () => {
     const explanation = explainDecisions('churn', FROM, TO, []);
 
