@@ -103,6 +103,9 @@ export class Coordinator {
 
   /** An operator's answer to the run that waits for approval. */
   async answerApproval(pipelineName: string, requestId: string, approve: boolean): Promise<CoordinatorAnswer> {
+    // An answer repeated after its run started (a redelivery, or a second operator) changes and logs nothing.
+    const earlier = await this.deps.store.readRequest(pipelineName, requestId);
+    if (earlier?.executionArn && earlier.decision) return this.answer(earlier.decision as unknown as StoredDecision, earlier.executionArn);
     const { stored, stateBefore, adopted } = await this.decideAgainstState(pipelineName, requestId, (state) => {
       const decision = decideApproval(this.deps.policy, state, requestId, approve, this.deps.now());
       const pending = state.pendingApproval;

@@ -4,8 +4,8 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { DEFAULT_POLICY, parsePolicy, parseStartRequest } from '../core/coordination';
-import { isRecord, requiredString, type FieldError } from '../core/result';
+import { DEFAULT_POLICY, parsePolicy, parseRequestRef, parseStartRequest } from '../core/coordination';
+import { isRecord, type FieldError } from '../core/result';
 import { ApprovalNotifier } from '../adapters/approval-notifier';
 import { PipelineStarter } from '../adapters/pipeline-starter';
 import { Coordinator, type CoordinatorAnswer, type SweepSummary } from './coordinator';
@@ -58,19 +58,12 @@ export async function handler(input: unknown, context?: Context): Promise<Coordi
       if (!request.ok) return rejected({ field: `request.${request.error.field}`, problem: request.error.problem });
       return await coordinator.request(request.value);
     }
-    if (input.action === 'withdraw') {
-      const pipelineName = requiredString(input, 'pipelineName', 'pipelineName');
-      if (!pipelineName.ok) return rejected(pipelineName.error);
-      const requestId = requiredString(input, 'requestId', 'requestId');
-      if (!requestId.ok) return rejected(requestId.error);
-      return await coordinator.withdraw(pipelineName.value, requestId.value);
-    }
-    if (input.action === 'approve' || input.action === 'reject') {
-      const pipelineName = requiredString(input, 'pipelineName', 'pipelineName');
-      if (!pipelineName.ok) return rejected(pipelineName.error);
-      const requestId = requiredString(input, 'requestId', 'requestId');
-      if (!requestId.ok) return rejected(requestId.error);
-      return await coordinator.answerApproval(pipelineName.value, requestId.value, input.action === 'approve');
+    if (input.action === 'withdraw' || input.action === 'approve' || input.action === 'reject') {
+      const ref = parseRequestRef(input);
+      if (!ref.ok) return rejected(ref.error);
+      const { pipelineName, requestId } = ref.value;
+      if (input.action === 'withdraw') return await coordinator.withdraw(pipelineName, requestId);
+      return await coordinator.answerApproval(pipelineName, requestId, input.action === 'approve');
     }
     if (input.action === 'sweep') {
       const summary = await coordinator.sweep();

@@ -45,6 +45,17 @@ export const MAX_DATA_SIZE_GB = 1_000_000_000;
 export const MAX_ESTIMATED_COST = 1e15;
 
 /** Reads a trigger's request; an error names the field. Absent and null optional fields are omitted. */
+/** The pipeline and request an operator's answer or a withdrawal names, checked like a request's. */
+export function parseRequestRef(input: Record<string, unknown>): Parsed<{ readonly pipelineName: string; readonly requestId: string }> {
+  const pipelineName = requiredString(input, 'pipelineName', 'pipelineName');
+  if (!pipelineName.ok) return pipelineName;
+  if (!PIPELINE_NAME.test(pipelineName.value)) return reject('pipelineName', 'must be 1-256 letters, digits and hyphens, starting and ending with a letter or digit');
+  const requestId = requiredString(input, 'requestId', 'requestId');
+  if (!requestId.ok) return requestId;
+  if (!REQUEST_ID.test(requestId.value)) return reject('requestId', 'must be 1-128 characters of A-Za-z0-9._:#_-');
+  return accept({ pipelineName: pipelineName.value, requestId: requestId.value });
+}
+
 export function parseStartRequest(input: unknown): Parsed<StartRequest> {
   if (!isRecord(input)) return reject('request', `must be an object, got ${describe(input)}`);
   const requestId = requiredString(input, 'requestId', 'requestId');

@@ -113,6 +113,11 @@ export function parseGuardrailRequest(event: unknown, defaults: GuardrailThresho
     if (!location) return reject(field, `must be an s3://bucket/key URI, got ${describe(uri.value)}`);
     locations.push(location);
   }
+  const [candidate, baseline, golden] = locations;
+  // The golden set is the evidence a candidate cannot produce for itself: it may not be either report.
+  if (golden.uri === candidate.uri || golden.uri === baseline.uri) {
+    return reject('goldenSetUri', `must name the golden-set results, not ${golden.uri === candidate.uri ? 'the candidate' : 'the baseline'} report (${golden.uri})`);
+  }
   const thresholds = parseThresholds(event, defaults);
   if (!thresholds.ok) return thresholds;
   for (const name of THRESHOLD_NAMES) {
@@ -129,9 +134,14 @@ export function parseGuardrailRequest(event: unknown, defaults: GuardrailThresho
 
 /** `s3://bucket/key` as a location, or undefined when it is not one (bucket names follow S3's rules). */
 export function parseS3Uri(uri: string): S3Location | undefined {
+  if (uri.length > MAX_S3_URI_LENGTH) return undefined;
   const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/(.+)$/.exec(uri);
-  return match ? { bucket: match[1], key: match[2], uri } : undefined;
+  // S3 object keys are at most 1,024 bytes of UTF-8.
+  return match && Buffer.byteLength(match[2], 'utf8') <= 1024 ? { bucket: match[1], key: match[2], uri } : undefined;
 }
+
+/** `s3://`, a bucket name (at most 63) and `/`, and a key of at most 1,024 bytes. */
+const MAX_S3_URI_LENGTH = 5 + 63 + 1 + 1024;
 
 /** Counts by name: `{ "<class>": 120, ... }` or `{ "<error type>": 7, ... }`. */
 export type Counts = Readonly<Record<string, number>>;

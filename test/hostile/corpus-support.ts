@@ -1,0 +1,127 @@
+import type * as nodeModule from 'node:module';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { setEnv } from '../support/local-services';
+import { REPO_ROOT } from '../support/repository-boundary';
+
+/**
+ * One hostile input. `harmless` marks an input the handler may accept because acting on it changes
+ * nothing (the reason says why); `bug` marks an input that reveals a defect in lambda/ (named there),
+ * which runs as `test.failing` until the handler is fixed.
+ */
+export interface HostileCase {
+  readonly name: string;
+  /** Built on demand: some inputs are hundreds of kilobytes, and a fresh object per run keeps cases independent. */
+  readonly input: () => unknown;
+  readonly harmless?: string;
+  readonly bug?: string;
+}
+
+/** 250 KB: far past any field a trigger sends, and past the largest SNS message (256 KiB) once wrapped. */
+export const HUGE = 250 * 1024;
+export const MANY = 10_000;
+export const DEEP = 10_000;
+
+export const hugeString = (fill = 'x'): string => fill.repeat(HUGE);
+export const hugeDigits = (): string => '9'.repeat(HUGE);
+export const manyItems = <T>(item: T): T[] => Array.from({ length: MANY }, () => item);
+
+/** `{ a: { a: ... { a: leaf } } }`, built iteratively: a recursive builder would overflow first. */
+export function deepObject(depth = DEEP, leaf: unknown = 'bottom'): unknown {
+  let node: unknown = leaf;
+  for (let i = 0; i < depth; i++) node = { a: node };
+  return node;
+}
+
+/** The JSON text of `deepObject`, written directly: JSON.stringify recurses and may throw a RangeError at this depth. */
+export const deepJson = (depth = DEEP, leaf = '"bottom"'): string => '{"a":'.repeat(depth) + leaf + '}'.repeat(depth);
+export const deepArrayJson = (depth = DEEP): string => '['.repeat(depth) + ']'.repeat(depth);
+
+// Jest's module registry cannot run the bundles: the SDK inside them loads `node:http` with a dynamic
+// import(), which Jest's VM refuses without --experimental-vm-modules. Node's own require loads them as
+// Lambda does; they then see Node's process, whose environment Jest's sandbox only copies.
+// Jest hands test code its own `module`, whose createRequire is Jest's; getBuiltinModule returns Node's.
+const nodeRequire = (process.getBuiltinModule('node:module') as { createRequire: typeof nodeModule.createRequire }).createRequire(__filename);
+const nodeProcess = nodeRequire('node:process') as NodeJS.Process;
+
+/**
+ * Sets environment variables for this sandbox (the test's own SDK clients) and for Node's process (the
+ * bundled handler), returning a function that restores both.
+ */
+export function setHandlerEnv(vars: Readonly<Record<string, string | undefined>>): () => void {
+  const restoreSandbox = setEnv(vars);
+  const previous = Object.fromEntries(Object.keys(vars).map((name) => [name, nodeProcess.env[name]]));
+  const apply = (values: Readonly<Record<string, string | undefined>>) => {
+    for (const [name, value] of Object.entries(values)) {
+      if (value === undefined) delete nodeProcess.env[name];
+      else nodeProcess.env[name] = value;
+    }
+  };
+  apply(vars);
+  return () => {
+    apply(previous);
+    restoreSandbox();
+  };
+}
+
+/**
+ * Loads the bundled handler `assets/<name>/index.js` afresh, so its module-scope settings are read from
+ * the environment as it is now. Run `npm run pretest` first.
+ */
+export function loadBundledHandler<H>(name: string): H {
+  const file = path.join(REPO_ROOT, 'assets', name, 'index.js');
+  delete nodeRequire.cache[file];
+  const loaded = (nodeRequire(file) as { handler?: H }).handler;
+  delete nodeRequire.cache[file];
+  if (typeof loaded !== 'function') throw new Error(`assets/${name}/index.js exports no handler: run \`npm run pretest\``);
+  return loaded;
+}
+
+/** Silences what the handler writes (logs, EMF) while it runs. */
+export function silenceOutput(): void {
+  jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+}
+
+/** Every item of a table, as sorted JSON lines: equal snapshots mean nothing was written. */
+export async function tableSnapshot(client: DynamoDBClient, tableName: string): Promise<string[]> {
+  const items: string[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await client.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: start as never }));
+    for (const item of page.Items ?? []) items.push(JSON.stringify(Object.entries(item).sort(([a], [b]) => a.localeCompare(b))));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items.sort();
+}
+
+/** Every object of a bucket with its body. */
+export async function bucketSnapshot(client: S3Client, bucket: string): Promise<string[]> {
+  const listed = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
+  const objects = await Promise.all(
+    (listed.Contents ?? []).map(async ({ Key }) => {
+      const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key }));
+      return `${Key}\n${await object.Body?.transformToString('utf8')}`;
+    }),
+  );
+  return objects.sort();
+}
+
+/** The fastest of `runs` runs of `work`, in milliseconds: the least disturbed by GC and the scheduler. */
+export async function fastestOf(runs: number, work: () => Promise<unknown>): Promise<number> {
+  let fastest = Infinity;
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    await work();
+    fastest = Math.min(fastest, performance.now() - start);
+  }
+  return fastest;
+}
+
+/** `[name, case]` rows for `test.each`, split by whether the case marks a known bug. */
+export function rows(cases: readonly HostileCase[]): { readonly expected: Array<[string, HostileCase]>; readonly bugs: Array<[string, HostileCase]> } {
+  const row = (c: HostileCase): [string, HostileCase] => [c.name, c];
+  return { expected: cases.filter((c) => !c.bug).map(row), bugs: cases.filter((c) => c.bug).map(row) };
+}
