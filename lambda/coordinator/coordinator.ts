@@ -1,57 +1,18 @@
-import {
-  decide,
-  decideApproval,
-  type BypassedRule,
-  type CoordinatorPolicy,
-  type Decision,
-  type DecisionReason,
-  type PipelineState,
-  type StartRequest,
-} from '../core/coordination';
+import { decide, decideApproval, type CoordinatorPolicy, type Decision, type StartRequest } from '../core/coordination';
 import { TERMINAL_REASONS, startTokenOf } from '../core/launch';
-import { releaseReservation, reservationOf, type Reservation } from '../core/reservation';
-import type { PipelineParameter } from '../core/pipeline-parameters';
+import { releaseReservation, type Reservation } from '../core/reservation';
 import type { ApprovalNeeded, ApprovalNotifier } from '../adapters/approval-notifier';
 import type { PipelineStarter } from '../adapters/pipeline-starter';
 import type { CoordinatorStore, DecisionRecord, RequestRecord, WaitingRequest } from './coordinator-store';
 import { withReservations, withoutReservation, type LedgeredState } from './reservation-ledger';
 import { isRetryableStartError, startErrorText } from '../adapters/start-failures';
 import { readDecideWrite } from '../adapters/versioned-document';
+import { answerOf, decisionRecordOf, storedDecisionOf, type CoordinatorAnswer, type DecisionExtra, type StoredDecision } from './stored-decision';
+
+export type { CoordinatorAnswer } from './stored-decision';
 
 /** How long one invocation holds a request id while it decides and starts. */
 export const REQUEST_LEASE_MS = 60_000;
-
-/** What a trigger hears back. */
-export interface CoordinatorAnswer {
-  readonly requestId: string;
-  readonly start: boolean;
-  readonly reason: DecisionReason;
-  /** Ask again, with the same request id, after this time: the request is then decided afresh. */
-  readonly delayUntilMs?: number;
-  readonly sequence?: number;
-  readonly executionArn?: string;
-  /** Why the start failed, when reason is `start-failed`. */
-  readonly error?: string;
-}
-
-/** What the answer is kept with, so that a redelivered request starts the same run, if any. */
-interface StoredDecision extends CoordinatorAnswer {
-  readonly parameters?: readonly PipelineParameter[];
-  readonly correlationId?: string;
-  readonly pipelineName: string;
-  readonly description: string;
-  readonly triggerType: StartRequest['triggerType'];
-  readonly priority: number;
-  readonly requestReason: string;
-  readonly estimatedCost: number;
-  readonly bypassed: readonly BypassedRule[];
-  /** What the start charged to the state, until it started (or was released). */
-  readonly reservation?: Reservation;
-  /** The request that held this one back, when reason is `pending-approval`. */
-  readonly blockedBy?: string;
-  /** The notice to (re)send, when reason is `awaiting-approval`. */
-  readonly notice?: ApprovalNeeded;
-}
 
 /** What one sweep of the waiting list did. */
 export interface SweepSummary {
@@ -105,14 +66,14 @@ export class Coordinator {
   async answerApproval(pipelineName: string, requestId: string, approve: boolean): Promise<CoordinatorAnswer> {
     // An answer repeated after its run started (a redelivery, or a second operator) changes and logs nothing.
     const earlier = await this.deps.store.readRequest(pipelineName, requestId);
-    if (earlier?.executionArn && earlier.decision) return this.answer(earlier.decision as unknown as StoredDecision, earlier.executionArn);
+    if (earlier?.executionArn && earlier.decision) return answerOf(earlier.decision as unknown as StoredDecision, earlier.executionArn);
     const { stored, stateBefore, adopted } = await this.decideAgainstState(pipelineName, requestId, (state) => {
       const decision = decideApproval(this.deps.policy, state, requestId, approve, this.deps.now());
       const pending = state.pendingApproval;
       const request: StartRequest = pending?.requestId === requestId
         ? { requestId, pipelineName, triggerType: pending.triggerType, reason: pending.reason, priority: pending.priority }
         : { requestId, pipelineName, triggerType: 'manual', reason: 'an operator answered', priority: 3 };
-      return { decision, stored: this.storedDecision(request, decision, state, 'approved by an operator') };
+      return { decision, stored: storedDecisionOf(request, decision, state, this.deps.functionName, 'approved by an operator') };
     });
     if (!adopted && stateBefore.pendingApproval?.requestId !== requestId) {
       return approve ? { requestId, start: false, reason: stored.reason } : this.finishRejection(pipelineName, requestId);
@@ -138,8 +99,8 @@ export class Coordinator {
       const record = await store.readRequest(pipelineName, requestId);
       const stored = record?.decision as StoredDecision | undefined;
       if (record && stored) {
-        if (record.executionArn) return this.answer(stored, record.executionArn);
-        if (TERMINAL_REASONS.has(stored.reason) || stored.reason === 'awaiting-approval') return this.answer(stored, undefined);
+        if (record.executionArn) return answerOf(stored, record.executionArn);
+        if (TERMINAL_REASONS.has(stored.reason) || stored.reason === 'awaiting-approval') return answerOf(stored, undefined);
         if (await store.claimDecided(pipelineName, requestId, record.decisionText ?? '', owner(), now(), REQUEST_LEASE_MS)) {
           return this.recordWithdrawn(pipelineName, requestId, stored);
         }
@@ -181,7 +142,7 @@ export class Coordinator {
     await this.log(request, decided, extra);
     await this.deps.store.recordRequestDecision(request.pipelineName, request.requestId, { ...decided });
     await this.deps.store.clearWaiting(request.pipelineName, request.requestId);
-    return this.answer(decided, undefined);
+    return answerOf(decided, undefined);
   }
 
   /**
@@ -193,7 +154,7 @@ export class Coordinator {
     const parked = record?.decision as StoredDecision | undefined;
     const state = await this.deps.store.readState(pipelineName);
     if (!parked || parked.reason !== 'awaiting-approval' || state.pendingApproval?.requestId === requestId || state.reservations?.[requestId]) {
-      return parked ? this.answer(parked, record?.executionArn) : { requestId, start: false, reason: 'pending-approval' };
+      return parked ? answerOf(parked, record?.executionArn) : { requestId, start: false, reason: 'pending-approval' };
     }
     const { notice: _sent, reservation: _none, ...rest } = parked;
     const rejected: StoredDecision = { ...rest, start: false, reason: 'rejected' };
@@ -256,7 +217,7 @@ export class Coordinator {
   private async decideAfresh(request: StartRequest): Promise<CoordinatorAnswer> {
     const { stored } = await this.decideAgainstState(request.pipelineName, request.requestId, (state) => {
       const decision = decide(this.deps.policy, state, request, this.deps.now());
-      return { decision, stored: this.storedDecision(request, decision, state) };
+      return { decision, stored: storedDecisionOf(request, decision, state, this.deps.functionName) };
     });
     // On the waiting list before the decision is recorded: whatever dies after this, the sweep finishes it.
     await this.wait(request, stored);
@@ -268,7 +229,7 @@ export class Coordinator {
     await this.log(request, stored);
     await this.deps.store.recordRequestDecision(request.pipelineName, request.requestId, { ...stored });
     if (stored.notice) await this.sendNotice(stored.notice);
-    return this.answer(stored, undefined);
+    return answerOf(stored, undefined);
   }
 
   /**
@@ -317,7 +278,7 @@ export class Coordinator {
           }
         } else {
           if (stored.notice && !record.noticeSent && (await this.stillPending(stored))) await this.sendNotice(stored.notice);
-          if (!(await this.mayAskAgain(stored))) return this.answer(stored, record.executionArn);
+          if (!(await this.mayAskAgain(stored))) return answerOf(stored, record.executionArn);
           if (await store.retakeRequest(request.pipelineName, request.requestId, record.decisionText ?? '', owner(), now(), REQUEST_LEASE_MS)) {
             return this.decideAfresh(request);
           }
@@ -374,7 +335,7 @@ export class Coordinator {
     await this.log(request, stored, { executionArn });
     await this.deps.store.recordRequestExecution(stored.pipelineName, stored.requestId, executionArn);
     await this.deps.store.clearWaiting(stored.pipelineName, stored.requestId);
-    return this.answer(stored, executionArn);
+    return answerOf(stored, executionArn);
   }
 
   private async release(request: StartRequest, stored: StoredDecision, error: string): Promise<CoordinatorAnswer> {
@@ -404,73 +365,8 @@ export class Coordinator {
     else await store.clearWaiting(request.pipelineName, request.requestId);
   }
 
-  private storedDecision(request: StartRequest, decision: Decision, before: PipelineState, how?: string): StoredDecision {
-    const notice: ApprovalNeeded | undefined = decision.reason === 'awaiting-approval'
-      ? {
-        pipelineName: request.pipelineName, requestId: request.requestId, triggerType: request.triggerType, reason: request.reason,
-        priority: request.priority, estimatedCost: decision.estimatedCost, coordinatorFunction: this.deps.functionName,
-      }
-      : undefined;
-    return {
-      requestId: request.requestId,
-      pipelineName: request.pipelineName,
-      start: decision.start,
-      reason: decision.reason,
-      ...(decision.delayUntilMs !== undefined ? { delayUntilMs: decision.delayUntilMs } : {}),
-      ...(decision.sequence !== undefined ? { sequence: decision.sequence } : {}),
-      parameters: decision.parameters,
-      ...(request.correlationId ? { correlationId: request.correlationId } : {}),
-      description: `${request.triggerType} trigger, priority ${request.priority}${how ? `, ${how}` : ''}: ${request.reason}`,
-      triggerType: request.triggerType,
-      priority: request.priority,
-      requestReason: request.reason,
-      estimatedCost: decision.estimatedCost,
-      bypassed: decision.bypassed,
-      ...(decision.start ? { reservation: reservationOf(before, decision.state, decision.estimatedCost) } : {}),
-      ...(decision.reason === 'pending-approval' && before.pendingApproval ? { blockedBy: before.pendingApproval.requestId } : {}),
-      ...(notice ? { notice } : {}),
-    };
-  }
-
-  private answer(stored: StoredDecision, executionArn: string | undefined): CoordinatorAnswer {
-    return {
-      requestId: stored.requestId,
-      start: stored.start,
-      reason: stored.reason,
-      ...(stored.delayUntilMs !== undefined ? { delayUntilMs: stored.delayUntilMs } : {}),
-      ...(stored.sequence !== undefined ? { sequence: stored.sequence } : {}),
-      ...(executionArn ? { executionArn } : {}),
-      ...(stored.error !== undefined ? { error: stored.error } : {}),
-    };
-  }
-
-  private async log(
-    request: StartRequest,
-    stored: StoredDecision,
-    extra: { readonly executionArn?: string; readonly outcome?: 'failed'; readonly reason?: string; readonly error?: string } = {},
-  ): Promise<void> {
-    const outcome: DecisionRecord['outcome'] = extra.outcome
-      ?? (stored.reason === 'start-failed' ? 'failed'
-        : stored.start ? 'started'
-          : stored.reason === 'awaiting-approval' || stored.reason === 'rejected' || stored.reason === 'withdrawn' ? stored.reason
-            : 'suppressed');
-    const record: DecisionRecord = {
-      pipelineName: request.pipelineName,
-      requestId: request.requestId,
-      atMs: this.deps.now(),
-      triggerType: request.triggerType,
-      priority: request.priority,
-      outcome,
-      reason: extra.reason ?? (stored.blockedBy ? `pending-approval (${stored.blockedBy})` : stored.reason),
-      requestReason: request.reason,
-      ...(request.correlationId ? { correlationId: request.correlationId } : {}),
-      ...(stored.delayUntilMs !== undefined ? { delayUntilMs: stored.delayUntilMs } : {}),
-      estimatedCost: stored.estimatedCost,
-      ...(extra.executionArn ? { executionArn: extra.executionArn } : {}),
-      ...(stored.sequence !== undefined ? { sequence: stored.sequence } : {}),
-      ...(stored.bypassed.length ? { bypassed: stored.bypassed } : {}),
-      ...(extra.error !== undefined ? { error: extra.error } : {}),
-    };
+  private async log(request: StartRequest, stored: StoredDecision, extra: DecisionExtra = {}): Promise<void> {
+    const record = decisionRecordOf(request, stored, this.deps.now(), extra);
     await this.deps.store.logDecision(record);
     this.deps.observer.decided(record);
   }
