@@ -225,6 +225,10 @@ export class TriggerDashboard extends Construct {
         metric('StartFailures', 'DataArrivalBatcher', { TriggerType: 'DataArrival' }, 'Sum', 'failed batch starts'),
         metric('BatchesFailed', 'DataArrivalBatcher', { TriggerType: 'DataArrival' }, 'Sum', 'batches given up'),
         EventTrigger.metricAllEventsRejected({ label: 'events rejected' }),
+        // What the other functions refused as malformed or not theirs: each started nothing.
+        metric('EventsRejected', 'DataArrivalBatcher', { TriggerType: 'DataArrival' }, 'Sum', 'object events rejected'),
+        metric('MessagesRejected', 'DriftEvaluator', { TriggerType: 'Drift' }, 'Sum', 'drift messages rejected'),
+        metric('InputsRejected', 'PromotionGuardrail', {}, 'Sum', 'guardrail inputs rejected'),
         ...functionErrors.map((fn) => fn.metricErrors({ period: Duration.minutes(5) })),
       ]),
     );

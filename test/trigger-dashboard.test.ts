@@ -96,10 +96,14 @@ describe('TriggerDashboard', () => {
     expect(bodyOf(t)).toContain(JSON.stringify(stack.resolve(dashboard.eventsRejectedAlarm.alarmArn)));
   });
 
-  test('the failures widget shows the events the event triggers rejected', () => {
+  test('the failures widget shows what every function rejected: events, object events, drift messages and guardrail inputs', () => {
     const { template: t } = stackWithEverything();
 
-    expect(bodyOf(t)).toMatch(/"title":"Start failures and failed batches".*\["MLTriggers","EventsRejected","TriggerType","Event","service","EventTriggers",\{"label":"events rejected"/);
+    const body = bodyOf(t);
+    expect(body).toMatch(/"title":"Start failures and failed batches".*\["MLTriggers","EventsRejected","TriggerType","Event","service","EventTriggers",\{"label":"events rejected"/);
+    expect(body).toMatch(/"title":"Start failures and failed batches".*\["MLTriggers","EventsRejected","TriggerType","DataArrival","service","DataArrivalBatcher",\{"label":"object events rejected"/);
+    expect(body).toMatch(/"title":"Start failures and failed batches".*\["MLTriggers","MessagesRejected","TriggerType","Drift","service","DriftEvaluator",\{"label":"drift messages rejected"/);
+    expect(body).toMatch(/"title":"Start failures and failed batches".*\["MLTriggers","InputsRejected","service","PromotionGuardrail",\{"label":"guardrail inputs rejected"/);
   });
 
   test('a rejected-events threshold of 0 fails synth', () => {
