@@ -76,9 +76,10 @@ export class VertexDriftTrigger extends Construct {
       type: 'pubsub',
       labels: { topic: this.topic.id },
     });
+    const policyName = `Drift of ${pipeline.pipelineName}`;
     this.alertPolicy = new MonitoringAlertPolicy(this, 'Alert', {
       project: pipeline.project,
-      displayName: `Drift of ${pipeline.pipelineName}`,
+      displayName: policyName,
       combiner: 'OR',
       conditions: [
         {
@@ -103,6 +104,7 @@ export class VertexDriftTrigger extends Construct {
           triggerId,
           ...pipeline.target,
           drift,
+          source: { metricType: props.metricType, policyName },
           parameters: props.parameters ?? {},
         }),
       },

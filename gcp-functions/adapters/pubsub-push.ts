@@ -1,3 +1,4 @@
+import { isRfc3339Time } from '../core/rfc3339';
 import { accept, describe, isRecord, reject, type Parsed } from '../../lambda/core/result';
 
 /** One Pub/Sub message as a push subscription delivers it, its data decoded. */
@@ -14,7 +15,6 @@ export interface PushedMessage {
 }
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
@@ -38,7 +38,7 @@ export function parsePushRequest(body: unknown): Parsed<PushedMessage> {
   const messageId = message.messageId ?? message.message_id;
   if (typeof messageId !== 'string' || messageId === '') return reject('message.messageId', `must be a non-empty string, got ${describe(messageId)}`);
   const publishTime = message.publishTime ?? message.publish_time;
-  if (typeof publishTime !== 'string' || !RFC3339.test(publishTime)) {
+  if (typeof publishTime !== 'string' || !isRfc3339Time(publishTime)) {
     return reject('message.publishTime', `must be an RFC 3339 time, got ${describe(publishTime)}`);
   }
   const attributes = message.attributes ?? {};

@@ -1,6 +1,7 @@
 import { isLibraryManifest, type ManifestEntry } from '../../lambda/core/batching';
 import { accept, describe, isRecord, parseJson, reject, requiredString, type Parsed } from '../../lambda/core/result';
 import type { PushedMessage } from '../adapters/pubsub-push';
+import { isRfc3339Time } from '../core/rfc3339';
 
 /**
  * What one pushed message asks of the batcher: add an object, flush (from the Cloud Scheduler job), or nothing
@@ -23,7 +24,7 @@ export interface BatcherScope {
 }
 
 const GENERATION = /^[0-9]{1,20}$/;
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
+const MAX_OBJECT_NAME_BYTES = 1024;
 
 /**
  * Reads a Cloud Storage Pub/Sub notification (https://cloud.google.com/storage/docs/pubsub-notifications: attributes
@@ -42,6 +43,10 @@ export function parseBatcherMessage(message: PushedMessage, scope: BatcherScope)
     names[name] = value.value;
   }
   const { bucketId, objectId, objectGeneration } = names;
+  // Cloud Storage object names are 1-1,024 bytes of UTF-8: a longer one is no object of the bucket.
+  if (Buffer.byteLength(objectId, 'utf8') > MAX_OBJECT_NAME_BYTES) {
+    return reject('message.attributes.objectId', `must be an object name of at most ${MAX_OBJECT_NAME_BYTES} bytes, got ${Buffer.byteLength(objectId, 'utf8')}`);
+  }
   if (!GENERATION.test(objectGeneration)) return reject('message.attributes.objectGeneration', `must be a decimal generation, got '${objectGeneration}'`);
   if (bucketId !== scope.bucket) return reject('message.attributes.bucketId', `is '${bucketId}', but this batcher serves bucket '${scope.bucket}'`);
   const json = parseJson(message.data, 'message.data');
@@ -54,9 +59,9 @@ export function parseBatcherMessage(message: PushedMessage, scope: BatcherScope)
     }
   }
   const size = typeof resource.size === 'number' ? resource.size : typeof resource.size === 'string' && /^\d+$/.test(resource.size) ? Number(resource.size) : NaN;
-  if (!Number.isSafeInteger(size)) return reject('message.data.size', `must be the object's size in bytes, got ${describe(resource.size)}`);
+  if (!Number.isSafeInteger(size) || size < 0) return reject('message.data.size', `must be the object's size in bytes, got ${describe(resource.size)}`);
   const timeCreated = resource.timeCreated;
-  if (typeof timeCreated !== 'string' || !RFC3339.test(timeCreated)) {
+  if (typeof timeCreated !== 'string' || !isRfc3339Time(timeCreated)) {
     return reject('message.data.timeCreated', `must be an RFC 3339 time, got ${describe(timeCreated)}`);
   }
   if (!objectId.startsWith(scope.prefix)) return accept({ kind: 'ignored', reason: `object ${objectId} is outside prefix '${scope.prefix}'` });

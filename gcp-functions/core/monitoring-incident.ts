@@ -17,6 +17,8 @@ export type Incident =
       readonly startedAt: number;
       readonly policyName?: string;
       readonly conditionName?: string;
+      /** metric.type: what the incident is about. */
+      readonly metricType: string;
       /** observed_value as the score of one feature: the metric's `feature` label, else its type's last path segment. */
       readonly score: FeatureScore;
     };
@@ -65,6 +67,7 @@ export function parseIncident(data: string): Parsed<Incident> {
     state,
     incidentId: incidentId.value,
     startedAt,
+    metricType: type.value,
     ...(policyName !== undefined ? { policyName } : {}),
     ...(conditionName !== undefined ? { conditionName } : {}),
     score,

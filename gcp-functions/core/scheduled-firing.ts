@@ -1,3 +1,4 @@
+import { isRfc3339Time } from './rfc3339';
 import { accept, describe, isRecord, parseJson, reject, requiredString, type Parsed } from '../../lambda/core/result';
 
 /** What Cloud Scheduler publishes for one firing of a schedule (the job's Pub/Sub target data, as the construct sets it). */
@@ -7,7 +8,6 @@ export interface ScheduledFiring {
   readonly scheduledTime?: string;
 }
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
 
 /**
  * Reads the message data `{ "triggerId": ..., "scheduledTime"?: ... }`, fields named from `message.data`. A message for
@@ -24,7 +24,7 @@ export function parseFiring(data: string, expectedTriggerId: string): Parsed<Sch
   }
   const scheduledTime = json.value.scheduledTime;
   if (scheduledTime === undefined) return accept({ triggerId: triggerId.value });
-  if (typeof scheduledTime !== 'string' || !RFC3339.test(scheduledTime)) {
+  if (typeof scheduledTime !== 'string' || !isRfc3339Time(scheduledTime)) {
     return reject('message.data.scheduledTime', `must be an RFC 3339 time when present, got ${describe(scheduledTime)}`);
   }
   return accept({ triggerId: triggerId.value, scheduledTime });

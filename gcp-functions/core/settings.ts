@@ -27,6 +27,8 @@ export type TriggerConfig = VertexTarget;
 /** DRIFT_SETTINGS of the drift function. */
 export interface DriftSettings extends VertexTarget {
   readonly drift: DriftConfig;
+  /** The alert policy the trigger made, and the metric it watches: an incident of any other is not this trigger's. */
+  readonly source: { readonly metricType: string; readonly policyName: string };
   /** The Pub/Sub topic a human reviews critical drift on; named in the log, publishing to it is not done here. */
   readonly reviewTopic?: string;
 }
@@ -84,9 +86,18 @@ export function parseDriftSettings(input: unknown): Parsed<DriftSettings> {
   if (!isRecord(input)) return reject('settings', 'must be a JSON object');
   const drift = parseDriftConfig(input.drift);
   if (!drift.ok) return reject(drift.error.field === 'drift' ? 'drift' : `drift.${drift.error.field}`, drift.error.problem);
+  const source = input.source;
+  if (!isRecord(source) || typeof source.metricType !== 'string' || source.metricType === '' || typeof source.policyName !== 'string' || source.policyName === '') {
+    return reject('source', `must name the metricType and policyName the trigger watches, got ${describe(source)}`);
+  }
   const reviewTopic = input.reviewTopic;
   if (reviewTopic !== undefined && (typeof reviewTopic !== 'string' || !/^projects\/[^/]+\/topics\/[^/]+$/.test(reviewTopic))) {
     return reject('reviewTopic', `must be a topic name projects/<project>/topics/<topic> when present, got ${describe(reviewTopic)}`);
   }
-  return accept({ ...target.value, drift: drift.value, ...(reviewTopic !== undefined ? { reviewTopic } : {}) });
+  return accept({
+    ...target.value,
+    drift: drift.value,
+    source: { metricType: source.metricType, policyName: source.policyName },
+    ...(reviewTopic !== undefined ? { reviewTopic } : {}),
+  });
 }

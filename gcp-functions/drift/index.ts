@@ -29,6 +29,13 @@ export async function handler(req: FunctionRequest, res: FunctionResponse): Prom
     return void res.status(200).json({ status: 'ignored', reason: 'incident closed', incidentId: alert.incidentId });
   }
 
+  // Only the trigger's own alert policy on its own metric is scored: any other incident starts nothing.
+  if (alert.metricType !== trigger.source.metricType) {
+    return respondRejected(res, { field: 'incident.metric.type', problem: `is '${alert.metricType}', but this trigger watches '${trigger.source.metricType}'` }, context);
+  }
+  if (alert.policyName !== trigger.source.policyName) {
+    return respondRejected(res, { field: 'incident.policy_name', problem: `is ${JSON.stringify(alert.policyName ?? null)}, but this trigger's alert policy is '${trigger.source.policyName}'` }, context);
+  }
   const assessment = assessDrift(trigger.drift, [alert.score]);
   const decided = {
     ...context, incidentId: alert.incidentId, policyName: alert.policyName, conditionName: alert.conditionName,

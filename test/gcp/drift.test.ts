@@ -12,6 +12,7 @@ const SETTINGS = {
   drift: { thresholds: { medium: 0.1, high: 0.3, critical: 0.5 } },
   parameters: { Epochs: '20' },
   reviewTopic: 'projects/ml-prod-481/topics/drift-review',
+  source: { metricType: 'custom.googleapis.com/model_monitoring/feature_drift', policyName: 'churn feature drift' },
 };
 
 /** A notification in the documented version 1.2 shape (started_at in epoch seconds, values as decimal strings). */
@@ -122,8 +123,10 @@ describe('drift function (Cloud Monitoring -> Pub/Sub channel -> push) against a
   });
 
   test('without a feature label, the feature is the metric type\'s last path segment, scored against its own thresholds', async () => {
-    process.env.DRIFT_SETTINGS = JSON.stringify({ ...SETTINGS, drift: { featureThresholds: { age_drift: { medium: 0.5, high: 0.7, critical: 0.9 } } } });
     const metric = { type: 'custom.googleapis.com/churn/age_drift', labels: {} };
+    process.env.DRIFT_SETTINGS = JSON.stringify({
+      ...SETTINGS, source: { ...SETTINGS.source, metricType: metric.type }, drift: { featureThresholds: { age_drift: { medium: 0.5, high: 0.7, critical: 0.9 } } },
+    });
 
     const answer = await call(handler, pushBody(notification({ metric }), '9100000008'));
 
