@@ -143,6 +143,10 @@ export class DataArrivalTrigger extends Construct {
     batcher.register(this.triggerId);
     enableEventBridge(props.bucket);
     const config = triggerConfig(this.triggerId, pipeline.pipelineName, props, wireStartRoute(batcher.function, pipeline, props.coordinator, props.priority ?? 3));
+    if (!props.coordinator) {
+      // Before a batch is recorded failed, the batcher looks for a run whose every start reply was lost.
+      batcher.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['sagemaker:ListPipelineExecutions'], resources: [pipeline.pipelineArn] }));
+    }
     const manifestBucket = props.manifestBucket ?? props.bucket;
     const manifests = manifestBucket.arnForObjects(`${config.manifestPrefix}${this.triggerId}/*`);
     batcher.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [manifests] }));

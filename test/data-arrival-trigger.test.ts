@@ -166,7 +166,7 @@ describe('DataArrivalTrigger', () => {
     });
   });
 
-  test('IAM: start on this pipeline only, PutObject on the manifest prefix only, no wildcard action', () => {
+  test('IAM: start and list executions on this pipeline only, PutObject on the manifest prefix only, no wildcard action', () => {
     const { template: t, triggers } = synthTriggers(1);
 
     const statements = Object.values(t.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
@@ -174,6 +174,9 @@ describe('DataArrivalTrigger', () => {
     expect(start.map((s) => s.Resource)).toEqual([
       { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sagemaker:eu-west-1:123456789012:pipeline/churn-training']] },
     ]);
+    // Listing this pipeline's executions: how a batch whose every start reply was lost finds its run.
+    const list = statements.filter((s) => [s.Action].flat().includes('sagemaker:ListPipelineExecutions'));
+    expect(list.map((s) => s.Resource)).toEqual(start.map((s) => s.Resource));
     const put = statements.filter((s) => [s.Action].flat().includes('s3:PutObject'));
     expect(put).toEqual([
       {

@@ -14,7 +14,13 @@ import type { PipelineStarter } from './pipeline-starter';
 
 /** Starts the run itself, with the request's token: a repeated start returns the first execution. */
 export class DirectLauncher implements Launcher {
-  constructor(private readonly starter: Pick<PipelineStarter, 'start'>) {}
+  constructor(private readonly starter: Pick<PipelineStarter, 'start' | 'find'>) {}
+
+  readonly withdraw = async (request: LaunchRequest): Promise<LaunchOutcome> => {
+    const requestId = requestIdOf(request.triggerType, request.triggerId, request.occasion);
+    const found = await this.starter.find(request.pipelineName, correlationIdOf(request.triggerType, request.occasion), request.notBeforeMs ?? 0);
+    return found ? { status: 'started', requestId, executionArn: found } : { status: 'refused', requestId, reason: 'withdrawn' };
+  };
 
   async launch(request: LaunchRequest): Promise<LaunchOutcome> {
     const requestId = requestIdOf(request.triggerType, request.triggerId, request.occasion);
@@ -72,7 +78,7 @@ export class Launchers {
   private readonly coordinated = new Map<string, CoordinatedLauncher>();
 
   constructor(
-    starter: Pick<PipelineStarter, 'start'>,
+    starter: Pick<PipelineStarter, 'start' | 'find'>,
     private readonly coordinator: Pick<CoordinatorClient, 'request' | 'withdraw'>,
   ) {
     this.direct = new DirectLauncher(starter);

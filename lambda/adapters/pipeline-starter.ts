@@ -1,4 +1,4 @@
-import { StartPipelineExecutionCommand, type SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { ListPipelineExecutionsCommand, StartPipelineExecutionCommand, type SageMakerClient } from '@aws-sdk/client-sagemaker';
 import type { PipelineParameter } from '../core/pipeline-parameters';
 
 /** One start of a SageMaker pipeline, with the idempotency token that makes a repeat start nothing. */
@@ -29,6 +29,32 @@ export class PipelineStarter {
     );
     if (!response.PipelineExecutionArn) throw new Error('StartPipelineExecution returned no PipelineExecutionArn');
     return response.PipelineExecutionArn;
+  }
+
+  /**
+   * The execution of `pipelineName` whose description carries `correlationId`, created at or after `createdAfterMs`:
+   * whether a start whose every reply was lost happened after all. Reads at most 1,000 executions, newest first.
+   */
+  async find(pipelineName: string, correlationId: string, createdAfterMs: number): Promise<string | undefined> {
+    const mark = `[correlation ${correlationId}]`;
+    let nextToken: string | undefined;
+    for (let page = 0; page < 10; page++) {
+      const response = await this.client.send(
+        new ListPipelineExecutionsCommand({
+          PipelineName: pipelineName,
+          CreatedAfter: new Date(createdAfterMs),
+          SortBy: 'CreationTime',
+          SortOrder: 'Descending',
+          MaxResults: 100,
+          ...(nextToken ? { NextToken: nextToken } : {}),
+        }),
+      );
+      const found = response.PipelineExecutionSummaries?.find((summary) => summary.PipelineExecutionDescription?.endsWith(mark));
+      if (found?.PipelineExecutionArn) return found.PipelineExecutionArn;
+      nextToken = response.NextToken;
+      if (!nextToken) return undefined;
+    }
+    return undefined;
   }
 }
 

@@ -189,7 +189,7 @@ export class Batcher {
         // An earlier attempt may have left its coordinator a start for this batch: it is withdrawn before the batch
         // fails, and a run that did start is kept. A batch whose withdrawal gets no answer waits and tries again.
         const uri = manifestUri ?? manifestUriOf(config, batch);
-        const settled = await this.withdraw(config, batch, settlement.members, uri);
+        const settled = await this.withdraw(config, batch, settlement.members, uri, sealedAtMs);
         if (settled.status === 'started') return this.recordStarted(config, batch, settlement.members.length, settled.executionArn, uri, sealedAtMs);
         if (settled.status === 'unsettled') outcome = { status: 'RETRY', nextAttemptAtMs: now() + WITHDRAW_RETRY_MS };
       }
@@ -226,7 +226,7 @@ export class Batcher {
   }
 
   /** The batch's run as its launcher takes it; the same request whether it is started or withdrawn. */
-  private launchRequest(config: BatchTriggerConfig, batch: BatchId, members: readonly ManifestEntry[], manifestUri: string): LaunchRequest {
+  private launchRequest(config: BatchTriggerConfig, batch: BatchId, members: readonly ManifestEntry[], manifestUri: string, sealedAtMs = 0): LaunchRequest {
     const parameters = batchParameters(config, manifestUri, members.length);
     if (!parameters.ok) throw new StartRefused(`${parameters.error.field} ${parameters.error.problem}`);
     return {
@@ -239,21 +239,24 @@ export class Batcher {
       reason: `Data-arrival batch ${batch.generation} of trigger ${batch.triggerId}: ${members.length} objects listed in ${manifestUri}`,
       displayName: executionDisplayName(batch),
       dataSizeGb: members.reduce((sum, member) => sum + member.size, 0) / 1e9,
+      // No run of the batch is older than its sealing; a day's margin covers clocks that disagree.
+      notBeforeMs: Math.max(0, sealedAtMs - 86_400_000),
     };
   }
 
-  /** Withdraws the batch's request from its coordinator; a direct route has nothing to withdraw. */
+  /** Withdraws the batch's request from its coordinator, or, on a direct route, looks for its run among the executions. */
   private async withdraw(
     config: BatchTriggerConfig,
     batch: BatchId,
     members: readonly ManifestEntry[],
     manifestUri: string,
+    sealedAtMs: number,
   ): Promise<{ readonly status: 'started'; readonly executionArn: string } | { readonly status: 'withdrawn' | 'unsettled' }> {
     const withdraw = this.deps.launchers.for(config).withdraw;
     if (!withdraw) return { status: 'withdrawn' };
     let request: LaunchRequest;
     try {
-      request = this.launchRequest(config, batch, members, manifestUri);
+      request = this.launchRequest(config, batch, members, manifestUri, sealedAtMs);
     } catch {
       return { status: 'withdrawn' }; // parameters no coordinator would take: no attempt could have reached one
     }

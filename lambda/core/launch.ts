@@ -36,6 +36,8 @@ export interface LaunchRequest {
   readonly dataSizeGb?: number;
   /** Park the run until an operator approves it (coordinated routes only). */
   readonly requireApproval?: boolean;
+  /** The earliest the run can have been created: where a withdrawal on a direct route looks for it. @default 0 */
+  readonly notBeforeMs?: number;
 }
 
 export type LaunchOutcome =
@@ -50,8 +52,8 @@ export interface Launcher {
   launch(request: LaunchRequest): Promise<LaunchOutcome>;
   /**
    * Gives up on a request whose outcome is unknown, so that nothing starts it later: `refused` (withdrawn,
-   * or refused before) when it will never start, `started` when it did. Only a coordinator can promise
-   * that; absent on direct routes.
+   * or refused before) when it will never start, `started` when it did. A coordinator withdraws it; a direct
+   * route, which has nothing pending, looks for the run in the pipeline's executions.
    */
   readonly withdraw?: (request: LaunchRequest) => Promise<LaunchOutcome>;
 }

@@ -22,7 +22,7 @@ function recording(reply: CoordinatorReply = { start: true, reason: 'allowed', e
   const asked: Array<{ fn: string; request: StartRequest }> = [];
   const withdrawn: Array<{ fn: string; pipelineName: string; requestId: string }> = [];
   const launchers = new Launchers(
-    { start: async (start) => (starts.push(start), `arn:run/${starts.length}`) },
+    { start: async (start) => (starts.push(start), `arn:run/${starts.length}`), find: async () => undefined },
     {
       request: async (fn, sent) => (asked.push({ fn, request: sent }), reply),
       withdraw: async (fn, pipelineName, requestId) => (withdrawn.push({ fn, pipelineName, requestId }), reply),
@@ -131,7 +131,7 @@ describe('Launchers', () => {
     expect(launchers.for({})).toBe(launchers.for({ priority: 2 }));
   });
 
-  test('withdrawing names the same request id; only a coordinated route can withdraw, and its answer is a start or a refusal', async () => {
+  test('withdrawing names the same request id; a coordinator withdraws, a direct route finds nothing to keep; the answer is a start or a refusal', async () => {
     const gone = recording({ start: false, reason: 'withdrawn' });
     const ran = recording({ start: true, reason: 'started', executionArn: 'arn:run/9' });
     const busy = recording({ start: false, reason: 'cooldown', delayUntilMs: 5 });
@@ -144,6 +144,6 @@ describe('Launchers', () => {
     expect(started).toEqual({ status: 'started', requestId, executionArn: 'arn:run/9' });
     expect(gone.withdrawn).toEqual([{ fn: 'c', pipelineName: 'deploy-pipeline', requestId }]);
     await expect(busy.launchers.for({ coordinatorFunction: 'c' }).withdraw!(request())).rejects.toThrow(/could not withdraw/);
-    expect(gone.launchers.for({}).withdraw).toBeUndefined();
+    await expect(gone.launchers.for({}).withdraw!(request())).resolves.toEqual({ status: 'refused', requestId, reason: 'withdrawn' });
   });
 });

@@ -207,6 +207,7 @@ describe('batcher against DynamoDB (dynalite), S3 (s3rver) and a SageMaker endpo
         if (lose-- > 0) throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
         return arn;
       },
+      find: (...args) => real.find(...args),
     }));
 
     // Act: the object fills the batch; the flush after the verification delay asks again with the same token.
@@ -219,6 +220,33 @@ describe('batcher against DynamoDB (dynalite), S3 (s3rver) and a SageMaker endpo
     expect(executions).toHaveLength(1);
     expect(reports).toEqual([[1, false]]);
     const header = (await local.items()).find((item) => String(item.pk).startsWith('B#lost-reply-trigger#') && item.sk === 'H');
+    expect(header).toMatchObject({ status: 'STARTED', executionArn: executions[0].executionArn });
+  });
+
+  test('when every reply to its starts was lost, the batch finds its run in the pipeline\'s executions before it would fail', async () => {
+    // Prepare: one attempt; SageMaker starts the run, and no reply ever arrives, not even to the attempt that finds out.
+    // The clock is the real one here: the SageMaker stand-in dates its executions by it.
+    clock = Date.now();
+    const trigger = triggerConfig({ triggerId: 'all-lost-trigger', batchSize: 1, maxStartAttempts: 1 });
+    const finals: boolean[] = [];
+    const batcher = local.batcher(now, { startFailed: (_c, _b, _a, _e, final) => finals.push(final) }, (real) => ({
+      start: async (request) => {
+        await real.start(request);
+        throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+      },
+      find: (...args) => real.find(...args),
+    }));
+
+    // Act: the attempt, and the one that finds out, three minutes later.
+    await batcher.arrive(trigger, createdObject('labels/all-lost.parquet', '01'));
+    clock += 4 * 60_000;
+    await batcher.flush(trigger);
+
+    // Assess: one run, found and recorded STARTED; no final failure.
+    const { executions } = await startedFor('all-lost-trigger');
+    expect(executions).toHaveLength(1);
+    expect(finals).toEqual([false]);
+    const header = (await local.items()).find((item) => String(item.pk).startsWith('B#all-lost-trigger#') && item.sk === 'H');
     expect(header).toMatchObject({ status: 'STARTED', executionArn: executions[0].executionArn });
   });
 

@@ -110,7 +110,7 @@ export class LocalAws {
   ) {}
 
   /** A batcher as one Lambda container would hold it: its own SDK clients, and the clock given. */
-  batcher(now: () => number, observer: Partial<BatcherObserver> = {}, wrapStarter: (starter: Pick<PipelineStarter, 'start'>) => Pick<PipelineStarter, 'start'> = (starter) => starter): Batcher {
+  batcher(now: () => number, observer: Partial<BatcherObserver> = {}, wrapStarter: (starter: Pick<PipelineStarter, 'start' | 'find'>) => Pick<PipelineStarter, 'start' | 'find'> = (starter) => starter): Batcher {
     const dynamodb = new DynamoDBClient({});
     return new Batcher({
       state: new TriggerStateStore(dynamodb, TABLE),

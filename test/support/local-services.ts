@@ -137,6 +137,7 @@ export async function startFakeSageMaker(): Promise<FakeSageMaker> {
   const calls: RecordedCall[] = [];
   const executions: RecordedExecution[] = [];
   const byToken = new Map<string, RecordedExecution>();
+  const createdAt = new Map<string, number>();
   const pipelines = new Set<string>();
   const queuedFailures: FailureKind[] = [];
   let randomFailure: { p: number; kind: FailureKind; random: () => number } | undefined;
@@ -148,7 +149,30 @@ export async function startFakeSageMaker(): Promise<FakeSageMaker> {
     return undefined;
   }
 
+  /** ListPipelineExecutions: the pipeline's executions created at or after CreatedAfter (epoch seconds), newest first. */
+  function list(rawBody: string): Reply {
+    let body: { PipelineName?: unknown; CreatedAfter?: unknown } = {};
+    try {
+      body = JSON.parse(rawBody) as typeof body;
+    } catch {
+      return { status: 400, body: { __type: 'SerializationException', message: 'Body is not JSON' }, error: 'SerializationException' };
+    }
+    const afterMs = typeof body.CreatedAfter === 'number' ? body.CreatedAfter * 1000 : 0;
+    const summaries = executions
+      .filter((e) => e.pipelineName === body.PipelineName && (createdAt.get(e.executionArn) ?? 0) >= afterMs)
+      .reverse()
+      .map((e) => ({
+        PipelineExecutionArn: e.executionArn,
+        StartTime: (createdAt.get(e.executionArn) ?? 0) / 1000,
+        PipelineExecutionStatus: 'Executing',
+        ...(e.displayName !== undefined ? { PipelineExecutionDisplayName: e.displayName } : {}),
+        ...(e.description !== undefined ? { PipelineExecutionDescription: e.description } : {}),
+      }));
+    return { status: 200, body: { PipelineExecutionSummaries: summaries } };
+  }
+
   function serve(target: string, rawBody: string): Reply {
+    if (target === 'SageMaker.ListPipelineExecutions') return list(rawBody);
     const request = parseStartRequest(rawBody);
     const record = (outcome: RecordedCall['outcome']): void => {
       calls.push({ target, ...(request?.fields ?? { parameters: {} }), outcome });
@@ -180,6 +204,7 @@ export async function startFakeSageMaker(): Promise<FakeSageMaker> {
     };
     byToken.set(checked.clientRequestToken, execution);
     executions.push(execution);
+    createdAt.set(execution.executionArn, Date.now());
     record('started');
     return { status: 200, body: { PipelineExecutionArn: execution.executionArn } };
   }
