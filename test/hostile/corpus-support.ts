@@ -120,6 +120,17 @@ export async function fastestOf(runs: number, work: () => Promise<unknown>): Pro
   return fastest;
 }
 
+/**
+ * How much longer `run` takes on `large` than on `small`, each timed as the fastest of `runs` after one warm-up
+ * call: the least disturbed figures on a loaded machine. A tiny small time counts as 0.01 ms.
+ */
+export async function sizeRatio<T>(run: (input: T) => Promise<unknown>, small: T, large: T, runs = 5): Promise<number> {
+  await run(small);
+  const smallMs = await fastestOf(runs, () => run(small));
+  const largeMs = await fastestOf(runs, () => run(large));
+  return largeMs / Math.max(smallMs, 0.01);
+}
+
 /** `[name, case]` rows for `test.each`, split by whether the case marks a known bug. */
 export function rows(cases: readonly HostileCase[]): { readonly expected: Array<[string, HostileCase]>; readonly bugs: Array<[string, HostileCase]> } {
   const row = (c: HostileCase): [string, HostileCase] => [c.name, c];
