@@ -8,19 +8,39 @@ import { benchGoogle } from './google';
 import { benchSynth } from './synth';
 import { benchThroughput } from './throughput';
 
+const BENCHMARKS: Record<string, () => BenchmarkSection | Promise<BenchmarkSection>> = {
+  synth: benchSynth,
+  'batcher-cost': benchBatcherCost,
+  throughput: benchThroughput,
+  'coordinator-latency': benchCoordinatorLatency,
+  'cold-start': benchColdStart,
+  google: benchGoogle,
+};
+
 /**
- * Runs every benchmark on this machine, loopback only, and rewrites BENCHMARKS.md.
- * Each figure stands next to a baseline measured in the same run.
+ * Runs every benchmark on this machine, loopback only, and rewrites BENCHMARKS.md. Each figure stands
+ * next to a baseline measured in the same run. Named benchmarks (`npm run bench -- synth`) run alone and
+ * replace only their own sections.
  */
 async function main(): Promise<void> {
-  const sections: BenchmarkSection[] = [
-    benchSynth(),
-    await benchBatcherCost(),
-    await benchThroughput(),
-    await benchCoordinatorLatency(),
-    benchColdStart(),
-    benchGoogle(),
-  ];
+  const names = process.argv.slice(2);
+  const unknown = names.filter((name) => !(name in BENCHMARKS));
+  if (unknown.length > 0) throw new Error(`unknown benchmark ${unknown.join(', ')}: choose from ${Object.keys(BENCHMARKS).join(', ')}`);
+  const sections: BenchmarkSection[] = [];
+  for (const name of names.length > 0 ? names : Object.keys(BENCHMARKS)) sections.push(await BENCHMARKS[name]());
+  const file = path.join(__dirname, '..', 'BENCHMARKS.md');
+  if (names.length > 0) {
+    let document = fs.readFileSync(file, 'utf8');
+    for (const section of sections) {
+      const start = document.indexOf(`## ${section.title}\n`);
+      if (start < 0) throw new Error(`BENCHMARKS.md has no section '${section.title}': run every benchmark`);
+      const next = document.indexOf('\n## ', start + 1);
+      document = `${document.slice(0, start)}## ${section.title}\n\n${section.body}\n${next < 0 ? '' : document.slice(next)}`;
+    }
+    fs.writeFileSync(file, document);
+    process.stdout.write(sections.map((section) => `## ${section.title}\n\n${section.body}\n`).join('\n'));
+    return;
+  }
   const document = [
     '# Benchmarks',
     '',
@@ -32,7 +52,7 @@ async function main(): Promise<void> {
     '',
     ...sections.flatMap((section) => [`## ${section.title}`, '', section.body, '']),
   ].join('\n');
-  fs.writeFileSync(path.join(__dirname, '..', 'BENCHMARKS.md'), document);
+  fs.writeFileSync(file, document);
   process.stdout.write(document);
 }
 

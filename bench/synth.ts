@@ -43,7 +43,10 @@ function benchKind(kind: TriggerKind): string {
     ),
     '',
     `- Resources per added trigger: ${perTrigger.toFixed(2)} (target at most 3): ${perTrigger <= 3 ? 'met' : 'not met'}.`,
-    `- ${last.count} triggers use ${last.resources} of CloudFormation's ${RESOURCE_LIMIT} resources per stack.`,
+    last.resources <= RESOURCE_LIMIT
+      ? `- ${last.count} triggers use ${last.resources} of CloudFormation's ${RESOURCE_LIMIT} resources per stack.`
+      : `- ${last.count} triggers would need ${last.resources} resources, over CloudFormation's ${RESOURCE_LIMIT} per stack: ` +
+        `at most ${Math.floor((RESOURCE_LIMIT - first.resources) / perTrigger) + first.count} fit in one stack.`,
     `- A fresh-process synth at ${last.count} triggers takes ${processRatio.toFixed(2)}x the one at 1 trigger (target at most 2x): ${processRatio <= 2 ? 'met' : 'not met'}.`,
     `- Each added trigger costs ${((last.inProcess - first.inProcess) / (last.count - first.count)).toFixed(2)} ms of synthesis.`,
   ].join('\n');

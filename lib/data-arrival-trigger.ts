@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { BATCH_LIMITS, DEFAULT_MANIFEST_PREFIX, MANIFEST_KEY_SUFFIX, manifestFilterProblem, type BatchTriggerConfig } from '../lambda/core/batching';
 import { DataArrivalBatcher, METRICS_NAMESPACE } from './private/data-arrival-batcher';
 import { configureHandlerFunction } from './private/handler-function';
-import { EnvelopeTarget } from './private/envelope-target';
+import { TriggerTarget } from './private/trigger-configuration';
 import { acknowledgeKeyGrant } from './private/grants';
 import { shortHash } from './private/short-hash';
 import { acknowledge, acknowledgeWildcardResource } from './private/nag';
@@ -168,7 +168,7 @@ export class DataArrivalTrigger extends Construct {
         detailType: ['Object Created'],
         detail: { bucket: { name: [props.bucket.bucketName] }, ...keyFilter(props.prefix, props.suffix) },
       },
-      targets: [new EnvelopeTarget(batcher, config, 'parameters')],
+      targets: [new TriggerTarget(batcher, this.triggerId, config, 'parameters')],
     });
 
     this.staleBatchAlarm = new cloudwatch.Alarm(this, 'StaleBatchAlarm', {
@@ -208,6 +208,11 @@ function triggerConfig(triggerId: string, pipelineName: string, props: DataArriv
   return {
     triggerId,
     pipelineName,
+    source: {
+      bucket: props.bucket.bucketName,
+      ...(props.prefix !== undefined ? { prefix: props.prefix } : {}),
+      ...(props.suffix !== undefined ? { suffix: props.suffix } : {}),
+    },
     batchSize: props.batchSize ?? 1000,
     batchWindowSeconds: (props.batchWindow ?? Duration.hours(1)).toSeconds(),
     manifestBucket: (props.manifestBucket ?? props.bucket).bucketName,

@@ -7,7 +7,7 @@ import { checkEventPatternSize, compileFilter } from '../lambda/core/event-filte
 import { parseParameterTemplates } from '../lambda/core/templates';
 import { EventTriggerFunction } from './private/event-trigger-function';
 import { configureHandlerFunction, METRICS_NAMESPACE } from './private/handler-function';
-import { EnvelopeTarget } from './private/envelope-target';
+import { TriggerTarget } from './private/trigger-configuration';
 import { shortHash } from './private/short-hash';
 import { validateDurationInRange, validateIntegerInRange } from './private/validation';
 import type { IRetrainingCoordinator } from './retraining-coordinator';
@@ -180,15 +180,20 @@ export class EventTrigger extends Construct {
       ...(props.afterPipeline ? {} : { eventBus: props.bus!.bus }),
       enabled: props.enabled ?? true,
       eventPattern,
-      targets: [new EnvelopeTarget(shared, config, 'parameter templates')],
+      targets: [new TriggerTarget(shared, this.triggerId, { ...config, pattern: renderedPattern(eventPattern) }, 'parameter templates')],
     });
   }
 }
 
+/** The pattern as EventBridge matches it: `detail-type` and the other fields under their event names. */
+function renderedPattern(pattern: events.EventPattern): Record<string, unknown> {
+  const { detailType, ...rest } = pattern;
+  return { ...rest, ...(detailType ? { 'detail-type': detailType } : {}) };
+}
+
 /** The pattern as CloudFormation sends it must fit EventBridge's quota; one with tokens is checked at deploy. */
 function assertPatternSize(pattern: events.EventPattern, prop: string): void {
-  const { detailType, ...rest } = pattern;
-  const rendered = { ...rest, 'detail-type': detailType };
+  const rendered = renderedPattern(pattern);
   if (Token.isUnresolved(JSON.stringify(rendered))) return;
   const size = checkEventPatternSize(rendered, prop);
   if (!size.ok) throw new Error(`${size.error.field} ${size.error.problem}`);

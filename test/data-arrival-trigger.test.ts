@@ -1,11 +1,12 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { DataArrivalTrigger, type DataArrivalTriggerProps } from '../lib';
+import { DataArrivalTrigger, EventTrigger, TrainingPipeline, type DataArrivalTriggerProps } from '../lib';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { manifestKey } from '../lambda/core/batching';
-import { matchesPattern } from './support/event-pattern-matcher';
+import { matchesPattern } from '../lambda/core/event-pattern';
+import { deployedConfigOf, triggerIdOf } from './support/deployed-config';
 import { stackWithPipeline, template } from './support/stacks';
 
 /** The S3 Object Created fixture for `key` in the bucket the tests watch. */
@@ -29,10 +30,12 @@ function resourceCount(t: Template): number {
   return Object.keys(t.toJSON().Resources).length;
 }
 
+/** The configuration the deployment writes for the template's first trigger. */
 function inputOf(t: Template): { trigger: Record<string, unknown> } {
   const rule = Object.values(t.findResources('AWS::Events::Rule'))[0];
-  const text: string = rule.Properties.Targets[0].InputTransformer.InputTemplate;
-  return JSON.parse(text.replace('<aws.events.event>', '{}'));
+  const { config } = deployedConfigOf(t, rule);
+  expect(config).toBeDefined();
+  return { trigger: config! };
 }
 
 describe('DataArrivalTrigger', () => {
@@ -89,7 +92,7 @@ describe('DataArrivalTrigger', () => {
     expect(data).toEqual([true, true, true]);
   });
 
-  test('the target is the shared batcher with the trigger configuration, a retry policy and the encrypted dead-letter queue', () => {
+  test('the target is the shared batcher with the trigger id, a retry policy and the encrypted dead-letter queue; the configuration is a parameter the deployment writes', () => {
     const { template: t, triggers } = synthTriggers(1, { batchSize: 250, batchWindow: Duration.minutes(30), parameters: { TrainingMode: 'data' } });
 
     const functionId = Object.keys(t.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } }))[0];
@@ -104,9 +107,12 @@ describe('DataArrivalTrigger', () => {
       ],
     });
     t.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+    const rule = Object.values(t.findResources('AWS::Events::Rule'))[0];
+    expect(triggerIdOf(rule)).toBe(triggers[0].triggerId);
     expect(inputOf(t).trigger).toEqual({
       triggerId: triggers[0].triggerId,
       pipelineName: 'churn-training',
+      source: { bucket: 'mlops-data-prod', prefix: 'labels/0/' },
       batchSize: 250,
       batchWindowSeconds: 1800,
       manifestBucket: 'mlops-data-prod',
@@ -118,23 +124,26 @@ describe('DataArrivalTrigger', () => {
     });
   });
 
-  test('parameter values cannot open a template placeholder', () => {
+  test('parameter values never reach the rule: its input names the trigger and carries the event, placeholders in values stay text', () => {
     const { template: t } = synthTriggers(1, { parameters: { Note: '<aws.events.rule-arn>' } });
 
     const rule = Object.values(t.findResources('AWS::Events::Rule'))[0];
     const text: string = rule.Properties.Targets[0].InputTransformer.InputTemplate;
+    expect(text).not.toContain('Note');
     expect(text).not.toContain('<aws.events.rule-arn>');
     expect(inputOf(t).trigger.parameters).toEqual({ Note: '<aws.events.rule-arn>' });
   });
 
-  test('EventBridge may put undeliverable events of trigger rules, and only of those, into the dead-letter queue', () => {
+  test('EventBridge may put undeliverable events of this stack\'s trigger rules, named by exact ARN, into the dead-letter queue', () => {
     const { template: t } = synthTriggers(2);
 
     const policy = Object.values(t.findResources('AWS::SQS::QueuePolicy'))[0];
-    const statement = policy.Properties.PolicyDocument.Statement.find((s: { Sid?: string }) => s.Sid === 'InvokeFromTriggerRulesDeadLetters');
+    const statement = policy.Properties.PolicyDocument.Statement.find((s: { Sid?: string }) => s.Sid === 'UndeliveredEventsOfMlTriggersDataArrival');
     expect(statement).toMatchObject({ Effect: 'Allow', Action: 'sqs:SendMessage', Principal: { Service: 'events.amazonaws.com' } });
-    const pattern: string = statement.Condition.ArnLike['aws:SourceArn']['Fn::Join'][1].at(-1);
-    expect(pattern).toMatch(/:rule\/\*mlt-[0-9a-f]{8}-\*$/);
+    const ruleIds = Object.keys(t.findResources('AWS::Events::Rule')).sort();
+    expect(statement.Condition.ArnEquals['aws:SourceArn']).toEqual(ruleIds.map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })));
+    expect(statement.Condition.StringEquals['aws:SourceAccount']).toBe('123456789012');
+    expect(statement.Condition.ArnLike).toBeUndefined();
   });
 
   test('the batch table is on demand, encrypted, with point-in-time recovery and TTL, and kept on delete', () => {
@@ -200,29 +209,91 @@ describe('DataArrivalTrigger', () => {
     });
   });
 
-  test('one invoke permission covers every rule: rule names share its prefix', () => {
-    const { template: t } = synthTriggers(3);
+  test('the batcher reads its configurations from its stack\'s path, and its version changes with them and only with them', () => {
+    const version = (t: Template) => Object.values(t.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } }))[0].Properties.Environment.Variables;
 
-    t.resourceCountIs('AWS::Lambda::Permission', 1);
-    const permission = Object.values(t.findResources('AWS::Lambda::Permission'))[0];
-    const pattern: string = permission.Properties.SourceArn['Fn::Join'][1].at(-1);
-    const prefix = pattern.slice(pattern.indexOf(':rule/*') + ':rule/*'.length).replace(/\*$/, '');
-    expect(prefix).toMatch(/^mlt-[0-9a-f]{8}-$/);
-    const names = Object.values(t.findResources('AWS::Events::Rule')).map((r) => r.Properties.Name as string);
-    expect(names).toHaveLength(3);
-    expect(names.every((name) => name.startsWith(prefix) && name.length <= 64)).toBe(true);
-    expect(permission.Properties.Principal).toBe('events.amazonaws.com');
+    const first = version(synthTriggers(2).template);
+    const again = version(synthTriggers(2).template);
+    const changed = version(synthTriggers(2, { batchSize: 7 }).template);
+    const more = version(synthTriggers(3).template);
+
+    expect(first.TRIGGER_CONFIG_PATH).toMatch(/^\/cdk-ml-triggers\/mlt-[0-9a-f]{8}\/$/);
+    expect(first.TRIGGER_CONFIG_VERSION).toMatch(/^[0-9a-f]{16}$/);
+    expect(again.TRIGGER_CONFIG_VERSION).toBe(first.TRIGGER_CONFIG_VERSION);
+    expect(new Set([first, changed, more].map((v) => v.TRIGGER_CONFIG_VERSION)).size).toBe(3);
   });
 
-  test('each further trigger costs two resources (its rule and its stale-batch alarm), so 150 fit a stack', () => {
+  test('the batcher is updated after the configurations it reads, and may read only its own path', () => {
+    const { template: t } = synthTriggers(2);
+
+    const [functionId, fn] = Object.entries(t.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } }))[0];
+    const parameterIds = Object.keys(t.findResources('AWS::SSM::Parameter'));
+    expect(parameterIds).toHaveLength(1); // both configurations, packed
+    expect(fn.DependsOn).toEqual(expect.arrayContaining(parameterIds));
+    const path: string = fn.Properties.Environment.Variables.TRIGGER_CONFIG_PATH;
+    for (const parameter of Object.values(t.findResources('AWS::SSM::Parameter'))) {
+      expect(parameter.Properties).toMatchObject({ Type: 'String', Tier: 'Intelligent-Tiering', Name: expect.stringMatching(new RegExp(`^${path}configs-[0-9]+$`)) });
+    }
+    const statements = Object.values(t.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const reads = statements.filter((st) => [st.Action].flat().some((a: string) => a.startsWith('ssm:')));
+    expect(reads).toHaveLength(1);
+    expect(reads[0].Action).toBe('ssm:GetParametersByPath');
+    const resources = JSON.stringify(reads[0].Resource);
+    expect(resources).toContain(`:parameter${path.slice(0, -1)}"`);
+    expect(resources).toContain(`:parameter${path}*"`);
+    expect(functionId).toBeDefined();
+  });
+
+  test('data-arrival and event triggers in one stack share the dead-letter queue, each receiver naming only its own rules', () => {
+    const { stack, pipeline } = stackWithPipeline();
+    new DataArrivalTrigger(stack, 'Labels', { pipeline, bucket: s3.Bucket.fromBucketName(stack, 'Data', 'mlops-data-prod') });
+    new EventTrigger(stack, 'Chain', { pipeline, afterPipeline: TrainingPipeline.fromPipelineName(stack, 'Up', 'features') });
+    const t = template(stack);
+
+    const rules = t.findResources('AWS::Events::Rule');
+    const ruleOf = (kind: string) => Object.keys(rules).find((id) => String(rules[id].Properties.Description).includes(kind))!;
+    const statements = Object.values(t.findResources('AWS::SQS::QueuePolicy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const bySid = (sid: string) => statements.find((st: { Sid?: string }) => st.Sid === sid).Condition.ArnEquals['aws:SourceArn'];
+    expect(bySid('UndeliveredEventsOfMlTriggersDataArrival')).toEqual([{ 'Fn::GetAtt': [ruleOf('data-arrival'), 'Arn'] }]);
+    expect(bySid('UndeliveredEventsOfMlTriggersEvents')).toEqual([{ 'Fn::GetAtt': [ruleOf('chain'), 'Arn'] }]);
+    const paths = Object.values(t.findResources('AWS::Lambda::Function')).map((f) => f.Properties.Environment?.Variables?.TRIGGER_CONFIG_PATH).filter(Boolean);
+    expect(paths).toHaveLength(2);
+    expect(new Set(paths).size).toBe(2);
+  });
+
+  test('each rule has an invoke permission of its own, for its exact ARN: no rule created elsewhere can invoke the batcher', () => {
+    const { template: t } = synthTriggers(3);
+
+    const ruleIds = Object.keys(t.findResources('AWS::Events::Rule')).sort();
+    const permissions = Object.values(t.findResources('AWS::Lambda::Permission'));
+    expect(permissions.map((p) => p.Properties.SourceArn).sort((a, b) => a['Fn::GetAtt'][0].localeCompare(b['Fn::GetAtt'][0]))).toEqual(
+      ruleIds.map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })),
+    );
+    for (const permission of permissions) {
+      expect(permission.Properties).toMatchObject({ Principal: 'events.amazonaws.com', Action: 'lambda:InvokeFunction', SourceAccount: '123456789012' });
+    }
+    const names = Object.values(t.findResources('AWS::Events::Rule')).map((r) => r.Properties.Name as string);
+    expect(names.every((name) => /^mlt-[0-9a-f]{8}-[0-9a-f]{16}$/.test(name))).toBe(true);
+  });
+
+  test('each further trigger costs three resources (rule, invoke permission, stale-batch alarm) and a share of a configuration parameter, so 150 fit a stack', () => {
     const one = resourceCount(synthTriggers(1).template);
     const two = resourceCount(synthTriggers(2).template);
     const many = synthTriggers(150).template;
 
-    expect(two - one).toBeLessThanOrEqual(3);
-    expect(two - one).toBe(2);
+    expect(two - one).toBe(3);
     expect(resourceCount(many)).toBeLessThan(500);
     many.resourceCountIs('AWS::Events::Rule', 150);
+    many.resourceCountIs('AWS::Lambda::Permission', 150);
+    const packs = Object.values(many.findResources('AWS::SSM::Parameter'));
+    expect(packs.length).toBeLessThanOrEqual(15);
+    // Every pack fits SSM's 8 KB, and holds every trigger once.
+    const ids = packs.flatMap((p) => {
+      expect(Buffer.byteLength(p.Properties.Value)).toBeLessThanOrEqual(8192);
+      return Object.keys(JSON.parse(p.Properties.Value));
+    });
+    expect(new Set(ids).size).toBe(150);
+    expect(ids).toHaveLength(150);
     many.resourceCountIs('AWS::Lambda::Function', 2); // the batcher and aws-cdk-lib's bucket-notification handler
   });
 
@@ -280,7 +351,7 @@ describe('DataArrivalTrigger', () => {
       ['a prefix under the manifests of the library', { prefix: 'ml-triggers/manifests/x/' }, "prefix must not be under 'ml-triggers/manifests/', which holds manifests of the library"],
       ['a suffix that marks manifests', { suffix: '.ml-triggers-manifest.jsonl' }, "suffix must not end with '.ml-triggers-manifest.jsonl', which marks manifests of the library"],
       ['a trigger id with a slash', { triggerId: 'a/b' }, "triggerId must be 1-64 letters, digits, - or _, got 'a/b'"],
-      ['parameters too long for the event template', { parameters: Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`P${i}`, 'v'.repeat(1000)])) }, /parameters make the event template \d+ characters, EventBridge takes at most 8192/],
+      ['parameters too long for the event template', { parameters: Object.fromEntries(Array.from({ length: 9 }, (_, i) => [`P${i}`, 'v'.repeat(1000)])) }, /parameters make trigger \S+ configuration \d+ bytes \(a reference counted as 256\), an SSM parameter holds at most 8192: shorten them/],
     ])('%s fails with a message naming the prop', (_what, props, message) => {
       expect(() => synthTriggers(1, props)).toThrow(message);
     });

@@ -5,7 +5,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { EventTrigger, RetrainingCoordinator, TrainingPipeline, TriggerEventBus, type EventTriggerProps } from '../lib';
-import { matchesPattern } from './support/event-pattern-matcher';
+import { matchesPattern } from '../lambda/core/event-pattern';
+import { deployedConfigOf, triggerIdOf } from './support/deployed-config';
 import { stackWithPipeline, template } from './support/stacks';
 
 const FIXTURES = path.resolve(__dirname, 'fixtures');
@@ -104,20 +105,22 @@ describe('EventTrigger', () => {
     expect((rulePatterns(t)[0] as { detail: { data: unknown } }).detail.data).toEqual(compiled);
   });
 
-  test('the rule sends the event and the trigger configuration to the shared function, which may start the pipeline', () => {
-    const { template: t, trigger } = synthEventTrigger({ event: 'model.added', parameters: { ModelId: '{{ event.model_id }}' } });
+  test('the rule sends the trigger id and the event to the shared function; the configuration, with the rule\'s pattern, is a parameter the deployment writes', () => {
+    const { template: t, trigger } = synthEventTrigger({ event: 'model.added', parameters: { ModelId: '{{ event.model_id }}' }, filter: { model_source: 'hugging_face' } });
 
     const rule = Object.values(t.findResources('AWS::Events::Rule'))[0];
-    const text: string = rule.Properties.Targets[0].InputTransformer.InputTemplate;
-    expect(JSON.parse(text.replace('<aws.events.event>', '{}')).trigger).toEqual({
+    expect(triggerIdOf(rule)).toBe(trigger.triggerId);
+    expect(deployedConfigOf(t, rule).config).toEqual({
       triggerId: trigger.triggerId,
       pipelineName: 'churn-training',
       mode: 'event',
       events: ['model.added'],
       parameters: { ModelId: '{{ event.model_id }}' },
+      pattern: rule.Properties.EventPattern,
     });
     expect(rule.Properties.EventBusName).toEqual({ Ref: expect.stringMatching(/^Bus/) });
     t.resourceCountIs('AWS::Lambda::Permission', 1);
+    t.resourceCountIs('AWS::SSM::Parameter', 1);
     const statements = Object.values(t.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
     expect(statements.filter((s) => s.Action === 'sagemaker:StartPipelineExecution')).toHaveLength(1);
   });
@@ -133,7 +136,7 @@ describe('EventTrigger', () => {
     const rules = Object.values(t.findResources('AWS::Events::Rule'));
     const join = rules.find((r) => r.Properties.Description.includes('join'))!;
     expect(join.Properties.EventPattern).toEqual({ source: ['ml-triggers'], 'detail-type': ['data_updated', 'features_ready'] });
-    expect(JSON.parse(join.Properties.Targets[0].InputTransformer.InputTemplate.replace('<aws.events.event>', '{}')).trigger).toMatchObject({ mode: 'join', windowSeconds: 43200 });
+    expect(deployedConfigOf(t, join).config).toMatchObject({ mode: 'join', windowSeconds: 43200, pattern: join.Properties.EventPattern });
     const chain = rules.find((r) => r.Properties.Description.includes('chain'))!;
     expect(chain.Properties.EventBusName).toBeUndefined();
     expect(chain.Properties.EventPattern).toEqual({
@@ -196,14 +199,18 @@ describe('EventTrigger', () => {
     });
   });
 
-  test('one invoke permission covers rules on custom buses and on the default bus', () => {
-    const { template: t } = synthEventTrigger({ event: 'model.added' });
+  test('each rule, on a custom bus or the default bus, has an invoke permission for its exact ARN and nothing else', () => {
+    const { stack, pipeline } = stackWithPipeline();
+    const bus = new TriggerEventBus(stack, 'Bus', {});
+    new EventTrigger(stack, 'OnBus', { bus, pipeline, event: 'model.added' });
+    new EventTrigger(stack, 'Chain', { pipeline, afterPipeline: TrainingPipeline.fromPipelineName(stack, 'Up', 'features') });
+    const t = template(stack);
 
-    const permission = Object.values(t.findResources('AWS::Lambda::Permission'))[0];
-    const pattern: string = permission.Properties.SourceArn['Fn::Join'][1].at(-1);
-    expect(pattern).toMatch(/:rule\/\*mle-[0-9a-f]{8}-\*$/);
-    const rule = Object.values(t.findResources('AWS::Events::Rule'))[0];
-    expect(rule.Properties.Name).toMatch(/^mle-[0-9a-f]{8}-[0-9a-f]{16}$/);
+    const ruleIds = Object.keys(t.findResources('AWS::Events::Rule')).sort();
+    const sources = Object.values(t.findResources('AWS::Lambda::Permission')).map((p) => p.Properties.SourceArn);
+    expect(sources.sort((a, b) => a['Fn::GetAtt'][0].localeCompare(b['Fn::GetAtt'][0]))).toEqual(ruleIds.map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })));
+    const names = Object.values(t.findResources('AWS::Events::Rule')).map((r) => r.Properties.Name);
+    expect(names.every((name) => /^mle-[0-9a-f]{8}-[0-9a-f]{16}$/.test(name))).toBe(true);
   });
 
   test('enabled: false keeps the rule, disabled', () => {

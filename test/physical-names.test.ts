@@ -20,10 +20,13 @@ function ruleNames(t: Template): string[] {
   return Object.values(t.findResources('AWS::Events::Rule')).map((rule) => rule.Properties.Name as string).sort();
 }
 
-/** The rule-name patterns that the shared functions' invoke permissions allow. */
-function permittedRulePatterns(t: Template): string[] {
-  return Object.values(t.findResources('AWS::Lambda::Permission')).map((p) => String(p.Properties.SourceArn['Fn::Join'][1].at(-1))).sort();
+/** The names of the parameters holding the triggers' configurations. */
+function configurationNames(t: Template): string[] {
+  return Object.values(t.findResources('AWS::SSM::Parameter')).map((p) => p.Properties.Name as string).sort();
 }
+
+/** SSM parameter names: at most 1,011 characters of these, in a path of at most 15 levels. */
+const PARAMETER_NAME = /^(\/[a-zA-Z0-9_.-]+){1,15}$/;
 
 describe('physical names are unique per stack, account and region', () => {
   const env = { account: '123456789012', region: 'eu-west-1' };
@@ -36,7 +39,8 @@ describe('physical names are unique per stack, account and region', () => {
     // Assess
     expect(ruleNames(dev)).toHaveLength(2);
     expect(ruleNames(dev).filter((name) => ruleNames(staging).includes(name))).toEqual([]);
-    expect(permittedRulePatterns(dev).filter((pattern) => permittedRulePatterns(staging).includes(pattern))).toEqual([]);
+    expect(configurationNames(dev)).toHaveLength(2);
+    expect(configurationNames(dev).filter((name) => configurationNames(staging).includes(name))).toEqual([]);
   });
 
   test('one stack name in two accounts or two regions gets different rule names', () => {
@@ -49,13 +53,13 @@ describe('physical names are unique per stack, account and region', () => {
     expect(new Set(names).size).toBe(names.length);
   });
 
-  test('rule names stay within EventBridge limits and start with the prefix their invoke permission covers, also in an environment-agnostic stack', () => {
+  test('rule and configuration names stay within EventBridge\'s and SSM\'s limits, also in an environment-agnostic stack', () => {
     for (const t of [deployment({ env, stackName: 'a'.repeat(128) }), deployment({})]) {
-      const names = ruleNames(t);
-      const prefixes = permittedRulePatterns(t).map((pattern) => pattern.slice(pattern.indexOf(':rule/*') + ':rule/*'.length).replace(/\*$/, ''));
+      const names = configurationNames(t);
 
-      expect(names.every((name) => RULE_NAME.test(name))).toBe(true);
-      expect(names.every((name) => prefixes.some((prefix) => name.startsWith(prefix)))).toBe(true);
+      expect(ruleNames(t).every((name) => RULE_NAME.test(name))).toBe(true);
+      expect(names).toHaveLength(2);
+      expect(names.every((name) => PARAMETER_NAME.test(name) && name.length <= 1011)).toBe(true);
     }
   });
 });

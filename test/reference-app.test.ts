@@ -7,6 +7,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { ReferenceStack } from '../bin/reference-stack';
+import { deployedConfigOf } from './support/deployed-config';
 
 function synthReferenceApp(outdir: string) {
   const app = new App({ outdir });
@@ -75,7 +76,7 @@ describe('reference app', () => {
       EventPattern: { detail: { bucket: { name: ['churn-labelled-data'] }, object: { key: [{ wildcard: 'labels/*.parquet' }] } } },
     });
     const rule = Object.values(t.findResources('AWS::Events::Rule', { Properties: { Description: Match.stringLikeRegexp('data-arrival') } }))[0];
-    expect(rule.Properties.Targets[0].InputTransformer.InputTemplate['Fn::Join'][1]).toContainEqual({ 'Fn::GetAtt': [coordinatorId, 'Arn'] });
+    expect(deployedConfigOf(t, rule).parts).toContainEqual({ 'Fn::GetAtt': [coordinatorId, 'Arn'] });
     t.resourceCountIs('AWS::DynamoDB::Table', 3); // batches, the coordinator's state and decision log, and event joins
     t.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: { source: ['ml-triggers.churn.main'], 'detail-type': ['model.added'], detail: { data: { model_source: ['hugging_face'] } } },

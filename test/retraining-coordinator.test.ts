@@ -3,6 +3,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { DataArrivalTrigger, RetrainingCoordinator, ScheduledTrigger, TriggerSchedule, type RetrainingCoordinatorProps } from '../lib';
+import { deployedConfigOf } from './support/deployed-config';
 import { stackWithPipeline, template } from './support/stacks';
 
 const PIPELINE_ARN = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sagemaker:eu-west-1:123456789012:pipeline/churn-training']] };
@@ -116,7 +117,7 @@ describe('RetrainingCoordinator', () => {
     const t = template(stack);
 
     const rule = Object.values(t.findResources('AWS::Events::Rule'))[0];
-    const joined = rule.Properties.Targets[0].InputTransformer.InputTemplate['Fn::Join'][1];
+    const joined = deployedConfigOf(t, rule).parts!;
     expect(joined[0]).toContain('"coordinatorFunction":"');
     expect(joined[2]).toContain('"priority":4');
     const policies = Object.entries(t.findResources('AWS::IAM::Policy'));

@@ -43,8 +43,68 @@ function serviceStatements(resource: Resource): Statement[] {
   return document.Statement.filter((statement) => statement.Effect === 'Allow' && services(statement).length > 0);
 }
 
+/** Where a policy names the source a service acts for: `aws:SourceArn` under any ARN or string operator. */
+function sourceArnsOf(statement: Statement): unknown[] {
+  return Object.values(statement.Condition ?? {}).flatMap((operator) =>
+    Object.entries(operator).filter(([key]) => key.toLowerCase() === 'aws:sourcearn').flatMap(([, value]) => [value].flat()),
+  );
+}
+
+/**
+ * Whether a source ARN can only be a resource of this template: a `Ref` or `Fn::GetAtt` of one of its
+ * resources, or an ARN without a wildcard built from one or ending in the physical name one of them
+ * takes (a key policy names its rule so, as the rule depends on the key's topic). Any pattern could be
+ * matched by a rule, topic or schedule someone creates elsewhere in the account.
+ */
+function withinStack(value: unknown, resources: Record<string, Resource>): boolean {
+  const isLocal = (v: unknown): boolean => {
+    if (typeof v !== 'object' || v === null) return false;
+    const ref = (v as { Ref?: unknown }).Ref;
+    const getAtt = (v as { 'Fn::GetAtt'?: unknown[] })['Fn::GetAtt'];
+    return (typeof ref === 'string' && ref in resources) || (Array.isArray(getAtt) && String(getAtt[0]) in resources);
+  };
+  if (isLocal(value)) return true;
+  const join = (value as { 'Fn::Join'?: [string, unknown[]] } | null)?.['Fn::Join'];
+  if (!join) return false;
+  const parts = join[1];
+  if (parts.some((part) => typeof part === 'string' && part.includes('*'))) return false;
+  const names = new Set(Object.values(resources).map((r) => r.Properties?.Name).filter((name): name is string => typeof name === 'string'));
+  const tail = parts.at(-1);
+  return parts.some(isLocal) || (typeof tail === 'string' && names.has(tail.slice(tail.lastIndexOf('/') + 1)));
+}
+
 describe('trust boundaries in every composition', () => {
   const synthesized = templates();
+
+  test('no invoke permission and no topic, queue or key policy admits a source by a pattern that reaches outside the stack', () => {
+    let examined = 0;
+    const outside = synthesized.flatMap(({ name, resources }) =>
+      Object.entries(resources)
+        .filter(([id]) => !id.startsWith(USER_PREFIX))
+        .flatMap(([id, resource]) => {
+          if (resource.Type === 'AWS::Lambda::Permission') {
+            const source = resource.Properties?.SourceArn;
+            if (String(resource.Properties?.Principal).endsWith('.amazonaws.com')) examined++;
+            return source === undefined || withinStack(source, resources) ? [] : [`${name} ${id}: ${JSON.stringify(source)}`];
+          }
+          return serviceStatements(resource).flatMap((statement) => {
+            const sources = sourceArnsOf(statement);
+            examined += sources.length;
+            return sources.filter((source) => !withinStack(source, resources)).map((source) => `${name} ${id}: ${JSON.stringify(source)}`);
+          });
+        }),
+    );
+
+    expect(outside).toEqual([]);
+    // Every permission a service holds on a function names a source: none admits "any rule" or "any topic".
+    const unsourced = synthesized.flatMap(({ name, resources }) =>
+      Object.entries(resources)
+        .filter(([id, r]) => !id.startsWith(USER_PREFIX) && r.Type === 'AWS::Lambda::Permission' && String(r.Properties?.Principal).endsWith('.amazonaws.com') && r.Properties?.SourceArn === undefined)
+        .map(([id]) => `${name} ${id}`),
+    );
+    expect(unsourced).toEqual([]);
+    expect(examined).toBeGreaterThanOrEqual(Object.keys(COMPOSITIONS).length * 2);
+  });
 
   test('every Allow to an AWS service on a topic, queue or key of the library names the source it acts for', () => {
     const unconditioned = synthesized.flatMap(({ name, resources }) =>

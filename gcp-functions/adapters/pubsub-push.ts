@@ -1,4 +1,4 @@
-import { isRfc3339Time } from '../core/rfc3339';
+import { isRfc3339Time } from '../../lambda/core/event-time';
 import { accept, describe, isRecord, reject, type Parsed } from '../../lambda/core/result';
 
 /** One Pub/Sub message as a push subscription delivers it, its data decoded. */

@@ -1,7 +1,7 @@
 import { isLibraryManifest, type ManifestEntry } from '../../lambda/core/batching';
 import { accept, describe, isRecord, parseJson, reject, requiredString, type Parsed } from '../../lambda/core/result';
 import type { PushedMessage } from '../adapters/pubsub-push';
-import { isRfc3339Time } from '../core/rfc3339';
+import { isRfc3339Time } from '../../lambda/core/event-time';
 
 /**
  * What one pushed message asks of the batcher: add an object, flush (from the Cloud Scheduler job), or nothing

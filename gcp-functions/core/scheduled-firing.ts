@@ -1,4 +1,4 @@
-import { isRfc3339Time } from './rfc3339';
+import { isRfc3339Time } from '../../lambda/core/event-time';
 import { accept, describe, isRecord, parseJson, reject, requiredString, type Parsed } from '../../lambda/core/result';
 
 /** What Cloud Scheduler publishes for one firing of a schedule (the job's Pub/Sub target data, as the construct sets it). */

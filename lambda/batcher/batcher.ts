@@ -1,7 +1,6 @@
 import {
   batchParameters,
   batchOccasion,
-  configDigest,
   executionDisplayName,
   manifestBody,
   manifestEntry,
@@ -23,7 +22,7 @@ import type { BatchRecordStore } from './batch-record-store';
 
 /** What the batcher needs of its stores: interfaces, so that tests wrap them in crashing or counting decorators. */
 export type BatchRecords = Pick<BatchRecordStore, 'recordObject' | 'moveObject' | 'writeSlot' | 'readSlots' | 'claim' | 'readHeader' | 'recordDeferral' | 'recordOutcome'>;
-export type TriggerStates = Pick<TriggerStateStore, 'allocate' | 'readState' | 'seal' | 'raiseLimit' | 'markFinished' | 'saveConfig'>;
+export type TriggerStates = Pick<TriggerStateStore, 'allocate' | 'readState' | 'seal' | 'raiseLimit' | 'markFinished'>;
 import type { SlotRef } from './table';
 import type { TriggerState, TriggerStateStore } from './trigger-state-store';
 
@@ -112,11 +111,7 @@ export class Batcher {
     const { now, newEpoch, pause } = this.deps;
     for (let round = 0; round < MAX_ALLOCATION_ROUNDS; round++) {
       const slot = await this.deps.state.allocate(config, newEpoch(), now());
-      if (slot) {
-        const digest = configDigest(config);
-        if (slot.configDigest !== digest) await this.deps.state.saveConfig(config, digest);
-        return slot;
-      }
+      if (slot) return slot;
       // Full or past its window. A duplicate delivery holding the last slot gives it back within a
       // moment, so wait that moment before sealing; sealing is conditional and happens once.
       await pause(25 + Math.floor(Math.random() * 50));

@@ -5,14 +5,17 @@ import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
-import { isLibraryManifest, parseBatchTriggerConfig } from '../core/batching';
+import { fromSource, isLibraryManifest, parseBatchTriggerConfig, type BatchTriggerConfig } from '../core/batching';
 import { isRecord, type FieldError } from '../core/result';
+import { eventTimeProblem } from '../core/event-time';
 import { parseObjectCreated } from '../core/s3-object-created';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { CoordinatorClient } from '../adapters/coordinator-client';
 import { Launchers } from '../adapters/launcher';
 import { ManifestWriter } from '../adapters/manifest-writer';
 import { PipelineStarter } from '../adapters/pipeline-starter';
+import { configSourceFromEnv, TriggerConfigs } from '../adapters/trigger-configs';
 import { BatchRecordStore } from './batch-record-store';
 import { TriggerStateStore } from './trigger-state-store';
 import { Batcher, type BatcherObserver } from './batcher';
@@ -22,6 +25,7 @@ const metrics = new Metrics({ serviceName: 'DataArrivalBatcher', defaultDimensio
 const dynamodb = new DynamoDBClient({});
 const tableName = process.env.BATCH_TABLE_NAME ?? '';
 const state = new TriggerStateStore(dynamodb, tableName);
+const configs = new TriggerConfigs<BatchTriggerConfig>(new SSMClient({}), () => configSourceFromEnv(process.env), parseBatchTriggerConfig, () => Date.now());
 const batcher = new Batcher({
   state,
   records: new BatchRecordStore(dynamodb, tableName),
@@ -39,8 +43,9 @@ export type BatcherResult =
   | { readonly status: 'rejected'; readonly error: FieldError };
 
 /**
- * Receives `{ trigger, event }` from a data-arrival trigger's rule (an S3 Object Created event with the
- * trigger's configuration) or `{ flush: { triggerIds } }` from the flush schedule.
+ * Receives `{ triggerId, event }` from a data-arrival trigger's rule (an S3 Object Created event) or
+ * `{ flush: { triggerIds } }` from the flush schedule. Each trigger's configuration is read from what
+ * the deployment wrote for it, never from the invocation.
  */
 export async function handler(input: unknown, context?: Context): Promise<BatcherResult> {
   if (context) logger.addContext(context);
@@ -52,11 +57,17 @@ export async function handler(input: unknown, context?: Context): Promise<Batche
 }
 
 async function arrive(input: unknown): Promise<BatcherResult> {
-  if (!isRecord(input)) return rejected({ field: 'input', problem: 'must be an object with trigger and event' });
-  const config = parseBatchTriggerConfig(input.trigger);
+  if (!isRecord(input)) return rejected({ field: 'input', problem: 'must be an object with triggerId and event' });
+  const config = await configs.get(input.triggerId);
   if (!config.ok) return rejected(config.error);
   const object = parseObjectCreated(input.event);
-  if (!object.ok) return rejected({ field: `event.${object.error.field}`, problem: object.error.problem });
+  if (!object.ok) return rejected({ field: object.error.field === 'event' ? 'event' : `event.${object.error.field}`, problem: object.error.problem });
+  const timeProblem = eventTimeProblem(object.value.eventTime, Date.now());
+  if (timeProblem) return rejected({ field: 'event.time', problem: timeProblem });
+  if (!fromSource(config.value.source, object.value)) {
+    // Only a forged invocation carries an object the trigger's rule would not have passed.
+    return rejected({ field: 'event.detail.object.key', problem: `is not an object of trigger ${config.value.triggerId}'s bucket, prefix and suffix` });
+  }
   metrics.addMetric('EventsReceived', MetricUnit.Count, 1);
   if (isLibraryManifest(object.value, config.value)) {
     logger.debug('ignored a manifest written by a trigger of the library', { key: object.value.key });
@@ -67,13 +78,16 @@ async function arrive(input: unknown): Promise<BatcherResult> {
 
 async function flush(request: unknown): Promise<BatcherResult> {
   const ids = isRecord(request) ? request.triggerIds : undefined;
-  if (!Array.isArray(ids) || ids.some((id) => typeof id !== 'string')) {
-    return rejected({ field: 'flush.triggerIds', problem: 'must be a list of trigger ids' });
+  if (!Array.isArray(ids) || ids.length > 10_000 || ids.some((id) => typeof id !== 'string')) {
+    return rejected({ field: 'flush.triggerIds', problem: 'must be a list of at most 10,000 trigger ids' });
   }
-  for (const triggerId of ids as string[]) {
-    const config = parseBatchTriggerConfig(await state.readConfig(triggerId));
-    if (!config.ok) continue; // no event arrived yet for this trigger: nothing to flush
+  for (const triggerId of new Set(ids as string[])) {
     try {
+      const config = await configs.get(triggerId);
+      if (!config.ok) {
+        logger.warn('skipped a flush for an id that names no usable trigger', { triggerId, field: config.error.field, problem: config.error.problem });
+        continue;
+      }
       await batcher.flush(config.value);
     } catch (error) {
       // One trigger's trouble must not keep the others' batches from starting.

@@ -29,7 +29,6 @@ export const BATCH_RETENTION_MS = 35 * DAY_MS;
  *   B#<trigger>#<epoch>#<generation> / H          the batch's start: claim, attempts, outcome
  */
 export const stateKey = (triggerId: string) => ({ pk: `T#${triggerId}`, sk: 'STATE' });
-export const configKey = (triggerId: string) => ({ pk: `T#${triggerId}`, sk: 'CONFIG' });
 export const objectKey = (triggerId: string, identity: string) => ({ pk: `O#${triggerId}#${sha256(identity).slice(0, 40)}`, sk: 'O' });
 export const batchPk = (batch: BatchId) => `B#${batch.triggerId}#${batch.epoch}#${batch.generation}`;
 export const slotKey = (ref: BatchId & { slot: number }) => ({ pk: batchPk(ref), sk: `S#${String(ref.slot).padStart(5, '0')}` });

@@ -1,12 +1,11 @@
 import {
-  PutItemCommand,
   UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { BatchId, BatchTriggerConfig } from '../core/batching';
-import { configKey, getItem, stateKey, unlessConditionFails, type SlotRef } from './table';
+import { getItem, stateKey, unlessConditionFails, type SlotRef } from './table';
 
 /** A trigger's state: the open batch and the sealed ones not yet started. */
 export interface TriggerState {
@@ -14,7 +13,6 @@ export interface TriggerState {
   readonly generation: number;
   readonly count: number;
   readonly openedAtMs?: number;
-  readonly configDigest?: string;
   /** Sealed generations not yet started: generation -> number of slots. */
   readonly unfinished: Readonly<Record<string, number>>;
   /** Generation -> when it was sealed. */
@@ -35,7 +33,7 @@ export class TriggerStateStore {
    * Takes the next slot of the trigger's open batch, unless that batch is full or its window ran out
    * (then undefined: seal it and ask again). Creates the state on first use.
    */
-  async allocate(config: BatchTriggerConfig, newEpoch: string, nowMs: number): Promise<(SlotRef & { configDigest?: string }) | undefined> {
+  async allocate(config: BatchTriggerConfig, newEpoch: string, nowMs: number): Promise<SlotRef | undefined> {
     const result = await unlessConditionFails(this.client.send(
       new UpdateItemCommand({
         TableName: this.tableName,
@@ -66,7 +64,6 @@ export class TriggerStateStore {
       generation: state.generation,
       slot: state.count,
       limit: state.limit,
-      configDigest: state.configDigest,
     };
   }
 
@@ -128,30 +125,6 @@ export class TriggerStateStore {
       }),
     );
   }
-
-  /** Stores the trigger's configuration for the flush, and its digest in the state, when it changed. */
-  async saveConfig(config: BatchTriggerConfig, digest: string): Promise<void> {
-    await this.client.send(
-      new PutItemCommand({
-        TableName: this.tableName,
-        Item: marshall({ ...configKey(config.triggerId), config: JSON.stringify(config), digest }),
-      }),
-    );
-    await this.client.send(
-      new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: marshall(stateKey(config.triggerId)),
-        UpdateExpression: 'SET configDigest = :digest',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: marshall({ ':digest': digest }),
-      }),
-    );
-  }
-
-  async readConfig(triggerId: string): Promise<unknown> {
-    const item = await getItem(this.client, this.tableName, configKey(triggerId));
-    return item ? JSON.parse(unmarshall(item).config as string) : undefined;
-  }
 }
 
 function toState(item: Record<string, AttributeValue>): TriggerState {
@@ -161,7 +134,6 @@ function toState(item: Record<string, AttributeValue>): TriggerState {
     generation: state.generation,
     count: state.count ?? 0,
     openedAtMs: state.openedAt,
-    configDigest: state.configDigest,
     unfinished: state.unfinished ?? {},
     sealedAt: state.sealedAt ?? {},
   };

@@ -8,6 +8,8 @@ import { accept, isRecord, reject, requiredNumber, requiredString, type Parsed }
 export interface BatchTriggerConfig extends StartRoute {
   readonly triggerId: string;
   readonly pipelineName: string;
+  /** The watched bucket and key filter: an event the trigger's rule would not pass is rejected. */
+  readonly source: ObjectSource;
   /** Objects per batch. */
   readonly batchSize: number;
   /** Seconds after a batch's first object at which it closes, full or not. */
@@ -20,6 +22,23 @@ export interface BatchTriggerConfig extends StartRoute {
   readonly parameters: Readonly<Record<string, string>>;
   /** Start attempts before a batch is recorded as failed. */
   readonly maxStartAttempts: number;
+}
+
+/** Which objects a data-arrival trigger counts: its bucket, and keys with this prefix and suffix. */
+export interface ObjectSource {
+  readonly bucket: string;
+  readonly prefix?: string;
+  readonly suffix?: string;
+}
+
+/** Whether the trigger's rule passes an object: the bucket, prefix and suffix it was deployed with. */
+export function fromSource(source: ObjectSource, object: { readonly bucket: string; readonly key: string }): boolean {
+  return (
+    object.bucket === source.bucket &&
+    object.key.startsWith(source.prefix ?? '') &&
+    object.key.endsWith(source.suffix ?? '') &&
+    object.key.length >= (source.prefix ?? '').length + (source.suffix ?? '').length
+  );
 }
 
 export const BATCH_LIMITS = {
@@ -69,9 +88,12 @@ export function parseBatchTriggerConfig(input: unknown): Parsed<BatchTriggerConf
   if (!isRecord(parameters) || Object.values(parameters).some((value) => typeof value !== 'string')) {
     return reject('trigger.parameters', 'must map names to string values');
   }
+  const source = parseObjectSource(input.source);
+  if (!source.ok) return source;
   return accept({
     triggerId: triggerId.value,
     pipelineName: values.pipelineName!,
+    source: source.value,
     manifestBucket: values.manifestBucket!,
     manifestParameterName: values.manifestParameterName!,
     countParameterName: values.countParameterName!,
@@ -84,9 +106,16 @@ export function parseBatchTriggerConfig(input: unknown): Parsed<BatchTriggerConf
   });
 }
 
-/** A stable digest of a trigger's configuration, to notice when a deployment changed it. */
-export function configDigest(config: BatchTriggerConfig): string {
-  return sha256(canonicalJson(config)).slice(0, 16);
+function parseObjectSource(input: unknown): Parsed<ObjectSource> {
+  if (!isRecord(input) || typeof input.bucket !== 'string' || input.bucket === '') return reject('trigger.source.bucket', 'must be a bucket name');
+  for (const name of ['prefix', 'suffix'] as const) {
+    if (input[name] !== undefined && typeof input[name] !== 'string') return reject(`trigger.source.${name}`, 'must be a string when present');
+  }
+  return accept({
+    bucket: input.bucket,
+    ...(typeof input.prefix === 'string' ? { prefix: input.prefix } : {}),
+    ...(typeof input.suffix === 'string' ? { suffix: input.suffix } : {}),
+  });
 }
 
 /** One line of a batch manifest: an object the pipeline should read. */

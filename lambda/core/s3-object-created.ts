@@ -37,6 +37,7 @@ export function parseObjectCreated(event: unknown): Parsed<CreatedObject> {
   if (!key.ok) return key;
   const size = requiredNumber(object, 'size', 'detail.object.size', 0, Number.MAX_SAFE_INTEGER);
   if (!size.ok) return size;
+  if (!Number.isInteger(size.value)) return reject('detail.object.size', `must be a whole number of bytes, got ${size.value}`);
   const sequencer = requiredString(object, 'sequencer', 'detail.object.sequencer');
   if (!sequencer.ok) return sequencer;
   const versionId = object['version-id'];

@@ -3,12 +3,15 @@ import { accept, isRecord, own, reject, type FieldError, type Parsed } from '../
 import { parseParameterTemplates, renderParameters, type ParsedTemplate } from '../core/templates';
 import type { Launchers } from '../adapters/launcher';
 import { readDecideWrite, type Backoff } from '../adapters/versioned-document';
+import { CLOCK_SKEW_MS, isRfc3339Time } from '../core/event-time';
 import type { JoinDocuments } from './join-store';
 
-/** What an event trigger is, as its rule hands it to the function with every event. */
+/** What an event trigger is, as its deployment wrote it. */
 export interface EventTriggerConfig {
   readonly triggerId: string;
   readonly pipelineName: string;
+  /** The trigger's rule's event pattern: an event it does not match did not come through the rule. */
+  readonly pattern: Readonly<Record<string, unknown>>;
   readonly mode: 'event' | 'join' | 'chain';
   readonly events: readonly string[];
   readonly windowSeconds?: number;
@@ -34,8 +37,7 @@ export type EventOutcome =
   /** The coordinator refused the start for good (an operator rejected it, or SageMaker refused it). */
   | { readonly status: 'refused'; readonly reason: string; readonly requestId: string };
 
-/** How far ahead of the receiving function's clock an event's time may be. */
-export const CLOCK_SKEW_MS = 5 * 60_000;
+export { CLOCK_SKEW_MS } from '../core/event-time';
 
 /** Renders, joins and starts: one start per event, per completed join, or per upstream execution. */
 export class EventStarter {
@@ -129,8 +131,9 @@ function isConsumed(state: JoinState, name: string, occurrence: Occurrence): boo
 /** Reads the trigger configuration the rule sends, parsing every template once. */
 export function parseEventTriggerConfig(input: unknown): Parsed<EventTriggerConfig> {
   if (!isRecord(input)) return reject('trigger', 'must be an object');
-  const { triggerId, pipelineName, mode, events, windowSeconds, parameters, coordinatorFunction, priority } = input;
+  const { triggerId, pipelineName, pattern, mode, events, windowSeconds, parameters, coordinatorFunction, priority } = input;
   if (typeof triggerId !== 'string' || typeof pipelineName !== 'string') return reject('trigger.triggerId', 'must name the trigger and its pipeline');
+  if (!isRecord(pattern)) return reject('trigger.pattern', "must be the rule's event pattern");
   if (mode !== 'event' && mode !== 'join' && mode !== 'chain') return reject('trigger.mode', `must be event, join or chain, got ${JSON.stringify(mode)}`);
   if (!Array.isArray(events) || events.some((name) => typeof name !== 'string')) return reject('trigger.events', 'must be a list of event names');
   if (windowSeconds !== undefined && (typeof windowSeconds !== 'number' || windowSeconds <= 0)) return reject('trigger.windowSeconds', 'must be a positive number');
@@ -148,6 +151,7 @@ export function parseEventTriggerConfig(input: unknown): Parsed<EventTriggerConf
   return accept({
     triggerId,
     pipelineName,
+    pattern,
     mode,
     events: events as string[],
     ...(windowSeconds !== undefined ? { windowSeconds: windowSeconds as number } : {}),
@@ -161,8 +165,8 @@ export function parseReceivedEvent(input: unknown): Parsed<ReceivedEvent> {
   if (!isRecord(input)) return reject('event', 'must be an object');
   if (typeof input.id !== 'string') return reject('event.id', 'must be a string');
   if (typeof input['detail-type'] !== 'string') return reject('event.detail-type', 'must be a string');
-  const atMs = typeof input.time === 'string' ? Date.parse(input.time) : NaN;
-  if (Number.isNaN(atMs)) return reject('event.time', 'must be an ISO 8601 time');
+  if (typeof input.time !== 'string' || !isRfc3339Time(input.time)) return reject('event.time', 'must be an RFC 3339 time that exists');
+  const atMs = Date.parse(input.time);
   if (!isRecord(input.detail)) return reject('event.detail', 'must be an object');
   return accept({ id: input.id, name: input['detail-type'], atMs, detail: input.detail });
 }

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -8,7 +9,9 @@ import { isRecord, type FieldError } from '../core/result';
 import { CoordinatorClient } from '../adapters/coordinator-client';
 import { Launchers } from '../adapters/launcher';
 import { PipelineStarter } from '../adapters/pipeline-starter';
-import { EventStarter, parseEventTriggerConfig, parseReceivedEvent, type EventOutcome } from './event-starter';
+import { configSourceFromEnv, TriggerConfigs } from '../adapters/trigger-configs';
+import { matchesPattern } from '../core/event-pattern';
+import { EventStarter, parseEventTriggerConfig, parseReceivedEvent, type EventOutcome, type EventTriggerConfig } from './event-starter';
 import { JoinStore } from './join-store';
 
 const logger = new Logger({ serviceName: 'EventTriggers' });
@@ -20,16 +23,24 @@ const starter = new EventStarter({
   pause: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   random: Math.random,
 });
+const configs = new TriggerConfigs<EventTriggerConfig>(new SSMClient({}), () => configSourceFromEnv(process.env), parseEventTriggerConfig, () => Date.now());
 
-/** Receives `{ trigger, event }` from an event trigger's rule. */
+/**
+ * Receives `{ triggerId, event }` from an event trigger's rule. The trigger's configuration is read from
+ * what the deployment wrote for it, and the event must match the trigger's rule: an invocation made by
+ * anyone else can deliver no event the rule would have dropped.
+ */
 export async function handler(input: unknown, context?: Context): Promise<EventOutcome> {
   if (context) logger.addContext(context);
   try {
-    if (!isRecord(input)) return rejected({ field: 'input', problem: 'must be an object with trigger and event' });
-    const config = parseEventTriggerConfig(input.trigger);
+    if (!isRecord(input)) return rejected({ field: 'input', problem: 'must be an object with triggerId and event' });
+    const config = await configs.get(input.triggerId);
     if (!config.ok) return rejected(config.error);
     const event = parseReceivedEvent(input.event);
     if (!event.ok) return rejected(event.error);
+    if (!ruleMatches(config.value, input.event)) {
+      return rejected({ field: 'event', problem: `does not match the event pattern of trigger ${config.value.triggerId}'s rule` });
+    }
     metrics.addMetric('EventsReceived', MetricUnit.Count, 1);
     const outcome = await starter.handle(config.value, event.value);
     if (outcome.status === 'rejected') return rejected(outcome.error);
@@ -41,6 +52,14 @@ export async function handler(input: unknown, context?: Context): Promise<EventO
     return outcome;
   } finally {
     metrics.publishStoredMetrics();
+  }
+}
+
+function ruleMatches(config: EventTriggerConfig, event: unknown): boolean {
+  try {
+    return matchesPattern(config.pattern, event);
+  } catch {
+    return false; // nested past the stack's depth, or a pattern outside what the rules use
   }
 }
 

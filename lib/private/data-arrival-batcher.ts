@@ -10,7 +10,7 @@ import { keyedTable } from './keyed-table';
 import { Construct } from 'constructs';
 import { watchedDeadLetterQueue, type WatchedDeadLetterQueue } from './dead-letter-queue';
 import { handlerFunction, METRICS_NAMESPACE } from './handler-function';
-import { acceptRulesByPrefix, type EnvelopeReceiver } from './envelope-target';
+import type { ConfiguredReceiver } from './trigger-configuration';
 import { LambdaScheduleTarget } from './lambda-schedule-target';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { stackRuleNamePrefix } from './stack-scoped-name';
@@ -23,7 +23,7 @@ const SERVICE = 'DataArrivalBatcher';
  * What every data-arrival trigger in a stack shares: the batch table, the batcher function, the flush
  * schedule and their alarms. The first trigger creates it; each further one only adds its rule.
  */
-export class DataArrivalBatcher extends Construct implements EnvelopeReceiver {
+export class DataArrivalBatcher extends Construct implements ConfiguredReceiver {
   /** The stack's batcher, created on first use. */
   public static of(scope: Construct): DataArrivalBatcher {
     const stack = Stack.of(scope);
@@ -36,7 +36,7 @@ export class DataArrivalBatcher extends Construct implements EnvelopeReceiver {
   public readonly deadLetterQueue: sqs.IQueue;
   /** Fires when a batch's starts ran out of attempts. */
   public readonly failedBatchAlarm: cloudwatch.Alarm;
-  /** Every rule a trigger creates is named with this prefix, which the single invoke permission covers. */
+  /** Every rule a trigger creates is named with this prefix, which also names the configuration path. */
   public readonly ruleNamePrefix: string;
   private readonly triggerIds: string[] = [];
 
@@ -60,7 +60,6 @@ export class DataArrivalBatcher extends Construct implements EnvelopeReceiver {
     });
     this.table.grantReadWriteData(this.function);
 
-    acceptRulesByPrefix(this, 'InvokeFromTriggerRules');
 
     new scheduler.Schedule(this, 'FlushSchedule', {
       description: 'cdk-ml-triggers: closes data-arrival batches whose window ran out and retries pending starts.',

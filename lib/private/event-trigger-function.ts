@@ -8,7 +8,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { keyedTable } from './keyed-table';
 import { Construct } from 'constructs';
 import { watchedDeadLetterQueue } from './dead-letter-queue';
-import { acceptRulesByPrefix, type EnvelopeReceiver } from './envelope-target';
+import type { ConfiguredReceiver } from './trigger-configuration';
 import { handlerFunction } from './handler-function';
 import { stackRuleNamePrefix } from './stack-scoped-name';
 
@@ -18,7 +18,7 @@ const SHARED_ID = 'MlTriggersEvents';
  * What every event trigger in a stack shares: the function that renders parameters, keeps joins and
  * starts runs, and the table that holds joins. Each trigger adds its rule.
  */
-export class EventTriggerFunction extends Construct implements EnvelopeReceiver {
+export class EventTriggerFunction extends Construct implements ConfiguredReceiver {
   public static of(scope: Construct): EventTriggerFunction {
     const stack = Stack.of(scope);
     return (stack.node.tryFindChild(SHARED_ID) as EventTriggerFunction | undefined) ?? new EventTriggerFunction(stack, SHARED_ID);
@@ -44,6 +44,5 @@ export class EventTriggerFunction extends Construct implements EnvelopeReceiver 
       ids: { logGroup: 'Logs', role: 'Role', function: 'Function' },
     });
     this.table.grantReadWriteData(this.function);
-    acceptRulesByPrefix(this, 'InvokeFromEventTriggerRules');
   }
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { checkEventPatternSize, compileFilter, EVENT_FILTER_LIMITS, type JsonFilter } from '../../lambda/core/event-filter';
-import { matchesPattern } from '../support/event-pattern-matcher';
+import { matchesPattern } from '../../lambda/core/event-pattern';
 
 const FIXTURE = path.resolve(__dirname, '../fixtures/events/platform-model-added.json');
 const platformEvent = JSON.parse(readFileSync(FIXTURE, 'utf8')) as { event_type: string; source: string; data: Record<string, unknown> };

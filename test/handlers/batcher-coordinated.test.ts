@@ -1,13 +1,16 @@
 import { createKeyedTable } from '../support/tables';
-import { createdObject, LocalAws, triggerConfig } from '../support/batcher-env';
+import { createdObject, LocalAws, objectCreated, triggerConfig } from '../support/batcher-env';
 import { startFakeLambda } from '../support/fake-aws-endpoints';
+import { startFakeSsm, TEST_CONFIG_PATH, type FakeSsm } from '../support/fake-ssm';
 import { setEnv } from '../support/local-services';
 
 const HOUR = 3_600_000;
+jest.setTimeout(30_000);
 
 describe('batcher routed through a retraining coordinator', () => {
   let local: LocalAws;
   let lambda: Awaited<ReturnType<typeof startFakeLambda>>;
+  let ssm: FakeSsm;
   let restore: () => void;
   let clock: number;
   const now = () => clock;
@@ -17,9 +20,12 @@ describe('batcher routed through a retraining coordinator', () => {
     local = await LocalAws.start();
     const coordinator: { handler?: typeof import('../../lambda/coordinator').handler } = {};
     functions['coordinator-fn'] = (payload) => coordinator.handler!(payload);
-    lambda = await startFakeLambda(functions);
+    [lambda, ssm] = await Promise.all([startFakeLambda(functions), startFakeSsm()]);
     restore = setEnv({
       AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
+      AWS_ENDPOINT_URL_SSM: ssm.endpoint,
+      TRIGGER_CONFIG_PATH: TEST_CONFIG_PATH,
+      TRIGGER_CONFIG_VERSION: 'coordinated-deployment',
       COORDINATOR_TABLE_NAME: 'coordinator-table',
       COORDINATOR_POLICY: JSON.stringify({ minIntervalMs: 6 * HOUR, maxDailyRuns: 4, dailyBudget: 1000, costModel: { baseCost: 150, gbPerIncrement: 100 }, timeZone: 'UTC' }),
     });
@@ -27,7 +33,7 @@ describe('batcher routed through a retraining coordinator', () => {
     coordinator.handler = (await import('../../lambda/coordinator')).handler;
   });
   afterAll(async () => {
-    await lambda.close();
+    await Promise.all([lambda.close(), ssm.close()]);
     restore();
     await local.stop();
   });
@@ -125,4 +131,33 @@ describe('batcher routed through a retraining coordinator', () => {
     expect(header).toMatchObject({ status: 'FAILED', attempts: 1, lastError: expect.stringContaining(reason) });
     expect(failures).toEqual([true]);
   }, 30_000);
+  test('a forged priority in the invocation does not pass the cooldown: the coordinator is asked with the deployed priority (fix for "configuration travels in the payload")', async () => {
+    // Prepare: a routine trigger as deployed, and the batcher function as deployed, reading it from Parameter Store.
+    const deployed = triggerConfig({ triggerId: 'forged-priority', pipelineName: 'forged-priority-pipeline', batchSize: 1, maxStartAttempts: 1, coordinatorFunction: 'coordinator-fn', priority: 3 });
+    ssm.put(`${TEST_CONFIG_PATH}${deployed.triggerId}`, JSON.stringify({ [deployed.triggerId]: deployed }));
+    const { handler } = await import('../../lambda/batcher');
+    const forged = { ...deployed, priority: 1, pipelineName: 'attacker-pipeline', parameters: { DatasetUri: 's3://attacker-bucket/x' }, manifestBucket: 'attacker-bucket', coordinatorFunction: undefined };
+
+    // Act: the first object starts a run; the second claims to be critical, inside the cooldown.
+    const results = [
+      await handler({ triggerId: deployed.triggerId, event: objectCreated('labels/routine.parquet', '31') }),
+      await handler({ triggerId: deployed.triggerId, trigger: forged, event: objectCreated('labels/forged.parquet', '32') }),
+    ];
+
+    // Assess: one run, as deployed; the second batch waits out the cooldown, asked for at priority 3.
+    expect(results.map((result) => result.status)).toEqual(['accepted', 'accepted']);
+    const runs = local.sagemaker.executions.filter((e) => e.pipelineName === 'forged-priority-pipeline');
+    expect(runs).toHaveLength(1);
+    expect(runs[0].parameters).toMatchObject({ TriggerPriority: '3', TrainingMode: 'data-arrival' });
+    expect(local.sagemaker.calls.filter((call) => call.pipelineName === 'attacker-pipeline')).toEqual([]);
+    const asked = lambda.invocations
+      .map((i) => (i.payload as { request: { correlationId: string; priority: number; pipelineName: string } }).request)
+      .filter((request) => request.correlationId.startsWith('batch:forged-priority#'));
+    expect(asked.map((request) => [request.pipelineName, request.priority])).toEqual([
+      ['forged-priority-pipeline', 3],
+      ['forged-priority-pipeline', 3],
+    ]);
+    const header = (await local.items()).find((item) => String(item.pk).startsWith('B#forged-priority#') && String(item.pk).endsWith('#2') && item.sk === 'H');
+    expect(header).toMatchObject({ status: 'RETRY', lastDecision: 'cooldown' });
+  });
 });

@@ -2,6 +2,8 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Batcher } from '../../lambda/batcher/batcher';
 import { createdObject, LocalAws, seeded, triggerConfig } from '../support/batcher-env';
 
+jest.setTimeout(30_000);
+
 /** Runs `tasks` with at most `width` in flight, like that many concurrent Lambda invocations. */
 async function concurrently<T>(width: number, tasks: ReadonlyArray<() => Promise<T>>): Promise<T[]> {
   const results: T[] = new Array(tasks.length);
@@ -76,8 +78,30 @@ describe('batcher against DynamoDB (dynalite), S3 (s3rver) and a SageMaker endpo
     const failedCalls = local.sagemaker.calls.slice(callsBefore).filter((c) => c.outcome !== 'started' && c.outcome !== 'duplicate');
     expect(failedCalls.length).toBeGreaterThan(0);
     const headers = (await local.items()).filter((item) => String(item.pk).startsWith('B#concurrency-trigger#') && item.sk === 'H');
-    expect(headers.map((h) => h.status)).toEqual(Array(executions.length).fill('STARTED'));
+    // Every batch with objects started; a batch whose only slots went to duplicates that gave them back
+    // (their objects counted elsewhere) is recorded EMPTY with no run, and nothing is left pending or failed.
+    const [empty, withObjects] = [headers.filter((h) => h.status === 'EMPTY'), headers.filter((h) => h.status !== 'EMPTY')];
+    expect(withObjects.map((h) => h.status)).toEqual(Array(executions.length).fill('STARTED'));
+    expect(empty.every((h) => h.objectCount === 0)).toBe(true);
   }, 60_000);
+
+  test('the table holds no copy of a trigger\'s configuration for the flush to trust (fix for "configuration travels in the payload")', async () => {
+    // Prepare: a batch filled and started, and one left open for the flush.
+    const trigger = triggerConfig({ triggerId: 'no-config-copy', batchSize: 2, batchWindowSeconds: 600 });
+    const batcher = local.batcher(now);
+
+    // Act
+    for (const [i, key] of ['labels/n1.parquet', 'labels/n2.parquet', 'labels/n3.parquet'].entries()) await batcher.arrive(trigger, createdObject(key, `0${i}`));
+    clock += 600_000;
+    await batcher.flush(trigger);
+
+    // Assess: both batches started, and nothing under the trigger's key holds its pipeline, parameters or bucket.
+    expect((await startedFor('no-config-copy')).executions).toHaveLength(2);
+    const items = (await local.items()).filter((item) => item.pk === 'T#no-config-copy');
+    expect(items.map((item) => item.sk)).toEqual(['STATE']);
+    expect(JSON.stringify(items)).not.toContain('training-pipeline');
+    expect(items[0]).not.toHaveProperty('configDigest');
+  });
 
   test('an arriving object costs three conditional writes and no read, whatever the batch size', async () => {
     const commandsPerEvent = async (batchSize: number) => {

@@ -1,7 +1,7 @@
 import { createKeyedTable } from '../support/tables';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { CoordinatorClient } from '../../lambda/adapters/coordinator-client';
@@ -12,12 +12,15 @@ import { EventStarter, parseEventTriggerConfig, parseReceivedEvent } from '../..
 import { JoinStore, type JoinDocuments } from '../../lambda/events/join-store';
 import type { VersionedDocument } from '../../lambda/adapters/versioned-document';
 import { startFakeLambda } from '../support/fake-aws-endpoints';
+import { asDeployed, startFakeSsm, TEST_CONFIG_PATH, type FakeSsm } from '../support/fake-ssm';
 import { LOCAL_AWS_ENV, setEnv, startDynalite, startFakeSageMaker, type FakeSageMaker, type LocalService } from '../support/local-services';
 
 type Handler = typeof import('../../lambda/events').handler;
 const FIXTURES = path.resolve(__dirname, '../fixtures');
 const fixture = (name: string) => JSON.parse(fs.readFileSync(path.join(FIXTURES, name), 'utf8'));
 const HOUR = 3_600_000;
+const BUS_SOURCE = 'ml-triggers.churn.main';
+const EXECUTION_STATUS_CHANGE = 'SageMaker Model Building Pipeline Execution Status Change';
 jest.setTimeout(30_000);
 
 /** The join store, crashing once on the write that gives up a pending join (after its run started). */
@@ -43,22 +46,28 @@ class CrashBeforeSettleStore implements JoinDocuments {
 
 /** A platform event as the bus delivers it: the published payload is the EventBridge event's detail. */
 function busEvent(name: string, detail: Record<string, unknown>, time = new Date().toISOString(), id = `eb-${Math.random().toString(36).slice(2)}`) {
-  return { version: '0', id, 'detail-type': name, source: 'ml-triggers.churn.main', account: '123456789012', time, region: 'eu-west-1', resources: [], detail };
+  return { version: '0', id, 'detail-type': name, source: BUS_SOURCE, account: '123456789012', time, region: 'eu-west-1', resources: [], detail };
 }
 
 describe('event trigger function against DynamoDB (dynalite) and SageMaker', () => {
   let dynamo: LocalService;
   let sagemaker: FakeSageMaker;
+  let ssm: FakeSsm;
   let restore: () => void;
-  let handler: Handler;
+  /** The function as deployed: it receives `{ triggerId, event }` and reads the configuration itself. */
+  let lambdaHandler: Handler;
+  /** The same function, taking `{ trigger, event }`: the configuration is deployed first, then only the id is sent. */
+  let handler: (input: unknown) => ReturnType<Handler>;
   let lambda: Awaited<ReturnType<typeof startFakeLambda>>;
+  let joinTable: DynamoDBClient;
   /** What the scripted coordinator answers next, in order; it defers when the script is empty. */
   const coordinatorAnswers: unknown[] = [];
 
   beforeAll(async () => {
-    [dynamo, sagemaker, lambda] = await Promise.all([
+    [dynamo, sagemaker, ssm, lambda] = await Promise.all([
       startDynalite(),
       startFakeSageMaker(),
+      startFakeSsm(),
       startFakeLambda({ 'join-coordinator': async () => coordinatorAnswers.shift() ?? { start: false, reason: 'cooldown', delayUntilMs: Date.now() + HOUR } }),
     ]);
     restore = setEnv({
@@ -66,31 +75,49 @@ describe('event trigger function against DynamoDB (dynalite) and SageMaker', () 
       AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
       AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
       AWS_ENDPOINT_URL_SAGEMAKER: sagemaker.endpoint,
+      AWS_ENDPOINT_URL_SSM: ssm.endpoint,
+      TRIGGER_CONFIG_PATH: TEST_CONFIG_PATH,
+      TRIGGER_CONFIG_VERSION: 'first-deployment',
       JOIN_TABLE_NAME: 'joins',
       POWERTOOLS_LOG_LEVEL: 'SILENT',
       POWERTOOLS_METRICS_NAMESPACE: 'MLTriggers',
       AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: '1',
     });
-    const client = new DynamoDBClient({});
-    await createKeyedTable(client, 'joins');
-    ({ handler } = await import('../../lambda/events'));
+    joinTable = new DynamoDBClient({});
+    await createKeyedTable(joinTable, 'joins');
+    ({ handler: lambdaHandler } = await import('../../lambda/events'));
+    handler = asDeployed(ssm, (input) => lambdaHandler(input));
   });
   afterAll(async () => {
-    await Promise.all([dynamo.close(), sagemaker.close(), lambda.close()]);
+    joinTable.destroy();
+    await Promise.all([dynamo.close(), sagemaker.close(), ssm.close(), lambda.close()]);
     restore();
   });
   beforeEach(() => jest.spyOn(process.stdout, 'write').mockImplementation(() => true));
   afterEach(() => jest.restoreAllMocks());
 
-  const trigger = (triggerId: string, extra: Record<string, unknown>) => ({
-    triggerId,
-    pipelineName: `pipeline-${triggerId}`,
-    mode: 'event',
-    events: ['model.added'],
-    parameters: {},
-    ...extra,
-  });
+  /** A trigger's configuration as deployed; its rule's pattern passes the bus's events of the trigger's names unless `extra` says otherwise. */
+  const trigger = (triggerId: string, extra: Record<string, unknown>) => {
+    const events = (extra.events as string[] | undefined) ?? ['model.added'];
+    return {
+      triggerId,
+      pipelineName: `pipeline-${triggerId}`,
+      pattern: { source: [BUS_SOURCE], 'detail-type': events },
+      mode: 'event',
+      events,
+      parameters: {},
+      ...extra,
+    };
+  };
   const runsOf = (triggerId: string) => sagemaker.executions.filter((e) => e.pipelineName === `pipeline-${triggerId}`);
+  const joinItems = async () => (await joinTable.send(new ScanCommand({ TableName: 'joins', ConsistentRead: true }))).Items ?? [];
+  /** The requests that read the deployment's configurations: every page of every load of the path. */
+  const configReads = () => ssm.calls.filter((call) => call.path === TEST_CONFIG_PATH.slice(0, -1));
+  /** Writes a trigger's configuration as a deployment does, and names that deployment in the function's environment. */
+  const deploy = (config: { triggerId: string }, version = `deployment-of-${config.triggerId}`) => {
+    ssm.put(`${TEST_CONFIG_PATH}${config.triggerId}`, JSON.stringify({ [config.triggerId]: config }));
+    process.env.TRIGGER_CONFIG_VERSION = version;
+  };
 
   test('the model.added fixture starts the pipeline with parameters rendered from its data, once however often it is delivered', async () => {
     const config = trigger('auto-deploy', { parameters: { ModelId: '{{ event.model_id }}', DeploymentName: '{{ event.model_name }}-auto', Team: "{{ event.team | default: 'ml' }}" } });
@@ -289,7 +316,17 @@ describe('event trigger function against DynamoDB (dynalite) and SageMaker', () 
   });
 
   test('a chain starts after the upstream execution succeeded, passing its ARN; a repeated status change starts nothing new', async () => {
-    const config = trigger('chain', { mode: 'chain', events: [], parameters: { Upstream: '{{ event.pipelineExecutionDisplayName }}' } });
+    const config = trigger('chain', {
+      mode: 'chain',
+      events: [],
+      // The rule of a chain after training-pipeline: SageMaker sends the ARN in lower case.
+      pattern: {
+        source: ['aws.sagemaker'],
+        'detail-type': [EXECUTION_STATUS_CHANGE],
+        detail: { pipelineArn: [{ 'equals-ignore-case': 'arn:aws:sagemaker:us-east-1:123456789012:pipeline/Training-Pipeline' }], currentPipelineExecutionStatus: ['Succeeded'] },
+      },
+      parameters: { Upstream: '{{ event.pipelineExecutionDisplayName }}' },
+    });
     const succeeded = fixture('events/sagemaker-pipeline-execution-status-change.json');
 
     await handler({ trigger: config, event: succeeded });
@@ -301,6 +338,8 @@ describe('event trigger function against DynamoDB (dynalite) and SageMaker', () 
   });
 
   test.each<[string, unknown, string]>([
+    ['no trigger id', { event: busEvent('model.added', {}) }, 'triggerId'],
+    ['no pattern deployed', { trigger: { ...trigger('bad', {}), pattern: undefined }, event: busEvent('model.added', {}) }, 'trigger.pattern'],
     ['no detail', { trigger: trigger('bad', {}), event: { id: 'x', 'detail-type': 'model.added', time: new Date().toISOString() } }, 'event.detail'],
     ['an unknown mode', { trigger: trigger('bad', { mode: 'sometimes' }), event: busEvent('model.added', {}) }, 'trigger.mode'],
     ['a broken template', { trigger: trigger('bad', { parameters: { X: '{{ event.x' } }), event: busEvent('model.added', {}) }, 'trigger.parameters.X'],
@@ -308,5 +347,161 @@ describe('event trigger function against DynamoDB (dynalite) and SageMaker', () 
     const result = await handler(input);
 
     expect(result).toMatchObject({ status: 'rejected', error: { field: expect.stringContaining(field) } });
+  });
+  describe('the configuration is the deployed one, never one the invocation carries (fix for "configuration travels in the payload")', () => {
+    /** What a forger sends along with a real trigger id: another pipeline, its own data, top priority, its own bucket, a pattern passing anything. */
+    const forgedTrigger = (deployed: ReturnType<typeof trigger>) => ({
+      ...deployed,
+      pipelineName: 'attacker-pipeline',
+      parameters: { DatasetUri: 's3://attacker-bucket/x' },
+      priority: 1,
+      manifestBucket: 'attacker-bucket',
+      pattern: { source: [{ exists: true }] },
+    });
+
+    test('a forged trigger object in the invocation is ignored: the run uses the deployed pipeline and parameters', async () => {
+      // Prepare
+      const deployed = trigger('forged-event', { parameters: { ModelId: '{{ event.model_id }}' } });
+      deploy(deployed);
+      const event = busEvent('model.added', fixture('events/platform-model-added.json'));
+
+      // Act
+      const result = await lambdaHandler({ triggerId: deployed.triggerId, trigger: forgedTrigger(deployed), event });
+
+      // Assess
+      expect(result).toMatchObject({ status: 'started' });
+      expect(runsOf('forged-event').map((e) => e.parameters)).toEqual([{ ModelId: 'model_xyz789' }]);
+      expect(sagemaker.calls.filter((call) => call.pipelineName === 'attacker-pipeline')).toEqual([]);
+      expect(lambda.invocations.filter((i) => JSON.stringify(i.payload).includes('forged-event'))).toEqual([]);
+    });
+
+    test.each<[string, unknown]>([
+      ['an id no trigger was deployed under', 'no-such-trigger'],
+      ['a path as the id', 'a/../b'],
+      ['an id of 65 characters', 'x'.repeat(65)],
+      ['a number as the id', 42],
+    ])('%s is rejected naming triggerId: nothing starts and nothing is written', async (_what, triggerId) => {
+      // Prepare: this deployment's configurations already read (by an earlier invocation, here one of another
+      // unknown id); a join's configuration is what the forger sends along, so that an accepted event would be written.
+      await lambdaHandler({ triggerId: 'earlier-unknown-id', event: busEvent('data_updated', { event_id: 'earlier', data: {} }) });
+      const forged = forgedTrigger(trigger(String(triggerId), { mode: 'join', events: ['data_updated', 'features_ready'], windowSeconds: 3600 }));
+      const itemsBefore = await joinItems();
+      const callsBefore = sagemaker.calls.length;
+      const ssmCallsBefore = ssm.calls.length;
+
+      // Act
+      const result = await lambdaHandler({ triggerId, trigger: forged, event: busEvent('data_updated', { event_id: 'forged', data: {} }) });
+
+      // Assess: no id, known to be no trigger or malformed, costs an SSM call.
+      expect(result).toEqual({ status: 'rejected', error: { field: 'triggerId', problem: expect.any(String) } });
+      expect(sagemaker.calls.length).toBe(callsBefore);
+      expect(await joinItems()).toEqual(itemsBefore);
+      expect(ssm.calls.length - ssmCallsBefore).toBe(0);
+    });
+
+    test.each<[string, Record<string, unknown>]>([
+      ['another source', { ...busEvent('model.added', { event_id: 'other-source', data: { team: 'ml' } }), source: 'attacker.source' }],
+      ['another detail-type', busEvent('model.deleted', { event_id: 'other-type', data: { team: 'ml' } })],
+      ['data the filter does not pass', busEvent('model.added', { event_id: 'other-team', data: { team: 'attacker' } })],
+      ['no data for the filter', busEvent('model.added', { event_id: 'no-team', data: {} })],
+    ])('an event with %s, which the rule would not pass, is rejected naming event: nothing starts', async (what, event) => {
+      // Prepare: a trigger whose rule passes model.added from the bus for team ml only.
+      const deployed = trigger(`pattern-${what.replace(/[^a-z]/gi, '').slice(0, 40)}`, {
+        pattern: { source: [BUS_SOURCE], 'detail-type': ['model.added'], detail: { data: { team: ['ml'] } } },
+        parameters: { Team: '{{ event.team | default: \'none\' }}' },
+      });
+      deploy(deployed);
+      const itemsBefore = await joinItems();
+
+      // Act: the event outside the pattern, then one inside it.
+      const result = await lambdaHandler({ triggerId: deployed.triggerId, event });
+      const runsAfterRejection = runsOf(deployed.triggerId).length;
+      const control = await lambdaHandler({ triggerId: deployed.triggerId, event: busEvent('model.added', { event_id: 'passes', data: { team: 'ml' } }) });
+
+      // Assess
+      expect(result).toEqual({ status: 'rejected', error: { field: 'event', problem: expect.any(String) } });
+      expect(runsAfterRejection).toBe(0);
+      expect(await joinItems()).toEqual(itemsBefore);
+      expect(control).toMatchObject({ status: 'started' });
+      expect(runsOf(deployed.triggerId).map((e) => e.parameters)).toEqual([{ Team: 'ml' }]);
+    });
+
+    test('a chain rejects a status change of another pipeline or another status, which its rule would not pass', async () => {
+      // Prepare
+      const deployed = trigger('chain-pattern', {
+        mode: 'chain',
+        events: [],
+        pattern: {
+          source: ['aws.sagemaker'],
+          'detail-type': [EXECUTION_STATUS_CHANGE],
+          detail: { pipelineArn: [{ 'equals-ignore-case': 'arn:aws:sagemaker:us-east-1:123456789012:pipeline/training-pipeline' }], currentPipelineExecutionStatus: ['Succeeded'] },
+        },
+      });
+      deploy(deployed);
+      const succeeded = fixture('events/sagemaker-pipeline-execution-status-change.json');
+      const otherPipeline = { ...succeeded, id: 'other-pipeline', detail: { ...succeeded.detail, pipelineArn: 'arn:aws:sagemaker:us-east-1:123456789012:pipeline/attacker-pipeline' } };
+      const failed = { ...succeeded, id: 'failed', detail: { ...succeeded.detail, currentPipelineExecutionStatus: 'Failed' } };
+
+      // Act
+      const results = [await lambdaHandler({ triggerId: deployed.triggerId, event: otherPipeline }), await lambdaHandler({ triggerId: deployed.triggerId, event: failed })];
+
+      // Assess
+      expect(results).toEqual([
+        { status: 'rejected', error: { field: 'event', problem: expect.any(String) } },
+        { status: 'rejected', error: { field: 'event', problem: expect.any(String) } },
+      ]);
+      expect(runsOf('chain-pattern')).toEqual([]);
+    });
+
+    test('events read the configurations once per deployment; a new deployment version reads them again', async () => {
+      // Prepare
+      const deployed = trigger('cached-event', { parameters: { Id: '{{ event.id }}' } });
+      deploy(deployed, 'cache-deployment-1');
+      const before = configReads().length;
+
+      // Act: one event, four more and an unknown id under the same deployment, then one event under the next.
+      const event = (i: number) => busEvent('model.added', { event_id: `cached-${i}`, data: { id: `${i}` } });
+      const results = [await lambdaHandler({ triggerId: deployed.triggerId, event: event(0) })];
+      const oneLoad = configReads().length - before;
+      for (let i = 1; i < 5; i++) results.push(await lambdaHandler({ triggerId: deployed.triggerId, event: event(i) }));
+      const unknown = await lambdaHandler({ triggerId: 'never-deployed', event: event(9) });
+      const underFirst = configReads().length - before;
+      deploy(deployed, 'cache-deployment-2');
+      results.push(await lambdaHandler({ triggerId: deployed.triggerId, event: event(5) }));
+
+      // Assess: a load is one call per page of ten configurations, however many earlier tests deployed.
+      expect(results.map((result) => result.status)).toEqual(Array(6).fill('started'));
+      expect(unknown).toEqual({ status: 'rejected', error: { field: 'triggerId', problem: expect.any(String) } });
+      expect(oneLoad).toBeGreaterThanOrEqual(1);
+      expect(underFirst).toBe(oneLoad);
+      expect(configReads().slice(before).map((call) => call.outcome)).toEqual(Array(2 * oneLoad).fill('served'));
+    });
+
+    test('a throttled configuration read throws, so Lambda retries, and starts nothing; the retry starts the run', async () => {
+      // Prepare: a join trigger whose configuration is not cached yet, and SSM throttling every request.
+      const deployed = trigger('throttled-event', { mode: 'join', events: ['data_updated', 'features_ready'], windowSeconds: 3600 });
+      deploy(deployed);
+      const now = new Date().toISOString();
+      await lambdaHandler({ triggerId: deployed.triggerId, event: busEvent('data_updated', { event_id: 'td', data: {} }, now) });
+      process.env.TRIGGER_CONFIG_VERSION = 'throttled-redeployment';
+      const itemsBefore = await joinItems();
+      const completing = { triggerId: deployed.triggerId, event: busEvent('features_ready', { event_id: 'tf', data: {} }, now) };
+      const ssmCallsBefore = ssm.calls.length;
+      ssm.throttleNext(100);
+
+      // Act
+      await expect(lambdaHandler(completing)).rejects.toMatchObject({ name: 'ThrottlingException' });
+      const itemsAfterFailure = await joinItems();
+      const runsAfterFailure = runsOf('throttled-event').length;
+      ssm.stopThrottling();
+      const retried = await lambdaHandler(completing);
+
+      // Assess
+      expect(ssm.calls.slice(ssmCallsBefore).some((call) => call.outcome === 'ThrottlingException')).toBe(true);
+      expect(itemsAfterFailure).toEqual(itemsBefore);
+      expect(runsAfterFailure).toBe(0);
+      expect(retried).toMatchObject({ status: 'started' });
+      expect(runsOf('throttled-event')).toHaveLength(1);
+    });
   });
 });

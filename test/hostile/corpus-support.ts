@@ -22,11 +22,13 @@ export interface HostileCase {
 /** 250 KB: far past any field a trigger sends, and past the largest SNS message (256 KiB) once wrapped. */
 export const HUGE = 250 * 1024;
 export const MANY = 10_000;
+/** Ten times `MANY`: past every list limit a handler has (the batcher takes at most 10,000 flush ids). */
+export const VAST = 100_000;
 export const DEEP = 10_000;
 
 export const hugeString = (fill = 'x'): string => fill.repeat(HUGE);
 export const hugeDigits = (): string => '9'.repeat(HUGE);
-export const manyItems = <T>(item: T): T[] => Array.from({ length: MANY }, () => item);
+export const manyItems = <T>(item: T, count = MANY): T[] => Array.from({ length: count }, () => item);
 
 /** `{ a: { a: ... { a: leaf } } }`, built iteratively: a recursive builder would overflow first. */
 export function deepObject(depth = DEEP, leaf: unknown = 'bottom'): unknown {
@@ -131,8 +133,40 @@ export async function sizeRatio<T>(run: (input: T) => Promise<unknown>, small: T
   return largeMs / Math.max(smallMs, 0.01);
 }
 
+/**
+ * What every handler that takes `{ triggerId, event }` must refuse before it reads anything: inputs that
+ * are no invocation at all, and invocations with a forged trigger id. `valid()` is a real invocation of
+ * the trigger `realId`, built afresh per case.
+ */
+export function invocationShapeCases(valid: () => Record<string, unknown>, realId: string): Array<HostileCase & { readonly field: string }> {
+  const withId = (triggerId: unknown) => ({ ...valid(), triggerId });
+  return [
+    { name: 'null', input: () => null, field: 'input' },
+    { name: 'undefined', input: () => undefined, field: 'input' },
+    { name: 'a number', input: () => 42, field: 'input' },
+    { name: 'NaN', input: () => NaN, field: 'input' },
+    { name: 'a trigger id as a bare string', input: () => realId, field: 'input' },
+    { name: 'an invocation as JSON text', input: () => JSON.stringify(valid()), field: 'input' },
+    { name: 'an empty array', input: () => [], field: 'input' },
+    { name: `${VAST.toLocaleString('en')} valid invocations in an array`, input: () => manyItems(valid(), VAST), field: 'input' },
+    { name: 'an object 10,000 levels deep', input: () => deepObject(), field: 'triggerId' },
+    ...['__proto__', 'constructor', 'prototype'].map((key) => ({
+      name: `a JSON "${key}" key holding a valid invocation`,
+      input: () => JSON.parse(`{"${key}":${JSON.stringify(valid())}}`),
+      field: 'triggerId',
+    })),
+    { name: 'no triggerId', input: () => { const { triggerId: _, ...rest } = valid(); return rest; }, field: 'triggerId' },
+    { name: 'triggerId: null', input: () => withId(null), field: 'triggerId' },
+    { name: 'triggerId: a number', input: () => withId(42), field: 'triggerId' },
+    { name: 'triggerId: NaN', input: () => withId(NaN), field: 'triggerId' },
+    { name: 'triggerId: a list holding the real id', input: () => withId([realId]), field: 'triggerId' },
+    { name: 'triggerId: an object whose toString is the real id', input: () => withId({ toString: () => realId }), field: 'triggerId' },
+    { name: 'triggerId: empty', input: () => withId(''), field: 'triggerId' },
+  ];
+}
+
 /** `[name, case]` rows for `test.each`, split by whether the case marks a known bug. */
-export function rows(cases: readonly HostileCase[]): { readonly expected: Array<[string, HostileCase]>; readonly bugs: Array<[string, HostileCase]> } {
-  const row = (c: HostileCase): [string, HostileCase] => [c.name, c];
+export function rows<C extends HostileCase>(cases: readonly C[]): { readonly expected: Array<[string, C]>; readonly bugs: Array<[string, C]> } {
+  const row = (c: C): [string, C] => [c.name, c];
   return { expected: cases.filter((c) => !c.bug).map(row), bugs: cases.filter((c) => c.bug).map(row) };
 }

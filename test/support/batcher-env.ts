@@ -67,6 +67,7 @@ export function triggerConfig(overrides: Partial<BatchTriggerConfig> = {}): Batc
   return {
     triggerId: 'labels-trigger',
     pipelineName: 'training-pipeline',
+    source: { bucket: DATA_BUCKET },
     batchSize: 3,
     batchWindowSeconds: 3600,
     manifestBucket: DATA_BUCKET,

@@ -209,6 +209,41 @@ export async function startFakeSageMaker(): Promise<FakeSageMaker> {
     return { status: 200, body: { PipelineExecutionArn: execution.executionArn } };
   }
 
+  const { endpoint, close } = await startAwsJsonEndpoint(serve);
+
+  return {
+    endpoint,
+    calls,
+    executions,
+    close,
+    registerPipeline: (name) => void pipelines.add(name),
+    failNext: (count, kind) => {
+      if (!Number.isInteger(count) || count < 0) throw new RangeError(`count must be a whole number >= 0, got ${count}`);
+      queuedFailures.push(...Array<FailureKind>(count).fill(kind));
+    },
+    failWithProbability: (p, kind, random = Math.random) => {
+      if (!(p >= 0 && p <= 1)) throw new RangeError(`p must be between 0 and 1, got ${p}`);
+      randomFailure = p === 0 ? undefined : { p, kind, random };
+    },
+    clearFailures: () => {
+      queuedFailures.length = 0;
+      randomFailure = undefined;
+    },
+  };
+}
+
+/** What an awsJson1_1 endpoint answers one request with: the status, the JSON body, and the error's type. */
+export interface AwsJsonReply {
+  readonly status: number;
+  readonly body: unknown;
+  readonly error?: string;
+}
+
+/**
+ * Serves an AWS JSON-protocol API (awsJson1_1) on an OS-assigned loopback port: each POST is answered by
+ * `serve` with its `X-Amz-Target` and body; any other request is handed over as `<method> <url>`.
+ */
+export async function startAwsJsonEndpoint(serve: (target: string, body: string) => AwsJsonReply): Promise<LocalService> {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -226,26 +261,7 @@ export async function startFakeSageMaker(): Promise<FakeSageMaker> {
     });
   });
   const endpoint = await listenOnLoopback(server);
-
-  return {
-    endpoint,
-    calls,
-    executions,
-    close: () => closeServer(server),
-    registerPipeline: (name) => void pipelines.add(name),
-    failNext: (count, kind) => {
-      if (!Number.isInteger(count) || count < 0) throw new RangeError(`count must be a whole number >= 0, got ${count}`);
-      queuedFailures.push(...Array<FailureKind>(count).fill(kind));
-    },
-    failWithProbability: (p, kind, random = Math.random) => {
-      if (!(p >= 0 && p <= 1)) throw new RangeError(`p must be between 0 and 1, got ${p}`);
-      randomFailure = p === 0 ? undefined : { p, kind, random };
-    },
-    clearFailures: () => {
-      queuedFailures.length = 0;
-      randomFailure = undefined;
-    },
-  };
+  return { endpoint, close: () => closeServer(server) };
 }
 
 function parseStartRequest(rawBody: string): StartRequest | undefined {

@@ -23,7 +23,7 @@ function crashOnce(faults: Faults, when: 'before' | 'after', matches: (site: str
 }
 
 const batch = (overrides: Partial<BatchTriggerConfig>): BatchTriggerConfig => ({
-  triggerId: 'labels', pipelineName: 'shared-pipeline', batchSize: 1, batchWindowSeconds: 1800, manifestBucket: MANIFEST_BUCKET,
+  triggerId: 'labels', pipelineName: 'shared-pipeline', source: { bucket: 'system-data' }, batchSize: 1, batchWindowSeconds: 1800, manifestBucket: MANIFEST_BUCKET,
   manifestPrefix: 'manifests/', manifestParameterName: 'ManifestS3Uri', countParameterName: 'ObjectCount', parameters: {}, maxStartAttempts: 1, ...overrides,
 });
 const object = (key: string) => ({ bucket: 'system-data', key, size: 1000, sequencer: '01', eventTime: new Date(T0).toISOString() });

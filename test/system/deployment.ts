@@ -66,6 +66,7 @@ export function deploymentOf(plan: Plan): Deployment {
   const batch = (triggerId: string, pipelineName: string, coordinated: boolean): BatchTriggerConfig => ({
     triggerId,
     pipelineName,
+    source: { bucket: 'system-data' },
     batchSize: plan.batchSize,
     batchWindowSeconds: 1800,
     manifestBucket: MANIFEST_BUCKET,
@@ -90,15 +91,16 @@ export function deploymentOf(plan: Plan): Deployment {
     coordinatedBatch: batch('labels', shared, true),
     directBatch: batch('clicks', direct, false),
     eventTrigger: event({
-      triggerId: 'model-added', pipelineName: shared, mode: 'event', events: ['model.added'],
+      triggerId: 'model-added', pipelineName: shared, mode: 'event', events: ['model.added'], pattern: { 'detail-type': ['model.added'] },
       parameters: { EventId: '{{ event.eventId }}' }, coordinatorFunction: COORDINATOR_FUNCTION, priority: 4,
     }),
     joinTrigger: event({
       triggerId: 'data-and-features', pipelineName: joined, mode: 'join', events: ['data_updated', 'features_ready'], windowSeconds: 86_400,
+      pattern: { 'detail-type': ['data_updated', 'features_ready'] },
       parameters: { DataEventId: '{{ events.data_updated.eventId }}', FeatureEventId: '{{ events.features_ready.eventId }}' },
       coordinatorFunction: COORDINATOR_FUNCTION, priority: 3,
     }),
-    chainTrigger: event({ triggerId: 'after-training', pipelineName: chained, mode: 'chain', events: [], parameters: {} }),
+    chainTrigger: event({ triggerId: 'after-training', pipelineName: chained, mode: 'chain', events: [], pattern: { source: ['aws.sagemaker'] }, parameters: {} }),
     drift: {
       triggerId: 'churn-drift', pipelineName: shared, drift: DRIFT_CONFIG, monitoringOutput: { bucket: MONITOR_BUCKET, prefix: 'monitor/' },
       alarms: { arns: [], names: [], namePrefixes: ['drift-alarm-'] },

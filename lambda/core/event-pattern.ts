@@ -4,8 +4,9 @@
  * exists, anything-but (a value, a list, { prefix } or { suffix }), and nested objects. An array in the event
  * matches when any of its elements does.
  *
- * Tests use it to prove that an event matches no rule of another project, so where EventBridge's exact
- * behaviour is not documented it errs towards matching: an array of objects matches a nested pattern
+ * The event-trigger function checks each event against its trigger's deployed pattern, so that an
+ * invocation not made by the trigger's rule can deliver no event the rule would have dropped. Where
+ * EventBridge's exact behaviour is not documented it errs towards matching: an array of objects matches a nested pattern
  * when any one element does. A pattern outside the subset throws rather than silently not matching.
  */
 export function matchesPattern(pattern: unknown, event: unknown): boolean {

@@ -1,4 +1,4 @@
-import { matchesPattern } from './event-pattern-matcher';
+import { matchesPattern } from '../../lambda/core/event-pattern';
 
 // Each case comes from the Amazon EventBridge User Guide; the comment names the page and example.
 // Pages: "Creating event patterns" (eb-event-patterns), "Matching null values and empty strings"

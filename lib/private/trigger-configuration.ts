@@ -1,0 +1,162 @@
+import { ArnFormat, Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { IConstruct } from 'constructs';
+import { canonicalJson, sha256 } from '../../lambda/core/batching';
+import { acknowledgeWildcardResource } from './nag';
+import { shortHash } from './short-hash';
+
+/** A shared function that receives events from many trigger rules and reads each trigger's configuration. */
+export interface ConfiguredReceiver extends IConstruct {
+  readonly function: lambda.Function;
+  readonly deadLetterQueue: sqs.IQueue;
+  /** Every rule sending to the function is named with this prefix; it also names the configuration path. */
+  readonly ruleNamePrefix: string;
+}
+
+/** SSM's limit on a parameter value (the advanced tier, which intelligent tiering picks above 4 KB). */
+const MAX_PARAMETER = 8192;
+/**
+ * What one reference (a token: a bucket or pipeline name, a function ARN) is counted as when packing
+ * configurations into parameters: the names and ARNs a configuration holds resolve to fewer characters.
+ */
+const REFERENCE_ALLOWANCE = 256;
+const TOKEN = /\$\{Token\[[^\]]*\]\}/g;
+
+/** One parameter holding several triggers' configurations, `{ "<triggerId>": <configuration>, ... }`. */
+interface Pack {
+  readonly configs: Map<string, object>;
+  bytes: number;
+}
+
+const RECEIVERS = new WeakMap<ConfiguredReceiver, TriggerRules>();
+
+/**
+ * What a shared function accepts: the rules of this stack's triggers, one by one. Each rule gets its own
+ * invoke permission and a place in the dead-letter queue's policy, both for its exact ARN, so no rule
+ * created elsewhere (whatever its name) can invoke the function or fill its queue. The triggers'
+ * configurations are parameters the deployment writes under a path only this receiver reads, packed
+ * several to a parameter (up to SSM's 8 KB), so that a trigger costs its rule and permission and a share
+ * of a parameter: 150 data-arrival triggers fit in a stack.
+ */
+class TriggerRules {
+  readonly path: string;
+  private readonly rules: events.IRule[] = [];
+  private readonly configs = new Map<string, object>();
+  private readonly packs: Pack[] = [];
+
+  constructor(private readonly receiver: ConfiguredReceiver) {
+    this.path = `/cdk-ml-triggers/${receiver.ruleNamePrefix.replace(/-$/, '')}/`;
+    const stack = Stack.of(receiver.function);
+    receiver.function.addEnvironment('TRIGGER_CONFIG_PATH', this.path);
+    // A new value replaces every warm execution environment, whose cached configurations it empties.
+    receiver.function.addEnvironment('TRIGGER_CONFIG_VERSION', Lazy.string({ produce: () => this.version(stack) }));
+    // GetParametersByPath is authorized against the path asked for (Parameter Store's documentation); the
+    // parameters under it are named as well, in case a partition authorizes each parameter returned.
+    const parameterArn = (name: string) => stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: name, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+    const underPath = parameterArn(`${this.path.slice(1)}*`);
+    receiver.function.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['ssm:GetParametersByPath'], resources: [parameterArn(this.path.slice(1, -1)), underPath] }),
+    );
+    acknowledgeWildcardResource(
+      receiver.function.role!,
+      underPath,
+      "Reads the configurations this stack's deployment wrote, one parameter per trigger, under a path named for the stack.",
+    );
+    receiver.deadLetterQueue.addToResourcePolicy(
+      new iam.PolicyStatement({
+        // One statement per receiver: the batcher's and the event triggers' rules share the stack's queue.
+        sid: `UndeliveredEventsOf${receiver.node.id}`,
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['sqs:SendMessage'],
+        resources: [receiver.deadLetterQueue.queueArn],
+        conditions: {
+          ArnEquals: { 'aws:SourceArn': Lazy.list({ produce: () => this.rules.map((rule) => rule.ruleArn) }) },
+          StringEquals: { 'aws:SourceAccount': stack.account },
+        },
+      }),
+    );
+  }
+
+  add(rule: events.IRule, triggerId: string, config: object, bulk: string): void {
+    if (this.configs.has(triggerId)) throw new Error(`triggerId '${triggerId}' is used by two triggers in this stack: give each its own`);
+    // Its entry in a pack, `"<id>":<configuration>,`, each reference counted at its allowance.
+    const bytes = Buffer.byteLength(`${JSON.stringify(triggerId)}:${canonicalJson(config).replace(TOKEN, 'x'.repeat(REFERENCE_ALLOWANCE))},`);
+    if (bytes + 2 > MAX_PARAMETER) {
+      throw new Error(`${bulk} make trigger ${triggerId}'s configuration ${bytes} bytes (a reference counted as ${REFERENCE_ALLOWANCE}), an SSM parameter holds at most ${MAX_PARAMETER}: shorten them`);
+    }
+    this.configs.set(triggerId, config);
+    this.rules.push(rule);
+    let pack = this.packs.at(-1);
+    if (!pack || pack.bytes + bytes > MAX_PARAMETER) pack = this.newPack();
+    pack.configs.set(triggerId, config);
+    pack.bytes += bytes;
+    this.receiver.function.addPermission(`Invoke${shortHash(rule.node.path, 12)}`, {
+      principal: new iam.ServicePrincipal('events.amazonaws.com'),
+      sourceAccount: Stack.of(rule).account,
+      sourceArn: rule.ruleArn,
+    });
+  }
+
+  private newPack(): Pack {
+    const pack: Pack = { configs: new Map(), bytes: 2 };
+    const number = this.packs.push(pack);
+    const stack = Stack.of(this.receiver);
+    const parameter = new ssm.CfnParameter(this.receiver, `Configurations${number}`, {
+      name: `${this.path}configs-${number}`,
+      type: 'String',
+      tier: 'Intelligent-Tiering',
+      // Keys in canonical order; references resolve at deploy, escaped as JSON.
+      value: Lazy.string({
+        produce: () => {
+          const canonical = canonicalJson(Object.fromEntries(pack.configs));
+          return Token.isUnresolved(canonical) ? stack.toJsonString(JSON.parse(canonical)) : canonical;
+        },
+      }),
+      description: `cdk-ml-triggers: configurations of ${this.receiver.node.id} triggers, written by their deployment`,
+    });
+    // The function's new version (its environment) is written after the configurations it stands for, so a
+    // fresh execution environment never caches the configurations of the deployment before.
+    this.receiver.function.node.addDependency(parameter);
+    return pack;
+  }
+
+  /** A digest of every configuration as the template writes it (tokens as their references). */
+  private version(stack: Stack): string {
+    const all = [...this.configs.keys()].sort().map((id) => [id, stack.resolve(this.configs.get(id))]);
+    return sha256(canonicalJson(all)).slice(0, 16);
+  }
+}
+
+/**
+ * Sends each matched event as `{"triggerId": ..., "event": ...}` to the shared function, which reads the
+ * trigger's configuration from the parameter this target writes: the invocation chooses nothing else.
+ */
+export class TriggerTarget implements events.IRuleTarget {
+  constructor(
+    private readonly receiver: ConfiguredReceiver,
+    private readonly triggerId: string,
+    private readonly config: object,
+    /** What makes the configuration long, for the error that says what to shorten. */
+    private readonly bulk: string,
+  ) {}
+
+  public bind(rule: events.IRule): events.RuleTargetConfig {
+    let rules = RECEIVERS.get(this.receiver);
+    if (!rules) {
+      rules = new TriggerRules(this.receiver);
+      RECEIVERS.set(this.receiver, rules);
+    }
+    rules.add(rule, this.triggerId, this.config, this.bulk);
+    return {
+      arn: this.receiver.function.functionArn,
+      input: events.RuleTargetInput.fromObject({ triggerId: this.triggerId, event: events.EventField.fromPath('$') }),
+      deadLetterConfig: { arn: this.receiver.deadLetterQueue.queueArn },
+      retryPolicy: { maximumEventAgeInSeconds: Duration.hours(6).toSeconds(), maximumRetryAttempts: 20 },
+      targetResource: this.receiver.function,
+    };
+  }
+}
