@@ -1,8 +1,10 @@
 #!/usr/bin/env node
+import { Duration, TimeZone } from 'aws-cdk-lib';
 import { App, TerraformStack } from 'cdktf';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import type { Construct } from 'constructs';
-import { GcsDataArrivalTrigger, VertexDriftTrigger, VertexPipeline, VertexScheduledTrigger } from '../gcp';
+import { VertexDataArrivalTrigger, VertexDriftTrigger, VertexPipeline, VertexScheduledTrigger } from '../gcp';
+import { TriggerSchedule } from '../lib';
 
 /** The Google Cloud tour: the same triggers for a Vertex AI pipeline, as Terraform (CDK for Terraform). */
 export class GcpReferenceStack extends TerraformStack {
@@ -21,19 +23,19 @@ export class GcpReferenceStack extends TerraformStack {
     // Scheduled: Mondays at 03:00 Berlin time, on the last week of data.
     new VertexScheduledTrigger(this, 'WeeklyRetraining', {
       pipeline,
-      schedule: '0 3 * * 1',
-      timeZone: 'Europe/Berlin',
+      schedule: TriggerSchedule.cron('0 3 ? * MON *'),
+      timeZone: TimeZone.of('Europe/Berlin'),
       parameters: { TrainingMode: 'scheduled', DataWindowDays: '7' },
     });
 
     // Data arrival: every 500 new labelled Parquet files, or two hours after the first one.
-    new GcsDataArrivalTrigger(this, 'NewLabels', {
+    new VertexDataArrivalTrigger(this, 'NewLabels', {
       pipeline,
       bucket: `${settings.project}-labelled-data`,
       prefix: 'labels/',
       suffix: '.parquet',
       batchSize: 500,
-      batchWindowSeconds: 7200,
+      batchWindow: Duration.hours(2),
       parameters: { TrainingMode: 'data-arrival' },
     });
 

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
+import { shortHash } from '../lib/private/short-hash';
 
 /** Where a construct's resources live: a {@link VertexPipeline}'s project and region, literals it has validated. */
 export interface GoogleLocation {
@@ -16,5 +16,5 @@ export interface GoogleLocation {
  */
 export function deploymentHash(scope: Construct, location: GoogleLocation, length: number): string {
   const identity = JSON.stringify([TerraformStack.of(scope).node.id, location.project, location.region, scope.node.path]);
-  return createHash('sha256').update(identity).digest('hex').slice(0, length);
+  return shortHash(identity, length);
 }

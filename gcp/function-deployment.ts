@@ -14,6 +14,7 @@ import { ServiceAccountIamMember } from '@cdktf/provider-google/lib/service-acco
 import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
 import { StorageBucketObject } from '@cdktf/provider-google/lib/storage-bucket-object';
 import { Construct } from 'constructs';
+import { packageRoot } from '../lib/private/handler-code';
 import { deploymentHash } from './deployment-hash';
 import { PipelineJobRole } from './pipeline-job-role';
 import type { VertexPipeline } from './vertex-pipeline';
@@ -135,13 +136,5 @@ export class FunctionDeployment extends Construct {
     const pubsubAgent = `serviceAccount:service-${shared.project.number}@gcp-sa-pubsub.iam.gserviceaccount.com`;
     new PubsubTopicIamMember(this, 'AgentPublishesDeadLetters', { project: pipeline.project, topic: this.deadLetterTopic.name, role: 'roles/pubsub.publisher', member: pubsubAgent });
     new PubsubSubscriptionIamMember(this, 'AgentAcknowledges', { project: pipeline.project, subscription: this.subscription.name, role: 'roles/pubsub.subscriber', member: pubsubAgent });
-  }
-}
-
-function packageRoot(): string {
-  for (let dir = __dirname; ; dir = path.dirname(dir)) {
-    const manifest = path.join(dir, 'package.json');
-    if (fs.existsSync(manifest) && (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { name?: string }).name === 'cdk-ml-triggers') return dir;
-    if (path.dirname(dir) === dir) throw new Error('cannot find the cdk-ml-triggers package root');
   }
 }

@@ -1,4 +1,4 @@
 export * from './vertex-pipeline';
 export * from './vertex-scheduled-trigger';
 export * from './vertex-drift-trigger';
-export * from './gcs-data-arrival-trigger';
+export * from './vertex-data-arrival-trigger';

@@ -3,7 +3,7 @@ import { MonitoringNotificationChannel } from '@cdktf/provider-google/lib/monito
 import { PubsubTopic } from '@cdktf/provider-google/lib/pubsub-topic';
 import { PubsubTopicIamMember } from '@cdktf/provider-google/lib/pubsub-topic-iam-member';
 import { Construct } from 'constructs';
-import { parseDriftConfig } from '../lambda/core/drift';
+import { DEFAULT_DRIFT_THRESHOLDS, parseDriftConfig } from '../lambda/core/contracts/drift';
 import { deploymentHash } from './deployment-hash';
 import { FunctionDeployment } from './function-deployment';
 import type { VertexPipeline } from './vertex-pipeline';
@@ -53,7 +53,7 @@ export class VertexDriftTrigger extends Construct {
 
   constructor(scope: Construct, id: string, props: VertexDriftTriggerProps) {
     super(scope, id);
-    const drift = { thresholds: props.thresholds ?? { medium: 0.1, high: 0.3, critical: 0.5 }, featureThresholds: props.featureThresholds ?? {}, autoRetrain: props.autoRetrain ?? false };
+    const drift = { thresholds: props.thresholds ?? DEFAULT_DRIFT_THRESHOLDS, featureThresholds: props.featureThresholds ?? {}, autoRetrain: props.autoRetrain ?? false };
     const parsed = parseDriftConfig(drift);
     if (!parsed.ok) throw new Error(`${parsed.error.field} ${parsed.error.problem}`);
     if (!/^[a-z0-9.-]+\.googleapis\.com\/[\w./-]+$/.test(props.metricType)) {

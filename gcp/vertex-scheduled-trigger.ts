@@ -1,7 +1,10 @@
 import { CloudSchedulerJob } from '@cdktf/provider-google/lib/cloud-scheduler-job';
 import { PubsubTopic } from '@cdktf/provider-google/lib/pubsub-topic';
+import { TimeZone } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import type { TriggerSchedule } from '../lib/trigger-schedule';
 import { pipelineParameters } from '../lambda/core/pipeline-parameters';
+import { cloudSchedulerCron } from './cloud-scheduler-schedule';
 import { deploymentHash } from './deployment-hash';
 import { FunctionDeployment } from './function-deployment';
 import type { VertexPipeline } from './vertex-pipeline';
@@ -9,13 +12,17 @@ import type { VertexPipeline } from './vertex-pipeline';
 /** Properties of a {@link VertexScheduledTrigger}. */
 export interface VertexScheduledTriggerProps {
   readonly pipeline: VertexPipeline;
-  /** A unix-cron schedule (five fields), as Cloud Scheduler reads it: `0 3 * * 1` is Mondays at 03:00. */
-  readonly schedule: string;
   /**
-   * The IANA time zone the schedule is read in.
-   * @default 'Etc/UTC'
+   * When to start it, as the AWS `ScheduledTrigger` takes it: `TriggerSchedule.cron('0 3 ? * MON *')` (Mondays at
+   * 03:00) or `.rate(...)` of an interval that divides an hour or a day; Cloud Scheduler has no one-time jobs.
+   * A string is read as a unix-cron expression of five fields (`0 3 * * 1`): deprecated, pass a `TriggerSchedule`.
    */
-  readonly timeZone?: string;
+  readonly schedule: TriggerSchedule | string;
+  /**
+   * The IANA time zone the schedule is read in. A string (`'Europe/Berlin'`) is deprecated: pass `TimeZone.of(...)`.
+   * @default TimeZone.ETC_UTC
+   */
+  readonly timeZone?: TimeZone | string;
   /**
    * Static pipeline parameters.
    * @default - none
@@ -28,8 +35,6 @@ export interface VertexScheduledTriggerProps {
   readonly retryCount?: number;
 }
 
-const FIELD = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$|^[A-Za-z]{3}(-[A-Za-z]{3})?(,[A-Za-z]{3}(-[A-Za-z]{3})?)*$/;
-
 /**
  * Starts a Vertex AI pipeline on a schedule: Cloud Scheduler -> Pub/Sub -> a Cloud Function that creates
  * one pipeline job per firing (its job id is derived from the firing, so a redelivery creates nothing).
@@ -41,11 +46,8 @@ export class VertexScheduledTrigger extends Construct {
 
   constructor(scope: Construct, id: string, props: VertexScheduledTriggerProps) {
     super(scope, id);
-    const fields = props.schedule.trim().split(/\s+/);
-    if (fields.length !== 5 || !fields.every((field) => FIELD.test(field))) {
-      throw new Error(`schedule must be a unix-cron expression of five fields such as '0 3 * * 1', got '${props.schedule}'`);
-    }
-    const timeZone = props.timeZone ?? 'Etc/UTC';
+    const schedule = cloudSchedulerCron(props.schedule);
+    const timeZone = typeof props.timeZone === 'string' ? props.timeZone : (props.timeZone ?? TimeZone.ETC_UTC).timezoneName;
     try {
       new Intl.DateTimeFormat('en-US', { timeZone });
     } catch {
@@ -64,7 +66,7 @@ export class VertexScheduledTrigger extends Construct {
       project: pipeline.project,
       region: pipeline.region,
       description: `cdk-ml-triggers: starts Vertex AI pipeline ${pipeline.pipelineName}`,
-      schedule: fields.join(' '),
+      schedule,
       timeZone,
       retryConfig: { retryCount },
       pubsubTarget: { topicName: this.topic.id, data: Buffer.from(JSON.stringify({ triggerId })).toString('base64') },

@@ -5,7 +5,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
-import { BATCH_LIMITS, DEFAULT_MANIFEST_PREFIX, MANIFEST_KEY_SUFFIX, manifestFilterProblem, type BatchTriggerConfig } from '../lambda/core/batching';
+import { MANIFEST_KEY_SUFFIX, manifestFilterProblem } from '../lambda/core/batching';
+import { BATCH_DEFAULTS, BATCH_LIMITS, type BatchTriggerConfig } from '../lambda/core/contracts/batch';
+import { DEFAULT_PRIORITY, PRIORITY_LIMITS, TRIGGER_ID, TRIGGER_ID_RULE, type StartRoute } from '../lambda/core/contracts/shared';
 import { DataArrivalBatcher, METRICS_NAMESPACE } from './private/data-arrival-batcher';
 import { configureHandlerFunction } from './private/handler-function';
 import { TriggerTarget } from './private/trigger-configuration';
@@ -15,7 +17,6 @@ import { acknowledge, acknowledgeWildcardResource } from './private/nag';
 import { validateDurationInRange, validateIntegerInRange, validatePipelineParameters } from './private/validation';
 import type { IRetrainingCoordinator } from './retraining-coordinator';
 import { wireStartRoute } from './private/start-route';
-import type { StartRoute } from '../lambda/core/launch';
 import type { TriggerFunctionOptions } from './trigger-function-options';
 import { TrainingPipeline } from './training-pipeline';
 
@@ -142,7 +143,7 @@ export class DataArrivalTrigger extends Construct {
     configureHandlerFunction(batcher.function, props, this);
     batcher.register(this.triggerId);
     enableEventBridge(props.bucket);
-    const config = triggerConfig(this.triggerId, pipeline.pipelineName, props, wireStartRoute(batcher.function, pipeline, props.coordinator, props.priority ?? 3));
+    const config = triggerConfig(this.triggerId, pipeline.pipelineName, props, wireStartRoute(batcher.function, pipeline, props.coordinator, props.priority ?? DEFAULT_PRIORITY));
     if (!props.coordinator) {
       // Before a batch is recorded failed, the batcher looks for a run whose every start reply was lost.
       batcher.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['sagemaker:ListPipelineExecutions'], resources: [pipeline.pipelineArn] }));
@@ -213,28 +214,28 @@ function triggerConfig(triggerId: string, pipelineName: string, props: DataArriv
       ...(props.prefix !== undefined ? { prefix: props.prefix } : {}),
       ...(props.suffix !== undefined ? { suffix: props.suffix } : {}),
     },
-    batchSize: props.batchSize ?? 1000,
-    batchWindowSeconds: (props.batchWindow ?? Duration.hours(1)).toSeconds(),
+    batchSize: props.batchSize ?? BATCH_DEFAULTS.batchSize,
+    batchWindowSeconds: props.batchWindow?.toSeconds() ?? BATCH_DEFAULTS.batchWindowSeconds,
     manifestBucket: (props.manifestBucket ?? props.bucket).bucketName,
-    manifestPrefix: props.manifestPrefix ?? DEFAULT_MANIFEST_PREFIX,
-    manifestParameterName: props.manifestParameterName ?? 'ManifestS3Uri',
-    countParameterName: props.countParameterName ?? 'ObjectCount',
+    manifestPrefix: props.manifestPrefix ?? BATCH_DEFAULTS.manifestPrefix,
+    manifestParameterName: props.manifestParameterName ?? BATCH_DEFAULTS.manifestParameterName,
+    countParameterName: props.countParameterName ?? BATCH_DEFAULTS.countParameterName,
     parameters: props.parameters ?? {},
-    maxStartAttempts: props.maxStartAttempts ?? 6,
+    maxStartAttempts: props.maxStartAttempts ?? BATCH_DEFAULTS.maxStartAttempts,
     ...route,
   };
 }
 
 function validate(props: DataArrivalTriggerProps, config: BatchTriggerConfig): void {
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(config.triggerId)) {
-    throw new Error(`triggerId must be 1-64 letters, digits, - or _, got '${config.triggerId}'`);
+  if (!TRIGGER_ID.test(config.triggerId)) {
+    throw new Error(`triggerId ${TRIGGER_ID_RULE}, got '${config.triggerId}'`);
   }
   validateIntegerInRange('batchSize', config.batchSize, 1, BATCH_LIMITS.maxBatchSize);
   if (props.batchWindow) {
     validateDurationInRange('batchWindow', props.batchWindow, Duration.seconds(BATCH_LIMITS.minWindowSeconds), Duration.seconds(BATCH_LIMITS.maxWindowSeconds));
   }
   validateIntegerInRange('maxStartAttempts', config.maxStartAttempts, 1, BATCH_LIMITS.maxStartAttempts);
-  if (props.priority !== undefined) validateIntegerInRange('priority', props.priority, 1, 5);
+  if (props.priority !== undefined) validateIntegerInRange('priority', props.priority, PRIORITY_LIMITS.min, PRIORITY_LIMITS.max);
   validatePipelineParameters(config.parameters);
   for (const [prop, name] of [['manifestParameterName', config.manifestParameterName], ['countParameterName', config.countParameterName]] as const) {
     validatePipelineParameters({ [name]: 'x' }, prop);

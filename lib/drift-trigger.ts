@@ -11,6 +11,8 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { DriftSource } from './drift-source';
 import type { AlarmSources } from '../lambda/core/alarm-message';
+import { COORDINATOR_LIMITS } from '../lambda/core/contracts/coordinator';
+import { DRIFT_DEFAULTS, thresholdsProblem, type DriftThresholds, type DriftTriggerSettings } from '../lambda/core/contracts/drift';
 import { watchedDeadLetterQueue } from './private/dead-letter-queue';
 import { RuleTopicTarget } from './private/rule-topic-target';
 import { shortHash } from './private/short-hash';
@@ -24,12 +26,7 @@ import { wireStartRoute } from './private/start-route';
 import type { TriggerFunctionOptions } from './trigger-function-options';
 import { TrainingPipeline, type ITrainingPipeline } from './training-pipeline';
 
-/** Scores at which drift becomes medium, high and critical; below `medium` it is low. */
-export interface DriftThresholds {
-  readonly medium: number;
-  readonly high: number;
-  readonly critical: number;
-}
+export type { DriftThresholds } from '../lambda/core/contracts/drift';
 
 /** Properties of a {@link DriftTrigger}. */
 export interface DriftTriggerProps extends TriggerFunctionOptions {
@@ -89,8 +86,6 @@ export interface DriftTriggerProps extends TriggerFunctionOptions {
   readonly parameters?: { [name: string]: string };
 }
 
-const DEFAULT_THRESHOLDS: DriftThresholds = { medium: 0.1, high: 0.3, critical: 0.5 };
-
 /**
  * Retrains when a model drifts, as much as the drift warrants: drift alarms feed one encrypted topic,
  * and a severity evaluator reads the real violation reports and decides to log, retrain, retrain with
@@ -110,7 +105,7 @@ export class DriftTrigger extends Construct {
 
   constructor(scope: Construct, id: string, props: DriftTriggerProps) {
     super(scope, id);
-    const thresholds = props.thresholds ?? DEFAULT_THRESHOLDS;
+    const thresholds = props.thresholds ?? DRIFT_DEFAULTS.thresholds;
     validateThresholds('thresholds', thresholds);
     for (const [feature, own] of Object.entries(props.featureThresholds ?? {})) validateThresholds(`featureThresholds.${feature}`, own);
     validatePipelineParameters(props.parameters ?? {});
@@ -191,7 +186,7 @@ export class DriftTrigger extends Construct {
     const settings = {
       triggerId: this.node.path,
       pipelineName: pipeline.pipelineName,
-      drift: { thresholds, featureThresholds: props.featureThresholds ?? {}, autoRetrain: props.autoRetrain ?? false },
+      drift: { thresholds, featureThresholds: props.featureThresholds ?? DRIFT_DEFAULTS.featureThresholds, autoRetrain: props.autoRetrain ?? DRIFT_DEFAULTS.autoRetrain },
       alarms,
       ...(props.monitoringOutputBucket ? { monitoringOutput: { bucket: props.monitoringOutputBucket.bucketName, prefix } } : {}),
       parameters: props.parameters ?? {},
@@ -199,7 +194,7 @@ export class DriftTrigger extends Construct {
       ...(gate ? { approvalFunction: gate.function.functionArn } : {}),
       ...(props.teamTopic ? { teamTopicArn: props.teamTopic.topicArn } : {}),
       ...(props.humanReviewTopic ? { humanReviewTopicArn: props.humanReviewTopic.topicArn } : {}),
-    };
+    } satisfies DriftTriggerSettings;
     const fn = handlerFunction(this, {
       handler: 'drift',
       description: 'cdk-ml-triggers: scores drift from violation reports and decides to log, retrain, or ask a human.',
@@ -242,7 +237,7 @@ function approvalGateFor(scope: Construct, props: DriftTriggerProps): Retraining
   const { tracing, vpc, vpcSubnets, securityGroups, logGroupEncryptionKey, reservedConcurrentExecutions } = props;
   return new RetrainingCoordinator(scope, 'ApprovalGate', {
     minInterval: Duration.seconds(0),
-    maxDailyRuns: 1000,
+    maxDailyRuns: COORDINATOR_LIMITS.maxDailyRuns.max,
     dailyBudget: 1_000_000_000,
     ...(props.teamTopic ? { approvalTopic: props.teamTopic } : {}),
     tracing,
@@ -255,8 +250,6 @@ function approvalGateFor(scope: Construct, props: DriftTriggerProps): Retraining
 }
 
 function validateThresholds(prop: string, thresholds: DriftThresholds): void {
-  const { medium, high, critical } = thresholds;
-  if (![medium, high, critical].every((value) => Number.isFinite(value) && value >= 0) || !(medium < high && high < critical)) {
-    throw new Error(`${prop} must be numbers with 0 <= medium < high < critical, got medium ${medium}, high ${high}, critical ${critical}`);
-  }
+  const problem = thresholdsProblem(thresholds);
+  if (problem) throw new Error(`${prop} ${problem}`);
 }

@@ -5,6 +5,8 @@ import type * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { checkEventPatternSize, compileFilter } from '../lambda/core/event-filter';
 import { parseParameterTemplates } from '../lambda/core/templates';
+import { EVENT_TRIGGER_DEFAULTS, EVENT_TRIGGER_LIMITS, UPSTREAM_EXECUTION_PARAMETER, type EventTriggerConfigJson, type EventTriggerMode } from '../lambda/core/contracts/event-trigger';
+import { DEFAULT_PRIORITY, EVENT_NAME, EVENT_NAME_RULE, PRIORITY_LIMITS } from '../lambda/core/contracts/shared';
 import { EventTriggerFunction } from './private/event-trigger-function';
 import { configureHandlerFunction, METRICS_NAMESPACE } from './private/handler-function';
 import { TriggerTarget } from './private/trigger-configuration';
@@ -84,11 +86,8 @@ export interface EventTriggerProps extends TriggerFunctionOptions {
   readonly priority?: number;
 }
 
-const EVENT_NAME = /^[A-Za-z0-9._-]{1,128}$/;
 /** SageMaker emits this when a pipeline execution changes status. */
 const EXECUTION_STATUS_CHANGE = 'SageMaker Model Building Pipeline Execution Status Change';
-/** The parameter a chain's function adds to every start. */
-const UPSTREAM_EXECUTION_PARAMETER = 'UpstreamExecutionArn';
 
 /**
  * Starts a pipeline from named platform events: one event (filtered), all of several events within a
@@ -122,7 +121,7 @@ export class EventTrigger extends Construct {
     if ((props.event !== undefined || props.events !== undefined) && !props.bus) throw new Error('bus is required with event and events');
     const names = props.events ?? (props.event !== undefined ? [props.event] : []);
     for (const name of names) {
-      if (!Token.isUnresolved(name) && !EVENT_NAME.test(name)) throw new Error(`event name '${name}' must be 1-128 letters, digits, '.', '_' or '-'`);
+      if (!Token.isUnresolved(name) && !EVENT_NAME.test(name)) throw new Error(`event name '${name}' ${EVENT_NAME_RULE}`);
     }
     if (props.events?.includes('event')) {
       throw new Error("events must not include an event named 'event': templates read the triggering event as {{ event.<field> }}");
@@ -131,9 +130,9 @@ export class EventTrigger extends Construct {
       throw new Error(`events must name at least two different events to join, got ${JSON.stringify(props.events)}`);
     }
     if (props.within !== undefined && props.events === undefined) throw new Error('within is the window of a join: give it only with events, or leave it out');
-    const within = props.within ?? Duration.hours(24);
-    validateDurationInRange('within', within, Duration.minutes(1), Duration.days(30));
-    if (props.priority !== undefined) validateIntegerInRange('priority', props.priority, 1, 5);
+    const within = props.within ?? Duration.seconds(EVENT_TRIGGER_DEFAULTS.windowSeconds);
+    validateDurationInRange('within', within, Duration.seconds(EVENT_TRIGGER_LIMITS.minWindowSeconds), Duration.seconds(EVENT_TRIGGER_LIMITS.maxWindowSeconds));
+    if (props.priority !== undefined) validateIntegerInRange('priority', props.priority, PRIORITY_LIMITS.min, PRIORITY_LIMITS.max);
     const templates = parseParameterTemplates(props.parameters ?? {}, {
       ...(props.events ? { joinedEvents: props.events } : {}),
       reserved: props.afterPipeline ? [UPSTREAM_EXECUTION_PARAMETER] : [],
@@ -151,14 +150,15 @@ export class EventTrigger extends Construct {
     const shared = EventTriggerFunction.of(this);
     configureHandlerFunction(shared.function, props, this);
     this.triggerId = `${this.node.id.replace(/[^A-Za-z0-9_-]/g, '')}-${shortHash(this.node.path, 8)}`.slice(-64);
+    const mode: EventTriggerMode = props.afterPipeline ? 'chain' : props.events ? 'join' : 'event';
     const config = {
       triggerId: this.triggerId,
       pipelineName: pipeline.pipelineName,
-      mode: props.afterPipeline ? 'chain' : props.events ? 'join' : 'event',
+      mode,
       events: names,
       ...(props.events ? { windowSeconds: within.toSeconds() } : {}),
       parameters: props.parameters ?? {},
-      ...wireStartRoute(shared.function, pipeline, props.coordinator, props.priority ?? 3),
+      ...wireStartRoute(shared.function, pipeline, props.coordinator, props.priority ?? DEFAULT_PRIORITY),
     };
 
     const eventPattern: events.EventPattern = upstream
@@ -180,7 +180,7 @@ export class EventTrigger extends Construct {
       ...(props.afterPipeline ? {} : { eventBus: props.bus!.bus }),
       enabled: props.enabled ?? true,
       eventPattern,
-      targets: [new TriggerTarget(shared, this.triggerId, { ...config, pattern: renderedPattern(eventPattern) }, 'parameter templates')],
+      targets: [new TriggerTarget(shared, this.triggerId, { ...config, pattern: renderedPattern(eventPattern) } satisfies EventTriggerConfigJson, 'parameter templates')],
     });
   }
 }

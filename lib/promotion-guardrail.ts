@@ -2,6 +2,13 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import {
+  DEFAULT_GUARDRAIL_THRESHOLDS,
+  GUARDRAIL_THRESHOLD_NAMES,
+  GUARDRAIL_THRESHOLD_RANGES,
+  thresholdProblem,
+  type GuardrailThresholds,
+} from '../lambda/core/contracts/guardrail';
 import { handlerFunction } from './private/handler-function';
 import { acknowledgeKeyGrant, grantInvokeTo } from './private/grants';
 import { acknowledgeWildcardResource } from './private/nag';
@@ -53,20 +60,20 @@ export class PromotionGuardrail extends Construct {
 
   constructor(scope: Construct, id: string, props: PromotionGuardrailProps) {
     super(scope, id);
-    const defaults = {
-      minGoldenAccuracy: props.minGoldenAccuracy ?? 0.85,
-      maxAccuracyDelta: props.maxAccuracyDelta ?? 0.4,
-      maxPredictionShift: props.maxPredictionShift ?? 0.5,
-      maxErrorConcentration: props.maxErrorConcentration ?? 0.7,
-      approvalPredictionShift: props.approvalPredictionShift ?? 0.2,
+    const base = DEFAULT_GUARDRAIL_THRESHOLDS;
+    const defaults: GuardrailThresholds = {
+      minGoldenAccuracy: props.minGoldenAccuracy ?? base.minGoldenAccuracy,
+      maxAccuracyDelta: props.maxAccuracyDelta ?? base.maxAccuracyDelta,
+      maxPredictionShift: props.maxPredictionShift ?? base.maxPredictionShift,
+      maxErrorConcentration: props.maxErrorConcentration ?? base.maxErrorConcentration,
+      approvalPredictionShift: props.approvalPredictionShift ?? base.approvalPredictionShift,
     };
-    for (const prop of ['minGoldenAccuracy', 'maxAccuracyDelta', 'maxErrorConcentration'] as const) {
-      const value = defaults[prop];
-      if (!(value >= 0 && value <= 1)) throw new Error(`${prop} must be a share between 0 and 1, got ${value}`);
-    }
-    for (const prop of ['maxPredictionShift', 'approvalPredictionShift'] as const) {
-      const value = defaults[prop];
-      if (!(Number.isFinite(value) && value >= 0)) throw new Error(`${prop} must be a KL divergence of at least 0, got ${value}`);
+    // Shares first, then divergences: the first problem reported is the same whatever the names' order.
+    for (const kind of ['share', 'divergence'] as const) {
+      for (const name of GUARDRAIL_THRESHOLD_NAMES.filter((candidate) => GUARDRAIL_THRESHOLD_RANGES[candidate].kind === kind)) {
+        const problem = thresholdProblem(name, defaults[name]);
+        if (problem) throw new Error(problem);
+      }
     }
     const prefix = props.reportsPrefix ?? '';
 

@@ -8,7 +8,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { keyedTable } from './private/keyed-table';
 import { Construct, type IConstruct } from 'constructs';
 import type { TriggerFunctionOptions } from './trigger-function-options';
-import type { CoordinatorPolicy } from '../lambda/core/coordination';
+import { COORDINATOR_LIMITS, DEFAULT_COST_MODEL, DEFAULT_POLICY, type CoordinatorPolicy, type CostModel } from '../lambda/core/contracts/coordinator';
 import { watchedDeadLetterQueue } from './private/dead-letter-queue';
 import { handlerFunction } from './private/handler-function';
 import { LambdaScheduleTarget } from './private/lambda-schedule-target';
@@ -16,13 +16,7 @@ import { grantInvokeTo, grantPublishTo } from './private/grants';
 import { validateDurationInRange, validateIntegerInRange, validateTimeZone } from './private/validation';
 import type { ITrainingPipeline } from './training-pipeline';
 
-/** How a run's cost is estimated: `baseCost x (1 + dataSizeGb / gbPerIncrement)`. */
-export interface CostModel {
-  /** The cost of a run on no data. */
-  readonly baseCost: number;
-  /** The data size that adds one more `baseCost`. */
-  readonly gbPerIncrement: number;
-}
+export type { CostModel } from '../lambda/core/contracts/coordinator';
 
 /** Properties of a {@link RetrainingCoordinator}. */
 export interface RetrainingCoordinatorProps extends TriggerFunctionOptions {
@@ -150,18 +144,21 @@ export class RetrainingCoordinator extends Construct implements IRetrainingCoord
 }
 
 function policyOf(props: RetrainingCoordinatorProps): CoordinatorPolicy {
-  const minInterval = props.minInterval ?? Duration.hours(6);
-  validateDurationInRange('minInterval', minInterval, Duration.seconds(0), Duration.days(30));
-  const maxDailyRuns = props.maxDailyRuns ?? 4;
-  validateIntegerInRange('maxDailyRuns', maxDailyRuns, 1, 1000);
-  const dailyBudget = props.dailyBudget ?? 1000;
-  if (!(dailyBudget >= 0 && Number.isFinite(dailyBudget))) throw new Error(`dailyBudget must be a number of at least 0, got ${dailyBudget}`);
-  const costModel = props.costModel ?? { baseCost: 150, gbPerIncrement: 100 };
-  if (!(costModel.baseCost >= 0 && Number.isFinite(costModel.baseCost))) {
-    throw new Error(`costModel.baseCost must be a number of at least 0, got ${costModel.baseCost}`);
+  const limits = COORDINATOR_LIMITS;
+  const minInterval = props.minInterval ?? Duration.millis(DEFAULT_POLICY.minIntervalMs);
+  validateDurationInRange('minInterval', minInterval, Duration.seconds(limits.minIntervalMs.min / 1000), Duration.seconds(limits.minIntervalMs.max / 1000));
+  const maxDailyRuns = props.maxDailyRuns ?? DEFAULT_POLICY.maxDailyRuns;
+  validateIntegerInRange('maxDailyRuns', maxDailyRuns, limits.maxDailyRuns.min, limits.maxDailyRuns.max);
+  const dailyBudget = props.dailyBudget ?? DEFAULT_POLICY.dailyBudget;
+  if (!(dailyBudget >= limits.dailyBudget.min && Number.isFinite(dailyBudget))) {
+    throw new Error(`dailyBudget must be a number of at least ${limits.dailyBudget.min}, got ${dailyBudget}`);
   }
-  if (!(costModel.gbPerIncrement > 0 && Number.isFinite(costModel.gbPerIncrement))) {
-    throw new Error(`costModel.gbPerIncrement must be a number above 0, got ${costModel.gbPerIncrement}`);
+  const costModel: CostModel = props.costModel ?? { ...DEFAULT_COST_MODEL };
+  if (!(costModel.baseCost >= limits.baseCost.min && Number.isFinite(costModel.baseCost))) {
+    throw new Error(`costModel.baseCost must be a number of at least ${limits.baseCost.min}, got ${costModel.baseCost}`);
+  }
+  if (!(costModel.gbPerIncrement > limits.gbPerIncrement.above && Number.isFinite(costModel.gbPerIncrement))) {
+    throw new Error(`costModel.gbPerIncrement must be a number above ${limits.gbPerIncrement.above}, got ${costModel.gbPerIncrement}`);
   }
   const timeZone = (props.timeZone ?? TimeZone.ETC_UTC).timezoneName;
   validateTimeZone(timeZone);

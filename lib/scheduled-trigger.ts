@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { shortHash } from './private/short-hash';
 import { misspelledTimeZoneCase, wallClockGapAt } from '../lambda/core/calendar';
 import { correlationIdOf, scheduledRequestId } from '../lambda/core/launch';
+import { DEFAULT_PRIORITY, PRIORITY_LIMITS } from '../lambda/core/contracts/shared';
 import { watchedDeadLetterQueue } from './private/dead-letter-queue';
 import { LambdaScheduleTarget } from './private/lambda-schedule-target';
 import type { IRetrainingCoordinator } from './retraining-coordinator';
@@ -192,7 +193,7 @@ export class ScheduledTrigger extends Construct {
           pipelineName: pipeline.pipelineName,
           triggerType: 'scheduled',
           reason: `schedule ${props.schedule.expressionString}`,
-          priority: props.priority ?? 3,
+          priority: props.priority ?? DEFAULT_PRIORITY,
           parameters,
           // The scheduler's id for this invocation follows the start into the decision log and the run.
           correlationId: correlationIdOf('scheduled', scheduler.ContextAttribute.executionId),
@@ -247,7 +248,7 @@ function validateProps(props: ScheduledTriggerProps, timeZone: TimeZone): void {
   validateTimeZoneSpelling(timeZone.timezoneName);
   validateOneTimeDateExists(props.schedule, timeZone.timezoneName);
   validatePipelineParameters(props.parameters ?? {});
-  if (props.priority !== undefined) validateIntegerInRange('priority', props.priority, 1, 5);
+  if (props.priority !== undefined) validateIntegerInRange('priority', props.priority, PRIORITY_LIMITS.min, PRIORITY_LIMITS.max);
   if (props.retryAttempts !== undefined) validateIntegerInRange('retryAttempts', props.retryAttempts, 0, 185);
   if (props.maxEventAge) {
     validateWholeUnits('maxEventAge', props.maxEventAge, 1000, 'seconds', ': EventBridge Scheduler counts it in seconds');

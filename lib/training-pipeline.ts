@@ -3,10 +3,8 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import type { Construct } from 'constructs';
+import { PIPELINE_NAME } from '../lambda/core/contracts/shared';
 import { shortHash } from './private/short-hash';
-
-/** SageMaker's pattern for pipeline names (CreatePipeline API reference). */
-const PIPELINE_NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$/;
 
 /** The CloudWatch namespace where SageMaker publishes pipeline execution metrics. */
 export const PIPELINE_METRICS_NAMESPACE = 'AWS/Sagemaker/ModelBuildingPipeline';
@@ -135,7 +133,7 @@ function isTrainingPipeline(pipeline: sagemaker.IPipelineRef): pipeline is ITrai
 
 function validatePipelineName(pipelineName: string): void {
   if (Token.isUnresolved(pipelineName)) return;
-  if (!PIPELINE_NAME_PATTERN.test(pipelineName)) {
+  if (!PIPELINE_NAME.test(pipelineName)) {
     throw new Error(
       `pipelineName must be 1-256 letters, digits and hyphens, starting with a letter or digit, got '${pipelineName}'`,
     );

@@ -1,7 +1,9 @@
+import { Duration, TimeZone } from 'aws-cdk-lib';
 import { Testing, TerraformStack } from 'cdktf';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { VertexDriftTrigger, VertexPipeline, VertexScheduledTrigger, type VertexScheduledTriggerProps } from '../gcp';
 import { GcpReferenceStack } from '../bin/gcp-app';
+import { TriggerSchedule } from '../lib';
 import { parseDriftSettings, parseTriggerConfig } from '../gcp-functions/core/settings';
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
@@ -122,7 +124,33 @@ describe('VertexScheduledTrigger', () => {
     expect(only(resources, 'google_storage_bucket')).toMatchObject({ uniform_bucket_level_access: true, public_access_prevention: 'enforced' });
   });
 
+  test('takes the TriggerSchedule and TimeZone the AWS ScheduledTrigger takes, as Cloud Scheduler reads them', () => {
+    const resources = scheduled({ schedule: TriggerSchedule.cron('0 3 ? * MON *'), timeZone: TimeZone.of('Europe/Berlin') });
+
+    expect(only(resources, 'google_cloud_scheduler_job')).toMatchObject({ schedule: '0 3 * * 1', time_zone: 'Europe/Berlin' });
+  });
+
+  test.each<[string, TriggerSchedule, string]>([
+    ['weekday names and EventBridge numbers become unix-cron numbers', TriggerSchedule.cron('30 6 ? * MON-FRI,7 *'), '30 6 * * 1-5,6'],
+    ['a day of the month keeps its field', TriggerSchedule.cron('0 4 1,15 * ? *'), '0 4 1,15 * *'],
+    ['a rate that divides an hour', TriggerSchedule.rate(Duration.minutes(15)), '*/15 * * * *'],
+    ['a rate that divides a day', TriggerSchedule.rate(Duration.hours(6)), '0 */6 * * *'],
+    ['a daily rate', TriggerSchedule.rate(Duration.days(1)), '0 0 * * *'],
+  ])('%s', (_what, schedule, expected) => {
+    expect(only(scheduled({ schedule }), 'google_cloud_scheduler_job').schedule).toBe(expected);
+  });
+
+  test('the time zone defaults to UTC', () => {
+    const resources = synth((stack) => new VertexScheduledTrigger(stack, 'Weekly', { pipeline: pipeline(), schedule: TriggerSchedule.cron('0 3 ? * MON *') }));
+
+    expect(only(resources, 'google_cloud_scheduler_job').time_zone).toBe('Etc/UTC');
+  });
+
   test.each<[string, Partial<VertexScheduledTriggerProps>, string]>([
+    ['a one-time schedule', { schedule: TriggerSchedule.at('2027-01-15T06:00:00') }, 'schedule at(2027-01-15T06:00:00) cannot run on Cloud Scheduler, which has no one-time jobs'],
+    ['a cron with a year', { schedule: TriggerSchedule.cron('0 3 ? * MON 2027') }, "schedule cron(0 3 ? * MON 2027) names a year, which Cloud Scheduler cannot: use '*' as the year"],
+    ['the last day of the month', { schedule: TriggerSchedule.cron('0 3 L * ? *') }, 'schedule cron(0 3 L * ? *) uses L, W or #'],
+    ['a rate that divides neither an hour nor a day', { schedule: TriggerSchedule.rate(Duration.minutes(7)) }, 'schedule rate(7 minutes) has no unix-cron form on Cloud Scheduler'],
     ['a six-field cron', { schedule: '0 3 ? * MON *' }, "schedule must be a unix-cron expression of five fields such as '0 3 * * 1', got '0 3 ? * MON *'"],
     ['an unknown time zone', { timeZone: 'Mars/Base' }, "timeZone must be an IANA time zone name such as Europe/Berlin, got 'Mars/Base'"],
     ['too many retries', { retryCount: 9 }, 'retryCount must be a whole number between 0 and 5, got 9'],

@@ -1,19 +1,20 @@
+import { Duration } from 'aws-cdk-lib';
 import { Testing, TerraformStack } from 'cdktf';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
-import { GcsDataArrivalTrigger, VertexPipeline, type GcsDataArrivalTriggerProps } from '../gcp';
+import { GcsDataArrivalTrigger, VertexDataArrivalTrigger, VertexPipeline, type VertexDataArrivalTriggerProps } from '../gcp';
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 
-function synth(props: Partial<GcsDataArrivalTriggerProps> = {}, { stackName = 'test', region = 'europe-west1' } = {}): Resources {
+function synth(props: Partial<VertexDataArrivalTriggerProps> = {}, { stackName = 'test', region = 'europe-west1', construct = VertexDataArrivalTrigger } = {}): Resources {
   const app = Testing.app();
   const stack = new TerraformStack(app, stackName);
   new GoogleProvider(stack, 'google', { project: 'churn-ml-prod', region });
   const pipeline = new VertexPipeline({ project: 'churn-ml-prod', region, templateUri: 'gs://p/t.json', pipelineName: 'churn-training' });
-  new GcsDataArrivalTrigger(stack, 'Labels', { pipeline, bucket: 'churn-labelled-data', prefix: 'labels/', suffix: '.parquet', batchSize: 500, ...props });
+  new construct(stack, 'Labels', { pipeline, bucket: 'churn-labelled-data', prefix: 'labels/', suffix: '.parquet', batchSize: 500, ...props });
   return (JSON.parse(Testing.synth(stack)) as { resource: Resources }).resource;
 }
 
-describe('GcsDataArrivalTrigger', () => {
+describe('VertexDataArrivalTrigger', () => {
   test('the bucket notifies finalized objects under the prefix to the trigger topic, which the storage agent may publish to', () => {
     const resources = synth();
 
@@ -42,6 +43,20 @@ describe('GcsDataArrivalTrigger', () => {
     });
   });
 
+  test('takes the batch window as a Duration and the start attempts as a prop, with the AWS trigger\'s defaults', () => {
+    const config = (resources: Resources) => {
+      const [fn] = Object.values(resources.google_cloudfunctions2_function);
+      return JSON.parse((fn.service_config as { environment_variables: Record<string, string> }).environment_variables.BATCHER_CONFIG) as Record<string, unknown>;
+    };
+
+    expect(config(synth({ batchWindow: Duration.hours(2), maxStartAttempts: 10 }))).toMatchObject({ batchWindowSeconds: 7200, maxStartAttempts: 10 });
+    expect(config(synth())).toMatchObject({ batchSize: 500, batchWindowSeconds: 3600, maxStartAttempts: 6 });
+  });
+
+  test('the deprecated GcsDataArrivalTrigger is the same construct and synthesizes the same resources', () => {
+    expect(synth({}, { construct: GcsDataArrivalTrigger })).toEqual(synth());
+  });
+
   test('one app deployed into two regions of a project keeps two sets of batches, manifests and topics', () => {
     // Act: the same stack name and construct path, deployed once per region
     const [europe, us] = [synth({}, { stackName: 'ml-triggers' }), synth({}, { stackName: 'ml-triggers', region: 'us-central1' })];
@@ -56,9 +71,12 @@ describe('GcsDataArrivalTrigger', () => {
     expect(topics(europe).filter((name) => topics(us).includes(name))).toEqual([]);
   });
 
-  test.each<[string, Partial<GcsDataArrivalTriggerProps>, string]>([
+  test.each<[string, Partial<VertexDataArrivalTriggerProps>, string]>([
     ['a batch size of 0', { batchSize: 0 }, 'batchSize must be a whole number between 1 and 10000, got 0'],
     ['a window under a minute', { batchWindowSeconds: 30 }, 'batchWindowSeconds must be between 60 and 604800, got 30'],
+    ['a Duration window under a minute', { batchWindow: Duration.seconds(30) }, 'batchWindow must be between 1 minute and 7 days, got 30 seconds'],
+    ['both window props', { batchWindow: Duration.hours(1), batchWindowSeconds: 3600 }, 'batchWindow and batchWindowSeconds are the same setting: give only batchWindow'],
+    ['no start attempts', { maxStartAttempts: 0 }, 'maxStartAttempts must be a whole number between 1 and 50, got 0'],
     ['a manifest prefix without a slash', { manifestPrefix: 'm' }, "manifestPrefix must be empty or end with '/', got 'm'"],
     ['a prefix under the manifests of the library', { prefix: 'ml-triggers/manifests/' }, "prefix must not be under 'ml-triggers/manifests/', which holds manifests of the library"],
     ['a suffix that marks manifests', { suffix: '.ml-triggers-manifest.jsonl' }, "suffix must not end with '.ml-triggers-manifest.jsonl', which marks manifests of the library"],

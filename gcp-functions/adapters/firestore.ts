@@ -1,4 +1,5 @@
 import { isRecord } from '../../lambda/core/result';
+import { GoogleApiError, GoogleRestClient } from './google-rest';
 import type { AccessTokenSource } from './metadata-token';
 
 /** The values this client stores: Firestore's string, integer, double, boolean, null and map types. */
@@ -28,21 +29,13 @@ export interface CollectionQuery {
   readonly orderBy?: string;
 }
 
-/** An error answer from Firestore in Google's shape `{ error: { code, message, status } }`. */
-export class FirestoreError extends Error {
-  constructor(
-    readonly httpStatus: number,
-    /** ABORTED (a transaction lost a conflict), ALREADY_EXISTS, FAILED_PRECONDITION, UNAVAILABLE... */
-    readonly status: string,
-    readonly detail: string,
-    readonly retryable: boolean,
-  ) {
-    super(`Firestore failed with ${status} (HTTP ${httpStatus}): ${detail}`);
+/** An error answer from Firestore: ABORTED (a transaction lost a conflict), ALREADY_EXISTS, FAILED_PRECONDITION... */
+export class FirestoreError extends GoogleApiError {
+  constructor(httpStatus: number, status: string, detail: string, retryable: boolean, googleError?: Readonly<Record<string, unknown>>) {
+    super('Firestore', httpStatus, status, detail, retryable, googleError);
     this.name = 'FirestoreError';
   }
 }
-
-const REQUEST_TIMEOUT_MS = 10_000;
 
 /** The API host: `FIRESTORE_API_ENDPOINT` when set (tests), else firestore.googleapis.com. */
 export function firestoreEndpoint(): string {
@@ -85,10 +78,14 @@ export function decodeFields(fields: unknown): Record<string, FieldValue> {
  * service account. Paths are relative to `projects/<p>/databases/(default)/documents`.
  */
 export class Firestore {
+  private readonly client: GoogleRestClient;
+
   constructor(
     private readonly project: string,
-    private readonly tokens: AccessTokenSource,
-  ) {}
+    tokens: AccessTokenSource,
+  ) {
+    this.client = new GoogleRestClient(tokens, { timeoutMs: 10_000, error: (...args) => new FirestoreError(...args) });
+  }
 
   /** `projects/<p>/databases/(default)/documents`, the prefix of every document name. */
   get root(): string {
@@ -149,33 +146,13 @@ export class Firestore {
   }
 
   private async call(method: 'GET' | 'POST', path: string, body?: unknown, missingIsUndefined = false): Promise<unknown> {
-    const url = `${firestoreEndpoint()}/v1/${path}`;
-    const token = await this.tokens.token();
-    let response: Response;
     try {
-      response = await fetch(url, {
-        method,
-        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      });
+      const answer = await this.client.send(method, `${firestoreEndpoint()}/v1/${path}`, body === undefined ? undefined : { json: body });
+      return answer.text === '' ? {} : answer.json;
     } catch (error) {
-      throw new FirestoreError(0, 'UNAVAILABLE', `could not reach ${url}: ${(error as Error).message}`, true);
+      if (missingIsUndefined && error instanceof FirestoreError && error.httpStatus === 404) return undefined;
+      throw error;
     }
-    const text = await response.text();
-    let json: unknown;
-    try {
-      json = text === '' ? {} : (JSON.parse(text) as unknown);
-    } catch {
-      json = undefined;
-    }
-    if (response.ok) return json;
-    if (response.status === 404 && missingIsUndefined) return undefined;
-    const error = isRecord(json) && isRecord(json.error) ? json.error : {};
-    const status = typeof error.status === 'string' && error.status !== '' ? error.status : `HTTP_${response.status}`;
-    const message = typeof error.message === 'string' ? error.message : text.slice(0, 300);
-    const retryable = response.status === 429 || response.status >= 500 || status === 'ABORTED';
-    throw new FirestoreError(response.status, status, message, retryable);
   }
 }
 

@@ -1,4 +1,5 @@
 import { parseJson, reject, type FieldError, type Parsed } from '../../lambda/core/result';
+import { isRetryable } from './google-rest';
 import { parsePushRequest, type PushedMessage } from './pubsub-push';
 
 /** The part of the Functions Framework's (Express) request an HTTP function reads; the body arrives parsed when it is JSON. */
@@ -55,7 +56,7 @@ export function settingsFromEnv<T>(name: string, parse: (input: unknown) => Pars
  * `failed` and an ERROR log, because redelivering it would only repeat the same refusal.
  */
 export function respondStartFailed(res: FunctionResponse, error: unknown, context: Readonly<Record<string, unknown>> = {}): void {
-  const retryable = !(error instanceof Error && 'retryable' in error && error.retryable === false);
+  const retryable = isRetryable(error);
   const detail = error instanceof Error ? { name: error.name, message: error.message.slice(0, 500) } : { name: 'UnknownError', message: String(error) };
   const status = error instanceof Error && 'status' in error && typeof error.status === 'string' ? error.status : detail.name;
   log('ERROR', `could not create the pipeline job: ${detail.message}`, { ...context, error: detail, retryable });

@@ -1,21 +1,14 @@
 import { isRecord } from '../../lambda/core/result';
+import { GoogleApiError, GoogleRestClient } from './google-rest';
 import type { AccessTokenSource } from './metadata-token';
 
 /** An error answer from Cloud Storage's JSON API. */
-export class StorageError extends Error {
-  constructor(
-    readonly httpStatus: number,
-    readonly status: string,
-    readonly detail: string,
-    /** 408, 429 and 5xx: the same upload may succeed later. */
-    readonly retryable: boolean,
-  ) {
-    super(`Cloud Storage upload failed with ${status} (HTTP ${httpStatus}): ${detail}`);
+export class StorageError extends GoogleApiError {
+  constructor(httpStatus: number, status: string, detail: string, retryable: boolean, googleError?: Readonly<Record<string, unknown>>) {
+    super('Cloud Storage upload', httpStatus, status, detail, retryable, googleError);
     this.name = 'StorageError';
   }
 }
-
-const REQUEST_TIMEOUT_MS = 30_000;
 
 /** The API host: `GCS_API_ENDPOINT` when set (tests), else storage.googleapis.com. */
 export function gcsEndpoint(): string {
@@ -24,7 +17,11 @@ export function gcsEndpoint(): string {
 
 /** Cloud Storage through its JSON API, authorised with the function's service account. */
 export class CloudStorage {
-  constructor(private readonly tokens: AccessTokenSource) {}
+  private readonly client: GoogleRestClient;
+
+  constructor(tokens: AccessTokenSource) {
+    this.client = new GoogleRestClient(tokens, { timeoutMs: 30_000, error: (...args) => new StorageError(...args) });
+  }
 
   /**
    * Creates the object unless one of that name exists: a simple media upload (objects.insert, `uploadType=media`) with
@@ -35,33 +32,14 @@ export class CloudStorage {
    */
   async createIfAbsent(bucket: string, name: string, body: string, contentType: string): Promise<{ uri: string; created: boolean; generation?: string }> {
     const url = `${gcsEndpoint()}/upload/storage/v1/b/${encodeURIComponent(bucket)}/o?uploadType=media&ifGenerationMatch=0&name=${encodeURIComponent(name)}`;
-    const token = await this.tokens.token();
-    let response: Response;
+    const uri = `gs://${bucket}/${name}`;
     try {
-      response = await fetch(url, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${token}`, 'Content-Type': contentType },
-        body,
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      });
+      const { json } = await this.client.send('POST', url, { text: body, contentType });
+      const generation = isRecord(json) && typeof json.generation === 'string' ? json.generation : '';
+      return { uri, created: true, generation };
     } catch (error) {
-      throw new StorageError(0, 'UNAVAILABLE', `could not reach ${url}: ${(error as Error).message}`, true);
+      if (error instanceof StorageError && error.httpStatus === 412) return { uri, created: false };
+      throw error;
     }
-    const text = await response.text();
-    let json: unknown;
-    try {
-      json = JSON.parse(text) as unknown;
-    } catch {
-      json = undefined;
-    }
-    if (response.status === 412) return { uri: `gs://${bucket}/${name}`, created: false };
-    if (!response.ok) {
-      const error = isRecord(json) && isRecord(json.error) ? json.error : {};
-      const message = typeof error.message === 'string' ? error.message : text.slice(0, 300);
-      const status = typeof error.status === 'string' ? error.status : `HTTP_${response.status}`;
-      throw new StorageError(response.status, status, message, response.status === 408 || response.status === 429 || response.status >= 500);
-    }
-    const generation = isRecord(json) && typeof json.generation === 'string' ? json.generation : '';
-    return { uri: `gs://${bucket}/${name}`, created: true, generation };
   }
 }

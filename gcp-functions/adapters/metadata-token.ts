@@ -1,4 +1,5 @@
 import { isRecord } from '../../lambda/core/result';
+import { exchange } from './google-rest';
 
 /** Anything that hands out an OAuth access token for Google APIs. */
 export interface AccessTokenSource {
@@ -36,8 +37,8 @@ export class MetadataTokenSource implements AccessTokenSource {
   private readonly cache = new Map<string, CachedToken>();
   private readonly pending = new Map<string, Promise<CachedToken>>();
 
-  /** @param now the clock, in epoch milliseconds; a parameter so that expiry can be tested without waiting. */
-  constructor(private readonly now: () => number = Date.now) {}
+  /** @param now the clock, in epoch milliseconds: the entry point passes the real one, a test its own. */
+  constructor(private readonly now: () => number) {}
 
   async token(): Promise<string> {
     const url = metadataTokenUrl();
@@ -55,20 +56,11 @@ export class MetadataTokenSource implements AccessTokenSource {
 
   private async fetchToken(url: string): Promise<CachedToken> {
     const requestedAtMs = this.now();
-    let response: Response;
-    try {
-      response = await fetch(url, { headers: { 'Metadata-Flavor': 'Google' }, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-    } catch (error) {
-      throw new MetadataTokenError(`could not reach the metadata server at ${url}: ${(error as Error).message}`);
-    }
-    const text = await response.text();
-    if (!response.ok) throw new MetadataTokenError(`the metadata server answered HTTP ${response.status}: ${text.slice(0, 200)}`);
-    let body: unknown;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw new MetadataTokenError(`the metadata server's token answer is not JSON: ${text.slice(0, 200)}`);
-    }
+    const answer = await exchange(url, { headers: { 'Metadata-Flavor': 'Google' } }, REQUEST_TIMEOUT_MS, (why) => new MetadataTokenError(`could not reach the metadata server at ${url}: ${why}`));
+    const { text } = answer;
+    if (!answer.ok) throw new MetadataTokenError(`the metadata server answered HTTP ${answer.httpStatus}: ${text.slice(0, 200)}`);
+    const body = answer.json;
+    if (body === undefined) throw new MetadataTokenError(`the metadata server's token answer is not JSON: ${text.slice(0, 200)}`);
     const accessToken = isRecord(body) ? body.access_token : undefined;
     const expiresIn = isRecord(body) ? body.expires_in : undefined;
     if (typeof accessToken !== 'string' || accessToken === '' || typeof expiresIn !== 'number' || !Number.isFinite(expiresIn)) {

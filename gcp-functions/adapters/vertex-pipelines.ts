@@ -1,5 +1,6 @@
 import { compact, isRecord } from '../../lambda/core/result';
 import { PIPELINE_JOB_ID_PATTERN } from '../core/pipeline-job';
+import { GoogleApiError, GoogleRestClient } from './google-rest';
 import type { AccessTokenSource } from './metadata-token';
 
 /** One Vertex AI pipeline run to create; the id makes a repeated create return the existing job instead of a second run. */
@@ -28,21 +29,12 @@ export interface CreatedPipelineJob {
 }
 
 /** An error answer from Vertex AI, in Google's error shape `{ error: { code, message, status } }`. */
-export class VertexApiError extends Error {
-  constructor(
-    readonly httpStatus: number,
-    /** The canonical code name: INVALID_ARGUMENT, PERMISSION_DENIED, RESOURCE_EXHAUSTED, UNAVAILABLE... */
-    readonly status: string,
-    readonly detail: string,
-    /** 429, 5xx and 409 ABORTED: the same request may succeed later. */
-    readonly retryable: boolean,
-  ) {
-    super(`Vertex AI pipelineJobs.create failed with ${status} (HTTP ${httpStatus}): ${detail}`);
+export class VertexApiError extends GoogleApiError {
+  constructor(httpStatus: number, status: string, detail: string, retryable: boolean, googleError?: Readonly<Record<string, unknown>>) {
+    super('Vertex AI pipelineJobs.create', httpStatus, status, detail, retryable, googleError);
     this.name = 'VertexApiError';
   }
 }
-
-const REQUEST_TIMEOUT_MS = 30_000;
 
 /** The API base: `VERTEX_API_ENDPOINT` when set (tests, private endpoints), else the region's endpoint. */
 export function vertexEndpoint(region: string): string {
@@ -54,7 +46,11 @@ export function vertexEndpoint(region: string): string {
  * function's own service account.
  */
 export class VertexPipelines {
-  constructor(private readonly tokens: AccessTokenSource) {}
+  private readonly client: GoogleRestClient;
+
+  constructor(tokens: AccessTokenSource) {
+    this.client = new GoogleRestClient(tokens, { timeoutMs: 30_000, error: (...args) => new VertexApiError(...args) });
+  }
 
   /** Creates the job, or reports that a job with this id already exists (HTTP 409 ALREADY_EXISTS). Throws VertexApiError. */
   async createPipelineJob(request: CreatePipelineJobRequest): Promise<CreatedPipelineJob> {
@@ -70,47 +66,16 @@ export class VertexPipelines {
       serviceAccount: request.serviceAccount,
       labels: request.labels,
     });
-    const token = await this.tokens.token();
-    let response: Response;
     try {
-      response = await fetch(url, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      });
-    } catch (error) {
-      throw new VertexApiError(0, 'UNAVAILABLE', `could not reach ${url}: ${(error as Error).message}`, true);
-    }
-    const text = await response.text();
-    const json = parseBody(text);
-    if (response.ok) {
+      const { json } = await this.client.send('POST', url, { json: body });
       const name = isRecord(json) && typeof json.name === 'string' ? json.name : `${parent}/pipelineJobs/${request.pipelineJobId}`;
       return { name, alreadyExisted: false };
-    }
-    const error = googleError(response.status, json, text);
-    if (error.status === 'ALREADY_EXISTS') {
+    } catch (error) {
       // The id is derived from the triggering event alone, so the existing job is this event's job.
-      return { name: `projects/${request.project}/locations/${request.region}/pipelineJobs/${request.pipelineJobId}`, alreadyExisted: true };
+      if (error instanceof VertexApiError && error.status === 'ALREADY_EXISTS') {
+        return { name: `projects/${request.project}/locations/${request.region}/pipelineJobs/${request.pipelineJobId}`, alreadyExisted: true };
+      }
+      throw error;
     }
-    throw error;
   }
-}
-
-function parseBody(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Reads `{ error: { code, message, status } }`; a body in another shape (a proxy's HTML page) is kept as text. */
-function googleError(httpStatus: number, json: unknown, text: string): VertexApiError {
-  const error = isRecord(json) && isRecord(json.error) ? json.error : {};
-  const status = typeof error.status === 'string' && error.status !== '' ? error.status : `HTTP_${httpStatus}`;
-  const message = typeof error.message === 'string' ? error.message : text.slice(0, 300);
-  // 409 is also ABORTED (a concurrency conflict), which Google's guidance retries; ALREADY_EXISTS is handled by the caller.
-  const retryable = httpStatus === 429 || httpStatus >= 500 || (httpStatus === 409 && status === 'ABORTED');
-  return new VertexApiError(httpStatus, status, message, retryable);
 }

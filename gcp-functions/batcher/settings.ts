@@ -1,4 +1,4 @@
-import { BATCH_LIMITS } from '../../lambda/core/batching';
+import { BATCH_DEFAULTS, BATCH_LIMITS } from '../../lambda/core/contracts/batch';
 import { accept, describe, isRecord, reject, requiredNumber, requiredString, type Parsed } from '../../lambda/core/result';
 import { parseVertexTarget, type VertexTarget } from '../core/settings';
 
@@ -16,7 +16,7 @@ export interface BatcherConfig extends VertexTarget {
   readonly manifestBucket: string;
   /** Empty or ending in `/`. */
   readonly manifestPrefix: string;
-  /** Start attempts before a batch is recorded FAILED. @default 8 */
+  /** Start attempts before a batch is recorded FAILED. @default BATCH_DEFAULTS.maxStartAttempts (6, as on AWS) */
   readonly maxStartAttempts: number;
 }
 
@@ -48,7 +48,7 @@ export function parseBatcherConfig(input: unknown): Parsed<BatcherConfig> {
   const window = requiredNumber(input, 'batchWindowSeconds', 'batchWindowSeconds', BATCH_LIMITS.minWindowSeconds, BATCH_LIMITS.maxWindowSeconds);
   if (!window.ok) return window;
   const attempts = input.maxStartAttempts === undefined
-    ? accept(8)
+    ? accept<number>(BATCH_DEFAULTS.maxStartAttempts)
     : requiredNumber(input, 'maxStartAttempts', 'maxStartAttempts', 1, BATCH_LIMITS.maxStartAttempts);
   if (!attempts.ok) return attempts;
   return accept({

@@ -1,6 +1,7 @@
 import { manifestBody, startFailureOutcome } from '../../lambda/core/batching';
 import { log } from '../adapters/functions-framework';
 import type { CloudStorage } from '../adapters/gcs';
+import { isRetryable } from '../adapters/google-rest';
 import { VertexApiError, type VertexPipelines } from '../adapters/vertex-pipelines';
 import { parameterValues } from '../core/pipeline-job';
 import { batchJobId, batchJobLabels, manifestObjectName } from './decisions';
@@ -55,7 +56,7 @@ export async function startBatch(services: Services, config: BatcherConfig, gene
     });
     return { status: 'started', generation, pipelineJobId: jobId, pipelineJob: job.name, alreadyExisted: job.alreadyExisted, objectCount: members.length };
   } catch (error) {
-    const retryable = !(error instanceof Error && 'retryable' in error && error.retryable === false);
+    const retryable = isRetryable(error);
     const message = error instanceof Error ? error.message.slice(0, 500) : String(error);
     const outcome = retryable ? startFailureOutcome(claim.attempts, config.maxStartAttempts, nowMs) : { status: 'FAILED' as const };
     const next: { nextAttemptAtMs?: number } = outcome.nextAttemptAtMs !== undefined ? { nextAttemptAtMs: outcome.nextAttemptAtMs } : {};

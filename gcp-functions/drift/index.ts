@@ -8,7 +8,7 @@ import { parseIncident } from '../core/monitoring-incident';
 import { jobLabels, parameterValues, pipelineJobId } from '../core/pipeline-job';
 import { parseDriftSettings } from '../core/settings';
 
-const pipelines = new VertexPipelines(new MetadataTokenSource());
+const pipelines = new VertexPipelines(new MetadataTokenSource(Date.now));
 
 /**
  * Cloud Monitoring alert -> Pub/Sub notification channel -> push subscription -> this function. An open incident's

@@ -7,7 +7,7 @@ import { jobLabels, pipelineJobId } from '../core/pipeline-job';
 import { parseFiring } from '../core/scheduled-firing';
 import { parseTriggerConfig } from '../core/settings';
 
-const pipelines = new VertexPipelines(new MetadataTokenSource());
+const pipelines = new VertexPipelines(new MetadataTokenSource(Date.now));
 
 /**
  * Cloud Scheduler -> Pub/Sub -> push subscription -> this function: creates one Vertex AI pipeline job per firing.

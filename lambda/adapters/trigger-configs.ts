@@ -1,8 +1,6 @@
 import { GetParametersByPathCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { TRIGGER_ID, TRIGGER_ID_RULE } from '../core/contracts/shared';
 import { isRecord, reject, type FieldError, type Parsed } from '../core/result';
-
-/** Trigger ids as the constructs allow them; anything else names no trigger and is never looked up. */
-const TRIGGER_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** How long the configurations read are kept before they are read again, whatever the deployment version says. */
 export const CONFIG_TTL_MS = 10 * 60_000;
@@ -54,8 +52,9 @@ export class TriggerConfigs<T extends { readonly triggerId: string }> {
    * the same deployment were read before: those are used until a read succeeds.
    */
   async get(triggerId: unknown): Promise<Parsed<T>> {
+    // Trigger ids as the constructs allow them; anything else names no trigger and is never looked up.
     if (typeof triggerId !== 'string' || !TRIGGER_ID.test(triggerId)) {
-      return { ok: false, error: { field: 'triggerId', problem: 'must be 1-64 letters, digits, - or _' } };
+      return { ok: false, error: { field: 'triggerId', problem: TRIGGER_ID_RULE } };
     }
     const { configs, broken } = await this.current();
     const found = configs.get(triggerId);

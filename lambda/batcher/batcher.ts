@@ -15,6 +15,7 @@ import {
 import { objectIdentity, type CreatedObject } from '../core/s3-object-created';
 import type { Launchers } from '../adapters/launcher';
 import type { LaunchRequest } from '../core/launch';
+import { priorityOf } from '../core/contracts/shared';
 import { describeError } from '../adapters/pipeline-starter';
 import { isRetryableStartError } from '../adapters/start-failures';
 import type { ManifestWriter } from '../adapters/manifest-writer';
@@ -230,7 +231,7 @@ export class Batcher {
       occasion: batchOccasion(batch),
       pipelineName: config.pipelineName,
       parameters: parameters.value,
-      priority: config.priority ?? 3,
+      priority: priorityOf(config),
       reason: `Data-arrival batch ${batch.generation} of trigger ${batch.triggerId}: ${members.length} objects listed in ${manifestUri}`,
       displayName: executionDisplayName(batch),
       dataSizeGb: members.reduce((sum, member) => sum + member.size, 0) / 1e9,

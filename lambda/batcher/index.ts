@@ -2,9 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Context } from 'aws-lambda';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { fromSource, isLibraryManifest, parseBatchTriggerConfig, type BatchTriggerConfig } from '../core/batching';
 import { isRecord, type FieldError } from '../core/result';
 import { eventTimeProblem } from '../core/event-time';
@@ -12,6 +10,7 @@ import { parseObjectCreated } from '../core/s3-object-created';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { CoordinatorClient } from '../adapters/coordinator-client';
+import { HandlerShell } from '../adapters/handler-shell';
 import { Launchers } from '../adapters/launcher';
 import { ManifestWriter } from '../adapters/manifest-writer';
 import { PipelineStarter } from '../adapters/pipeline-starter';
@@ -20,8 +19,13 @@ import { BatchRecordStore } from './batch-record-store';
 import { TriggerStateStore } from './trigger-state-store';
 import { Batcher, type BatcherObserver } from './batcher';
 
-const logger = new Logger({ serviceName: 'DataArrivalBatcher' });
-const metrics = new Metrics({ serviceName: 'DataArrivalBatcher', defaultDimensions: { TriggerType: 'DataArrival' }, logger });
+const shell = new HandlerShell({
+  serviceName: 'DataArrivalBatcher',
+  defaultDimensions: { TriggerType: 'DataArrival' },
+  rejectionMetric: 'EventsRejected',
+  rejectionMessage: 'rejected an event that is not a valid data-arrival event',
+});
+const { logger, metrics } = shell;
 const dynamodb = new DynamoDBClient({});
 const tableName = process.env.BATCH_TABLE_NAME ?? '';
 const state = new TriggerStateStore(dynamodb, tableName);
@@ -47,26 +51,21 @@ export type BatcherResult =
  * `{ flush: { triggerIds } }` from the flush schedule. Each trigger's configuration is read from what
  * the deployment wrote for it, never from the invocation.
  */
-export async function handler(input: unknown, context?: Context): Promise<BatcherResult> {
-  if (context) logger.addContext(context);
-  try {
-    return isRecord(input) && 'flush' in input ? await flush(input.flush) : await arrive(input);
-  } finally {
-    metrics.publishStoredMetrics();
-  }
-}
+export const handler = shell.handler(
+  async (input): Promise<BatcherResult> => (isRecord(input) && 'flush' in input ? await flush(input.flush) : await arrive(input)),
+);
 
 async function arrive(input: unknown): Promise<BatcherResult> {
-  if (!isRecord(input)) return rejected({ field: 'input', problem: 'must be an object with triggerId and event' });
+  if (!isRecord(input)) return shell.reject({ field: 'input', problem: 'must be an object with triggerId and event' });
   const config = await configs.get(input.triggerId);
-  if (!config.ok) return rejected(config.error);
+  if (!config.ok) return shell.reject(config.error);
   const object = parseObjectCreated(input.event);
-  if (!object.ok) return rejected({ field: object.error.field === 'event' ? 'event' : `event.${object.error.field}`, problem: object.error.problem });
+  if (!object.ok) return shell.reject({ field: object.error.field === 'event' ? 'event' : `event.${object.error.field}`, problem: object.error.problem });
   const timeProblem = eventTimeProblem(object.value.eventTime, Date.now());
-  if (timeProblem) return rejected({ field: 'event.time', problem: timeProblem });
+  if (timeProblem) return shell.reject({ field: 'event.time', problem: timeProblem });
   if (!fromSource(config.value.source, object.value)) {
     // Only a forged invocation carries an object the trigger's rule would not have passed.
-    return rejected({ field: 'event.detail.object.key', problem: `is not an object of trigger ${config.value.triggerId}'s bucket, prefix and suffix` });
+    return shell.reject({ field: 'event.detail.object.key', problem: `is not an object of trigger ${config.value.triggerId}'s bucket, prefix and suffix` });
   }
   metrics.addMetric('EventsReceived', MetricUnit.Count, 1);
   if (isLibraryManifest(object.value, config.value)) {
@@ -79,7 +78,7 @@ async function arrive(input: unknown): Promise<BatcherResult> {
 async function flush(request: unknown): Promise<BatcherResult> {
   const ids = isRecord(request) ? request.triggerIds : undefined;
   if (!Array.isArray(ids) || ids.length > 10_000 || ids.some((id) => typeof id !== 'string')) {
-    return rejected({ field: 'flush.triggerIds', problem: 'must be a list of at most 10,000 trigger ids' });
+    return shell.reject({ field: 'flush.triggerIds', problem: 'must be a list of at most 10,000 trigger ids' });
   }
   for (const triggerId of new Set(ids as string[])) {
     try {
@@ -95,12 +94,6 @@ async function flush(request: unknown): Promise<BatcherResult> {
     }
   }
   return { status: 'flushed' };
-}
-
-function rejected(error: FieldError): BatcherResult {
-  logger.error('rejected an event that is not a valid data-arrival event', { field: error.field, problem: error.problem });
-  metrics.addMetric('EventsRejected', MetricUnit.Count, 1);
-  return { status: 'rejected', error };
 }
 
 function observer(): BatcherObserver {

@@ -1,5 +1,6 @@
 import { decide, decideApproval, type CoordinatorPolicy, type Decision, type StartRequest } from '../core/coordination';
 import { TERMINAL_REASONS, startTokenOf } from '../core/launch';
+import { DEFAULT_PRIORITY } from '../core/contracts/shared';
 import { releaseReservation, type Reservation } from '../core/reservation';
 import type { ApprovalNeeded, ApprovalNotifier } from '../adapters/approval-notifier';
 import type { PipelineStarter } from '../adapters/pipeline-starter';
@@ -72,7 +73,7 @@ export class Coordinator {
       const pending = state.pendingApproval;
       const request: StartRequest = pending?.requestId === requestId
         ? { requestId, pipelineName, triggerType: pending.triggerType, reason: pending.reason, priority: pending.priority }
-        : { requestId, pipelineName, triggerType: 'manual', reason: 'an operator answered', priority: 3 };
+        : { requestId, pipelineName, triggerType: 'manual', reason: 'an operator answered', priority: DEFAULT_PRIORITY };
       return { decision, stored: storedDecisionOf(request, decision, state, this.deps.functionName, 'approved by an operator') };
     });
     if (!adopted && stateBefore.pendingApproval?.requestId !== requestId) {
@@ -116,7 +117,7 @@ export class Coordinator {
   private async recordWithdrawn(pipelineName: string, requestId: string, stored: StoredDecision | undefined): Promise<CoordinatorAnswer> {
     if (stored?.reservation) await this.giveBack(pipelineName, requestId, stored.reservation);
     const base: StoredDecision = stored ?? {
-      requestId, pipelineName, start: false, reason: 'withdrawn', description: '', triggerType: 'manual', priority: 3,
+      requestId, pipelineName, start: false, reason: 'withdrawn', description: '', triggerType: 'manual', priority: DEFAULT_PRIORITY,
       requestReason: 'withdrawn before it was decided', estimatedCost: 0, bypassed: [],
     };
     const { reservation: _released, sequence: _none, parameters: _unused, notice: _unsent, delayUntilMs: _moot, blockedBy: _gone, ...rest } = base;

@@ -4,10 +4,14 @@
  * shell can store it with a conditional write on `version` (optimistic concurrency).
  */
 import { pipelineParameters, type PipelineParameter } from './pipeline-parameters';
-import { dayIn, isTimeZone, nextDayStartMs } from './calendar';
+import { dayIn, nextDayStartMs } from './calendar';
+import { accept, describe, isRecord, reject, requiredNumber, requiredString, type Parsed } from './result';
+import { PIPELINE_NAME, PRIORITY_LIMITS } from './contracts/shared';
+import type { CostModel, CoordinatorPolicy } from './contracts/coordinator';
 
 export { dayIn, nextDayStartMs } from './calendar';
-import { accept, describe, isRecord, reject, requiredNumber, requiredString, type Parsed } from './result';
+// The coordinator's policy contract moved to ./contracts/coordinator; its old home keeps naming it for the handler shell.
+export { COORDINATOR_LIMITS, DEFAULT_COST_MODEL, DEFAULT_POLICY, parsePolicy, type CoordinatorPolicy, type CostModel } from './contracts/coordinator';
 
 export type TriggerType = 'scheduled' | 'data-arrival' | 'drift' | 'event' | 'manual';
 export const TRIGGER_TYPES: readonly TriggerType[] = Object.freeze<TriggerType[]>(['scheduled', 'data-arrival', 'drift', 'event', 'manual']);
@@ -36,8 +40,6 @@ const isTriggerType = (value: unknown): value is TriggerType => TRIGGER_TYPES.so
 
 // Trigger ids (letters, digits, - and _) and scheduled times (ISO 8601) both fit.
 const REQUEST_ID = /^[A-Za-z0-9._:#_-]{1,128}$/;
-/** SageMaker's PipelineName pattern (StartPipelineExecution API reference). */
-const PIPELINE_NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}$/;
 const MAX_REASON_LENGTH = 512;
 /** An exabyte: more than any one run reads (10,000 objects of S3's largest size are 50 PB). */
 export const MAX_DATA_SIZE_GB = 1_000_000_000;
@@ -73,9 +75,9 @@ export function parseStartRequest(input: unknown): Parsed<StartRequest> {
   const reason = requiredString(input, 'reason', 'reason');
   if (!reason.ok) return reason;
   if (reason.value.length > MAX_REASON_LENGTH) return reject('reason', `must be at most ${MAX_REASON_LENGTH} characters, got ${reason.value.length}`);
-  const priority = requiredNumber(input, 'priority', 'priority', 1, 5);
+  const priority = requiredNumber(input, 'priority', 'priority', PRIORITY_LIMITS.min, PRIORITY_LIMITS.max);
   if (!priority.ok) return priority;
-  if (!Number.isInteger(priority.value)) return reject('priority', `must be an integer from 1 to 5, got ${priority.value}`);
+  if (!Number.isInteger(priority.value)) return reject('priority', `must be an integer from ${PRIORITY_LIMITS.min} to ${PRIORITY_LIMITS.max}, got ${priority.value}`);
 
   let request: StartRequest = {
     requestId: requestId.value, pipelineName: pipelineName.value, triggerType,
@@ -116,12 +118,6 @@ function parseParameters(input: unknown): Parsed<Record<string, string>> {
   return checked.ok ? accept(copy) : checked;
 }
 
-/** cost = baseCost * (1 + dataSizeGb / gbPerIncrement) */
-export interface CostModel {
-  readonly baseCost: number;
-  readonly gbPerIncrement: number;
-}
-export const DEFAULT_COST_MODEL: CostModel = Object.freeze({ baseCost: 150, gbPerIncrement: 100 });
 
 const toCents = (amount: number): number => Math.round(amount * 100) / 100;
 
@@ -130,62 +126,6 @@ export function estimateCost(model: CostModel, dataSizeGb: number | undefined): 
   const cost = model.baseCost * (1 + (dataSizeGb ?? 0) / model.gbPerIncrement);
   return Number.isFinite(cost) ? toCents(Math.min(cost, MAX_ESTIMATED_COST)) : MAX_ESTIMATED_COST;
 }
-
-export interface CoordinatorPolicy {
-  /** @default 6 hours */
-  readonly minIntervalMs: number;
-  /** @default 4 */
-  readonly maxDailyRuns: number;
-  /** @default 1000 */
-  readonly dailyBudget: number;
-  /** @default DEFAULT_COST_MODEL */
-  readonly costModel: CostModel;
-  /** The IANA time zone whose calendar days the cap and budget count. @default 'UTC' */
-  readonly timeZone: string;
-}
-
-const HOUR_MS = 3_600_000;
-export const DEFAULT_POLICY: CoordinatorPolicy = Object.freeze({
-  minIntervalMs: 6 * HOUR_MS, maxDailyRuns: 4, dailyBudget: 1000, costModel: DEFAULT_COST_MODEL, timeZone: 'UTC',
-});
-
-/** Reads a policy; absent fields take DEFAULT_POLICY's values, an error names the field. */
-export function parsePolicy(input: unknown): Parsed<CoordinatorPolicy> {
-  if (input == null) return accept(DEFAULT_POLICY);
-  if (!isRecord(input)) return reject('policy', `must be an object, got ${describe(input)}`);
-  const minIntervalMs = optionalNumber(input, 'minIntervalMs', 'minIntervalMs', 0, DEFAULT_POLICY.minIntervalMs);
-  if (!minIntervalMs.ok) return minIntervalMs;
-  const maxDailyRuns = optionalNumber(input, 'maxDailyRuns', 'maxDailyRuns', 0, DEFAULT_POLICY.maxDailyRuns);
-  if (!maxDailyRuns.ok) return maxDailyRuns;
-  if (!Number.isInteger(maxDailyRuns.value)) return reject('maxDailyRuns', `must be an integer, got ${maxDailyRuns.value}`);
-  const dailyBudget = optionalNumber(input, 'dailyBudget', 'dailyBudget', 0, DEFAULT_POLICY.dailyBudget);
-  if (!dailyBudget.ok) return dailyBudget;
-  const costModel = parseCostModel(input.costModel);
-  if (!costModel.ok) return costModel;
-  const timeZone = input.timeZone == null ? accept(DEFAULT_POLICY.timeZone) : requiredString(input, 'timeZone', 'timeZone');
-  if (!timeZone.ok) return timeZone;
-  if (!isTimeZone(timeZone.value)) return reject('timeZone', `must be an IANA time zone such as 'Europe/Berlin', got '${timeZone.value}'`);
-  return accept({
-    minIntervalMs: minIntervalMs.value, maxDailyRuns: maxDailyRuns.value, dailyBudget: dailyBudget.value,
-    costModel: costModel.value, timeZone: timeZone.value,
-  });
-}
-
-function parseCostModel(input: unknown): Parsed<CostModel> {
-  if (input == null) return accept(DEFAULT_COST_MODEL);
-  if (!isRecord(input)) return reject('costModel', `must be an object, got ${describe(input)}`);
-  const baseCost = optionalNumber(input, 'baseCost', 'costModel.baseCost', 0, DEFAULT_COST_MODEL.baseCost);
-  if (!baseCost.ok) return baseCost;
-  const gbPerIncrement = optionalNumber(input, 'gbPerIncrement', 'costModel.gbPerIncrement', Number.MIN_VALUE, DEFAULT_COST_MODEL.gbPerIncrement);
-  if (!gbPerIncrement.ok) return gbPerIncrement;
-  return accept({ baseCost: baseCost.value, gbPerIncrement: gbPerIncrement.value });
-}
-
-function optionalNumber(record: Record<string, unknown>, name: string, path: string, min: number, fallback: number): Parsed<number> {
-  return record[name] == null ? accept(fallback) : requiredNumber(record, name, path, min, Infinity);
-}
-
-
 
 /** A pipeline run parked until an operator answers. */
 export interface PendingApproval {

@@ -1,8 +1,13 @@
 import { PIPELINE_PARAMETER_LIMITS } from './pipeline-parameters';
-import { accept, compact, describe, isRecord, own, parseJson, reject, requiredNumber, requiredString, type FieldError, type Parsed } from './result';
+import { accept, compact, describe, isRecord, own, parseJson, reject, requiredString, type FieldError, type Parsed } from './result';
 import { NUM } from './alarm-message';
+import type { DriftConfig, DriftThresholds } from './contracts/drift';
 
 export { modelMonitorSource, parseAlarmMessage, type AlarmTransition } from './alarm-message';
+// The drift contract moved to ./contracts/drift; its old home keeps naming it for the handler shells.
+export { DEFAULT_DRIFT_THRESHOLDS as DEFAULT_THRESHOLDS, parseDriftConfig, parseThresholds, type DriftConfig } from './contracts/drift';
+/** The score at which each severity begins; below `medium` is low. */
+export type SeverityThresholds = DriftThresholds;
 
 export interface FeatureScore {
   readonly feature: string; readonly score: number; readonly threshold?: number; readonly detail: string;
@@ -80,24 +85,6 @@ function readViolation(entry: unknown, at: string): FeatureScore | OtherViolatio
 }
 
 export type Severity = 'none' | 'low' | 'medium' | 'high' | 'critical';
-/** The score at which each severity begins; below `medium` is low. */
-export interface SeverityThresholds { readonly medium: number; readonly high: number; readonly critical: number }
-export const DEFAULT_THRESHOLDS: SeverityThresholds = Object.freeze({ medium: 0.1, high: 0.3, critical: 0.5 });
-const LEVELS = ['medium', 'high', 'critical'] as const;
-
-/** Reads severity thresholds: all three, finite, >= 0 and strictly increasing. */
-export function parseThresholds(input: unknown, path = 'thresholds'): Parsed<SeverityThresholds> {
-  if (!isRecord(input)) return reject(path, `must be an object with medium, high and critical, got ${describe(input)}`);
-  const values: number[] = [];
-  for (const level of LEVELS) {
-    const value = requiredNumber(input, level, `${path}.${level}`, 0, Number.MAX_VALUE);
-    if (!value.ok) return value;
-    values.push(value.value);
-  }
-  const [medium, high, critical] = values;
-  if (!(medium < high && high < critical)) return reject(path, `must increase (medium < high < critical), got ${medium}, ${high}, ${critical}`);
-  return accept({ medium, high, critical });
-}
 
 /** The severity of a score; written as "not below" so that a NaN score is critical, never passed as low. */
 export function severityOf(score: number, thresholds: SeverityThresholds): Exclude<Severity, 'none'> {
@@ -105,33 +92,6 @@ export function severityOf(score: number, thresholds: SeverityThresholds): Exclu
   if (!(score < thresholds.high)) return 'high';
   if (!(score < thresholds.medium)) return 'medium';
   return 'low';
-}
-
-/** featureThresholds replace thresholds for the features they name; autoRetrain decides whether medium drift starts a retrain. */
-export interface DriftConfig {
-  readonly thresholds: SeverityThresholds; readonly featureThresholds: Readonly<Record<string, SeverityThresholds>>; readonly autoRetrain: boolean;
-}
-
-/**
- * Reads a drift config, naming fields relative to it (`featureThresholds.age.high`); every field is optional.
- * @default thresholds DEFAULT_THRESHOLDS, featureThresholds {}, autoRetrain false
- */
-export function parseDriftConfig(input: unknown): Parsed<DriftConfig> {
-  const config = input ?? {};
-  if (!isRecord(config)) return reject('drift', `must be an object, got ${describe(config)}`);
-  const thresholds = config.thresholds === undefined ? accept(DEFAULT_THRESHOLDS) : parseThresholds(config.thresholds, 'thresholds');
-  if (!thresholds.ok) return thresholds;
-  const perFeature = config.featureThresholds ?? {};
-  if (!isRecord(perFeature)) return reject('featureThresholds', `must map feature names to thresholds, got ${describe(perFeature)}`);
-  const featureThresholds: [string, SeverityThresholds][] = [];
-  for (const [feature, value] of Object.entries(perFeature)) {
-    const parsed = parseThresholds(value, `featureThresholds.${feature}`);
-    if (!parsed.ok) return parsed;
-    featureThresholds.push([feature, parsed.value]);
-  }
-  const autoRetrain = config.autoRetrain ?? false;
-  if (typeof autoRetrain !== 'boolean') return reject('autoRetrain', `must be a boolean, got ${describe(autoRetrain)}`);
-  return accept({ thresholds: thresholds.value, featureThresholds: Object.fromEntries(featureThresholds), autoRetrain });
 }
 
 export type DriftAction = 'log' | 'retrain' | 'retrain-with-approval' | 'block-and-review';

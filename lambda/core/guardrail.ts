@@ -3,86 +3,12 @@
  * deploys it, so that a model that learned the drift (or its own feedback loop) is never promoted
  * silently. Pure: documents arrive already read, and the answer is data.
  */
-import { accept, describe, isRecord, reject, requiredNumber, requiredString, type Parsed } from './result';
+import { accept, describe, isRecord, numberIn, reject, requiredNumber, requiredString, type Parsed } from './result';
 
-/** Limits the checks compare against; the event may tighten each one, never loosen it. */
-export interface GuardrailThresholds {
-  /** Lowest golden-set accuracy that passes. @default 0.85 */
-  readonly minGoldenAccuracy: number;
-  /** Largest |candidate accuracy - baseline accuracy| that passes. @default 0.4 */
-  readonly maxAccuracyDelta: number;
-  /** KL(candidate || baseline) of the prediction distributions, in nats, must stay below this. @default 0.5 */
-  readonly maxPredictionShift: number;
-  /** Largest share of the candidate's errors one error type may hold. @default 0.7 */
-  readonly maxErrorConcentration: number;
-  /** A prediction shift above this asks for human approval even when every check passes. @default 0.2 */
-  readonly approvalPredictionShift: number;
-}
+import { GUARDRAIL_THRESHOLD_NAMES, STRICTER, parseThresholds, type GuardrailThresholds } from './contracts/guardrail';
 
-export const DEFAULT_THRESHOLDS: GuardrailThresholds = Object.freeze({
-  minGoldenAccuracy: 0.85,
-  maxAccuracyDelta: 0.4,
-  maxPredictionShift: 0.5,
-  maxErrorConcentration: 0.7,
-  approvalPredictionShift: 0.2,
-});
-
-const THRESHOLD_RANGES: Readonly<Record<keyof GuardrailThresholds, readonly [number, number]>> = {
-  minGoldenAccuracy: [0, 1],
-  maxAccuracyDelta: [0, 1],
-  maxPredictionShift: [0, Infinity],
-  maxErrorConcentration: [0, 1],
-  approvalPredictionShift: [0, Infinity],
-};
-const THRESHOLD_NAMES = Object.keys(THRESHOLD_RANGES) as (keyof GuardrailThresholds)[];
-// Pipeline parameters of type String arrive as strings, so a plain decimal string counts as a number.
-// Each digit matches one way only, so a long non-number fails in linear time; longer strings are no number at all.
-const DECIMAL = /^\s*[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?\s*$/i;
-const MAX_DECIMAL_LENGTH = 64;
-
-/** Which way each threshold gets stricter: a per-call override may only move that way from the deployment's. */
-const STRICTER: Readonly<Record<keyof GuardrailThresholds, 'higher' | 'lower'>> = {
-  minGoldenAccuracy: 'higher',
-  maxAccuracyDelta: 'lower',
-  maxPredictionShift: 'lower',
-  maxErrorConcentration: 'lower',
-  approvalPredictionShift: 'lower',
-};
-
-/** Reads the thresholds named in `input` over `base`; absent and null ones keep `base`'s value. */
-export function parseThresholds(input: Record<string, unknown>, base: GuardrailThresholds): Parsed<GuardrailThresholds> {
-  const thresholds: Record<keyof GuardrailThresholds, number> = { ...base };
-  for (const name of THRESHOLD_NAMES) {
-    const raw = input[name];
-    if (raw === undefined || raw === null) continue;
-    const value = typeof raw === 'string' && raw.length <= MAX_DECIMAL_LENGTH && DECIMAL.test(raw) ? Number(raw) : raw;
-    const parsed = numberIn({ [name]: value }, name, name, ...THRESHOLD_RANGES[name]);
-    if (!parsed.ok) return parsed;
-    thresholds[name] = parsed.value;
-  }
-  return accept(thresholds);
-}
-
-/** `requiredNumber`, saying `at least <min>` where there is no upper bound. */
-function numberIn(record: Record<string, unknown>, name: string, path: string, min: number, max: number): Parsed<number> {
-  const value = requiredNumber(record, name, path, -Infinity, Infinity);
-  if (!value.ok || (value.value >= min && value.value <= max)) return value;
-  return reject(path, max === Infinity ? `must be at least ${min}, got ${value.value}` : `must be between ${min} and ${max}, got ${value.value}`);
-}
-
-/** The deployment's defaults from the `GUARDRAIL_DEFAULTS` JSON text (absent: the built-in ones). */
-export function parseDefaults(text: string | undefined): Parsed<GuardrailThresholds> {
-  if (text === undefined || text.trim() === '') return accept(DEFAULT_THRESHOLDS);
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return reject('GUARDRAIL_DEFAULTS', 'must be JSON');
-  }
-  if (!isRecord(json)) return reject('GUARDRAIL_DEFAULTS', `must be a JSON object, got ${describe(json)}`);
-  const parsed = parseThresholds(json, DEFAULT_THRESHOLDS);
-  return parsed.ok ? parsed : reject(`GUARDRAIL_DEFAULTS.${parsed.error.field}`, parsed.error.problem);
-}
+// The guardrail's thresholds contract moved to ./contracts/guardrail; its old home keeps naming it for the handler shell.
+export { DEFAULT_GUARDRAIL_THRESHOLDS as DEFAULT_THRESHOLDS, parseDefaults, parseThresholds, type GuardrailThresholds } from './contracts/guardrail';
 
 /** An object in S3, named by an `s3://bucket/key` URI. */
 export interface S3Location {
@@ -120,7 +46,7 @@ export function parseGuardrailRequest(event: unknown, defaults: GuardrailThresho
   }
   const thresholds = parseThresholds(event, defaults);
   if (!thresholds.ok) return thresholds;
-  for (const name of THRESHOLD_NAMES) {
+  for (const name of GUARDRAIL_THRESHOLD_NAMES) {
     const asked = thresholds.value[name];
     const set = defaults[name];
     const looser = STRICTER[name] === 'higher' ? asked < set : asked > set;

@@ -7,13 +7,7 @@ import { sha256 } from './batching';
 import type { TriggerType } from './coordination';
 import type { PipelineParameter } from './pipeline-parameters';
 
-/** How a trigger's function starts its pipeline, as the construct wrote it into the function's configuration. */
-export interface StartRoute {
-  /** The coordinator function that decides each start; absent: start directly. */
-  readonly coordinatorFunction?: string;
-  /** The priority of requests to the coordinator: 1 (most urgent) to 5. @default 3 */
-  readonly priority?: number;
-}
+export type { StartRoute } from './contracts/shared';
 
 /** One run a trigger wants started. */
 export interface LaunchRequest {

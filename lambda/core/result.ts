@@ -64,3 +64,10 @@ export function own<T>(record: Readonly<Record<string, T>>, key: string): T | un
 export function compact<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
+
+/** `requiredNumber`, saying `at least <min>` where there is no upper bound. */
+export function numberIn(record: Record<string, unknown>, name: string, path: string, min: number, max: number): Parsed<number> {
+  const value = requiredNumber(record, name, path, -Infinity, Infinity);
+  if (!value.ok || (value.value >= min && value.value <= max)) return value;
+  return reject(path, max === Infinity ? `must be at least ${min}, got ${value.value}` : `must be between ${min} and ${max}, got ${value.value}`);
+}

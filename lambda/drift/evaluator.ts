@@ -4,30 +4,18 @@ import {
   parseViolations,
   type AlarmTransition,
   type DriftAssessment,
-  type DriftConfig,
   type FeatureScore,
 } from '../core/drift';
 import { pipelineParameters } from '../core/pipeline-parameters';
+import { DEFAULT_PRIORITY } from '../core/contracts/shared';
 import type { Launchers } from '../adapters/launcher';
 import type { ReviewNotifier } from './review-notifier';
-import type { MonitoringOutput, ViolationsReader } from './violations-reader';
-import { isSourceAlarm, type AlarmSources } from '../core/alarm-message';
+import type { ViolationsReader } from './violations-reader';
+import type { DriftTriggerSettings } from '../core/contracts/drift';
+import { isSourceAlarm } from '../core/alarm-message';
 
-/** What a drift trigger is, as its function receives it. */
-export interface DriftTriggerSettings {
-  readonly triggerId: string;
-  readonly pipelineName: string;
-  readonly drift: DriftConfig;
-  /** The alarms this trigger acts on; a message about any other alarm is rejected. */
-  readonly alarms: AlarmSources;
-  readonly monitoringOutput?: MonitoringOutput;
-  readonly parameters: Readonly<Record<string, string>>;
-  readonly coordinatorFunction?: string;
-  /** Without a coordinator: the trigger's approval gate, which parks retraining that needs approval. */
-  readonly approvalFunction?: string;
-  readonly teamTopicArn?: string;
-  readonly humanReviewTopicArn?: string;
-}
+// The drift trigger's settings contract lives in core/contracts/drift; the handler shell still imports it from here.
+export type { DriftTriggerSettings } from '../core/contracts/drift';
 
 /** What one alarm transition came to. */
 export type EvaluationOutcome =
@@ -145,7 +133,7 @@ export class DriftEvaluator {
       occasion,
       pipelineName: settings.pipelineName,
       parameters: parameters.value,
-      priority: assessment.priority ?? 3,
+      priority: assessment.priority ?? DEFAULT_PRIORITY,
       reason: `${assessment.severity} drift: ${assessment.recommendation} (alarm ${transition.alarmName} at ${transition.changedAt})`,
       displayName: `drift-${assessment.severity}`,
       ...(requireApproval ? { requireApproval: true } : {}),

@@ -1,11 +1,7 @@
 import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
+import type { MonitoringOutput } from '../core/contracts/drift';
 
-/** Where Model Monitor writes its executions' output: `s3://<bucket>/<prefix><endpoint>/<schedule>/<yyyy>/<mm>/<dd>/<hh>/`. */
-export interface MonitoringOutput {
-  readonly bucket: string;
-  /** Empty or ending in `/`. */
-  readonly prefix: string;
-}
+export type { MonitoringOutput } from '../core/contracts/drift';
 
 export type ViolationsLookup =
   | { readonly found: true; readonly uri: string; readonly body: string }

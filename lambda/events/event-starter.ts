@@ -1,24 +1,15 @@
 import { joinKey, latestOccurrence, recordOccurrence, settleJoin, type JoinState, type Occurrence } from '../core/joins';
 import { accept, isRecord, own, reject, type FieldError, type Parsed } from '../core/result';
-import { parseParameterTemplates, renderParameters, type ParsedTemplate } from '../core/templates';
+import { renderParameters } from '../core/templates';
 import type { Launchers } from '../adapters/launcher';
 import { readDecideWrite, type Backoff } from '../adapters/versioned-document';
 import { CLOCK_SKEW_MS, isRfc3339Time } from '../core/event-time';
 import type { JoinDocuments } from './join-store';
+import { priorityOf } from '../core/contracts/shared';
+import { joinWindowMs, UPSTREAM_EXECUTION_PARAMETER, type EventTriggerConfig } from '../core/contracts/event-trigger';
 
-/** What an event trigger is, as its deployment wrote it. */
-export interface EventTriggerConfig {
-  readonly triggerId: string;
-  readonly pipelineName: string;
-  /** The trigger's rule's event pattern: an event it does not match did not come through the rule. */
-  readonly pattern: Readonly<Record<string, unknown>>;
-  readonly mode: 'event' | 'join' | 'chain';
-  readonly events: readonly string[];
-  readonly windowSeconds?: number;
-  readonly templates: Readonly<Record<string, ParsedTemplate>>;
-  readonly coordinatorFunction?: string;
-  readonly priority?: number;
-}
+// The event triggers' contract moved to core/contracts/event-trigger; the handler shell still imports it from here.
+export { parseEventTriggerConfig, type EventTriggerConfig } from '../core/contracts/event-trigger';
 
 /** An EventBridge event, as far as a trigger needs it. */
 export interface ReceivedEvent {
@@ -54,7 +45,7 @@ export class EventStarter {
       const executionArn = event.detail.pipelineExecutionArn;
       if (typeof executionArn !== 'string') return { status: 'rejected', error: { field: 'event.detail.pipelineExecutionArn', problem: 'must be a string' } };
       // SageMaker may send one status change more than once: the id follows the upstream execution.
-      return this.start(config, `chain#${executionArn}`, { event: event.detail }, { UpstreamExecutionArn: executionArn });
+      return this.start(config, `chain#${executionArn}`, { event: event.detail }, { [UPSTREAM_EXECUTION_PARAMETER]: executionArn });
     }
     const data = event.detail.data ?? {};
     if (config.mode === 'event') {
@@ -75,7 +66,7 @@ export class EventStarter {
     const { decided } = await readDecideWrite(
       this.deps.joins.document(config.triggerId),
       (state) => {
-        const decision = recordOccurrence(state, config.events, event.name, occurrence, (config.windowSeconds ?? 86_400) * 1000, this.deps.now());
+        const decision = recordOccurrence(state, config.events, event.name, occurrence, joinWindowMs(config), this.deps.now());
         return { next: decision.state, decision, before: state };
       },
       this.deps,
@@ -114,7 +105,7 @@ export class EventStarter {
       occasion: identity,
       pipelineName: config.pipelineName,
       parameters,
-      priority: config.priority ?? 3,
+      priority: priorityOf(config),
       reason: `${config.mode} trigger ${config.triggerId}: ${identity}`,
       displayName: `${config.mode}-trigger`,
     });
@@ -126,38 +117,6 @@ export class EventStarter {
 function isConsumed(state: JoinState, name: string, occurrence: Occurrence): boolean {
   const mark = state.consumed === undefined ? undefined : own(state.consumed, name);
   return mark !== undefined && mark.eventId === occurrence.eventId;
-}
-
-/** Reads the trigger configuration the rule sends, parsing every template once. */
-export function parseEventTriggerConfig(input: unknown): Parsed<EventTriggerConfig> {
-  if (!isRecord(input)) return reject('trigger', 'must be an object');
-  const { triggerId, pipelineName, pattern, mode, events, windowSeconds, parameters, coordinatorFunction, priority } = input;
-  if (typeof triggerId !== 'string' || typeof pipelineName !== 'string') return reject('trigger.triggerId', 'must name the trigger and its pipeline');
-  if (!isRecord(pattern)) return reject('trigger.pattern', "must be the rule's event pattern");
-  if (mode !== 'event' && mode !== 'join' && mode !== 'chain') return reject('trigger.mode', `must be event, join or chain, got ${JSON.stringify(mode)}`);
-  if (!Array.isArray(events) || events.some((name) => typeof name !== 'string')) return reject('trigger.events', 'must be a list of event names');
-  if (windowSeconds !== undefined && (typeof windowSeconds !== 'number' || windowSeconds <= 0)) return reject('trigger.windowSeconds', 'must be a positive number');
-  if (!isRecord(parameters ?? {})) return reject('trigger.parameters', 'must map names to templates');
-  for (const [name, template] of Object.entries((parameters ?? {}) as Record<string, unknown>)) {
-    if (typeof template !== 'string') return reject(`trigger.parameters.${name}`, 'must be a template string');
-  }
-  // The checks synth made, made again: the configuration may come from elsewhere than the construct.
-  const parsed = parseParameterTemplates((parameters ?? {}) as Record<string, string>, {
-    ...(mode === 'join' ? { joinedEvents: events as string[] } : {}),
-    ...(mode === 'chain' ? { reserved: ['UpstreamExecutionArn'] } : {}),
-  });
-  if (!parsed.ok) return reject(`trigger.${parsed.error.field}`, parsed.error.problem);
-  const templates = parsed.value;
-  return accept({
-    triggerId,
-    pipelineName,
-    pattern,
-    mode,
-    events: events as string[],
-    ...(windowSeconds !== undefined ? { windowSeconds: windowSeconds as number } : {}),
-    templates,
-    ...(typeof coordinatorFunction === 'string' ? { coordinatorFunction, priority: typeof priority === 'number' ? priority : 3 } : {}),
-  });
 }
 
 /** Reads the EventBridge envelope of the event. */

@@ -2,11 +2,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Context } from 'aws-lambda';
-import { isRecord, type FieldError } from '../core/result';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { isRecord } from '../core/result';
 import { CoordinatorClient } from '../adapters/coordinator-client';
+import { HandlerShell } from '../adapters/handler-shell';
 import { Launchers } from '../adapters/launcher';
 import { PipelineStarter } from '../adapters/pipeline-starter';
 import { configSourceFromEnv, TriggerConfigs } from '../adapters/trigger-configs';
@@ -14,8 +13,13 @@ import { matchesPattern } from '../core/event-pattern';
 import { EventStarter, parseEventTriggerConfig, parseReceivedEvent, type EventOutcome, type EventTriggerConfig } from './event-starter';
 import { JoinStore } from './join-store';
 
-const logger = new Logger({ serviceName: 'EventTriggers' });
-const metrics = new Metrics({ serviceName: 'EventTriggers', defaultDimensions: { TriggerType: 'Event' }, logger });
+const shell = new HandlerShell({
+  serviceName: 'EventTriggers',
+  defaultDimensions: { TriggerType: 'Event' },
+  rejectionMetric: 'EventsRejected',
+  rejectionMessage: 'rejected an event the trigger cannot use',
+});
+const { logger, metrics } = shell;
 const starter = new EventStarter({
   joins: new JoinStore(new DynamoDBClient({}), process.env.JOIN_TABLE_NAME ?? ''),
   launchers: new Launchers(new PipelineStarter(new SageMakerClient({})), new CoordinatorClient(new LambdaClient({}))),
@@ -30,30 +34,25 @@ const configs = new TriggerConfigs<EventTriggerConfig>(new SSMClient({}), () => 
  * what the deployment wrote for it, and the event must match the trigger's rule: an invocation made by
  * anyone else can deliver no event the rule would have dropped.
  */
-export async function handler(input: unknown, context?: Context): Promise<EventOutcome> {
-  if (context) logger.addContext(context);
-  try {
-    if (!isRecord(input)) return rejected({ field: 'input', problem: 'must be an object with triggerId and event' });
-    const config = await configs.get(input.triggerId);
-    if (!config.ok) return rejected(config.error);
-    const event = parseReceivedEvent(input.event);
-    if (!event.ok) return rejected(event.error);
-    if (!ruleMatches(config.value, input.event)) {
-      return rejected({ field: 'event', problem: `does not match the event pattern of trigger ${config.value.triggerId}'s rule` });
-    }
-    metrics.addMetric('EventsReceived', MetricUnit.Count, 1);
-    const outcome = await starter.handle(config.value, event.value);
-    if (outcome.status === 'rejected') return rejected(outcome.error);
-    logger.info('handled an event', { triggerId: config.value.triggerId, event: event.value.name, eventId: event.value.id, outcome });
-    if (outcome.status === 'started' || outcome.status === 'deferred') {
-      metrics.addMetric('StartRequests', MetricUnit.Count, 1);
-      metrics.addMetric('EventToStartLatency', MetricUnit.Milliseconds, Math.max(0, Date.now() - event.value.atMs));
-    }
-    return outcome;
-  } finally {
-    metrics.publishStoredMetrics();
+export const handler = shell.handler(async (input): Promise<EventOutcome> => {
+  if (!isRecord(input)) return shell.reject({ field: 'input', problem: 'must be an object with triggerId and event' });
+  const config = await configs.get(input.triggerId);
+  if (!config.ok) return shell.reject(config.error);
+  const event = parseReceivedEvent(input.event);
+  if (!event.ok) return shell.reject(event.error);
+  if (!ruleMatches(config.value, input.event)) {
+    return shell.reject({ field: 'event', problem: `does not match the event pattern of trigger ${config.value.triggerId}'s rule` });
   }
-}
+  metrics.addMetric('EventsReceived', MetricUnit.Count, 1);
+  const outcome = await starter.handle(config.value, event.value);
+  if (outcome.status === 'rejected') return shell.reject(outcome.error);
+  logger.info('handled an event', { triggerId: config.value.triggerId, event: event.value.name, eventId: event.value.id, outcome });
+  if (outcome.status === 'started' || outcome.status === 'deferred') {
+    metrics.addMetric('StartRequests', MetricUnit.Count, 1);
+    metrics.addMetric('EventToStartLatency', MetricUnit.Milliseconds, Math.max(0, Date.now() - event.value.atMs));
+  }
+  return outcome;
+});
 
 function ruleMatches(config: EventTriggerConfig, event: unknown): boolean {
   try {
@@ -61,10 +60,4 @@ function ruleMatches(config: EventTriggerConfig, event: unknown): boolean {
   } catch {
     return false; // nested past the stack's depth, or a pattern outside what the rules use
   }
-}
-
-function rejected(error: FieldError): EventOutcome {
-  logger.error('rejected an event the trigger cannot use', { field: error.field, problem: error.problem });
-  metrics.addMetric('EventsRejected', MetricUnit.Count, 1);
-  return { status: 'rejected', error };
 }

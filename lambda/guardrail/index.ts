@@ -1,7 +1,5 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Context } from 'aws-lambda';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import {
   DOCUMENT_FIELDS,
   evaluateGuardrail,
@@ -15,12 +13,14 @@ import {
   type GuardrailVerdict,
 } from '../core/guardrail';
 import { accept, reject, type FieldError, type Parsed } from '../core/result';
+import { HandlerShell, JsonSetting } from '../adapters/handler-shell';
 import { JsonReader } from './json-reader';
 
-const logger = new Logger({ serviceName: 'PromotionGuardrail' });
-const metrics = new Metrics({ serviceName: 'PromotionGuardrail', logger });
+const shell = new HandlerShell({ serviceName: 'PromotionGuardrail', rejectionMetric: 'InputsRejected', rejectionMessage: 'rejected guardrail input that cannot be read' });
+const { logger, metrics } = shell;
 const reader = new JsonReader(new S3Client({}));
-const defaults = parseDefaults(process.env.GUARDRAIL_DEFAULTS);
+// parseDefaults reads the setting's text: the shell has already parsed it, an absent setting is the built-in defaults.
+const guardrailDefaults = new JsonSetting('GUARDRAIL_DEFAULTS', (value) => parseDefaults(value === undefined ? undefined : JSON.stringify(value)));
 
 /**
  * What the LambdaStep reads back: flat, because a pipeline step's outputs can only be primitives.
@@ -45,23 +45,18 @@ export interface GuardrailStepOutput {
  * Called by a SageMaker LambdaStep before a retrained model is registered or deployed, with the inputs
  * `candidateReportUri`, `baselineReportUri`, `goldenSetUri` (s3:// URIs of JSON documents) and optional
  * threshold overrides (`minGoldenAccuracy`, `maxAccuracyDelta`, `maxPredictionShift`,
- * `maxErrorConcentration`, `approvalPredictionShift`). Bad input answers `passed: false` instead of throwing.
+ * `maxErrorConcentration`, `approvalPredictionShift`). Bad input answers `passed: false` instead of throwing;
+ * `GUARDRAIL_DEFAULTS` that cannot be used fails the step, because the deployment is wrong, not the input.
  */
-export async function handler(event: unknown, context?: Context): Promise<GuardrailStepOutput> {
-  if (context) logger.addContext(context);
-  try {
-    if (!defaults.ok) return rejected(defaults.error);
-    const request = parseGuardrailRequest(event, defaults.value);
-    if (!request.ok) return rejected(request.error);
-    const evidence = await gather(request.value);
-    if (!evidence.ok) return rejected(evidence.error);
-    const verdict = evaluateGuardrail(evidence.value, request.value.thresholds);
-    record(verdict, request.value);
-    return stepOutput(verdict);
-  } finally {
-    metrics.publishStoredMetrics();
-  }
-}
+export const handler = shell.handler(async (event): Promise<GuardrailStepOutput> => {
+  const request = parseGuardrailRequest(event, shell.setting(guardrailDefaults));
+  if (!request.ok) return rejected(request.error);
+  const evidence = await gather(request.value);
+  if (!evidence.ok) return rejected(evidence.error);
+  const verdict = evaluateGuardrail(evidence.value, request.value.thresholds);
+  record(verdict, request.value);
+  return stepOutput(verdict);
+});
 
 /** Reads the three documents; an error names the event field and the URI. */
 async function gather(request: GuardrailRequest): Promise<Parsed<GuardrailEvidence>> {
@@ -111,8 +106,7 @@ function stepOutput(verdict: GuardrailVerdict): GuardrailStepOutput {
 
 /** Input that cannot be read never passes a model and always asks for a human. */
 function rejected(error: FieldError): GuardrailStepOutput {
-  logger.error('rejected guardrail input that cannot be read', { field: error.field, problem: error.problem });
-  metrics.addMetric('InputsRejected', MetricUnit.Count, 1);
+  shell.reject(error);
   const verdict: GuardrailVerdict = { passed: false, requiresApproval: true, checks: [] };
   return {
     ...stepOutput(verdict),

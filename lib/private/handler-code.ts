@@ -21,7 +21,7 @@ function isPackageRoot(dir: string): boolean {
  * The package root, found by walking up from this file: it sits at `lib/private/` when run from
  * source and at `dist/lib/private/` when run from the published package.
  */
-function packageRoot(): string {
+export function packageRoot(): string {
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
     if (isPackageRoot(dir)) return dir;
     if (path.dirname(dir) === dir) {

@@ -1,5 +1,5 @@
 import type * as iam from 'aws-cdk-lib/aws-iam';
-import type { StartRoute } from '../../lambda/core/launch';
+import type { StartRoute } from '../../lambda/core/contracts/shared';
 import type { IRetrainingCoordinator } from '../retraining-coordinator';
 import type { ITrainingPipeline } from '../training-pipeline';
 

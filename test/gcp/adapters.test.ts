@@ -1,4 +1,5 @@
 import { MetadataTokenSource, metadataTokenUrl, TOKEN_EXPIRY_MARGIN_MS } from '../../gcp-functions/adapters/metadata-token';
+import { GoogleApiError, isRetryableAnswer } from '../../gcp-functions/adapters/google-rest';
 import { parsePushRequest } from '../../gcp-functions/adapters/pubsub-push';
 import { VertexApiError, VertexPipelines } from '../../gcp-functions/adapters/vertex-pipelines';
 import { PIPELINE_JOB_ID_PATTERN, pipelineJobId } from '../../gcp-functions/core/pipeline-job';
@@ -52,21 +53,21 @@ describe('GCP adapters against the fake metadata server and Vertex AI', () => {
     const saved = process.env.GCE_METADATA_HOST;
     process.env.GCE_METADATA_HOST = '127.0.0.1:1';
     try {
-      await expect(new MetadataTokenSource().token()).rejects.toMatchObject({ name: 'MetadataTokenError', retryable: true });
+      await expect(new MetadataTokenSource(Date.now).token()).rejects.toMatchObject({ name: 'MetadataTokenError', retryable: true });
     } finally {
       process.env.GCE_METADATA_HOST = saved;
     }
   });
 
   test('pipelineJobs.create sends only the fields it was given, with the bearer token', async () => {
-    const created = await new VertexPipelines(new MetadataTokenSource()).createPipelineJob(request);
+    const created = await new VertexPipelines(new MetadataTokenSource(Date.now)).createPipelineJob(request);
 
     expect(created).toEqual({ name: 'projects/123456789012/locations/us-central1/pipelineJobs/churn-s-0123', alreadyExisted: false });
     expect(google.jobs[0].body).toEqual({ displayName: 'churn', templateUri: 'gs://b/t.yaml', runtimeConfig: { parameterValues: { Epochs: '20' } } });
   });
 
   test('409 ALREADY_EXISTS is the existing job; 409 ABORTED is a retryable error', async () => {
-    const pipelines = new VertexPipelines(new MetadataTokenSource());
+    const pipelines = new VertexPipelines(new MetadataTokenSource(Date.now));
     await pipelines.createPipelineJob(request);
 
     const again = await pipelines.createPipelineJob(request);
@@ -80,14 +81,31 @@ describe('GCP adapters against the fake metadata server and Vertex AI', () => {
   test('errors name Google\'s status and message, and mark 403 as not retryable', async () => {
     google.failNext(403);
 
-    const error = await new VertexPipelines(new MetadataTokenSource()).createPipelineJob(request).catch((e: unknown) => e);
+    const error = await new VertexPipelines(new MetadataTokenSource(Date.now)).createPipelineJob(request).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(VertexApiError);
     expect(error).toMatchObject({ status: 'PERMISSION_DENIED', retryable: false, message: expect.stringMatching(/PERMISSION_DENIED \(HTTP 403\): Injected failure 403/) });
   });
 
+  test('an error is a GoogleApiError that keeps Google\'s error body', async () => {
+    google.failNext(429);
+
+    const error = await new VertexPipelines(new MetadataTokenSource(Date.now)).createPipelineJob(request).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(GoogleApiError);
+    expect(error).toMatchObject({ httpStatus: 429, retryable: true, googleError: { code: 429, status: 'RESOURCE_EXHAUSTED', message: 'Injected failure 429.' } });
+  });
+
+  test.each<[number, string, boolean]>([
+    [0, 'UNAVAILABLE', true], [400, 'INVALID_ARGUMENT', false], [403, 'PERMISSION_DENIED', false], [404, 'NOT_FOUND', false],
+    [408, 'HTTP_408', true], [409, 'ALREADY_EXISTS', false], [409, 'ABORTED', true], [412, 'FAILED_PRECONDITION', false],
+    [429, 'RESOURCE_EXHAUSTED', true], [500, 'INTERNAL', true], [503, 'UNAVAILABLE', true],
+  ])('HTTP %i %s is retryable: %s', (httpStatus, status, retryable) => {
+    expect(isRetryableAnswer(httpStatus, status)).toBe(retryable);
+  });
+
   test('an id Vertex would refuse is refused before any request', async () => {
-    const create = new VertexPipelines(new MetadataTokenSource()).createPipelineJob({ ...request, pipelineJobId: '9-Bad_Id' });
+    const create = new VertexPipelines(new MetadataTokenSource(Date.now)).createPipelineJob({ ...request, pipelineJobId: '9-Bad_Id' });
 
     await expect(create).rejects.toMatchObject({ status: 'INVALID_ARGUMENT', retryable: false });
     expect(google.createAttempts).toHaveLength(0);

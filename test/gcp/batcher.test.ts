@@ -1,5 +1,8 @@
 import { manifestBody, type ManifestEntry } from '../../lambda/core/batching';
-import { handler } from '../../gcp-functions/batcher';
+import { CloudStorage } from '../../gcp-functions/adapters/gcs';
+import { MetadataTokenSource } from '../../gcp-functions/adapters/metadata-token';
+import { VertexPipelines } from '../../gcp-functions/adapters/vertex-pipelines';
+import { batcherHandler } from '../../gcp-functions/batcher/handler';
 import { batchJobId } from '../../gcp-functions/batcher/decisions';
 import { PIPELINE_JOB_ID_PATTERN } from '../../gcp-functions/core/pipeline-job';
 import type { FakeGoogle } from './fake-google';
@@ -22,6 +25,12 @@ const CONFIG = {
 };
 const T0 = Date.UTC(2026, 2, 2, 6, 0, 0);
 
+/** The batcher on a clock the tests move: `now` is set per test and advanced to let windows and claims run out. */
+let now = T0;
+const clock = (): number => now;
+const tokens = new MetadataTokenSource(clock);
+const handler = batcherHandler({ tokens, storage: new CloudStorage(tokens), pipelines: new VertexPipelines(tokens), now: clock });
+
 /** A Cloud Storage OBJECT_FINALIZE notification (payloadFormat JSON_API_V1), as Pub/Sub pushes it. */
 function finalize(name: string, messageId: string, generation = '1772431200000001'): Record<string, unknown> {
   const resource = { kind: 'storage#object', bucket: CONFIG.bucket, name, generation, size: '2048', timeCreated: '2026-03-02T06:00:00.000Z', contentType: 'text/csv' };
@@ -41,7 +50,6 @@ describe('batcher function (GCS finalize -> Pub/Sub push -> Firestore -> Vertex 
   let google: FakeGoogle;
   let firestore: FakeFirestore;
   let restore: () => Promise<void>;
-  let now: number;
 
   const configure = (overrides: Record<string, unknown> = {}): void => {
     process.env.BATCHER_CONFIG = JSON.stringify({ ...CONFIG, ...overrides });
@@ -66,7 +74,6 @@ describe('batcher function (GCS finalize -> Pub/Sub push -> Firestore -> Vertex 
     configure();
     captureLogs();
     now = T0;
-    jest.spyOn(Date, 'now').mockImplementation(() => now);
   });
   afterEach(() => jest.restoreAllMocks());
 

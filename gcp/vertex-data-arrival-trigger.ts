@@ -5,15 +5,18 @@ import { PubsubTopic } from '@cdktf/provider-google/lib/pubsub-topic';
 import { PubsubTopicIamMember } from '@cdktf/provider-google/lib/pubsub-topic-iam-member';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
 import { StorageNotification } from '@cdktf/provider-google/lib/storage-notification';
+import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { BATCH_LIMITS, DEFAULT_MANIFEST_PREFIX, manifestFilterProblem } from '../lambda/core/batching';
+import { validateDurationInRange, validateIntegerInRange } from '../lib/private/validation';
+import { manifestFilterProblem } from '../lambda/core/batching';
+import { BATCH_DEFAULTS, BATCH_LIMITS } from '../lambda/core/contracts/batch';
 import { pipelineParameters } from '../lambda/core/pipeline-parameters';
 import { deploymentHash } from './deployment-hash';
 import { FunctionDeployment } from './function-deployment';
 import type { VertexPipeline } from './vertex-pipeline';
 
-/** Properties of a {@link GcsDataArrivalTrigger}. */
-export interface GcsDataArrivalTriggerProps {
+/** Properties of a {@link VertexDataArrivalTrigger}. */
+export interface VertexDataArrivalTriggerProps {
   readonly pipeline: VertexPipeline;
   /** The Cloud Storage bucket data lands in. */
   readonly bucket: string;
@@ -26,8 +29,23 @@ export interface GcsDataArrivalTriggerProps {
   readonly suffix?: string;
   /** Objects per batch, 1 to 10,000. @default 1000 */
   readonly batchSize?: number;
-  /** The longest a batch waits after its first object, in seconds (60 to 604,800). @default 3600 */
+  /**
+   * The longest a batch waits after its first object, between 1 minute and 7 days.
+   * @default Duration.hours(1)
+   */
+  readonly batchWindow?: Duration;
+  /**
+   * The batch window in seconds (60 to 604,800).
+   * @deprecated use `batchWindow`, a `Duration` as on the AWS `DataArrivalTrigger`; give one of the two.
+   * @default - `batchWindow`
+   */
   readonly batchWindowSeconds?: number;
+  /**
+   * Start attempts (throttling, service errors) before a batch is recorded as failed, 1 to 50. Retries back off from
+   * 1 to 15 minutes.
+   * @default 6
+   */
+  readonly maxStartAttempts?: number;
   /** Where manifests go; no trigger of the library counts a manifest as data. @default - the data bucket */
   readonly manifestBucket?: string;
   /** @default 'ml-triggers/manifests/' */
@@ -41,21 +59,20 @@ export interface GcsDataArrivalTriggerProps {
  * notifications -> Pub/Sub -> a batcher function keeping batches in Firestore (transactions), with a
  * flush every minute for batches whose window ran out.
  */
-export class GcsDataArrivalTrigger extends Construct {
+export class VertexDataArrivalTrigger extends Construct {
   readonly topic: PubsubTopic;
   readonly handler: FunctionDeployment;
 
-  constructor(scope: Construct, id: string, props: GcsDataArrivalTriggerProps) {
+  constructor(scope: Construct, id: string, props: VertexDataArrivalTriggerProps) {
     super(scope, id);
-    const batchSize = props.batchSize ?? 1000;
-    const window = props.batchWindowSeconds ?? 3600;
+    const batchSize = props.batchSize ?? BATCH_DEFAULTS.batchSize;
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > BATCH_LIMITS.maxBatchSize) throw new Error(`batchSize must be a whole number between 1 and ${BATCH_LIMITS.maxBatchSize}, got ${batchSize}`);
-    if (!(window >= BATCH_LIMITS.minWindowSeconds && window <= BATCH_LIMITS.maxWindowSeconds)) {
-      throw new Error(`batchWindowSeconds must be between ${BATCH_LIMITS.minWindowSeconds} and ${BATCH_LIMITS.maxWindowSeconds}, got ${window}`);
-    }
+    const window = batchWindowSeconds(props);
+    const maxStartAttempts = props.maxStartAttempts ?? BATCH_DEFAULTS.maxStartAttempts;
+    validateIntegerInRange('maxStartAttempts', maxStartAttempts, 1, BATCH_LIMITS.maxStartAttempts);
     const parameters = pipelineParameters(props.parameters ?? {});
     if (!parameters.ok) throw new Error(`${parameters.error.field} ${parameters.error.problem}`);
-    const manifestPrefix = props.manifestPrefix ?? DEFAULT_MANIFEST_PREFIX;
+    const manifestPrefix = props.manifestPrefix ?? BATCH_DEFAULTS.manifestPrefix;
     if (manifestPrefix !== '' && !manifestPrefix.endsWith('/')) throw new Error(`manifestPrefix must be empty or end with '/', got '${manifestPrefix}'`);
     const problem = manifestFilterProblem(props.prefix, props.suffix);
     if (problem) throw new Error(problem);
@@ -105,6 +122,7 @@ export class GcsDataArrivalTrigger extends Construct {
           batchWindowSeconds: window,
           manifestBucket,
           manifestPrefix,
+          maxStartAttempts,
           parameters: props.parameters ?? {},
         }),
       },
@@ -122,4 +140,34 @@ export class GcsDataArrivalTrigger extends Construct {
       },
     });
   }
+}
+
+/**
+ * Properties of a {@link GcsDataArrivalTrigger}.
+ * @deprecated use `VertexDataArrivalTriggerProps`
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- an interface, not a type alias, so that the old name stays jsii-shaped
+export interface GcsDataArrivalTriggerProps extends VertexDataArrivalTriggerProps {}
+
+/**
+ * The data-arrival trigger under its first name.
+ * @deprecated use `VertexDataArrivalTrigger`, named like the other Google triggers; the construct is the same.
+ */
+export class GcsDataArrivalTrigger extends VertexDataArrivalTrigger {}
+
+/** The window in seconds, from `batchWindow` or the deprecated `batchWindowSeconds`, checked against the batcher's limits. */
+function batchWindowSeconds(props: VertexDataArrivalTriggerProps): number {
+  if (props.batchWindow !== undefined && props.batchWindowSeconds !== undefined) {
+    throw new Error('batchWindow and batchWindowSeconds are the same setting: give only batchWindow');
+  }
+  if (props.batchWindowSeconds !== undefined) {
+    const seconds = props.batchWindowSeconds;
+    if (!(seconds >= BATCH_LIMITS.minWindowSeconds && seconds <= BATCH_LIMITS.maxWindowSeconds)) {
+      throw new Error(`batchWindowSeconds must be between ${BATCH_LIMITS.minWindowSeconds} and ${BATCH_LIMITS.maxWindowSeconds}, got ${seconds}`);
+    }
+    return seconds;
+  }
+  const window = props.batchWindow ?? Duration.seconds(BATCH_DEFAULTS.batchWindowSeconds);
+  validateDurationInRange('batchWindow', window, Duration.seconds(BATCH_LIMITS.minWindowSeconds), Duration.seconds(BATCH_LIMITS.maxWindowSeconds));
+  return window.toSeconds();
 }
