@@ -1,19 +1,22 @@
-import { Duration, Names, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Names, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
-import { MANIFEST_KEY_SUFFIX, manifestFilterProblem } from '../lambda/core/batching';
+import { manifestFilterProblem } from '../lambda/core/batching';
 import { BATCH_DEFAULTS, BATCH_LIMITS, type BatchTriggerConfig } from '../lambda/core/contracts/batch';
+import { MetricDimension, MetricName, MetricService } from '../lambda/core/contracts/metrics';
 import { DEFAULT_PRIORITY, PRIORITY_LIMITS, TRIGGER_ID, TRIGGER_ID_RULE, type StartRoute } from '../lambda/core/contracts/shared';
-import { DataArrivalBatcher, METRICS_NAMESPACE } from './private/data-arrival-batcher';
+import { DataArrivalBatcher } from './private/data-arrival-batcher';
 import { configureHandlerFunction } from './private/handler-function';
 import { TriggerTarget } from './private/trigger-configuration';
 import { acknowledgeKeyGrant } from './private/grants';
 import { shortHash } from './private/short-hash';
-import { acknowledge, acknowledgeWildcardResource } from './private/nag';
+import { batcherMetric, handlerMetricSearch } from './private/handler-metrics';
+import { acknowledgeWildcardResource } from './private/nag';
+import { enableEventBridge, keyFilter } from './private/object-created-events';
 import { validateDurationInRange, validateIntegerInRange, validatePipelineParameters } from './private/validation';
 import type { IRetrainingCoordinator } from './retraining-coordinator';
 import { wireStartRoute } from './private/start-route';
@@ -126,6 +129,43 @@ export interface DataArrivalTriggerProps extends TriggerFunctionOptions {
  * S3 -> EventBridge rule -> the stack's shared batcher function (DynamoDB state, S3 manifest) -> SageMaker.
  */
 export class DataArrivalTrigger extends Construct {
+  // One batcher function serves every data-arrival trigger, so its metrics, all but the oldest batch's age, count them together.
+
+  /** Object Created events the data-arrival triggers received: the sum over 5 minutes, unless `props` says otherwise. */
+  public static metricAllEventsReceived(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return batcherMetric(MetricName.EventsReceived, props);
+  }
+
+  /** Events the data-arrival triggers rejected as malformed or not theirs: the sum over 5 minutes, unless `props` says otherwise. */
+  public static metricAllEventsRejected(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return batcherMetric(MetricName.EventsRejected, props);
+  }
+
+  /** Starts the data-arrival triggers requested, one per full batch: the sum over 5 minutes, unless `props` says otherwise. */
+  public static metricAllStartRequests(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return batcherMetric(MetricName.StartRequests, props);
+  }
+
+  /** Batch starts that failed and will be tried again: the sum over 5 minutes, unless `props` says otherwise. */
+  public static metricAllStartFailures(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return batcherMetric(MetricName.StartFailures, props);
+  }
+
+  /** Batches given up after their last start attempt: the sum over 5 minutes, unless `props` says otherwise. */
+  public static metricAllBatchesFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return batcherMetric(MetricName.BatchesFailed, props);
+  }
+
+  /** Objects per started batch: the average over 5 minutes, unless `props` says otherwise. */
+  public static metricAllBatchSizes(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return batcherMetric(MetricName.BatchSize, props, { statistic: cloudwatch.Stats.AVERAGE });
+  }
+
+  /** The oldest waiting batch's age in seconds, one series per trigger (a SEARCH): the maximum over 5 minutes, unless `props` says otherwise. */
+  public static metricAllOldestBatchAges(props?: cloudwatch.MetricOptions): cloudwatch.MathExpression {
+    return handlerMetricSearch(MetricService.DataArrivalBatcher, MetricName.OldestBatchAge, [MetricDimension.TriggerId], props, { statistic: cloudwatch.Stats.MAXIMUM });
+  }
+
   /** The trigger's id in batch state and manifests. */
   public readonly triggerId: string;
   /** The rule that forwards the bucket's Object Created events. */
@@ -176,32 +216,17 @@ export class DataArrivalTrigger extends Construct {
       alarmDescription:
         `A batch of data-arrival trigger ${this.triggerId} has waited more than twice its window (${Duration.seconds(config.batchWindowSeconds).toHumanString()}) without starting: ` +
         'its starts fail or are deferred. The batch table holds its status and last error.',
-      metric: new cloudwatch.Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName: 'OldestBatchAge',
-        dimensionsMap: { service: 'DataArrivalBatcher', TriggerType: 'DataArrival', TriggerId: this.triggerId },
-        statistic: cloudwatch.Stats.MAXIMUM,
-        period: Duration.minutes(5),
-      }),
+      metric: this.metricOldestBatchAge(),
       threshold: 2 * config.batchWindowSeconds,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
   }
-}
 
-/** The handler aws-cdk-lib uses to configure bucket notifications, a singleton at the stack's root. */
-const NOTIFICATIONS_HANDLER_ID = 'BucketNotificationsHandler050a0587b7544547bf325f094a3db834';
-
-function enableEventBridge(bucket: s3.IBucket): void {
-  bucket.enableEventBridgeNotification();
-  const handler = Stack.of(bucket).node.tryFindChild(NOTIFICATIONS_HANDLER_ID);
-  if (handler) {
-    acknowledge(handler, {
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      reason: "The bucket-notification handler and its role belong to aws-cdk-lib, which uses them to turn on the bucket's EventBridge notifications at deploy time.",
-    });
+  /** The age in seconds of this trigger's oldest batch still waiting to start: the maximum over 5 minutes, unless `props` says otherwise. */
+  public metricOldestBatchAge(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return batcherMetric(MetricName.OldestBatchAge, props, { statistic: cloudwatch.Stats.MAXIMUM, dimensions: { [MetricDimension.TriggerId]: this.triggerId } });
   }
 }
 
@@ -254,20 +279,4 @@ function validate(props: DataArrivalTriggerProps, config: BatchTriggerConfig): v
   const literal = (value: string | undefined) => (value !== undefined && !Token.isUnresolved(value) ? value : undefined);
   const problem = manifestFilterProblem(literal(props.prefix), literal(props.suffix));
   if (problem) throw new Error(problem);
-}
-
-/**
- * The key filter: EventBridge ORs two filters on one field, so prefix and suffix together become one wildcard.
- * Without either, the rule leaves out every manifest of the library; with one, the batcher does.
- */
-function keyFilter(prefix: string | undefined, suffix: string | undefined): Record<string, unknown> {
-  if (prefix === undefined && suffix === undefined) return { object: { key: [{ 'anything-but': { suffix: MANIFEST_KEY_SUFFIX } }] } };
-  const escape = (text: string) => text.replace(/[\\*]/g, (c) => `\\${c}`);
-  const matcher =
-    prefix !== undefined && suffix !== undefined
-      ? { wildcard: `${escape(prefix)}*${escape(suffix)}` }
-      : prefix !== undefined
-        ? { prefix }
-        : { suffix };
-  return { object: { key: [matcher] } };
 }

@@ -1,4 +1,5 @@
 import { Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -13,12 +14,14 @@ import type { DriftSource } from './drift-source';
 import type { AlarmSources } from '../lambda/core/alarm-message';
 import { COORDINATOR_LIMITS } from '../lambda/core/contracts/coordinator';
 import { DRIFT_DEFAULTS, thresholdsProblem, type DriftThresholds, type DriftTriggerSettings } from '../lambda/core/contracts/drift';
+import { MetricDimension, MetricName, MetricService } from '../lambda/core/contracts/metrics';
 import { watchedDeadLetterQueue } from './private/dead-letter-queue';
 import { RuleTopicTarget } from './private/rule-topic-target';
 import { shortHash } from './private/short-hash';
 import { stackRuleNamePrefix } from './private/stack-scoped-name';
 import { acknowledgeKeyGrant, grantPublishTo } from './private/grants';
 import { handlerFunction } from './private/handler-function';
+import { handlerMetric, handlerMetricSearch } from './private/handler-metrics';
 import { acknowledgeWildcardResource } from './private/nag';
 import { validatePipelineParameters } from './private/validation';
 import { RetrainingCoordinator, type IRetrainingCoordinator } from './retraining-coordinator';
@@ -92,6 +95,33 @@ export interface DriftTriggerProps extends TriggerFunctionOptions {
  * approval, or block retraining and ask a human.
  */
 export class DriftTrigger extends Construct {
+  // Every drift trigger's evaluator publishes under one service name, so these metrics count them together.
+
+  /** Drift assessments, one series per severity and action (a SEARCH): the sum over 5 minutes, unless `props` says otherwise. */
+  public static metricAllAssessments(props?: cloudwatch.MetricOptions): cloudwatch.MathExpression {
+    return handlerMetricSearch(MetricService.DriftEvaluator, MetricName.DriftAssessments, [MetricDimension.Action, MetricDimension.Severity], props);
+  }
+
+  /** Drift scores, one series per feature (a SEARCH): the maximum over 5 minutes, unless `props` says otherwise. */
+  public static metricAllDriftScores(props?: cloudwatch.MetricOptions): cloudwatch.MathExpression {
+    return handlerMetricSearch(MetricService.DriftEvaluator, MetricName.DriftScore, [MetricDimension.Feature], props, { statistic: cloudwatch.Stats.MAXIMUM });
+  }
+
+  /** Starts the drift triggers requested (retrain, with or without approval): the sum over 5 minutes, unless `props` says otherwise. */
+  public static metricAllStartRequests(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return handlerMetric(MetricService.DriftEvaluator, MetricName.StartRequests, props);
+  }
+
+  /** Messages the drift triggers rejected as not a CloudWatch alarm notification: the sum over 5 minutes, unless `props` says otherwise. */
+  public static metricAllMessagesRejected(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return handlerMetric(MetricService.DriftEvaluator, MetricName.MessagesRejected, props);
+  }
+
+  /** Violation reports the drift triggers could not read: the sum over 5 minutes, unless `props` says otherwise. */
+  public static metricAllUnreadableReports(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return handlerMetric(MetricService.DriftEvaluator, MetricName.UnreadableReports, props);
+  }
+
   /** The encrypted, TLS-only topic every source feeds. */
   public readonly topic: sns.ITopic;
   /** The severity evaluator. */

@@ -8,7 +8,9 @@ import { parseParameterTemplates } from '../lambda/core/templates';
 import { EVENT_TRIGGER_DEFAULTS, EVENT_TRIGGER_LIMITS, UPSTREAM_EXECUTION_PARAMETER, type EventTriggerConfigJson, type EventTriggerMode } from '../lambda/core/contracts/event-trigger';
 import { DEFAULT_PRIORITY, EVENT_NAME, EVENT_NAME_RULE, PRIORITY_LIMITS } from '../lambda/core/contracts/shared';
 import { EventTriggerFunction } from './private/event-trigger-function';
-import { configureHandlerFunction, METRICS_NAMESPACE } from './private/handler-function';
+import { configureHandlerFunction } from './private/handler-function';
+import { handlerMetric } from './private/handler-metrics';
+import { MetricName, MetricService } from '../lambda/core/contracts/metrics';
 import { TriggerTarget } from './private/trigger-configuration';
 import { shortHash } from './private/short-hash';
 import { validateDurationInRange, validateIntegerInRange } from './private/validation';
@@ -94,19 +96,30 @@ const EXECUTION_STATUS_CHANGE = 'SageMaker Model Building Pipeline Execution Sta
  * window, or the success of another pipeline.
  */
 export class EventTrigger extends Construct {
+  // One function serves every event trigger, so its metrics count them together.
+
+  /** Events the event triggers received: the sum over 5 minutes, unless `props` says otherwise. */
+  public static metricAllEventsReceived(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return handlerMetric(MetricService.EventTriggers, MetricName.EventsReceived, props);
+  }
+
   /**
    * Events that the event triggers of a stack rejected (a template that cannot render an event, a value
    * SageMaker would refuse): all of them together, as they share one function. The sum over 5 minutes,
    * unless `props` says otherwise.
    */
   public static metricAllEventsRejected(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return new cloudwatch.Metric({
-      namespace: METRICS_NAMESPACE,
-      metricName: 'EventsRejected',
-      dimensionsMap: { service: 'EventTriggers', TriggerType: 'Event' },
-      statistic: cloudwatch.Stats.SUM,
-      period: Duration.minutes(5),
-    }).with(props ?? {});
+    return handlerMetric(MetricService.EventTriggers, MetricName.EventsRejected, props);
+  }
+
+  /** Starts the event triggers requested: the sum over 5 minutes, unless `props` says otherwise. */
+  public static metricAllStartRequests(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return handlerMetric(MetricService.EventTriggers, MetricName.StartRequests, props);
+  }
+
+  /** Milliseconds from an event's time to its start request: the average over 5 minutes, unless `props` says otherwise. */
+  public static metricAllEventToStartLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return handlerMetric(MetricService.EventTriggers, MetricName.EventToStartLatency, props, { statistic: cloudwatch.Stats.AVERAGE });
   }
 
   /** The rule that forwards matching events. */

@@ -1,3 +1,4 @@
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
@@ -9,7 +10,9 @@ import {
   thresholdProblem,
   type GuardrailThresholds,
 } from '../lambda/core/contracts/guardrail';
+import { MetricName, MetricService } from '../lambda/core/contracts/metrics';
 import { handlerFunction } from './private/handler-function';
+import { handlerMetric } from './private/handler-metrics';
 import { acknowledgeKeyGrant, grantInvokeTo } from './private/grants';
 import { acknowledgeWildcardResource } from './private/nag';
 import type { TriggerFunctionOptions } from './trigger-function-options';
@@ -55,6 +58,28 @@ export interface PromotionGuardrailProps extends TriggerFunctionOptions {
  * or deploys a retrained model, and that says whether the candidate may be promoted.
  */
 export class PromotionGuardrail extends Construct {
+  // Every guardrail publishes under one service name, so these metrics count them together.
+
+  /** Candidates that passed every check: the sum over 5 minutes, unless `props` says otherwise. */
+  public static metricAllCandidatesPassed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return handlerMetric(MetricService.PromotionGuardrail, MetricName.CandidatesPassed, props);
+  }
+
+  /** Candidates that failed a check: the sum over 5 minutes, unless `props` says otherwise. */
+  public static metricAllCandidatesFailed(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return handlerMetric(MetricService.PromotionGuardrail, MetricName.CandidatesFailed, props);
+  }
+
+  /** Candidates whose promotion asks for an approval: the sum over 5 minutes, unless `props` says otherwise. */
+  public static metricAllApprovalsRequested(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return handlerMetric(MetricService.PromotionGuardrail, MetricName.ApprovalsRequested, props);
+  }
+
+  /** Guardrail inputs that could not be read: the sum over 5 minutes, unless `props` says otherwise. */
+  public static metricAllInputsRejected(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return handlerMetric(MetricService.PromotionGuardrail, MetricName.InputsRejected, props);
+  }
+
   /** The guardrail function; give its ARN to the pipeline's LambdaStep. */
   public readonly function: lambda.IFunction;
 

@@ -1,4 +1,5 @@
 import { Duration, TimeZone } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -9,8 +10,10 @@ import { keyedTable } from './private/keyed-table';
 import { Construct, type IConstruct } from 'constructs';
 import type { TriggerFunctionOptions } from './trigger-function-options';
 import { COORDINATOR_LIMITS, DEFAULT_COST_MODEL, DEFAULT_POLICY, type CoordinatorPolicy, type CostModel } from '../lambda/core/contracts/coordinator';
+import { MetricDimension, MetricName, MetricService } from '../lambda/core/contracts/metrics';
 import { watchedDeadLetterQueue } from './private/dead-letter-queue';
 import { handlerFunction } from './private/handler-function';
+import { handlerMetric, handlerMetricSearch } from './private/handler-metrics';
 import { LambdaScheduleTarget } from './private/lambda-schedule-target';
 import { grantInvokeTo, grantPublishTo } from './private/grants';
 import { validateDurationInRange, validateIntegerInRange, validateTimeZone } from './private/validation';
@@ -67,11 +70,44 @@ export interface IRetrainingCoordinator extends IConstruct {
   grantRequest(grantee: iam.IGrantable): iam.Grant;
 }
 
+/** The dimensions the coordinator publishes each decision with. */
+const DECISION_KEYS = [MetricDimension.Outcome, MetricDimension.Reason, MetricDimension.TriggerType];
+
 /**
  * One gate that every trigger of a pipeline can go through: cooldowns, daily run caps, daily budgets,
  * priorities and approvals, with a record of every decision and its reason.
  */
 export class RetrainingCoordinator extends Construct implements IRetrainingCoordinator {
+  // Every coordinator publishes under one service name, so these metrics count them together.
+
+  /**
+   * The coordinator's decisions, one series per outcome (started, suppressed, awaiting-approval, rejected,
+   * withdrawn, failed), reason and trigger type (a SEARCH): the sum over 5 minutes, unless `props` says otherwise.
+   */
+  public static metricAllDecisions(props?: cloudwatch.MetricOptions): cloudwatch.MathExpression {
+    return handlerMetricSearch(MetricService.RetrainingCoordinator, MetricName.Decisions, DECISION_KEYS, props);
+  }
+
+  /** Requests held back for an operator's approval, one series per reason and trigger type (a SEARCH): the sum over 5 minutes, unless `props` says otherwise. */
+  public static metricAllAwaitingApproval(props?: cloudwatch.MetricOptions): cloudwatch.MathExpression {
+    return handlerMetricSearch(MetricService.RetrainingCoordinator, MetricName.Decisions, DECISION_KEYS, props, { filter: { [MetricDimension.Outcome]: 'awaiting-approval' } });
+  }
+
+  /** The estimated cost of the runs the coordinators started: the sum over 5 minutes, unless `props` says otherwise. */
+  public static metricAllEstimatedSpend(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return handlerMetric(MetricService.RetrainingCoordinator, MetricName.EstimatedSpend, props);
+  }
+
+  /** Requests waiting to be decided again, as each sweep counts them: the maximum over 5 minutes, unless `props` says otherwise. */
+  public static metricAllWaitingRequests(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return handlerMetric(MetricService.RetrainingCoordinator, MetricName.WaitingRequests, props, { statistic: cloudwatch.Stats.MAXIMUM });
+  }
+
+  /** Inputs the coordinators rejected as malformed: the sum over 5 minutes, unless `props` says otherwise. */
+  public static metricAllRequestsRejected(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return handlerMetric(MetricService.RetrainingCoordinator, MetricName.RequestsRejected, props);
+  }
+
   /** The coordinator function; triggers invoke it with their start requests. */
   public readonly function: lambda.IFunction;
   /** Per-pipeline state and the decision log. */

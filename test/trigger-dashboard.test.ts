@@ -1,5 +1,6 @@
-import { Duration, type Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -60,6 +61,26 @@ describe('TriggerDashboard', () => {
     }
     expect(body).toContain(`SEARCH('{MLTriggers,Outcome,Reason,TriggerType,service} MetricName=\\"Decisions\\"', 'Sum', 3600)`);
     expect(body).toContain(`SEARCH('{MLTriggers,Feature,TriggerType,service} MetricName=\\"DriftScore\\"', 'Maximum', 3600)`);
+  });
+
+  test.each<[string, () => cloudwatch.IMetric]>([
+    ['DataArrivalTrigger.metricAllBatchesFailed', () => DataArrivalTrigger.metricAllBatchesFailed({ label: 'batches given up' })],
+    ['DataArrivalTrigger.metricAllOldestBatchAges', () => DataArrivalTrigger.metricAllOldestBatchAges({ label: '' })],
+    ['EventTrigger.metricAllStartRequests', () => EventTrigger.metricAllStartRequests({ label: 'events' })],
+    ['DriftTrigger.metricAllAssessments', () => DriftTrigger.metricAllAssessments({ period: Duration.hours(1), label: 'drift assessments' })],
+    ['RetrainingCoordinator.metricAllDecisions', () => RetrainingCoordinator.metricAllDecisions({ period: Duration.hours(1), label: '' })],
+    ['RetrainingCoordinator.metricAllEstimatedSpend', () => RetrainingCoordinator.metricAllEstimatedSpend({ label: 'estimated spend' })],
+    ['PromotionGuardrail.metricAllCandidatesPassed', () => PromotionGuardrail.metricAllCandidatesPassed({ label: 'passed' })],
+  ])('graphs %s as the construct defines it', (_name, create) => {
+    // Prepare
+    const { template: t } = stackWithEverything();
+    const [rendered] = new Stack().resolve(new cloudwatch.GraphWidget({ left: [create()] }).toJson())[0].properties.metrics;
+
+    // Act
+    const body = bodyOf(t);
+
+    // Assess
+    expect(body).toContain(JSON.stringify(rendered));
   });
 
   test('its alarm panel holds its own alarms and those of the triggers: dead letters, missed runs, stale batches, failed batches', () => {

@@ -1,6 +1,7 @@
 import { isRecord } from '../../lambda/core/result';
 import { GoogleApiError, GoogleRestClient } from './google-rest';
 import type { AccessTokenSource } from './metadata-token';
+import { retryContended, type Backoff, type ContentionLimits } from '../../lambda/adapters/versioned-document';
 
 /** The values this client stores: Firestore's string, integer, double, boolean, null and map types. */
 export type FieldValue = string | number | boolean | null | { readonly [name: string]: FieldValue };
@@ -163,42 +164,53 @@ export interface TransactionOutcome<T> {
 }
 
 export interface TransactionOptions {
-  readonly maxAttempts?: number;
-  /** The pause before attempt n + 1 is random in [0, baseDelayMs * 2^n), at most 2 s. */
-  readonly baseDelayMs?: number;
+  /** The rounds and the waits between them: a wait before round n + 2 is random in [0, baseMs * 2^n), at most maxMs. */
+  readonly limits?: ContentionLimits;
+  /** @default a real pause and Math.random */
+  readonly backoff?: Backoff;
 }
 
+/** Twelve rounds, the first wait up to 40 ms, none longer than 2 s: Firestore's own client retries about as long. */
+export const TRANSACTION_LIMITS: ContentionLimits = Object.freeze({ maxRounds: 12, baseMs: 40, maxMs: 2_000 });
+
+const REAL_BACKOFF: Backoff = { pause: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), random: Math.random };
+
+/** The document calls a store makes: the Firestore client, or a test's decorator around it. */
+export type FirestoreDocuments = Pick<Firestore, 'beginTransaction' | 'get' | 'commit' | 'rollback' | 'runQuery'>;
+
 /**
- * Runs `work` in a read-write transaction and commits its writes. A commit that loses a conflict (409 ABORTED) runs
- * the whole transaction again, reads included, after a jittered pause; after maxAttempts the ABORTED error is thrown.
- * Returns the result and the updateTime of each write.
+ * Read-decide-write on Firestore: runs `work` in a read-write transaction and commits its writes. A commit that loses a
+ * conflict (409 ABORTED) runs the whole transaction again, reads included, after the shared jittered backoff; when the
+ * rounds run out the last ABORTED error is thrown. Returns the result and the updateTime of each write.
  */
 export async function runTransaction<T>(
-  db: Firestore,
+  db: FirestoreDocuments,
   work: (transaction: string) => Promise<TransactionOutcome<T>>,
   options: TransactionOptions = {},
 ): Promise<{ readonly result: T; readonly updateTimes: readonly string[] }> {
-  const maxAttempts = options.maxAttempts ?? 12;
-  const baseDelayMs = options.baseDelayMs ?? 20;
-  for (let attempt = 1; ; attempt += 1) {
-    const transaction = await db.beginTransaction();
-    let outcome: TransactionOutcome<T>;
-    try {
-      outcome = await work(transaction);
-    } catch (error) {
-      await db.rollback(transaction).catch(() => undefined);
-      throw error;
-    }
-    if (outcome.writes.length === 0) {
-      await db.rollback(transaction);
-      return { result: outcome.result, updateTimes: [] };
-    }
-    try {
-      return { result: outcome.result, updateTimes: await db.commit(outcome.writes, transaction) };
-    } catch (error) {
-      if (!(error instanceof FirestoreError && error.status === 'ABORTED') || attempt >= maxAttempts) throw error;
-      const pause = Math.random() * Math.min(baseDelayMs * 2 ** attempt, 2_000);
-      await new Promise((resolve) => setTimeout(resolve, pause));
-    }
-  }
+  return retryContended<{ readonly result: T; readonly updateTimes: readonly string[] }>(
+    async () => {
+      const transaction = await db.beginTransaction();
+      let outcome: TransactionOutcome<T>;
+      try {
+        outcome = await work(transaction);
+      } catch (error) {
+        await db.rollback(transaction).catch(() => undefined);
+        throw error;
+      }
+      if (outcome.writes.length === 0) {
+        await db.rollback(transaction);
+        return { settled: true, value: { result: outcome.result, updateTimes: [] } };
+      }
+      try {
+        return { settled: true, value: { result: outcome.result, updateTimes: await db.commit(outcome.writes, transaction) } };
+      } catch (error) {
+        if (!(error instanceof FirestoreError && error.status === 'ABORTED')) throw error;
+        return { settled: false, lost: error };
+      }
+    },
+    options.backoff ?? REAL_BACKOFF,
+    (lastLoss) => lastLoss as Error,
+    options.limits ?? TRANSACTION_LIMITS,
+  );
 }

@@ -6,7 +6,7 @@ import { VertexApiError, type VertexPipelines } from '../adapters/vertex-pipelin
 import { parameterValues } from '../core/pipeline-job';
 import { batchJobId, batchJobLabels, manifestObjectName } from './decisions';
 import type { BatcherConfig } from './settings';
-import type { BatchStore } from './store';
+import type { Batches } from './store';
 
 export type StartOutcome =
   | { readonly status: 'started'; readonly generation: number; readonly pipelineJobId: string; readonly pipelineJob: string; readonly alreadyExisted: boolean; readonly objectCount: number }
@@ -14,7 +14,7 @@ export type StartOutcome =
   | { readonly status: 'retry' | 'failed'; readonly generation: number; readonly pipelineJobId: string; readonly error: string; readonly nextAttemptAtMs?: number };
 
 export interface Services {
-  readonly store: BatchStore;
+  readonly store: Batches;
   readonly storage: CloudStorage;
   readonly pipelines: VertexPipelines;
 }

@@ -1,20 +1,44 @@
 import { randomBytes } from 'node:crypto';
 import type { ManifestEntry } from '../../lambda/core/batching';
-import { FirestoreError, runTransaction, type Fields, type Firestore, type StoredDocument, type Write } from '../adapters/firestore';
+import type { Lease } from '../../lambda/adapters/lease';
+import { FirestoreError, runTransaction, type Fields, type FirestoreDocuments, type StoredDocument, type Write } from '../adapters/firestore';
+import { firestoreLease, type FirestoreLeaseLayout } from '../adapters/firestore-lease';
 import { admit, claimable, CLAIM_TTL_MS, flushSeals, objectKey, type BatchRecord, type BatchStatus, type OpenBatch } from './decisions';
 
 export type Recorded =
   | { readonly status: 'duplicate'; readonly generation: number }
   | { readonly status: 'added'; readonly generation: number; readonly seq: number; readonly sealed: boolean };
 
-/** A batch this invocation holds: the batch doc's updateTime after the claim guards every later write to it. */
+/** A batch this invocation holds: its lease writes the attempt's end only while the hold is still this one. */
 export interface Claim {
   readonly generation: number;
   readonly epoch: string;
   readonly count: number;
   readonly attempts: number;
-  readonly updateTime: string;
+  readonly lease: Lease<Fields, StoredDocument>;
 }
+
+/** What the batcher keeps in Firestore, as the start path and the handler use it; a test may wrap it. */
+export interface Batches {
+  recordObject(identity: readonly [string, string, string], entry: ManifestEntry, messageId: string, nowMs: number, batchSize: number, windowSeconds: number): Promise<Recorded>;
+  sealExpired(nowMs: number, windowSeconds: number): Promise<number | undefined>;
+  dueBatches(nowMs: number): Promise<number[]>;
+  claim(generation: number, nowMs: number): Promise<Claim | undefined>;
+  members(generation: number): Promise<ManifestEntry[]>;
+  finish(claim: Claim, status: 'STARTED' | 'RETRY' | 'FAILED', details: Fields): Promise<boolean>;
+}
+
+/**
+ * A closed batch's start attempts as a lease: SEALED, a due RETRY or an expired CLAIMED may be taken; a take counts
+ * an attempt and holds the batch until claimExpiresAtMs; RETRY frees it until nextAttemptAtMs; STARTED and FAILED
+ * complete it. The holder is known by its take's updateTime, so the owner is not stored.
+ */
+const BATCH_LEASE: FirestoreLeaseLayout = {
+  takeable: (fields, nowMs) => claimable(batchRecord(fields), nowMs),
+  taken: (fields, _owner, untilMs, extra) => ({ ...fields, ...extra, status: 'CLAIMED', attempts: integer(fields.attempts) + 1, claimExpiresAtMs: untilMs }),
+  freed: (fields, untilMs, extra) => ({ ...fields, ...extra, nextAttemptAtMs: untilMs, status: 'RETRY' }),
+  completed: (fields, extra) => ({ ...fields, ...extra }),
+};
 
 const CLAIMABLE_STATUSES: readonly BatchStatus[] = ['SEALED', 'RETRY', 'CLAIMED'];
 
@@ -23,9 +47,9 @@ const CLAIMABLE_STATUSES: readonly BatchStatus[] = ['SEALED', 'RETRY', 'CLAIMED'
  * ever seen), `triggers/{t}/batches/{g}` (a closed batch) and `triggers/{t}/batches/{g}/members/{key}` (its lines).
  * Every change that decides something is a transaction, so concurrent invocations serialise on the documents read.
  */
-export class BatchStore {
+export class BatchStore implements Batches {
   constructor(
-    private readonly db: Firestore,
+    private readonly db: FirestoreDocuments,
     private readonly triggerId: string,
   ) {}
 
@@ -76,22 +100,17 @@ export class BatchStore {
     const found: number[] = [];
     for (const status of CLAIMABLE_STATUSES) {
       const documents = await this.db.runQuery({ parent: this.statePath, collectionId: 'batches', where: { field: 'status', equals: status } });
-      for (const document of documents) if (claimable(batchRecord(document), nowMs)) found.push(integer(document.fields.generation));
+      for (const document of documents) if (claimable(batchRecord(document.fields), nowMs)) found.push(integer(document.fields.generation));
     }
     return found.sort((a, b) => a - b);
   }
 
   /** Takes the batch for one start attempt, or answers undefined when it is not claimable (open, started, held). */
   async claim(generation: number, nowMs: number): Promise<Claim | undefined> {
-    const { result, updateTimes } = await runTransaction<Omit<Claim, 'updateTime'> | undefined>(this.db, async (transaction) => {
-      const batch = await this.db.get(this.batchPath(generation), transaction);
-      if (!batch || !claimable(batchRecord(batch), nowMs)) return { writes: [], result: undefined };
-      const attempts = integer(batch.fields.attempts) + 1;
-      const fields: Fields = { ...batch.fields, status: 'CLAIMED', attempts, claimExpiresAtMs: nowMs + CLAIM_TTL_MS };
-      const claim = { generation, epoch: String(batch.fields.epoch), count: integer(batch.fields.count), attempts };
-      return { writes: [{ update: batch.path, fields, currentDocument: { updateTime: batch.updateTime } }], result: claim };
-    });
-    return result && { ...result, updateTime: updateTimes[0] };
+    const lease = firestoreLease(this.db, this.batchPath(generation), BATCH_LEASE);
+    const taken = await lease.take('batcher', nowMs, CLAIM_TTL_MS);
+    if (!taken) return undefined;
+    return { generation, epoch: String(taken.fields.epoch), count: integer(taken.fields.count), attempts: integer(taken.fields.attempts), lease };
   }
 
   /** The batch's manifest lines, in the order the objects arrived. */
@@ -102,16 +121,10 @@ export class BatchStore {
 
   /** Records the attempt's end, unless the claim was lost (expired and taken): then answers false and writes nothing. */
   async finish(claim: Claim, status: 'STARTED' | 'RETRY' | 'FAILED', details: Fields): Promise<boolean> {
-    const batch = await this.db.get(this.batchPath(claim.generation));
-    if (!batch || batch.updateTime !== claim.updateTime) return false;
-    const fields: Fields = { ...batch.fields, ...details, status };
-    try {
-      await this.db.commit([{ update: batch.path, fields, currentDocument: { updateTime: claim.updateTime } }]);
-      return true;
-    } catch (error) {
-      if (error instanceof FirestoreError && error.status === 'FAILED_PRECONDITION') return false;
-      throw error;
-    }
+    if (status !== 'RETRY') return claim.lease.complete({ ...details, status });
+    const { nextAttemptAtMs, ...rest } = details;
+    if (typeof nextAttemptAtMs !== 'number') throw new FirestoreError(0, 'INVALID_ARGUMENT', 'a RETRY needs nextAttemptAtMs', false);
+    return claim.lease.free(nextAttemptAtMs, rest);
   }
 
   private sealWrite(open: OpenBatch, count: number, nowMs: number): Write {
@@ -137,8 +150,8 @@ function stateWrite(path: string, next: OpenBatch, read: StoredDocument | undefi
   return { update: path, fields, currentDocument: read ? { updateTime: read.updateTime } : { exists: false } };
 }
 
-function batchRecord(document: StoredDocument): BatchRecord {
-  const { status, attempts, claimExpiresAtMs, nextAttemptAtMs } = document.fields;
+function batchRecord(fields: Fields): BatchRecord {
+  const { status, attempts, claimExpiresAtMs, nextAttemptAtMs } = fields;
   return {
     status: String(status) as BatchStatus,
     attempts: integer(attempts),

@@ -1,4 +1,4 @@
-import { parseDriftConfig, type DriftConfig } from '../../lambda/core/drift';
+import { parseDriftConfig, type DriftConfig } from '../../lambda/core/contracts/drift';
 import { accept, describe, isRecord, reject, requiredString, type Parsed } from '../../lambda/core/result';
 import { parameterValues } from './pipeline-job';
 

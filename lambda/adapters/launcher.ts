@@ -7,8 +7,8 @@ import {
   type LaunchOutcome,
   type LaunchRequest,
   type Launcher,
-  type StartRoute,
 } from '../core/launch';
+import type { StartRoute } from '../core/contracts/shared';
 import type { CoordinatorClient } from './coordinator-client';
 import type { PipelineStarter } from './pipeline-starter';
 

@@ -3,23 +3,30 @@ import { marshall, unmarshall, type NativeAttributeValue } from '@aws-sdk/util-d
 import { unlessConditionFails } from './conditional-writes';
 import type { DocumentKey } from './versioned-document';
 
+/** The fields a DynamoDB lease sets with a take, a free or a completion. */
+export type LeaseFields = Readonly<Record<string, NativeAttributeValue>>;
+
 /**
  * Exclusive, expiring work on one item: a request id being decided, a batch being started. One taker
  * holds it until its hold expires (a crashed taker's work is taken over then), until it frees it at a
- * later time, or until it completes it, after which nobody takes it again.
+ * later time, or until it completes it, after which nobody takes it again. `Fields` is what a take, a
+ * free and a completion set, `Item` what is read back: DynamoDB attributes here, Firestore fields there.
  */
-export interface Lease {
+export interface Lease<Fields = LeaseFields, Item = Record<string, unknown>> {
   /**
-   * Takes the lease for `owner` until `nowMs + holdMs`, if it was never taken, or is not complete and no
-   * hold is left on it; `fields` are set with it. Returns the item as taken (its count attribute counts
-   * every take), or undefined when someone holds it or it is complete.
+   * Takes the lease for `owner` until `nowMs + holdMs`, if it is free: not complete and no hold left
+   * on it; `fields` are set with it. Returns the item as taken, or undefined when someone holds it or
+   * it is complete.
    */
-  take(owner: string, nowMs: number, holdMs: number, fields?: Readonly<Record<string, NativeAttributeValue>>): Promise<Record<string, unknown> | undefined>;
-  /** Frees it for the next take at `untilMs` (now, or a wait); `giveBack` uncounts the take. */
-  free(untilMs: number, fields?: Readonly<Record<string, NativeAttributeValue>>, giveBack?: boolean): Promise<void>;
-  /** Completes it: `fields` say how; nobody takes it again. */
-  complete(fields: Readonly<Record<string, NativeAttributeValue>>): Promise<void>;
-  read(): Promise<Record<string, unknown> | undefined>;
+  take(owner: string, nowMs: number, holdMs: number, fields?: Fields): Promise<Item | undefined>;
+  /**
+   * Frees it for the next take at `untilMs` (now, or a wait); `giveBack` uncounts the take. Answers
+   * false, writing nothing, when a lease that checks its holder finds the hold was taken over.
+   */
+  free(untilMs: number, fields?: Fields, giveBack?: boolean): Promise<boolean>;
+  /** Completes it: `fields` say how; nobody takes it again. Answers false as `free` does. */
+  complete(fields: Fields): Promise<boolean>;
+  read(): Promise<Item | undefined>;
 }
 
 export interface LeaseAttributes {
@@ -33,7 +40,11 @@ export interface LeaseAttributes {
   readonly alsoFreeWhen?: { readonly condition: string; readonly names: Readonly<Record<string, string>>; readonly values: Readonly<Record<string, NativeAttributeValue>> };
 }
 
-/** A lease on one item of a keyed DynamoDB table. */
+/**
+ * A lease on one item of a keyed DynamoDB table. Its take counts every take in the count attribute;
+ * `free` and `complete` write unconditionally (the callers' own conditions guard what follows), so they
+ * always answer true.
+ */
 export function dynamoLease(client: DynamoDBClient, tableName: string, key: DocumentKey, attributes: LeaseAttributes): Lease {
   const count = attributes.count ?? 'takes';
   const names = { '#done': attributes.done, '#until': attributes.until, '#owner': 'owner', '#takes': count };
@@ -82,9 +93,11 @@ export function dynamoLease(client: DynamoDBClient, tableName: string, key: Docu
     },
     async free(untilMs, fields = {}, giveBack = false) {
       await update({ ...fields, [attributes.until]: untilMs }, giveBack ? { add: -1 } : {});
+      return true;
     },
     async complete(fields) {
       await update({ ...fields, [attributes.done]: fields[attributes.done] ?? true });
+      return true;
     },
     async read() {
       const result = await client.send(new GetItemCommand({ TableName: tableName, Key: marshall(key), ConsistentRead: true }));

@@ -29,6 +29,30 @@ export function backoffMs(round: number, random: () => number, limits: Contentio
   return Math.floor(random() * Math.min(limits.maxMs, limits.baseMs * 2 ** round));
 }
 
+/** One round of a contended read-decide-write: settled with its answer, or lost to another writer (`lost` says how). */
+export type ContentionRound<R> = { readonly settled: true; readonly value: R } | { readonly settled: false; readonly lost: unknown };
+
+/**
+ * Runs rounds until one settles, waiting a jittered backoff before each round after the first; after `maxRounds`
+ * lost rounds throws what `exhausted` makes of the last loss. Conditional writes and Firestore transactions both
+ * lose a round the same way: another writer changed what was read.
+ */
+export async function retryContended<R>(
+  round: () => Promise<ContentionRound<R>>,
+  backoff: Backoff,
+  exhausted: (lastLoss: unknown) => Error,
+  limits: ContentionLimits = CONTENTION_LIMITS,
+): Promise<R> {
+  let lastLoss: unknown;
+  for (let index = 0; index < limits.maxRounds; index++) {
+    if (index > 0) await backoff.pause(backoffMs(index - 1, backoff.random, limits));
+    const outcome = await round();
+    if (outcome.settled) return outcome.value;
+    lastLoss = outcome.lost;
+  }
+  throw exhausted(lastLoss);
+}
+
 /**
  * Reads the document, decides, and writes the decided document conditionally; reads and decides again,
  * after a jittered wait, when another writer won. A decision that keeps the version writes nothing.
@@ -40,14 +64,18 @@ export async function readDecideWrite<T extends { readonly version: number }, R 
   what: string,
   limits: ContentionLimits = CONTENTION_LIMITS,
 ): Promise<{ readonly decided: R; readonly before: T }> {
-  for (let round = 0; round < limits.maxRounds; round++) {
-    if (round > 0) await backoff.pause(backoffMs(round - 1, backoff.random, limits));
-    const before = await document.read();
-    const decided = decide(before);
-    if (decided.next === before || decided.next.version === before.version) return { decided, before };
-    if (await document.write(decided.next, before.version)) return { decided, before };
-  }
-  throw new Error(`${what}: the document kept changing under ${limits.maxRounds} decisions; deliver the request again later`);
+  return retryContended(
+    async () => {
+      const before = await document.read();
+      const decided = decide(before);
+      if (decided.next === before || decided.next.version === before.version) return { settled: true, value: { decided, before } };
+      if (await document.write(decided.next, before.version)) return { settled: true, value: { decided, before } };
+      return { settled: false, lost: undefined };
+    },
+    backoff,
+    () => new Error(`${what}: the document kept changing under ${limits.maxRounds} decisions; deliver the request again later`),
+    limits,
+  );
 }
 
 /** Where a document lives: one item of a table keyed by `pk` and `sk`. */

@@ -9,9 +9,9 @@ import {
   startFailureOutcome,
   windowExpired,
   type BatchId,
-  type BatchTriggerConfig,
   type ManifestEntry,
 } from '../core/batching';
+import type { BatchTriggerConfig } from '../core/contracts/batch';
 import { objectIdentity, type CreatedObject } from '../core/s3-object-created';
 import type { Launchers } from '../adapters/launcher';
 import type { LaunchRequest } from '../core/launch';

@@ -3,10 +3,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { fromSource, isLibraryManifest, parseBatchTriggerConfig, type BatchTriggerConfig } from '../core/batching';
+import { fromSource, isLibraryManifest } from '../core/batching';
+import { parseBatchTriggerConfig, type BatchTriggerConfig } from '../core/contracts/batch';
 import { isRecord, type FieldError } from '../core/result';
 import { eventTimeProblem } from '../core/event-time';
 import { parseObjectCreated } from '../core/s3-object-created';
+import { MetricDimension, MetricName, MetricService, TriggerTypeDimension } from '../core/contracts/metrics';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { CoordinatorClient } from '../adapters/coordinator-client';
@@ -20,9 +22,9 @@ import { TriggerStateStore } from './trigger-state-store';
 import { Batcher, type BatcherObserver } from './batcher';
 
 const shell = new HandlerShell({
-  serviceName: 'DataArrivalBatcher',
-  defaultDimensions: { TriggerType: 'DataArrival' },
-  rejectionMetric: 'EventsRejected',
+  serviceName: MetricService.DataArrivalBatcher,
+  defaultDimensions: { [MetricDimension.TriggerType]: TriggerTypeDimension.DataArrival },
+  rejectionMetric: MetricName.EventsRejected,
   rejectionMessage: 'rejected an event that is not a valid data-arrival event',
 });
 const { logger, metrics } = shell;
@@ -67,7 +69,7 @@ async function arrive(input: unknown): Promise<BatcherResult> {
     // Only a forged invocation carries an object the trigger's rule would not have passed.
     return shell.reject({ field: 'event.detail.object.key', problem: `is not an object of trigger ${config.value.triggerId}'s bucket, prefix and suffix` });
   }
-  metrics.addMetric('EventsReceived', MetricUnit.Count, 1);
+  metrics.addMetric(MetricName.EventsReceived, MetricUnit.Count, 1);
   if (isLibraryManifest(object.value, config.value)) {
     logger.debug('ignored a manifest written by a trigger of the library', { key: object.value.key });
     return { status: 'ignored' };
@@ -100,30 +102,30 @@ function observer(): BatcherObserver {
   return {
     duplicate: (config, identity) => {
       logger.info('counted a redelivered object once', { triggerId: config.triggerId, identity });
-      metrics.addMetric('DuplicateEvents', MetricUnit.Count, 1);
+      metrics.addMetric(MetricName.DuplicateEvents, MetricUnit.Count, 1);
     },
     accepted: (config, slot) => {
       logger.debug('object took a slot', { triggerId: config.triggerId, generation: slot.generation, slot: slot.slot });
-      metrics.addMetric('ObjectsBatched', MetricUnit.Count, 1);
+      metrics.addMetric(MetricName.ObjectsBatched, MetricUnit.Count, 1);
     },
     sealed: (config, batch, slots) => {
       logger.info('sealed a batch', { triggerId: config.triggerId, generation: batch.generation, slots });
-      metrics.addMetric('BatchesSealed', MetricUnit.Count, 1);
+      metrics.addMetric(MetricName.BatchesSealed, MetricUnit.Count, 1);
     },
     started: (config, batch, objectCount, executionArn, ageMs) => {
       logger.info('started the pipeline for a batch', { triggerId: config.triggerId, generation: batch.generation, objectCount, executionArn });
-      metrics.addMetric('StartRequests', MetricUnit.Count, 1);
-      metrics.addMetric('BatchSize', MetricUnit.Count, objectCount);
-      metrics.addMetric('SealToStartLatency', MetricUnit.Milliseconds, ageMs);
+      metrics.addMetric(MetricName.StartRequests, MetricUnit.Count, 1);
+      metrics.addMetric(MetricName.BatchSize, MetricUnit.Count, objectCount);
+      metrics.addMetric(MetricName.SealToStartLatency, MetricUnit.Milliseconds, ageMs);
     },
     oldestBatchAge: (config, ageMs) => {
       const metric = metrics.singleMetric();
-      metric.addDimensions({ TriggerType: 'DataArrival', TriggerId: config.triggerId });
-      metric.addMetric('OldestBatchAge', MetricUnit.Seconds, Math.round(ageMs / 1000));
+      metric.addDimensions({ [MetricDimension.TriggerType]: TriggerTypeDimension.DataArrival, [MetricDimension.TriggerId]: config.triggerId });
+      metric.addMetric(MetricName.OldestBatchAge, MetricUnit.Seconds, Math.round(ageMs / 1000));
     },
     deferred: (config, batch, reason, untilMs) => {
       logger.info('the coordinator deferred a batch', { triggerId: config.triggerId, generation: batch.generation, reason, until: new Date(untilMs).toISOString() });
-      metrics.addMetric('BatchesDeferred', MetricUnit.Count, 1);
+      metrics.addMetric(MetricName.BatchesDeferred, MetricUnit.Count, 1);
     },
     startFailed: (config, batch, attempt, error, final) => {
       logger.error(final ? 'gave up starting a batch' : 'could not start a batch; it will be retried', {
@@ -133,8 +135,8 @@ function observer(): BatcherObserver {
         errorName: error.name,
         errorMessage: error.message,
       });
-      metrics.addMetric('StartFailures', MetricUnit.Count, 1);
-      if (final) metrics.addMetric('BatchesFailed', MetricUnit.Count, 1);
+      metrics.addMetric(MetricName.StartFailures, MetricUnit.Count, 1);
+      if (final) metrics.addMetric(MetricName.BatchesFailed, MetricUnit.Count, 1);
     },
   };
 }

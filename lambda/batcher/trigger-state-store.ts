@@ -4,7 +4,8 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import type { BatchId, BatchTriggerConfig } from '../core/batching';
+import type { BatchId } from '../core/batching';
+import type { BatchTriggerConfig } from '../core/contracts/batch';
 import { getItem, stateKey, unlessConditionFails, type SlotRef } from './table';
 
 /** A trigger's state: the open batch and the sealed ones not yet started. */

@@ -1,4 +1,5 @@
-import { decide, decideApproval, type CoordinatorPolicy, type Decision, type StartRequest } from '../core/coordination';
+import { decide, decideApproval, type Decision, type StartRequest } from '../core/coordination';
+import type { CoordinatorPolicy } from '../core/contracts/coordinator';
 import { TERMINAL_REASONS, startTokenOf } from '../core/launch';
 import { DEFAULT_PRIORITY } from '../core/contracts/shared';
 import { releaseReservation, type Reservation } from '../core/reservation';

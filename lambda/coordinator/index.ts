@@ -2,15 +2,17 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { DEFAULT_POLICY, parsePolicy, parseRequestRef, parseStartRequest } from '../core/coordination';
+import { parseRequestRef, parseStartRequest } from '../core/coordination';
+import { DEFAULT_POLICY, parsePolicy } from '../core/contracts/coordinator';
 import { isRecord, type FieldError } from '../core/result';
+import { MetricDimension, MetricName, MetricService } from '../core/contracts/metrics';
 import { ApprovalNotifier } from '../adapters/approval-notifier';
 import { HandlerShell, JsonSetting } from '../adapters/handler-shell';
 import { PipelineStarter } from '../adapters/pipeline-starter';
 import { Coordinator, type CoordinatorAnswer, type CoordinatorDeps, type SweepSummary } from './coordinator';
 import { CoordinatorStore } from './coordinator-store';
 
-const shell = new HandlerShell({ serviceName: 'RetrainingCoordinator', rejectionMetric: 'RequestsRejected', rejectionMessage: 'rejected an input the coordinator cannot act on' });
+const shell = new HandlerShell({ serviceName: MetricService.RetrainingCoordinator, rejectionMetric: MetricName.RequestsRejected, rejectionMessage: 'rejected an input the coordinator cannot act on' });
 const { logger, metrics } = shell;
 const policy = new JsonSetting('COORDINATOR_POLICY', (value) => parsePolicy(value ?? DEFAULT_POLICY));
 const DAY_MS = 86_400_000;
@@ -24,9 +26,9 @@ const deps: Omit<CoordinatorDeps, 'policy'> = {
     decided: (record) => {
       logger.info('decided a start request', { ...record });
       const metric = metrics.singleMetric();
-      metric.addDimensions({ Outcome: record.outcome, Reason: record.reason.split(' ')[0], TriggerType: record.triggerType });
-      metric.addMetric('Decisions', MetricUnit.Count, 1);
-      if (record.outcome === 'started') metrics.addMetric('EstimatedSpend', MetricUnit.Count, record.estimatedCost);
+      metric.addDimensions({ [MetricDimension.Outcome]: record.outcome, [MetricDimension.Reason]: record.reason.split(' ')[0], [MetricDimension.TriggerType]: record.triggerType });
+      metric.addMetric(MetricName.Decisions, MetricUnit.Count, 1);
+      if (record.outcome === 'started') metrics.addMetric(MetricName.EstimatedSpend, MetricUnit.Count, record.estimatedCost);
     },
   },
   now: () => Date.now(),
@@ -63,7 +65,7 @@ export const handler = shell.handler(async (input, context): Promise<Coordinator
   if (input.action === 'sweep') {
     const summary = await coordinator.sweep();
     if (summary.asked > 0 || summary.failed > 0) logger.info('asked waiting requests again', { ...summary });
-    metrics.addMetric('WaitingRequests', MetricUnit.Count, summary.waiting);
+    metrics.addMetric(MetricName.WaitingRequests, MetricUnit.Count, summary.waiting);
     return summary;
   }
   return shell.reject({ field: 'action', problem: `must be 'request', 'approve', 'reject', 'withdraw' or 'sweep', got ${JSON.stringify(input.action)}` });

@@ -4,9 +4,6 @@ import { pipelineParameters, type PipelineParameter } from './pipeline-parameter
 import { isRecord, type Parsed } from './result';
 import { DEFAULT_MANIFEST_PREFIX, type BatchTriggerConfig, type ObjectSource } from './contracts/batch';
 
-// The batcher's contract moved to ./contracts/batch; its old home keeps naming it for the handler shells.
-export { BATCH_DEFAULTS, BATCH_LIMITS, DEFAULT_MANIFEST_PREFIX, parseBatchTriggerConfig, type BatchTriggerConfig, type ObjectSource } from './contracts/batch';
-
 /** Whether the trigger's rule passes an object: the bucket, prefix and suffix it was deployed with. */
 export function fromSource(source: ObjectSource, object: { readonly bucket: string; readonly key: string }): boolean {
   return (

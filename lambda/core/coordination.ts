@@ -10,8 +10,6 @@ import { PIPELINE_NAME, PRIORITY_LIMITS } from './contracts/shared';
 import type { CostModel, CoordinatorPolicy } from './contracts/coordinator';
 
 export { dayIn, nextDayStartMs } from './calendar';
-// The coordinator's policy contract moved to ./contracts/coordinator; its old home keeps naming it for the handler shell.
-export { COORDINATOR_LIMITS, DEFAULT_COST_MODEL, DEFAULT_POLICY, parsePolicy, type CoordinatorPolicy, type CostModel } from './contracts/coordinator';
 
 export type TriggerType = 'scheduled' | 'data-arrival' | 'drift' | 'event' | 'manual';
 export const TRIGGER_TYPES: readonly TriggerType[] = Object.freeze<TriggerType[]>(['scheduled', 'data-arrival', 'drift', 'event', 'manual']);
@@ -117,7 +115,6 @@ function parseParameters(input: unknown): Parsed<Record<string, string>> {
   const checked = pipelineParameters(copy);
   return checked.ok ? accept(copy) : checked;
 }
-
 
 const toCents = (amount: number): number => Math.round(amount * 100) / 100;
 

@@ -4,10 +4,6 @@ import { NUM } from './alarm-message';
 import type { DriftConfig, DriftThresholds } from './contracts/drift';
 
 export { modelMonitorSource, parseAlarmMessage, type AlarmTransition } from './alarm-message';
-// The drift contract moved to ./contracts/drift; its old home keeps naming it for the handler shells.
-export { DEFAULT_DRIFT_THRESHOLDS as DEFAULT_THRESHOLDS, parseDriftConfig, parseThresholds, type DriftConfig } from './contracts/drift';
-/** The score at which each severity begins; below `medium` is low. */
-export type SeverityThresholds = DriftThresholds;
 
 export interface FeatureScore {
   readonly feature: string; readonly score: number; readonly threshold?: number; readonly detail: string;
@@ -87,7 +83,7 @@ function readViolation(entry: unknown, at: string): FeatureScore | OtherViolatio
 export type Severity = 'none' | 'low' | 'medium' | 'high' | 'critical';
 
 /** The severity of a score; written as "not below" so that a NaN score is critical, never passed as low. */
-export function severityOf(score: number, thresholds: SeverityThresholds): Exclude<Severity, 'none'> {
+export function severityOf(score: number, thresholds: DriftThresholds): Exclude<Severity, 'none'> {
   if (!(score < thresholds.critical)) return 'critical';
   if (!(score < thresholds.high)) return 'high';
   if (!(score < thresholds.medium)) return 'medium';

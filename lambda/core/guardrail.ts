@@ -7,9 +7,6 @@ import { accept, describe, isRecord, numberIn, reject, requiredNumber, requiredS
 
 import { GUARDRAIL_THRESHOLD_NAMES, STRICTER, parseThresholds, type GuardrailThresholds } from './contracts/guardrail';
 
-// The guardrail's thresholds contract moved to ./contracts/guardrail; its old home keeps naming it for the handler shell.
-export { DEFAULT_GUARDRAIL_THRESHOLDS as DEFAULT_THRESHOLDS, parseDefaults, parseThresholds, type GuardrailThresholds } from './contracts/guardrail';
-
 /** An object in S3, named by an `s3://bucket/key` URI. */
 export interface S3Location {
   readonly bucket: string;

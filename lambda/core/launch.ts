@@ -7,8 +7,6 @@ import { sha256 } from './batching';
 import type { TriggerType } from './coordination';
 import type { PipelineParameter } from './pipeline-parameters';
 
-export type { StartRoute } from './contracts/shared';
-
 /** One run a trigger wants started. */
 export interface LaunchRequest {
   readonly triggerType: TriggerType;

@@ -14,9 +14,6 @@ import type { ViolationsReader } from './violations-reader';
 import type { DriftTriggerSettings } from '../core/contracts/drift';
 import { isSourceAlarm } from '../core/alarm-message';
 
-// The drift trigger's settings contract lives in core/contracts/drift; the handler shell still imports it from here.
-export type { DriftTriggerSettings } from '../core/contracts/drift';
-
 /** What one alarm transition came to. */
 export type EvaluationOutcome =
   | { readonly status: 'ignored'; readonly state: string }

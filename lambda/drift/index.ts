@@ -6,6 +6,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { parseDriftTriggerSettings } from '../core/contracts/drift';
 import { parseAlarmMessage } from '../core/drift';
 import { isRecord, type FieldError } from '../core/result';
+import { MetricDimension, MetricName, MetricService, TriggerTypeDimension } from '../core/contracts/metrics';
 import { CoordinatorClient } from '../adapters/coordinator-client';
 import { HandlerShell, JsonSetting } from '../adapters/handler-shell';
 import { Launchers } from '../adapters/launcher';
@@ -15,9 +16,9 @@ import { ReviewNotifier } from './review-notifier';
 import { ViolationsReader } from './violations-reader';
 
 const shell = new HandlerShell({
-  serviceName: 'DriftEvaluator',
-  defaultDimensions: { TriggerType: 'Drift' },
-  rejectionMetric: 'MessagesRejected',
+  serviceName: MetricService.DriftEvaluator,
+  defaultDimensions: { [MetricDimension.TriggerType]: TriggerTypeDimension.Drift },
+  rejectionMetric: MetricName.MessagesRejected,
   rejectionMessage: 'rejected a message that is not a CloudWatch alarm notification',
 });
 const { logger, metrics } = shell;
@@ -31,17 +32,17 @@ const evaluator = new DriftEvaluator({
       logger.info('assessed drift', { triggerId: trigger.triggerId, severity: assessment.severity, action: assessment.action, drifted: assessment.drifted });
       for (const feature of assessment.drifted) {
         const metric = metrics.singleMetric();
-        metric.addDimension('Feature', feature.feature.slice(0, 250));
-        metric.addMetric('DriftScore', MetricUnit.NoUnit, feature.score);
+        metric.addDimension(MetricDimension.Feature, feature.feature.slice(0, 250));
+        metric.addMetric(MetricName.DriftScore, MetricUnit.NoUnit, feature.score);
       }
       const metric = metrics.singleMetric();
-      metric.addDimensions({ Severity: assessment.severity, Action: assessment.action });
-      metric.addMetric('DriftAssessments', MetricUnit.Count, 1);
-      if (assessment.action === 'retrain' || assessment.action === 'retrain-with-approval') metrics.addMetric('StartRequests', MetricUnit.Count, 1);
+      metric.addDimensions({ [MetricDimension.Severity]: assessment.severity, [MetricDimension.Action]: assessment.action });
+      metric.addMetric(MetricName.DriftAssessments, MetricUnit.Count, 1);
+      if (assessment.action === 'retrain' || assessment.action === 'retrain-with-approval') metrics.addMetric(MetricName.StartRequests, MetricUnit.Count, 1);
     },
     unreadable: (trigger, problem, source) => {
       logger.error('could not score drift: the report was not readable', { triggerId: trigger.triggerId, problem, source });
-      metrics.addMetric('UnreadableReports', MetricUnit.Count, 1);
+      metrics.addMetric(MetricName.UnreadableReports, MetricUnit.Count, 1);
     },
   },
 });

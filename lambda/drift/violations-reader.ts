@@ -1,8 +1,6 @@
 import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, type S3Client } from '@aws-sdk/client-s3';
 import type { MonitoringOutput } from '../core/contracts/drift';
 
-export type { MonitoringOutput } from '../core/contracts/drift';
-
 export type ViolationsLookup =
   | { readonly found: true; readonly uri: string; readonly body: string }
   | { readonly found: false; readonly uri: string; readonly problem: string };

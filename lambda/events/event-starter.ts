@@ -8,9 +8,6 @@ import type { JoinDocuments } from './join-store';
 import { priorityOf } from '../core/contracts/shared';
 import { joinWindowMs, UPSTREAM_EXECUTION_PARAMETER, type EventTriggerConfig } from '../core/contracts/event-trigger';
 
-// The event triggers' contract moved to core/contracts/event-trigger; the handler shell still imports it from here.
-export { parseEventTriggerConfig, type EventTriggerConfig } from '../core/contracts/event-trigger';
-
 /** An EventBridge event, as far as a trigger needs it. */
 export interface ReceivedEvent {
   readonly id: string;

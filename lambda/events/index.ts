@@ -10,13 +10,15 @@ import { Launchers } from '../adapters/launcher';
 import { PipelineStarter } from '../adapters/pipeline-starter';
 import { configSourceFromEnv, TriggerConfigs } from '../adapters/trigger-configs';
 import { matchesPattern } from '../core/event-pattern';
-import { EventStarter, parseEventTriggerConfig, parseReceivedEvent, type EventOutcome, type EventTriggerConfig } from './event-starter';
+import { MetricDimension, MetricName, MetricService, TriggerTypeDimension } from '../core/contracts/metrics';
+import { EventStarter, parseReceivedEvent, type EventOutcome } from './event-starter';
+import { parseEventTriggerConfig, type EventTriggerConfig } from '../core/contracts/event-trigger';
 import { JoinStore } from './join-store';
 
 const shell = new HandlerShell({
-  serviceName: 'EventTriggers',
-  defaultDimensions: { TriggerType: 'Event' },
-  rejectionMetric: 'EventsRejected',
+  serviceName: MetricService.EventTriggers,
+  defaultDimensions: { [MetricDimension.TriggerType]: TriggerTypeDimension.Event },
+  rejectionMetric: MetricName.EventsRejected,
   rejectionMessage: 'rejected an event the trigger cannot use',
 });
 const { logger, metrics } = shell;
@@ -43,13 +45,13 @@ export const handler = shell.handler(async (input): Promise<EventOutcome> => {
   if (!ruleMatches(config.value, input.event)) {
     return shell.reject({ field: 'event', problem: `does not match the event pattern of trigger ${config.value.triggerId}'s rule` });
   }
-  metrics.addMetric('EventsReceived', MetricUnit.Count, 1);
+  metrics.addMetric(MetricName.EventsReceived, MetricUnit.Count, 1);
   const outcome = await starter.handle(config.value, event.value);
   if (outcome.status === 'rejected') return shell.reject(outcome.error);
   logger.info('handled an event', { triggerId: config.value.triggerId, event: event.value.name, eventId: event.value.id, outcome });
   if (outcome.status === 'started' || outcome.status === 'deferred') {
-    metrics.addMetric('StartRequests', MetricUnit.Count, 1);
-    metrics.addMetric('EventToStartLatency', MetricUnit.Milliseconds, Math.max(0, Date.now() - event.value.atMs));
+    metrics.addMetric(MetricName.StartRequests, MetricUnit.Count, 1);
+    metrics.addMetric(MetricName.EventToStartLatency, MetricUnit.Milliseconds, Math.max(0, Date.now() - event.value.atMs));
   }
   return outcome;
 });

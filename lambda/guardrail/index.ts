@@ -3,7 +3,6 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import {
   DOCUMENT_FIELDS,
   evaluateGuardrail,
-  parseDefaults,
   parseEvaluationReport,
   parseGoldenSet,
   parseGuardrailRequest,
@@ -12,11 +11,13 @@ import {
   type GuardrailRequest,
   type GuardrailVerdict,
 } from '../core/guardrail';
+import { parseDefaults } from '../core/contracts/guardrail';
 import { accept, reject, type FieldError, type Parsed } from '../core/result';
+import { MetricName, MetricService } from '../core/contracts/metrics';
 import { HandlerShell, JsonSetting } from '../adapters/handler-shell';
 import { JsonReader } from './json-reader';
 
-const shell = new HandlerShell({ serviceName: 'PromotionGuardrail', rejectionMetric: 'InputsRejected', rejectionMessage: 'rejected guardrail input that cannot be read' });
+const shell = new HandlerShell({ serviceName: MetricService.PromotionGuardrail, rejectionMetric: MetricName.InputsRejected, rejectionMessage: 'rejected guardrail input that cannot be read' });
 const { logger, metrics } = shell;
 const reader = new JsonReader(new S3Client({}));
 // parseDefaults reads the setting's text: the shell has already parsed it, an absent setting is the built-in defaults.
@@ -84,9 +85,9 @@ function record(verdict: GuardrailVerdict, request: GuardrailRequest): void {
   const fields = { candidate: request.candidateReport.uri, requiresApproval: verdict.requiresApproval, failed, checks: verdict.checks };
   if (verdict.passed) logger.info(message, fields);
   else logger.warn(message, fields);
-  metrics.addMetric(verdict.passed ? 'CandidatesPassed' : 'CandidatesFailed', MetricUnit.Count, 1);
-  if (verdict.requiresApproval) metrics.addMetric('ApprovalsRequested', MetricUnit.Count, 1);
-  for (const check of verdict.checks) if (!check.passed) metrics.addMetric(`CheckFailed_${check.name}`, MetricUnit.Count, 1);
+  metrics.addMetric(verdict.passed ? MetricName.CandidatesPassed : MetricName.CandidatesFailed, MetricUnit.Count, 1);
+  if (verdict.requiresApproval) metrics.addMetric(MetricName.ApprovalsRequested, MetricUnit.Count, 1);
+  for (const check of verdict.checks) if (!check.passed) metrics.addMetric(`${MetricName.CheckFailedPrefix}${check.name}`, MetricUnit.Count, 1);
 }
 
 function stepOutput(verdict: GuardrailVerdict): GuardrailStepOutput {

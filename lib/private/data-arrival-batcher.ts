@@ -9,15 +9,15 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { keyedTable } from './keyed-table';
 import { Construct } from 'constructs';
 import { watchedDeadLetterQueue, type WatchedDeadLetterQueue } from './dead-letter-queue';
-import { handlerFunction, METRICS_NAMESPACE } from './handler-function';
+import { handlerFunction } from './handler-function';
+import { batcherMetric } from './handler-metrics';
+import { MetricName } from '../../lambda/core/contracts/metrics';
 import type { ConfiguredReceiver } from './trigger-configuration';
 import { LambdaScheduleTarget } from './lambda-schedule-target';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { stackRuleNamePrefix } from './stack-scoped-name';
 
 const SHARED_ID = 'MlTriggersDataArrival';
-export { METRICS_NAMESPACE } from './handler-function';
-const SERVICE = 'DataArrivalBatcher';
 
 /**
  * What every data-arrival trigger in a stack shares: the batch table, the batcher function, the flush
@@ -76,13 +76,7 @@ export class DataArrivalBatcher extends Construct implements ConfiguredReceiver 
 
     this.failedBatchAlarm = new cloudwatch.Alarm(this, 'FailedBatchAlarm', {
       alarmDescription: 'A data-arrival batch could not be started within its attempts: its objects did not train. The batch table holds the error (status FAILED).',
-      metric: new cloudwatch.Metric({
-        namespace: METRICS_NAMESPACE,
-        metricName: 'BatchesFailed',
-        dimensionsMap: { service: SERVICE, TriggerType: 'DataArrival' },
-        statistic: cloudwatch.Stats.SUM,
-        period: Duration.minutes(5),
-      }),
+      metric: batcherMetric(MetricName.BatchesFailed),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,

@@ -7,9 +7,7 @@ import type { TriggerFunctionOptions } from '../trigger-function-options';
 import { FunctionSettings } from './function-settings';
 import { HANDLER_ARCHITECTURE, HANDLER_RUNTIME, handlerCode } from './handler-code';
 import { acknowledge, acknowledgeWildcardResource } from './nag';
-
-/** The namespace every handler's EMF metrics go to. */
-export const METRICS_NAMESPACE = 'MLTriggers';
+import { METRICS_NAMESPACE } from '../../lambda/core/contracts/metrics';
 
 export interface HandlerFunctionProps {
   /** The bundle under `assets/<handler>`. */

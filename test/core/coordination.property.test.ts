@@ -7,12 +7,12 @@ import {
   decide,
   decideApproval,
   nextDayStartMs,
-  type CoordinatorPolicy,
   type Decision,
   type PendingApproval,
   type PipelineState,
   type StartRequest,
 } from '../../lambda/core/coordination';
+import type { CoordinatorPolicy } from '../../lambda/core/contracts/coordinator';
 
 // Random policies drive random sequences of requests and operator answers at non-decreasing times,
 // from the empty state; each property then checks the trace against a tally kept here, independently

@@ -1,6 +1,4 @@
 import {
-  DEFAULT_COST_MODEL,
-  DEFAULT_POLICY,
   EMPTY_STATE,
   TRIGGER_TYPES,
   dayIn,
@@ -8,13 +6,12 @@ import {
   decideApproval,
   estimateCost,
   nextDayStartMs,
-  parsePolicy,
   parseStartRequest,
-  type CoordinatorPolicy,
   type PendingApproval,
   type PipelineState,
   type StartRequest,
 } from '../../lambda/core/coordination';
+import { DEFAULT_COST_MODEL, DEFAULT_POLICY, parsePolicy, type CoordinatorPolicy } from '../../lambda/core/contracts/coordinator';
 
 // Where the expected values come from, unless a test says otherwise:
 //   - Defaults (6 h = 21,600,000 ms, 4 runs, budget 1000, cost 150 per run + 100 % per 100 GB) are

@@ -2,19 +2,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import {
-  DEFAULT_THRESHOLDS,
   assessDrift,
   modelMonitorSource,
   parseAlarmMessage,
-  parseDriftConfig,
-  parseThresholds,
   parseViolations,
   severityOf,
   type AlarmTransition,
-  type DriftConfig,
   type FeatureScore,
   type Severity,
 } from '../../lambda/core/drift';
+import { DEFAULT_DRIFT_THRESHOLDS, parseDriftConfig, parseThresholds, type DriftConfig } from '../../lambda/core/contracts/drift';
 import { pipelineParameters } from '../../lambda/core/pipeline-parameters';
 import type { FieldError, Parsed } from '../../lambda/core/result';
 
@@ -321,7 +318,7 @@ describe('severity', () => {
     [Infinity, 'critical'],
     [NaN, 'critical'],
   ])('with the default thresholds 0.1 / 0.3 / 0.5, %p is %s', (value, severity) => {
-    expect(severityOf(value, DEFAULT_THRESHOLDS)).toBe(severity);
+    expect(severityOf(value, DEFAULT_DRIFT_THRESHOLDS)).toBe(severity);
   });
 
   test('is monotone in the score', () => {

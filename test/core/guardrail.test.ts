@@ -1,11 +1,9 @@
 import fc from 'fast-check';
 import {
-  DEFAULT_THRESHOLDS,
   errorConcentration,
   evaluateGuardrail,
   goldenAccuracy,
   klDivergence,
-  parseDefaults,
   parseEvaluationReport,
   parseGoldenSet,
   parseGuardrailRequest,
@@ -14,8 +12,8 @@ import {
   type Counts,
   type EvaluationReport,
   type GuardrailEvidence,
-  type GuardrailThresholds,
 } from '../../lambda/core/guardrail';
+import { DEFAULT_GUARDRAIL_THRESHOLDS, parseDefaults, type GuardrailThresholds } from '../../lambda/core/contracts/guardrail';
 
 // Expected KL values were computed independently in Python 3.11 (not with this code), by:
 //   python3 -c "
@@ -47,7 +45,7 @@ const healthy = (overrides: Partial<GuardrailEvidence> = {}): GuardrailEvidence 
   ...overrides,
 });
 const check = (evidence: GuardrailEvidence, name: string, thresholds: Partial<GuardrailThresholds> = {}) => {
-  const found = evaluateGuardrail(evidence, { ...DEFAULT_THRESHOLDS, ...thresholds }).checks.find((c) => c.name === name);
+  const found = evaluateGuardrail(evidence, { ...DEFAULT_GUARDRAIL_THRESHOLDS, ...thresholds }).checks.find((c) => c.name === name);
   if (!found) throw new Error(`no check ${name}`);
   return found;
 };
@@ -129,7 +127,7 @@ describe('checks at their boundaries', () => {
 
 describe('the verdict', () => {
   test('every check is reported, in order, even when an earlier one fails', () => {
-    const verdict = evaluateGuardrail(healthy({ goldenAccuracy: 0.1 }), DEFAULT_THRESHOLDS);
+    const verdict = evaluateGuardrail(healthy({ goldenAccuracy: 0.1 }), DEFAULT_GUARDRAIL_THRESHOLDS);
 
     expect(verdict.checks.map((c) => [c.name, c.passed])).toEqual([
       ['golden_accuracy', false],
@@ -143,8 +141,8 @@ describe('the verdict', () => {
   test('a shift above the approval level asks for a human even when every check passes', () => {
     const evidence = healthy({ candidate: report(0.9, { approve: 700, deny: 300 }, { fp: 1, fn: 1 }) });
 
-    expect(evaluateGuardrail(evidence, { ...DEFAULT_THRESHOLDS, approvalPredictionShift: 0.05 })).toMatchObject({ passed: true, requiresApproval: true });
-    expect(evaluateGuardrail(evidence, { ...DEFAULT_THRESHOLDS, approvalPredictionShift: 0.1 })).toMatchObject({ passed: true, requiresApproval: false });
+    expect(evaluateGuardrail(evidence, { ...DEFAULT_GUARDRAIL_THRESHOLDS, approvalPredictionShift: 0.05 })).toMatchObject({ passed: true, requiresApproval: true });
+    expect(evaluateGuardrail(evidence, { ...DEFAULT_GUARDRAIL_THRESHOLDS, approvalPredictionShift: 0.1 })).toMatchObject({ passed: true, requiresApproval: false });
   });
 
   test('the shift details name the class whose share grew most', () => {
@@ -207,7 +205,7 @@ describe('request and thresholds', () => {
   const uris = { candidateReportUri: 's3://models/c.json', baselineReportUri: 's3://models/b.json', goldenSetUri: 's3://models/g.json' };
 
   test('thresholds come from the event over the defaults; numeric strings count as numbers', () => {
-    const parsed = parseGuardrailRequest({ ...uris, minGoldenAccuracy: '0.9', maxPredictionShift: 0.3, maxErrorConcentration: null }, DEFAULT_THRESHOLDS);
+    const parsed = parseGuardrailRequest({ ...uris, minGoldenAccuracy: '0.9', maxPredictionShift: 0.3, maxErrorConcentration: null }, DEFAULT_GUARDRAIL_THRESHOLDS);
 
     expect(parsed).toEqual({
       ok: true,
@@ -215,7 +213,7 @@ describe('request and thresholds', () => {
         candidateReport: { bucket: 'models', key: 'c.json', uri: 's3://models/c.json' },
         baselineReport: { bucket: 'models', key: 'b.json', uri: 's3://models/b.json' },
         goldenSet: { bucket: 'models', key: 'g.json', uri: 's3://models/g.json' },
-        thresholds: { ...DEFAULT_THRESHOLDS, minGoldenAccuracy: 0.9, maxPredictionShift: 0.3 },
+        thresholds: { ...DEFAULT_GUARDRAIL_THRESHOLDS, minGoldenAccuracy: 0.9, maxPredictionShift: 0.3 },
       },
     });
   });
@@ -228,7 +226,7 @@ describe('request and thresholds', () => {
     [{ ...uris, maxPredictionShift: -0.1 }, 'maxPredictionShift', 'must be at least 0, got -0.1'],
     ['not an object', 'input', "must be an object of LambdaStep inputs, got the string 'not an object'"],
   ])('rejects %j at %s', (event, field, problem) => {
-    expect(parseGuardrailRequest(event, DEFAULT_THRESHOLDS)).toEqual({ ok: false, error: { field, problem } });
+    expect(parseGuardrailRequest(event, DEFAULT_GUARDRAIL_THRESHOLDS)).toEqual({ ok: false, error: { field, problem } });
   });
 
   test.each([
@@ -238,29 +236,29 @@ describe('request and thresholds', () => {
     ['maxErrorConcentration', 0.71, 'at most 0.7'],
     ['approvalPredictionShift', '0.3', 'at most 0.2'],
   ])('a step input may not loosen %s past the deployment (%j): it is rejected, naming the field', (name, value, bound) => {
-    const parsed = parseGuardrailRequest({ ...uris, [name]: value }, DEFAULT_THRESHOLDS);
+    const parsed = parseGuardrailRequest({ ...uris, [name]: value }, DEFAULT_GUARDRAIL_THRESHOLDS);
 
     expect(parsed).toEqual({ ok: false, error: { field: name, problem: expect.stringContaining(`may only tighten the threshold the deployment set`) } });
     expect(!parsed.ok && parsed.error.problem).toContain(bound);
   });
 
   test('the overrides of the finding (0 / 1 / 1e9) are rejected; equal and stricter ones pass', () => {
-    const loosened = parseGuardrailRequest({ ...uris, minGoldenAccuracy: 0, maxAccuracyDelta: 1, maxPredictionShift: 1e9 }, DEFAULT_THRESHOLDS);
-    const tightened = parseGuardrailRequest({ ...uris, ...DEFAULT_THRESHOLDS, minGoldenAccuracy: 0.99, maxErrorConcentration: 0.1 }, DEFAULT_THRESHOLDS);
+    const loosened = parseGuardrailRequest({ ...uris, minGoldenAccuracy: 0, maxAccuracyDelta: 1, maxPredictionShift: 1e9 }, DEFAULT_GUARDRAIL_THRESHOLDS);
+    const tightened = parseGuardrailRequest({ ...uris, ...DEFAULT_GUARDRAIL_THRESHOLDS, minGoldenAccuracy: 0.99, maxErrorConcentration: 0.1 }, DEFAULT_GUARDRAIL_THRESHOLDS);
 
     expect(loosened.ok).toBe(false);
-    expect(tightened.ok && tightened.value.thresholds).toEqual({ ...DEFAULT_THRESHOLDS, minGoldenAccuracy: 0.99, maxErrorConcentration: 0.1 });
+    expect(tightened.ok && tightened.value.thresholds).toEqual({ ...DEFAULT_GUARDRAIL_THRESHOLDS, minGoldenAccuracy: 0.99, maxErrorConcentration: 0.1 });
   });
 
   test('a threshold string of 100,000 digits is no number, and is rejected without scanning it twice', () => {
-    const parsed = parseGuardrailRequest({ ...uris, maxAccuracyDelta: `${'1'.repeat(100_000)}x` }, DEFAULT_THRESHOLDS);
+    const parsed = parseGuardrailRequest({ ...uris, maxAccuracyDelta: `${'1'.repeat(100_000)}x` }, DEFAULT_GUARDRAIL_THRESHOLDS);
 
     expect(!parsed.ok && parsed.error.field).toBe('maxAccuracyDelta');
   });
 
   test('GUARDRAIL_DEFAULTS overrides the built-in defaults and names its own bad fields', () => {
-    expect(parseDefaults(undefined)).toEqual({ ok: true, value: DEFAULT_THRESHOLDS });
-    expect(parseDefaults('{"approvalPredictionShift":0.1}')).toEqual({ ok: true, value: { ...DEFAULT_THRESHOLDS, approvalPredictionShift: 0.1 } });
+    expect(parseDefaults(undefined)).toEqual({ ok: true, value: DEFAULT_GUARDRAIL_THRESHOLDS });
+    expect(parseDefaults('{"approvalPredictionShift":0.1}')).toEqual({ ok: true, value: { ...DEFAULT_GUARDRAIL_THRESHOLDS, approvalPredictionShift: 0.1 } });
     expect(parseDefaults('{"maxErrorConcentration":2}')).toEqual({ ok: false, error: { field: 'GUARDRAIL_DEFAULTS.maxErrorConcentration', problem: 'must be between 0 and 1, got 2' } });
     expect(parseDefaults('{oops')).toEqual({ ok: false, error: { field: 'GUARDRAIL_DEFAULTS', problem: 'must be JSON' } });
   });

@@ -1,4 +1,4 @@
-import type { BatchTriggerConfig } from '../../lambda/core/batching';
+import type { BatchTriggerConfig } from '../../lambda/core/contracts/batch';
 import { DATA_BUCKET, LocalAws, objectCreated, objectCreatedFixture, triggerConfig } from '../support/batcher-env';
 import { asDeployed, startFakeSsm, TEST_CONFIG_PATH, type FakeSsm } from '../support/fake-ssm';
 import { setEnv } from '../support/local-services';

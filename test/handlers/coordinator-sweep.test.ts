@@ -1,7 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { DEFAULT_POLICY, type StartRequest } from '../../lambda/core/coordination';
+import type { StartRequest } from '../../lambda/core/coordination';
+import { DEFAULT_POLICY } from '../../lambda/core/contracts/coordinator';
 import { ApprovalNotifier, type ApprovalNeeded } from '../../lambda/adapters/approval-notifier';
 import { PipelineStarter } from '../../lambda/adapters/pipeline-starter';
 import { Coordinator, REQUEST_LEASE_MS, type CoordinatorDeps } from '../../lambda/coordinator/coordinator';

@@ -1,5 +1,5 @@
 import { GetParametersByPathCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { parseBatchTriggerConfig, type BatchTriggerConfig } from '../../lambda/core/batching';
+import { parseBatchTriggerConfig, type BatchTriggerConfig } from '../../lambda/core/contracts/batch';
 import { CONFIG_TTL_MS, RELOAD_RETRY_MS, configSourceFromEnv, TriggerConfigs, type TriggerConfigSource } from '../../lambda/adapters/trigger-configs';
 
 const PATH = '/cdk-ml-triggers/unit-stack/';

@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import type { BatchTriggerConfig } from '../../lambda/core/batching';
+import type { BatchTriggerConfig } from '../../lambda/core/contracts/batch';
 import { objectCreated, triggerConfig } from '../support/batcher-env';
 import { startFakeSsm, type FakeSsm } from '../support/fake-ssm';
 import { LOCAL_AWS_ENV, startDynalite, startFakeSageMaker, startS3, type FakeSageMaker, type LocalService } from '../support/local-services';

@@ -5,7 +5,7 @@ import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { BatchTriggerConfig } from '../../lambda/core/batching';
+import type { BatchTriggerConfig } from '../../lambda/core/contracts/batch';
 import { parseObjectCreated, type CreatedObject } from '../../lambda/core/s3-object-created';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { CoordinatorClient } from '../../lambda/adapters/coordinator-client';

@@ -2,7 +2,7 @@
  * The bugs in lambda/ that the seeded system model found, each reduced to one scripted crash and kept as a
  * regression test now that they are fixed (commit 1b31b23).
  */
-import type { BatchTriggerConfig } from '../../lambda/core/batching';
+import type { BatchTriggerConfig } from '../../lambda/core/contracts/batch';
 import { COORDINATOR_FUNCTION, Faults, MANIFEST_BUCKET, VirtualClock, buildSystem, startServices, type Services, type System } from './system';
 
 const T0 = Date.parse('2027-03-01T06:00:00Z');

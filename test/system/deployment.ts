@@ -1,9 +1,8 @@
 /** The modelled deployment: its pipelines and triggers, and the shape of one seed's run (its plan). */
-import type { BatchTriggerConfig } from '../../lambda/core/batching';
-import type { CoordinatorPolicy } from '../../lambda/core/coordination';
-import type { DriftConfig } from '../../lambda/core/drift';
-import type { DriftTriggerSettings } from '../../lambda/drift/evaluator';
-import { parseEventTriggerConfig, type EventTriggerConfig } from '../../lambda/events/event-starter';
+import type { BatchTriggerConfig } from '../../lambda/core/contracts/batch';
+import type { CoordinatorPolicy } from '../../lambda/core/contracts/coordinator';
+import type { DriftConfig, DriftTriggerSettings } from '../../lambda/core/contracts/drift';
+import { parseEventTriggerConfig, type EventTriggerConfig } from '../../lambda/core/contracts/event-trigger';
 import { seeded } from '../support/batcher-env';
 import { COORDINATOR_FUNCTION, MANIFEST_BUCKET, MONITOR_BUCKET } from './system';
 

@@ -6,7 +6,7 @@
  * should have started from what did.
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import type { BatchTriggerConfig } from '../../lambda/core/batching';
+import type { BatchTriggerConfig } from '../../lambda/core/contracts/batch';
 import type { AlarmTransition } from '../../lambda/core/drift';
 import type { CreatedObject } from '../../lambda/core/s3-object-created';
 import type { ReceivedEvent } from '../../lambda/events/event-starter';
