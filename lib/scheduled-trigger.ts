@@ -1,4 +1,4 @@
-import { Annotations, Duration, TimeZone, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, TimeZone } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
@@ -6,19 +6,13 @@ import type * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { shortHash } from './private/short-hash';
-import { misspelledTimeZoneCase, wallClockGapAt } from '../lambda/core/calendar';
+import { validateScheduledTriggerProps } from './private/scheduled-trigger-validation';
 import { correlationIdOf, scheduledRequestId } from '../lambda/core/launch';
-import { DEFAULT_PRIORITY, PRIORITY_LIMITS } from '../lambda/core/contracts/shared';
+import { DEFAULT_PRIORITY } from '../lambda/core/contracts/shared';
 import { watchedDeadLetterQueue } from './private/dead-letter-queue';
 import { LambdaScheduleTarget } from './private/lambda-schedule-target';
 import type { IRetrainingCoordinator } from './retraining-coordinator';
 import { missedRunEvaluation, missedRunWindow } from './private/missed-run-window';
-import {
-  validateDurationInRange,
-  validateIntegerInRange,
-  validatePipelineParameters,
-  validateTimeZone,
-} from './private/validation';
 import { TrainingPipeline, type ITrainingPipeline } from './training-pipeline';
 import { ScheduleKind, type TriggerSchedule } from './trigger-schedule';
 
@@ -144,7 +138,7 @@ export class ScheduledTrigger extends Construct {
   constructor(scope: Construct, id: string, props: ScheduledTriggerProps) {
     super(scope, id);
     const timeZone = props.timeZone ?? TimeZone.ETC_UTC;
-    validateProps(props, timeZone);
+    validateScheduledTriggerProps(props, timeZone);
 
     const dlq = watchedDeadLetterQueue(this, props.deadLetterQueue);
     this.deadLetterQueue = dlq.queue;
@@ -240,68 +234,5 @@ export class ScheduledTrigger extends Construct {
       // SageMaker publishes ExecutionStarted only when an execution starts: no data means no start.
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
-  }
-}
-
-function validateProps(props: ScheduledTriggerProps, timeZone: TimeZone): void {
-  validateTimeZone(timeZone.timezoneName);
-  validateTimeZoneSpelling(timeZone.timezoneName);
-  validateOneTimeDateExists(props.schedule, timeZone.timezoneName);
-  validatePipelineParameters(props.parameters ?? {});
-  if (props.priority !== undefined) validateIntegerInRange('priority', props.priority, PRIORITY_LIMITS.min, PRIORITY_LIMITS.max);
-  if (props.retryAttempts !== undefined) validateIntegerInRange('retryAttempts', props.retryAttempts, 0, 185);
-  if (props.maxEventAge) {
-    validateWholeUnits('maxEventAge', props.maxEventAge, 1000, 'seconds', ': EventBridge Scheduler counts it in seconds');
-    validateDurationInRange('maxEventAge', props.maxEventAge, Duration.minutes(1), Duration.hours(24));
-  }
-  if (props.flexibleTimeWindow) {
-    validateWholeUnits('flexibleTimeWindow', props.flexibleTimeWindow, 60_000, 'minutes', ': EventBridge Scheduler counts it in minutes');
-    validateDurationInRange('flexibleTimeWindow', props.flexibleTimeWindow, Duration.minutes(1), Duration.hours(24));
-  }
-  if (props.missedRunGracePeriod) {
-    validateWholeUnits('missedRunGracePeriod', props.missedRunGracePeriod, 60_000, 'minutes', '');
-    validateDurationInRange('missedRunGracePeriod', props.missedRunGracePeriod, Duration.minutes(0), Duration.days(1));
-  }
-  const { startDate, endDate } = props;
-  for (const [prop, date] of [['startDate', startDate], ['endDate', endDate]] as const) {
-    if (date && Number.isNaN(date.getTime())) throw new Error(`${prop} must be a valid Date, got an invalid one`);
-  }
-  if (startDate && endDate && endDate.getTime() <= startDate.getTime()) {
-    throw new Error(
-      `endDate must be after startDate, got startDate ${startDate.toISOString()} and endDate ${endDate.toISOString()}: swap them or move endDate later`,
-    );
-  }
-  if (props.schedule.kind === ScheduleKind.ONE_TIME && (startDate || endDate)) {
-    throw new Error('startDate and endDate apply to recurring schedules only: a one-time schedule runs once at its own date');
-  }
-}
-
-/** A Duration that does not convert to whole `unit`s would otherwise fail later with CDK's message, which names no prop. */
-function validateWholeUnits(prop: string, value: Duration, unitMs: number, unit: string, why: string): void {
-  if (value.isUnresolved()) return;
-  if (value.toMilliseconds({ integral: false }) % unitMs !== 0) {
-    throw new Error(`${prop} must be a whole number of ${unit}, got ${value.toHumanString()}${why}`);
-  }
-}
-
-/** This runtime reads `europe/berlin` as Europe/Berlin; EventBridge Scheduler matches zone names exactly. */
-function validateTimeZoneSpelling(timeZone: string): void {
-  if (Token.isUnresolved(timeZone)) return;
-  const spelling = misspelledTimeZoneCase(timeZone);
-  if (spelling !== undefined) {
-    throw new Error(`timeZone must be spelled as in the IANA time zone database, got '${timeZone}': use '${spelling}'`);
-  }
-}
-
-/** A one-time date inside a daylight-saving gap never comes: EventBridge Scheduler would never run it. */
-function validateOneTimeDateExists(schedule: TriggerSchedule, timeZone: string): void {
-  if (schedule.kind !== ScheduleKind.ONE_TIME || Token.isUnresolved(timeZone)) return;
-  const localDateTime = /^at\((.*)\)$/.exec(schedule.expressionString)![1];
-  const gap = wallClockGapAt(timeZone, localDateTime);
-  if (gap) {
-    throw new Error(
-      `schedule one-time date '${localDateTime}' does not exist in timeZone ${timeZone}: clocks jump from ${gap.from} to ${gap.to}, ` +
-        `so EventBridge Scheduler would never run it; pick a time outside that gap, such as ${gap.to}`,
-    );
   }
 }

@@ -9,7 +9,8 @@ import { MetricDimension, MetricName, MetricService } from '../core/contracts/me
 import { ApprovalNotifier } from '../adapters/approval-notifier';
 import { HandlerShell, JsonSetting } from '../adapters/handler-shell';
 import { PipelineStarter } from '../adapters/pipeline-starter';
-import { Coordinator, type CoordinatorAnswer, type CoordinatorDeps, type SweepSummary } from './coordinator';
+import { Coordinator, type CoordinatorAnswer, type SweepSummary } from './coordinator';
+import type { CoordinatorDeps } from './coordinator-steps';
 import { CoordinatorStore } from './coordinator-store';
 
 const shell = new HandlerShell({ serviceName: MetricService.RetrainingCoordinator, rejectionMetric: MetricName.RequestsRejected, rejectionMessage: 'rejected an input the coordinator cannot act on' });
