@@ -18,14 +18,17 @@ export function isRfc3339Time(text: string): boolean {
 /** How far ahead of the receiving function's clock an event's time may be. */
 export const CLOCK_SKEW_MS = 5 * 60_000;
 
+/** Why an event's time cannot be used, or undefined: a publisher sets it, so it may not lie after its receipt. */
+export function receiptProblem(atMs: number, receivedAtMs: number): string | undefined {
+  if (atMs <= receivedAtMs + CLOCK_SKEW_MS) return undefined;
+  return `must not be later than its receipt (allowing ${CLOCK_SKEW_MS / 60_000} minutes of clock skew), got ${new Date(atMs).toISOString()}`;
+}
+
 /**
- * Why an event's time cannot be used, or undefined when it can: a publisher sets it, so it must be a real
- * RFC 3339 time no later than its receipt (allowing {@link CLOCK_SKEW_MS} of clock skew).
+ * Why an event's time cannot be used, or undefined when it can: a real RFC 3339 time no later than its
+ * receipt (allowing {@link CLOCK_SKEW_MS} of clock skew).
  */
 export function eventTimeProblem(text: string, receivedAtMs: number): string | undefined {
   if (!isRfc3339Time(text)) return `must be an RFC 3339 time that exists, got '${text.slice(0, 64)}'`;
-  if (Date.parse(text) > receivedAtMs + CLOCK_SKEW_MS) {
-    return `must not be later than its receipt (allowing ${CLOCK_SKEW_MS / 60_000} minutes of clock skew), got ${text.slice(0, 64)}`;
-  }
-  return undefined;
+  return receiptProblem(Date.parse(text), receivedAtMs);
 }

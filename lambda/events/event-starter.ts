@@ -3,7 +3,7 @@ import { accept, isRecord, own, reject, type FieldError, type Parsed } from '../
 import { renderParameters } from '../core/templates';
 import type { Launchers } from '../adapters/launcher';
 import { readDecideWrite, type Backoff } from '../adapters/versioned-document';
-import { CLOCK_SKEW_MS, isRfc3339Time } from '../core/event-time';
+import { isRfc3339Time, receiptProblem } from '../core/event-time';
 import type { JoinDocuments } from './join-store';
 import { priorityOf } from '../core/contracts/shared';
 import { joinWindowMs, UPSTREAM_EXECUTION_PARAMETER, type EventTriggerConfig } from '../core/contracts/event-trigger';
@@ -25,7 +25,6 @@ export type EventOutcome =
   /** The coordinator refused the start for good (an operator rejected it, or SageMaker refused it). */
   | { readonly status: 'refused'; readonly reason: string; readonly requestId: string };
 
-export { CLOCK_SKEW_MS } from '../core/event-time';
 
 /** Renders, joins and starts: one start per event, per completed join, or per upstream execution. */
 export class EventStarter {
@@ -35,9 +34,8 @@ export class EventStarter {
 
   async handle(config: EventTriggerConfig, event: ReceivedEvent): Promise<EventOutcome> {
     // A publisher sets an event's time: one from the future would outlive its join window and hold the join.
-    if (event.atMs > this.deps.now() + CLOCK_SKEW_MS) {
-      return { status: 'rejected', error: { field: 'event.time', problem: `must not be later than its receipt (allowing ${CLOCK_SKEW_MS / 60_000} minutes of clock skew), got ${new Date(event.atMs).toISOString()}` } };
-    }
+    const timeProblem = receiptProblem(event.atMs, this.deps.now());
+    if (timeProblem) return { status: 'rejected', error: { field: 'event.time', problem: timeProblem } };
     if (config.mode === 'chain') {
       const executionArn = event.detail.pipelineExecutionArn;
       if (typeof executionArn !== 'string') return { status: 'rejected', error: { field: 'event.detail.pipelineExecutionArn', problem: 'must be a string' } };

@@ -45,7 +45,6 @@ const RECEIVERS = new WeakMap<ConfiguredReceiver, TriggerRules>();
 class TriggerRules {
   readonly path: string;
   private readonly rules: events.IRule[] = [];
-  private readonly configs = new Map<string, object>();
   private readonly packs: Pack[] = [];
 
   constructor(private readonly receiver: ConfiguredReceiver) {
@@ -82,13 +81,12 @@ class TriggerRules {
   }
 
   add(rule: events.IRule, triggerId: string, config: object, bulk: string): void {
-    if (this.configs.has(triggerId)) throw new Error(`triggerId '${triggerId}' is used by two triggers in this stack: give each its own`);
+    if (this.packs.some((pack) => pack.configs.has(triggerId))) throw new Error(`triggerId '${triggerId}' is used by two triggers in this stack: give each its own`);
     // Its entry in a pack, `"<id>":<configuration>,`, each reference counted at its allowance.
     const bytes = Buffer.byteLength(`${JSON.stringify(triggerId)}:${canonicalJson(config).replace(TOKEN, 'x'.repeat(REFERENCE_ALLOWANCE))},`);
     if (bytes + 2 > MAX_PARAMETER) {
       throw new Error(`${bulk} make trigger ${triggerId}'s configuration ${bytes} bytes (a reference counted as ${REFERENCE_ALLOWANCE}), an SSM parameter holds at most ${MAX_PARAMETER}: shorten them`);
     }
-    this.configs.set(triggerId, config);
     this.rules.push(rule);
     let pack = this.packs.at(-1);
     if (!pack || pack.bytes + bytes > MAX_PARAMETER) pack = this.newPack();
@@ -126,7 +124,7 @@ class TriggerRules {
 
   /** A digest of every configuration as the template writes it (tokens as their references). */
   private version(stack: Stack): string {
-    const all = [...this.configs.keys()].sort().map((id) => [id, stack.resolve(this.configs.get(id))]);
+    const all = this.packs.flatMap((pack) => [...pack.configs]).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([id, config]) => [id, stack.resolve(config)]);
     return sha256(canonicalJson(all)).slice(0, 16);
   }
 }
