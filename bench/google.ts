@@ -36,10 +36,10 @@ const ms = Number(process.hrtime.bigint() - start) / 1e6;
 process.stdout.write('\\nIMPORT ' + JSON.stringify({ cdktfMs, ms }) + '\\n');
 `;
 
-/** `@cdktf/provider-google/lib/<module>` imported by the constructs in gcp/ and by the reference app. */
+/** `@cdktf/provider-google/lib/<module>` imported by the constructs in lib/gcp/ and by the reference app. */
 function providerModules(): string[] {
   const files = [
-    ...fs.readdirSync(path.join(REPO_ROOT, 'gcp')).filter((file) => file.endsWith('.ts')).map((file) => path.join(REPO_ROOT, 'gcp', file)),
+    ...fs.readdirSync(path.join(REPO_ROOT, 'lib', 'gcp')).filter((file) => file.endsWith('.ts')).map((file) => path.join(REPO_ROOT, 'lib', 'gcp', file)),
     APP,
   ];
   const modules = new Set<string>();
@@ -117,7 +117,7 @@ export function benchGoogle(): BenchmarkSection {
       '',
       `Import time of the provider: a fresh \`node\` process loads \`cdktf\` (${perModule.cdktfMs.toFixed(0)} ms, timed on its own and`,
       `excluded below), then requires the modules, timed with \`process.hrtime.bigint()\` around the requires. The ${modules.length}`,
-      `per-module imports are the \`${PROVIDER}/lib/<module>\` paths in \`gcp/*.ts\` and \`bin/gcp-app.ts\` (median of`,
+      `per-module imports are the \`${PROVIDER}/lib/<module>\` paths in \`lib/gcp/*.ts\` and \`bin/gcp-app.ts\` (median of`,
       `${IMPORT_RUNS}); the index is \`require('${PROVIDER}')\`, which eagerly loads all ${indexModules} resource modules (measured once, after`,
       'one discarded warm-up run, because each run takes seconds).',
       '',

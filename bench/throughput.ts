@@ -1,7 +1,7 @@
 import { DynamoDBClient, QueryCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { performance } from 'node:perf_hooks';
-import type { Batcher } from '../lambda/batcher/batcher';
+import type { Batcher } from '../lambda/aws/batcher/batcher';
 import type { CreatedObject } from '../lambda/core/s3-object-created';
 import { createdObject, LocalAws, seeded, triggerConfig, TABLE } from '../test/support/batcher-env';
 import { table, type BenchmarkSection } from './harness';

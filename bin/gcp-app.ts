@@ -3,7 +3,7 @@ import { Duration, TimeZone } from 'aws-cdk-lib';
 import { App, TerraformStack } from 'cdktf';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import type { Construct } from 'constructs';
-import { VertexDataArrivalTrigger, VertexDriftTrigger, VertexPipeline, VertexScheduledTrigger } from '../gcp';
+import { VertexDataArrivalTrigger, VertexDriftTrigger, VertexPipeline, VertexScheduledTrigger } from '../lib/gcp';
 import { TriggerSchedule } from '../lib';
 
 /** The Google Cloud tour: the same triggers for a Vertex AI pipeline, as Terraform (CDK for Terraform). */

@@ -4,8 +4,9 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as esbuild from 'esbuild';
 
-/** Folder under `lambda/` that holds shared pure code, never a handler. */
-const SHARED_CODE_FOLDER = 'core';
+/** Where each cloud's functions live: `lambda/aws/<name>/index.ts` and `lambda/gcp/<name>/index.ts`. */
+const AWS_FUNCTIONS = 'lambda/aws';
+const GCP_FUNCTIONS = 'lambda/gcp';
 
 /** One bundled handler, as recorded in `manifest.json`. */
 export interface BundledHandler {
@@ -17,17 +18,22 @@ export interface BundledHandler {
 export type BundleManifest = Readonly<Record<string, BundledHandler>>;
 
 /** Entry points bundled like handlers that are not Lambda handlers: the operator command line. */
-const COMMAND_ENTRIES: Readonly<Record<string, string>> = { cli: 'cli/index.ts' };
+const COMMAND_ENTRIES: Readonly<Record<string, string>> = { cli: 'lib/cli/index.ts' };
 
-/** Google Cloud Functions: `gcp-functions/<name>/index.ts`, bundled as `gcp/<name>`. */
-export function discoverGcpFunctions(repoRoot: string): string[] {
-  const dir = path.join(repoRoot, 'gcp-functions');
-  if (!fs.existsSync(dir)) return [];
+/** The folders under `dir` (relative to `repoRoot`) that hold an `index.ts`, sorted. */
+function functionFolders(repoRoot: string, dir: string): string[] {
+  const absolute = path.join(repoRoot, dir);
+  if (!fs.existsSync(absolute)) return [];
   return fs
-    .readdirSync(dir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && fs.existsSync(path.join(dir, entry.name, 'index.ts')))
-    .map((entry) => `gcp/${entry.name}`)
+    .readdirSync(absolute, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && fs.existsSync(path.join(absolute, entry.name, 'index.ts')))
+    .map((entry) => entry.name)
     .sort();
+}
+
+/** Google Cloud Functions: `lambda/gcp/<name>/index.ts`, bundled as `gcp/<name>`. */
+export function discoverGcpFunctions(repoRoot: string): string[] {
+  return functionFolders(repoRoot, GCP_FUNCTIONS).map((name) => `gcp/${name}`);
 }
 
 /** Cloud Functions' Node.js build reads the package manifest; the bundle needs nothing installed but the framework. */
@@ -38,21 +44,14 @@ const GCP_PACKAGE_JSON = `${JSON.stringify(
 )}\n`;
 
 function entryPoint(repoRoot: string, name: string): string {
-  if (name.startsWith('gcp/')) return `gcp-functions/${name.slice(4)}/index.ts`;
+  if (name.startsWith('gcp/')) return `${GCP_FUNCTIONS}/${name.slice(4)}/index.ts`;
   const command = COMMAND_ENTRIES[name];
-  return command && fs.existsSync(path.join(repoRoot, command)) ? command : `lambda/${name}/index.ts`;
+  return command && fs.existsSync(path.join(repoRoot, command)) ? command : `${AWS_FUNCTIONS}/${name}/index.ts`;
 }
 
-/** Every `lambda/<name>/index.ts` except the shared core, as sorted handler names. */
+/** Every AWS Lambda function, `lambda/aws/<name>/index.ts`, as sorted handler names. */
 export function discoverHandlers(repoRoot: string): string[] {
-  const lambdaDir = path.join(repoRoot, 'lambda');
-  if (!fs.existsSync(lambdaDir)) return [];
-  return fs
-    .readdirSync(lambdaDir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && entry.name !== SHARED_CODE_FOLDER)
-    .map((entry) => entry.name)
-    .filter((name) => fs.existsSync(path.join(lambdaDir, name, 'index.ts')))
-    .sort();
+  return functionFolders(repoRoot, AWS_FUNCTIONS);
 }
 
 /**
@@ -87,7 +86,7 @@ async function formatted(messages: esbuild.Message[], kind: 'error' | 'warning')
 }
 
 /**
- * Bundles every handler under `<repoRoot>/lambda` into `<outDir>/<name>/index.js` and writes
+ * Bundles every function under `<repoRoot>/lambda/aws` and `<repoRoot>/lambda/gcp`, and the operator command, into `<outDir>/<name>/index.js` and writes
  * `<outDir>/manifest.json`. Empties `outDir` first, so a removed handler leaves nothing behind.
  * Rejects on any esbuild error or warning.
  */

@@ -13,7 +13,7 @@ const repo = path.resolve(__dirname, '..');
 // A handler that sends one S3 command, so the SDK client is bundled and tree-shaken.
 const HELLO_HANDLER = `
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { greeting } from '../core/util';
+import { greeting } from '../../core/util';
 
 const s3 = new S3Client({});
 
@@ -35,11 +35,11 @@ function tempDir(prefix: string): string {
   return dir;
 }
 
-/** A throwaway repo layout: lambda/hello, lambda/core and the real repo's node_modules. */
+/** A throwaway repo layout: lambda/aws/hello, lambda/core and the real repo's node_modules. */
 function fixtureRepo(files: Readonly<Record<string, string>> = {}): string {
   const root = tempDir('ml-triggers-bundle-');
   const all: Record<string, string> = {
-    'lambda/hello/index.ts': HELLO_HANDLER,
+    'lambda/aws/hello/index.ts': HELLO_HANDLER,
     'lambda/core/util.ts': CORE_UTIL,
     'lambda/core/index.ts': CORE_INDEX,
     ...files,
@@ -138,25 +138,25 @@ describe('bundleHandlers', () => {
 
 describe('bundleHandlers on broken sources', () => {
   test('bundles a handler whose only problem is a type error: type-checking is tsc\'s job', async () => {
-    const fixture = fixtureRepo({ 'lambda/hello/index.ts': `export const handler = async (): Promise<number> => 'text' as unknown as string;\n` });
+    const fixture = fixtureRepo({ 'lambda/aws/hello/index.ts': `export const handler = async (): Promise<number> => 'text' as unknown as string;\n` });
 
     await expect(bundleHandlers(fixture, path.join(fixture, 'assets'))).resolves.toHaveProperty('hello');
   });
 
   test('rejects a syntax error, naming the handler', async () => {
-    const fixture = fixtureRepo({ 'lambda/hello/index.ts': `export const handler = async ( => 1;\n` });
+    const fixture = fixtureRepo({ 'lambda/aws/hello/index.ts': `export const handler = async ( => 1;\n` });
 
     await expect(bundleHandlers(fixture, path.join(fixture, 'assets'))).rejects.toThrow(/bundling handler 'hello' failed/);
   });
 
   test('rejects an esbuild warning as firmly as an error', async () => {
-    const fixture = fixtureRepo({ 'lambda/hello/index.ts': `export const handler = async () => ({ a: 1, a: 2 });\n` });
+    const fixture = fixtureRepo({ 'lambda/aws/hello/index.ts': `export const handler = async () => ({ a: 1, a: 2 });\n` });
 
     await expect(bundleHandlers(fixture, path.join(fixture, 'assets'))).rejects.toThrow(/produced warnings/);
   });
 
   test('the bundle script exits non-zero on a syntax error', () => {
-    const fixture = fixtureRepo({ 'lambda/hello/index.ts': `export const handler = async ( => 1;\n` });
+    const fixture = fixtureRepo({ 'lambda/aws/hello/index.ts': `export const handler = async ( => 1;\n` });
 
     const run = spawnSync(process.execPath, [path.join(repo, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'scripts/bundle.ts', fixture], {
       cwd: repo,
@@ -164,7 +164,7 @@ describe('bundleHandlers on broken sources', () => {
     });
 
     expect(run.status).not.toBe(0);
-    expect(run.stderr).toContain('lambda/hello/index.ts');
+    expect(run.stderr).toContain('lambda/aws/hello/index.ts');
   }, 30_000);
 
   test('the bundle script prints nothing on success, and the sizes with --verbose', () => {

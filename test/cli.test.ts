@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseCommandLine } from '../cli/args';
-import { main as cli } from '../cli/index';
+import { parseCommandLine } from '../lib/cli/args';
+import { main as cli } from '../lib/cli/index';
 
 const VERSION: string = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')).version;
 

@@ -1,7 +1,8 @@
 import { createKeyedTable } from './support/tables';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { main as cli } from '../cli/index';
-import { CoordinatorStore, type DecisionRecord } from '../lambda/coordinator/coordinator-store';
+import { main as cli } from '../lib/cli/index';
+import type { DecisionRecord } from '../lambda/aws/adapters/decision-log';
+import { CoordinatorStore } from '../lambda/aws/coordinator/coordinator-store';
 import { LOCAL_AWS_ENV, setEnv, startDynalite, type LocalService } from './support/local-services';
 
 const TABLE = 'ml-triggers-coordinator';

@@ -1,10 +1,10 @@
 import { Duration, TimeZone } from 'aws-cdk-lib';
 import { Testing, TerraformStack } from 'cdktf';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
-import { VertexDriftTrigger, VertexPipeline, VertexScheduledTrigger, type VertexScheduledTriggerProps } from '../gcp';
+import { VertexDriftTrigger, VertexPipeline, VertexScheduledTrigger, type VertexScheduledTriggerProps } from '../lib/gcp';
 import { GcpReferenceStack } from '../bin/gcp-app';
 import { TriggerSchedule } from '../lib';
-import { parseDriftSettings, parseTriggerConfig } from '../gcp-functions/core/settings';
+import { parseDriftSettings, parseTriggerConfig } from '../lambda/core/contracts/google-functions';
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 

@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { Testing, TerraformStack } from 'cdktf';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
-import { GcsDataArrivalTrigger, VertexDataArrivalTrigger, VertexPipeline, type VertexDataArrivalTriggerProps } from '../gcp';
+import { GcsDataArrivalTrigger, VertexDataArrivalTrigger, VertexPipeline, type VertexDataArrivalTriggerProps } from '../lib/gcp';
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;
 

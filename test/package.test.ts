@@ -83,7 +83,7 @@ describe('the published package', () => {
     const files: string[] = packed.files.map((file: { path: string }) => file.path);
     expect(files).toContain('assets/batcher/index.js');
     expect(files).toContain('assets/coordinator/index.js');
-    expect(files).toContain('cli.js');
+    expect(files).toContain('bin/cdk-ml-triggers.js');
     // The operator command is installed and answers without AWS access when it is called wrongly.
     const cli = path.join(appDir, 'node_modules', '.bin', 'cdk-ml-triggers');
     let usage = '';
@@ -99,7 +99,8 @@ describe('the published package', () => {
     expect(files).toContain('dist/lib/index.js');
     expect(files).toContain('dist/lib/index.d.ts');
     expect(files.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))).toEqual([]);
-    expect(files.filter((file) => file.startsWith('test/') || file.startsWith('bin/'))).toEqual([]);
+    // The reference apps stay in the repository; only the operator command ships from bin/.
+    expect(files.filter((file) => file.startsWith('test/') || (file.startsWith('bin/') && file !== 'bin/cdk-ml-triggers.js'))).toEqual([]);
     const installed = JSON.parse(fs.readFileSync(path.join(appDir, 'node_modules/cdk-ml-triggers/package.json'), 'utf8'));
     expect(installed.peerDependencies).toEqual({
       'aws-cdk-lib': expect.any(String),
@@ -145,8 +146,8 @@ describe('the published package', () => {
     const installedAt = (file: string) => fs.realpathSync(path.join(appDir, 'node_modules', 'cdk-ml-triggers', file));
     expect(Object.fromEntries(Object.entries(resolved).map(([specifier, file]) => [specifier, file && fs.realpathSync(file)]))).toEqual({
       'cdk-ml-triggers': installedAt('dist/lib/index.d.ts'),
-      'cdk-ml-triggers/publish': installedAt('dist/publish/index.d.ts'),
-      'cdk-ml-triggers/gcp': installedAt('dist/gcp/index.d.ts'),
+      'cdk-ml-triggers/publish': installedAt('dist/lib/publish/index.d.ts'),
+      'cdk-ml-triggers/gcp': installedAt('dist/lib/gcp/index.d.ts'),
     });
   });
 

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { PublishError, publishEvent, publishEvents, safePublish, type BusTarget } from '../publish';
-import { detectPlatform } from '../publish/platform';
+import { PublishError, publishEvent, publishEvents, safePublish, type BusTarget } from '../lib/publish';
+import { detectPlatform } from '../lib/publish/platform';
 import { startFakeEventBridge, type FakeEventBridge } from './support/fake-eventbridge';
 import { LOCAL_AWS_ENV, setEnv } from './support/local-services';
 

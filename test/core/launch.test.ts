@@ -1,8 +1,8 @@
 import { correlationIdOf, requestIdOf, scheduledRequestId, startTokenOf, type LaunchRequest } from '../../lambda/core/launch';
 import { parseStartRequest, type StartRequest } from '../../lambda/core/coordination';
-import { Launchers } from '../../lambda/adapters/launcher';
-import type { CoordinatorReply } from '../../lambda/adapters/coordinator-client';
-import type { StartRequest as SageMakerStart } from '../../lambda/adapters/pipeline-starter';
+import { Launchers } from '../../lambda/aws/adapters/launcher';
+import type { CoordinatorReply } from '../../lambda/aws/adapters/coordinator-client';
+import type { StartRequest as SageMakerStart } from '../../lambda/aws/adapters/pipeline-starter';
 
 const request = (overrides: Partial<LaunchRequest> = {}): LaunchRequest => ({
   triggerType: 'event',

@@ -1,8 +1,8 @@
-import { MetadataTokenSource, metadataTokenUrl, TOKEN_EXPIRY_MARGIN_MS } from '../../gcp-functions/adapters/metadata-token';
-import { GoogleApiError, isRetryableAnswer } from '../../gcp-functions/adapters/google-rest';
-import { parsePushRequest } from '../../gcp-functions/adapters/pubsub-push';
-import { VertexApiError, VertexPipelines } from '../../gcp-functions/adapters/vertex-pipelines';
-import { PIPELINE_JOB_ID_PATTERN, pipelineJobId } from '../../gcp-functions/core/pipeline-job';
+import { MetadataTokenSource, metadataTokenUrl, TOKEN_EXPIRY_MARGIN_MS } from '../../lambda/gcp/adapters/metadata-token';
+import { GoogleApiError, isRetryableAnswer } from '../../lambda/gcp/adapters/google-rest';
+import { parsePushRequest } from '../../lambda/gcp/adapters/pubsub-push';
+import { VertexApiError, VertexPipelines } from '../../lambda/gcp/adapters/vertex-pipelines';
+import { PIPELINE_JOB_ID_PATTERN, pipelineJobId } from '../../lambda/core/pipeline-job';
 import type { FakeGoogle } from './fake-google';
 import { fakeGoogleEnv } from './function-call';
 

@@ -1,10 +1,10 @@
 import { manifestBody, type ManifestEntry } from '../../lambda/core/batching';
-import { CloudStorage } from '../../gcp-functions/adapters/gcs';
-import { MetadataTokenSource } from '../../gcp-functions/adapters/metadata-token';
-import { VertexPipelines } from '../../gcp-functions/adapters/vertex-pipelines';
-import { batcherHandler } from '../../gcp-functions/batcher/handler';
-import { batchJobId } from '../../gcp-functions/batcher/decisions';
-import { PIPELINE_JOB_ID_PATTERN } from '../../gcp-functions/core/pipeline-job';
+import { CloudStorage } from '../../lambda/gcp/adapters/gcs';
+import { MetadataTokenSource } from '../../lambda/gcp/adapters/metadata-token';
+import { VertexPipelines } from '../../lambda/gcp/adapters/vertex-pipelines';
+import { batcherHandler } from '../../lambda/gcp/batcher/handler';
+import { batchJobId } from '../../lambda/gcp/batcher/decisions';
+import { PIPELINE_JOB_ID_PATTERN } from '../../lambda/core/pipeline-job';
 import type { FakeGoogle } from './fake-google';
 import { startFakeFirestore, type FakeFirestore } from './fake-firestore';
 import { call, captureLogs, fakeGoogleEnv, pushBody, type Answer } from './function-call';

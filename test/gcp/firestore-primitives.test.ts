@@ -1,9 +1,9 @@
-import { backoffMs, type Backoff } from '../../lambda/adapters/versioned-document';
+import { backoffMs, type Backoff } from '../../lambda/core/persistence';
 import type { ManifestEntry } from '../../lambda/core/batching';
-import { Firestore, FirestoreError, runTransaction, TRANSACTION_LIMITS, type FirestoreDocuments } from '../../gcp-functions/adapters/firestore';
-import type { AccessTokenSource } from '../../gcp-functions/adapters/metadata-token';
-import { CLAIM_TTL_MS } from '../../gcp-functions/batcher/decisions';
-import { BatchStore } from '../../gcp-functions/batcher/store';
+import { Firestore, FirestoreError, runTransaction, TRANSACTION_LIMITS, type FirestoreDocuments } from '../../lambda/gcp/adapters/firestore';
+import type { AccessTokenSource } from '../../lambda/gcp/adapters/metadata-token';
+import { CLAIM_TTL_MS } from '../../lambda/gcp/batcher/decisions';
+import { BatchStore } from '../../lambda/gcp/batcher/store';
 import { startFakeFirestore, type FakeFirestore } from './fake-firestore';
 
 const tokens: AccessTokenSource = { token: async () => 'test-token' };

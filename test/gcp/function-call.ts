@@ -1,4 +1,4 @@
-import type { FunctionRequest, FunctionResponse } from '../../gcp-functions/adapters/functions-framework';
+import type { FunctionRequest, FunctionResponse } from '../../lambda/gcp/adapters/functions-framework';
 import { startFakeGoogle, type FakeGoogle } from './fake-google';
 
 export interface Answer {

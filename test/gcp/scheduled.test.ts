@@ -1,5 +1,5 @@
-import { handler } from '../../gcp-functions/scheduled';
-import { PIPELINE_JOB_ID_PATTERN, pipelineJobId } from '../../gcp-functions/core/pipeline-job';
+import { handler } from '../../lambda/gcp/scheduled';
+import { PIPELINE_JOB_ID_PATTERN, pipelineJobId } from '../../lambda/core/pipeline-job';
 import { PROJECT_NUMBER, type FakeGoogle } from './fake-google';
 import { call, captureLogs, fakeGoogleEnv, pushBody } from './function-call';
 

@@ -18,7 +18,7 @@ describe('batcher routed through a retraining coordinator', () => {
 
   beforeAll(async () => {
     local = await LocalAws.start();
-    const coordinator: { handler?: typeof import('../../lambda/coordinator').handler } = {};
+    const coordinator: { handler?: typeof import('../../lambda/aws/coordinator').handler } = {};
     functions['coordinator-fn'] = (payload) => coordinator.handler!(payload);
     [lambda, ssm] = await Promise.all([startFakeLambda(functions), startFakeSsm()]);
     restore = setEnv({
@@ -30,7 +30,7 @@ describe('batcher routed through a retraining coordinator', () => {
       COORDINATOR_POLICY: JSON.stringify({ minIntervalMs: 6 * HOUR, maxDailyRuns: 4, dailyBudget: 1000, costModel: { baseCost: 150, gbPerIncrement: 100 }, timeZone: 'UTC' }),
     });
     await createKeyedTable(local.dynamo, 'coordinator-table');
-    coordinator.handler = (await import('../../lambda/coordinator')).handler;
+    coordinator.handler = (await import('../../lambda/aws/coordinator')).handler;
   });
   afterAll(async () => {
     await Promise.all([lambda.close(), ssm.close()]);
@@ -83,7 +83,7 @@ describe('batcher routed through a retraining coordinator', () => {
     // Prepare: a coordinator with a two-second cooldown, on real time, and the batcher's clock on real time too.
     const restorePolicy = setEnv({ COORDINATOR_POLICY: JSON.stringify({ minIntervalMs: 2000, maxDailyRuns: 10, dailyBudget: 10_000, costModel: { baseCost: 150, gbPerIncrement: 100 }, timeZone: 'UTC' }) });
     await jest.isolateModulesAsync(async () => {
-      const quick = (await import('../../lambda/coordinator')).handler;
+      const quick = (await import('../../lambda/aws/coordinator')).handler;
       functions['quick-coordinator-fn'] = (payload) => quick(payload);
     });
     restorePolicy();
@@ -135,7 +135,7 @@ describe('batcher routed through a retraining coordinator', () => {
     // Prepare: a routine trigger as deployed, and the batcher function as deployed, reading it from Parameter Store.
     const deployed = triggerConfig({ triggerId: 'forged-priority', pipelineName: 'forged-priority-pipeline', batchSize: 1, maxStartAttempts: 1, coordinatorFunction: 'coordinator-fn', priority: 3 });
     ssm.put(`${TEST_CONFIG_PATH}${deployed.triggerId}`, JSON.stringify({ [deployed.triggerId]: deployed }));
-    const { handler } = await import('../../lambda/batcher');
+    const { handler } = await import('../../lambda/aws/batcher');
     const forged = { ...deployed, priority: 1, pipelineName: 'attacker-pipeline', parameters: { DatasetUri: 's3://attacker-bucket/x' }, manifestBucket: 'attacker-bucket', coordinatorFunction: undefined };
 
     // Act: the first object starts a run; the second claims to be critical, inside the cooldown.

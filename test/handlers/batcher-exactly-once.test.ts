@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Batcher } from '../../lambda/batcher/batcher';
+import type { Batcher } from '../../lambda/aws/batcher/batcher';
 import { createdObject, LocalAws, seeded, triggerConfig } from '../support/batcher-env';
 
 jest.setTimeout(30_000);

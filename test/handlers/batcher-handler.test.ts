@@ -3,7 +3,7 @@ import { DATA_BUCKET, LocalAws, objectCreated, objectCreatedFixture, triggerConf
 import { asDeployed, startFakeSsm, TEST_CONFIG_PATH, type FakeSsm } from '../support/fake-ssm';
 import { setEnv } from '../support/local-services';
 
-type Handler = typeof import('../../lambda/batcher').handler;
+type Handler = typeof import('../../lambda/aws/batcher').handler;
 jest.setTimeout(30_000);
 
 describe('batcher handler', () => {
@@ -24,7 +24,7 @@ describe('batcher handler', () => {
       TRIGGER_CONFIG_PATH: TEST_CONFIG_PATH,
       TRIGGER_CONFIG_VERSION: 'first-deployment',
     });
-    ({ handler: lambdaHandler } = await import('../../lambda/batcher'));
+    ({ handler: lambdaHandler } = await import('../../lambda/aws/batcher'));
     handler = asDeployed(ssm, (input) => lambdaHandler(input));
   });
   afterAll(async () => {

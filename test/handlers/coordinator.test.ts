@@ -1,11 +1,11 @@
 import { createKeyedTable } from '../support/tables';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { main as cli } from '../../cli/index';
-import { CoordinatorStore } from '../../lambda/coordinator/coordinator-store';
+import { main as cli } from '../../lib/cli/index';
+import { CoordinatorStore } from '../../lambda/aws/coordinator/coordinator-store';
 import { LOCAL_AWS_ENV, setEnv, startDynalite, startFakeSageMaker, type FakeSageMaker, type LocalService } from '../support/local-services';
 import { startFakeLambda, startFakeSns } from '../support/fake-aws-endpoints';
 
-type Handler = typeof import('../../lambda/coordinator').handler;
+type Handler = typeof import('../../lambda/aws/coordinator').handler;
 const TABLE = 'ml-triggers-coordinator';
 const HOUR = 3_600_000;
 
@@ -44,7 +44,7 @@ describe('coordinator handler against DynamoDB (dynalite) and SageMaker', () => 
     const client = new DynamoDBClient({});
     await createKeyedTable(client, TABLE);
     store = new CoordinatorStore(client, TABLE, 90 * 24 * HOUR);
-    ({ handler } = await import('../../lambda/coordinator'));
+    ({ handler } = await import('../../lambda/aws/coordinator'));
   });
   afterAll(async () => {
     await Promise.all([dynamo.close(), sagemaker.close(), sns.close(), lambda.close()]);

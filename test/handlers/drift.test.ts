@@ -4,7 +4,7 @@ import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client
 import { LOCAL_AWS_ENV, setEnv, startFakeSageMaker, startS3, type FakeSageMaker, type LocalService } from '../support/local-services';
 import { startFakeLambda, startFakeSns } from '../support/fake-aws-endpoints';
 
-type Handler = typeof import('../../lambda/drift').handler;
+type Handler = typeof import('../../lambda/aws/drift').handler;
 const FIXTURES = path.resolve(__dirname, '../fixtures');
 const fixture = (name: string) => fs.readFileSync(path.join(FIXTURES, name), 'utf8');
 const BUCKET = 'churn-model-monitor';
@@ -89,7 +89,7 @@ describe('drift evaluator against S3 (s3rver), SageMaker and SNS', () => {
     const restoreSettings = setEnv({ DRIFT_SETTINGS: JSON.stringify(settings) });
     let loaded: Handler | undefined;
     await jest.isolateModulesAsync(async () => {
-      loaded = (await import('../../lambda/drift')).handler;
+      loaded = (await import('../../lambda/aws/drift')).handler;
     });
     restoreSettings();
     return loaded!;

@@ -4,19 +4,19 @@ import * as path from 'node:path';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { CoordinatorClient } from '../../lambda/adapters/coordinator-client';
-import { Launchers } from '../../lambda/adapters/launcher';
-import { PipelineStarter } from '../../lambda/adapters/pipeline-starter';
+import { CoordinatorClient } from '../../lambda/aws/adapters/coordinator-client';
+import { Launchers } from '../../lambda/aws/adapters/launcher';
+import { PipelineStarter } from '../../lambda/aws/adapters/pipeline-starter';
 import type { JoinState } from '../../lambda/core/joins';
-import { EventStarter, parseReceivedEvent } from '../../lambda/events/event-starter';
+import { EventStarter, parseReceivedEvent } from '../../lambda/aws/events/event-starter';
 import { parseEventTriggerConfig } from '../../lambda/core/contracts/event-trigger';
-import { JoinStore, type JoinDocuments } from '../../lambda/events/join-store';
-import type { VersionedDocument } from '../../lambda/adapters/versioned-document';
+import { JoinStore, type JoinDocuments } from '../../lambda/aws/events/join-store';
+import type { VersionedDocument } from '../../lambda/core/persistence';
 import { startFakeLambda } from '../support/fake-aws-endpoints';
 import { asDeployed, startFakeSsm, TEST_CONFIG_PATH, type FakeSsm } from '../support/fake-ssm';
 import { LOCAL_AWS_ENV, setEnv, startDynalite, startFakeSageMaker, type FakeSageMaker, type LocalService } from '../support/local-services';
 
-type Handler = typeof import('../../lambda/events').handler;
+type Handler = typeof import('../../lambda/aws/events').handler;
 const FIXTURES = path.resolve(__dirname, '../fixtures');
 const fixture = (name: string) => JSON.parse(fs.readFileSync(path.join(FIXTURES, name), 'utf8'));
 const HOUR = 3_600_000;
@@ -86,7 +86,7 @@ describe('event trigger function against DynamoDB (dynalite) and SageMaker', () 
     });
     joinTable = new DynamoDBClient({});
     await createKeyedTable(joinTable, 'joins');
-    ({ handler: lambdaHandler } = await import('../../lambda/events'));
+    ({ handler: lambdaHandler } = await import('../../lambda/aws/events'));
     handler = asDeployed(ssm, (input) => lambdaHandler(input));
   });
   afterAll(async () => {

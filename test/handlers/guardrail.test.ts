@@ -1,7 +1,7 @@
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { LOCAL_AWS_ENV, setEnv, startS3, type LocalService } from '../support/local-services';
 
-type Handler = typeof import('../../lambda/guardrail').handler;
+type Handler = typeof import('../../lambda/aws/guardrail').handler;
 type Output = Awaited<ReturnType<Handler>>;
 
 const BUCKET = 'model-reports';
@@ -52,7 +52,7 @@ describe('guardrail handler against S3 (s3rver)', () => {
       put('not-json.json', '{"accuracy": 0.9,'),
       put('no-accuracy.json', { prediction_distribution: { approve: 1 }, error_types: {} }),
     ]);
-    ({ handler } = await import('../../lambda/guardrail'));
+    ({ handler } = await import('../../lambda/aws/guardrail'));
   });
   afterAll(async () => {
     client.destroy();

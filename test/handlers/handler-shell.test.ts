@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { HandlerShell, JsonSetting, SettingError } from '../../lambda/adapters/handler-shell';
+import { HandlerShell, JsonSetting, SettingError } from '../../lambda/aws/adapters/handler-shell';
 import { accept, isRecord, reject } from '../../lambda/core/result';
 import { LOCAL_AWS_ENV, setEnv } from '../support/local-services';
 
@@ -154,7 +154,7 @@ describe('handlers deployed with a bad setting', () => {
       let handler: ((input: unknown) => Promise<unknown>) | undefined;
       await jest.isolateModulesAsync(async () => {
         // Loading is the function's initialization: it must not throw whatever the setting holds.
-        ({ handler } = (await import(`../../lambda/${module}`)) as { handler: (input: unknown) => Promise<unknown> });
+        ({ handler } = (await import(`../../lambda/aws/${module}`)) as { handler: (input: unknown) => Promise<unknown> });
       });
       return await handler!(input);
     } finally {

@@ -1,7 +1,7 @@
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { dynamoLease } from '../../lambda/adapters/lease';
-import { dynamoDocument } from '../../lambda/adapters/versioned-document';
+import { dynamoLease } from '../../lambda/aws/adapters/lease';
+import { dynamoDocument } from '../../lambda/aws/adapters/versioned-document';
 import { LOCAL_AWS_ENV, setEnv, startDynalite, type LocalService } from '../support/local-services';
 import { createKeyedTable } from '../support/tables';
 

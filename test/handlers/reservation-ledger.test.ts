@@ -1,5 +1,5 @@
 import { EMPTY_STATE } from '../../lambda/core/coordination';
-import { RESERVATION_MEMORY_MS, withoutReservation, withReservations, type LedgeredState } from '../../lambda/coordinator/reservation-ledger';
+import { RESERVATION_MEMORY_MS, withoutReservation, withReservations, type LedgeredState } from '../../lambda/aws/coordinator/reservation-ledger';
 
 const NOON = Date.parse('2027-03-01T12:00:00Z');
 

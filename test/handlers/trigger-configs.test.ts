@@ -1,6 +1,6 @@
 import { GetParametersByPathCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { parseBatchTriggerConfig, type BatchTriggerConfig } from '../../lambda/core/contracts/batch';
-import { CONFIG_TTL_MS, RELOAD_RETRY_MS, configSourceFromEnv, TriggerConfigs, type TriggerConfigSource } from '../../lambda/adapters/trigger-configs';
+import { CONFIG_TTL_MS, RELOAD_RETRY_MS, configSourceFromEnv, TriggerConfigs, type TriggerConfigSource } from '../../lambda/aws/adapters/trigger-configs';
 
 const PATH = '/cdk-ml-triggers/unit-stack/';
 

@@ -1,4 +1,4 @@
-import { backoffMs, CONTENTION_LIMITS, readDecideWrite, type VersionedDocument } from '../../lambda/adapters/versioned-document';
+import { backoffMs, CONTENTION_LIMITS, readDecideWrite, type VersionedDocument } from '../../lambda/core/persistence';
 
 interface Counter {
   readonly version: number;

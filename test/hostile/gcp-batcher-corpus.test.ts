@@ -1,4 +1,4 @@
-import { handler } from '../../gcp-functions/batcher';
+import { handler } from '../../lambda/gcp/batcher';
 import type { FakeGoogle } from '../gcp/fake-google';
 import { startFakeFirestore, type FakeFirestore } from '../gcp/fake-firestore';
 import { fakeGoogleEnv } from '../gcp/function-call';

@@ -1,4 +1,4 @@
-import type { FunctionRequest, FunctionResponse } from '../../gcp-functions/adapters/functions-framework';
+import type { FunctionRequest, FunctionResponse } from '../../lambda/gcp/adapters/functions-framework';
 import { call, type Answer } from '../gcp/function-call';
 import { deepArrayJson, deepJson, deepObject, hugeDigits, hugeString, type HostileCase } from './corpus-support';
 
@@ -15,7 +15,7 @@ export const overlongObjectName = (prefix: string): string => `${prefix}${'é'.r
 /**
  * A hostile input to a push-triggered function. `harmless`: accepted, and changes nothing (the reason says why).
  * `accepted`: accepted by design and allowed exactly the change its test file asserts (the reason says why).
- * `bug`: reveals a defect in gcp-functions (named there), run as `test.failing` until it is fixed.
+ * `bug`: reveals a defect in lambda/gcp (named there), run as `test.failing` until it is fixed.
  */
 export interface PushCase extends HostileCase {
   readonly accepted?: string;

@@ -1,5 +1,5 @@
-import { handler } from '../../gcp-functions/drift';
-import { pipelineJobId } from '../../gcp-functions/core/pipeline-job';
+import { handler } from '../../lambda/gcp/drift';
+import { pipelineJobId } from '../../lambda/core/pipeline-job';
 import type { FakeGoogle } from '../gcp/fake-google';
 import { fakeGoogleEnv } from '../gcp/function-call';
 import { sizeRatio, hugeDigits, rows, silenceOutput } from './corpus-support';

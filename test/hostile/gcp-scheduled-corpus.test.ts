@@ -1,5 +1,5 @@
-import { handler } from '../../gcp-functions/scheduled';
-import { pipelineJobId } from '../../gcp-functions/core/pipeline-job';
+import { handler } from '../../lambda/gcp/scheduled';
+import { pipelineJobId } from '../../lambda/core/pipeline-job';
 import type { FakeGoogle } from '../gcp/fake-google';
 import { fakeGoogleEnv } from '../gcp/function-call';
 import { sizeRatio, hugeString, rows, silenceOutput } from './corpus-support';

@@ -8,13 +8,13 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { BatchTriggerConfig } from '../../lambda/core/contracts/batch';
 import { parseObjectCreated, type CreatedObject } from '../../lambda/core/s3-object-created';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { CoordinatorClient } from '../../lambda/adapters/coordinator-client';
-import { Launchers } from '../../lambda/adapters/launcher';
-import { ManifestWriter } from '../../lambda/adapters/manifest-writer';
-import { PipelineStarter } from '../../lambda/adapters/pipeline-starter';
-import { BatchRecordStore } from '../../lambda/batcher/batch-record-store';
-import { TriggerStateStore } from '../../lambda/batcher/trigger-state-store';
-import { Batcher, type BatcherObserver } from '../../lambda/batcher/batcher';
+import { CoordinatorClient } from '../../lambda/aws/adapters/coordinator-client';
+import { Launchers } from '../../lambda/aws/adapters/launcher';
+import { ManifestWriter } from '../../lambda/aws/adapters/manifest-writer';
+import { PipelineStarter } from '../../lambda/aws/adapters/pipeline-starter';
+import { BatchRecordStore } from '../../lambda/aws/batcher/batch-record-store';
+import { TriggerStateStore } from '../../lambda/aws/batcher/trigger-state-store';
+import { Batcher, type BatcherObserver } from '../../lambda/aws/batcher/batcher';
 import {
   LOCAL_AWS_ENV,
   setEnv,

@@ -9,7 +9,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { BatchTriggerConfig } from '../../lambda/core/contracts/batch';
 import type { AlarmTransition } from '../../lambda/core/drift';
 import type { CreatedObject } from '../../lambda/core/s3-object-created';
-import type { ReceivedEvent } from '../../lambda/events/event-starter';
+import type { ReceivedEvent } from '../../lambda/aws/events/event-starter';
 import { seeded } from '../support/batcher-env';
 import { BANDS, deploymentOf, type Band, type Plan } from './deployment';
 import { joinState, observe, waitingWork, type Observation } from './observe';

@@ -2,7 +2,7 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { DecisionRecord } from '../../lambda/coordinator/coordinator-store';
+import type { DecisionRecord } from '../../lambda/aws/adapters/decision-log';
 import type { RecordedExecution } from '../support/local-services';
 import type { Deployment, Plan } from './deployment';
 import type { ModelRecord } from './model';

@@ -13,21 +13,21 @@ import { parsePolicy, type CoordinatorPolicy } from '../../lambda/core/contracts
 import { isRecord } from '../../lambda/core/result';
 import type { BatchId } from '../../lambda/core/batching';
 import type { BatchTriggerConfig } from '../../lambda/core/contracts/batch';
-import { ApprovalNotifier } from '../../lambda/adapters/approval-notifier';
-import { CoordinatorClient } from '../../lambda/adapters/coordinator-client';
-import { Launchers } from '../../lambda/adapters/launcher';
-import { ManifestWriter } from '../../lambda/adapters/manifest-writer';
-import { PipelineStarter } from '../../lambda/adapters/pipeline-starter';
-import { Batcher } from '../../lambda/batcher/batcher';
-import { BatchRecordStore } from '../../lambda/batcher/batch-record-store';
-import { TriggerStateStore } from '../../lambda/batcher/trigger-state-store';
-import { Coordinator, type CoordinatorAnswer } from '../../lambda/coordinator/coordinator';
-import { CoordinatorStore } from '../../lambda/coordinator/coordinator-store';
-import { DriftEvaluator } from '../../lambda/drift/evaluator';
-import { ReviewNotifier } from '../../lambda/drift/review-notifier';
-import { ViolationsReader } from '../../lambda/drift/violations-reader';
-import { EventStarter } from '../../lambda/events/event-starter';
-import { JoinStore } from '../../lambda/events/join-store';
+import { ApprovalNotifier } from '../../lambda/aws/adapters/approval-notifier';
+import { CoordinatorClient } from '../../lambda/aws/adapters/coordinator-client';
+import { Launchers } from '../../lambda/aws/adapters/launcher';
+import { ManifestWriter } from '../../lambda/aws/adapters/manifest-writer';
+import { PipelineStarter } from '../../lambda/aws/adapters/pipeline-starter';
+import { Batcher } from '../../lambda/aws/batcher/batcher';
+import { BatchRecordStore } from '../../lambda/aws/batcher/batch-record-store';
+import { TriggerStateStore } from '../../lambda/aws/batcher/trigger-state-store';
+import { Coordinator, type CoordinatorAnswer } from '../../lambda/aws/coordinator/coordinator';
+import { CoordinatorStore } from '../../lambda/aws/coordinator/coordinator-store';
+import { DriftEvaluator } from '../../lambda/aws/drift/evaluator';
+import { ReviewNotifier } from '../../lambda/aws/drift/review-notifier';
+import { ViolationsReader } from '../../lambda/aws/drift/violations-reader';
+import { EventStarter } from '../../lambda/aws/events/event-starter';
+import { JoinStore } from '../../lambda/aws/events/join-store';
 import { startFakeLambda, startFakeSns, type InvokedFunction } from '../support/fake-aws-endpoints';
 import { LOCAL_AWS_ENV, setEnv, startDynalite, startFakeSageMaker, startS3, type FakeSageMaker, type LocalService } from '../support/local-services';
 import { createKeyedTable } from '../support/tables';
@@ -252,7 +252,7 @@ export function buildSystem(services: Services, clock: VirtualClock, faults: Fau
   });
 
   const exchanges: CoordinatorExchange[] = [];
-  // The coordinator function's handler, reduced to its dispatch: what lambda/coordinator/index.ts does with a request.
+  // The coordinator function's handler, reduced to its dispatch: what lambda/aws/coordinator/index.ts does with a request.
   services.functions[COORDINATOR_FUNCTION] = async (payload) => {
     if (!isRecord(payload) || payload.action !== 'request') throw new Error('the system sends only start requests through Invoke');
     const request = parseStartRequest(payload.request);

@@ -1,0 +1,184 @@
+import {
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import type { BatchId, ManifestEntry, Slot } from '../../core/batching';
+import type { Lease } from '../../core/persistence';
+import { dynamoLease } from '../adapters/lease';
+import {
+  BATCH_RETENTION_MS,
+  DEDUP_RETENTION_MS,
+  batchPk,
+  getItem,
+  headerKey,
+  isConditionFailure,
+  itemAfterConditionFailure,
+  unlessConditionFails,
+  objectKey,
+  slotKey,
+  ttl,
+  type SlotRef,
+} from './table';
+
+export type SlotWrite = 'written' | 'same' | 'empty';
+
+export interface BatchHeader {
+  readonly status: 'CLAIMED' | 'RETRY' | 'STARTED' | 'FAILED' | 'EMPTY';
+  readonly attempts: number;
+}
+
+/**
+ * What batches hold and how their starts went: which slot each object sits in, what each slot holds,
+ * and each batch's claim and outcome. Slots and claims are conditional writes, each decided once.
+ */
+export class BatchRecordStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  /**
+   * Records which slot holds an object. Returns the slot recorded earlier when the object was seen
+   * before (a duplicate delivery, or a retry of an event that failed half-way).
+   */
+  async recordObject(identity: string, slot: SlotRef, nowMs: number): Promise<{ readonly earlier?: SlotRef }> {
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: marshall({
+            ...objectKey(slot.triggerId, identity),
+            identity,
+            epoch: slot.epoch,
+            generation: slot.generation,
+            slot: slot.slot,
+            expiresAt: ttl(nowMs + DEDUP_RETENTION_MS),
+          }),
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return {};
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const item = await itemAfterConditionFailure(this.client, this.tableName, error, objectKey(slot.triggerId, identity));
+      const old = unmarshall(item!);
+      return { earlier: { triggerId: slot.triggerId, epoch: old.epoch, generation: old.generation, slot: old.slot, limit: 0 } };
+    }
+  }
+
+  /** Points an object at a new slot, if it still points at `from`; false when another delivery moved it first. */
+  async moveObject(identity: string, from: SlotRef, to: SlotRef): Promise<boolean> {
+    const moved = await unlessConditionFails(this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: marshall(objectKey(to.triggerId, identity)),
+        UpdateExpression: 'SET epoch = :toEpoch, generation = :toGeneration, slot = :toSlot',
+        ConditionExpression: 'epoch = :fromEpoch AND generation = :fromGeneration AND slot = :fromSlot',
+        ExpressionAttributeValues: marshall({
+          ':toEpoch': to.epoch,
+          ':toGeneration': to.generation,
+          ':toSlot': to.slot,
+          ':fromEpoch': from.epoch,
+          ':fromGeneration': from.generation,
+          ':fromSlot': from.slot,
+        }),
+      }),
+    ));
+    return moved !== undefined;
+  }
+
+  /**
+   * Writes an object into a slot, or marks the slot empty (entry undefined). A slot is written once:
+   * afterwards this reports what it holds.
+   */
+  async writeSlot(ref: BatchId & { slot: number }, identity: string | undefined, entry: ManifestEntry | undefined, nowMs: number): Promise<SlotWrite | 'other'> {
+    const key = slotKey(ref);
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: marshall(
+            { ...key, ...(entry ? { identity, entry: JSON.stringify(entry) } : { empty: true }), expiresAt: ttl(nowMs + BATCH_RETENTION_MS) },
+            { removeUndefinedValues: true },
+          ),
+          ConditionExpression: 'attribute_not_exists(pk)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return 'written';
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const item = await itemAfterConditionFailure(this.client, this.tableName, error, key);
+      const held = unmarshall(item!);
+      if (held.empty) return 'empty';
+      return held.identity === identity ? 'same' : 'other';
+    }
+  }
+
+  /** Every slot of a sealed batch, in order; `undefined` where nothing was written yet. */
+  async readSlots(batch: BatchId, slotCount: number): Promise<Slot[]> {
+    const slots: Slot[] = new Array(slotCount).fill(undefined);
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :slot)',
+          ExpressionAttributeValues: marshall({ ':pk': batchPk(batch), ':slot': 'S#' }),
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const raw of page.Items ?? []) {
+        const item = unmarshall(raw);
+        const index = Number(String(item.sk).slice(2)) - 1;
+        if (index < 0 || index >= slotCount) continue;
+        slots[index] = item.empty ? { kind: 'empty' } : { kind: 'member', entry: JSON.parse(item.entry) as ManifestEntry };
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return slots;
+  }
+
+  /**
+   * Claims a sealed batch for one start attempt: only one invocation at a time gets it, and a claim
+   * left by a crashed invocation expires after `claimMs`. Returns the attempt number, or undefined.
+   */
+  async claim(batch: BatchId, nowMs: number, claimMs: number): Promise<number | undefined> {
+    const taken = await this.lease(batch).take('batcher', nowMs, claimMs, { status: 'CLAIMED', expiresAt: ttl(nowMs + BATCH_RETENTION_MS) });
+    return taken ? (taken.attempts as number) : undefined;
+  }
+
+  /** The start attempts of a batch: claimed until `claimedUntil`, finished for good once `finishedAt` is set. */
+  private lease(batch: BatchId): Lease {
+    return dynamoLease(this.client, this.tableName, headerKey(batch), {
+      done: 'finishedAt',
+      until: 'claimedUntil',
+      count: 'attempts',
+      // A batch that waited for a retry under the layout without `claimedUntil` on waits.
+      alsoFreeWhen: { condition: '#status = :retry AND nextAttemptAt <= :now AND attribute_not_exists(claimedUntil)', names: { '#status': 'status' }, values: { ':retry': 'RETRY' } },
+    });
+  }
+
+  async readHeader(batch: BatchId): Promise<BatchHeader | undefined> {
+    const item = await getItem(this.client, this.tableName, headerKey(batch));
+    return item ? (unmarshall(item) as BatchHeader) : undefined;
+  }
+
+  /** A start the coordinator deferred: claimable again at `untilMs`, and the attempt is given back. */
+  async recordDeferral(batch: BatchId, untilMs: number, reason: string, nowMs: number): Promise<void> {
+    await this.lease(batch).free(untilMs, { status: 'RETRY', nextAttemptAt: untilMs, lastDecision: reason, expiresAt: ttl(nowMs + BATCH_RETENTION_MS) }, true);
+  }
+
+  /** Records the outcome of a claimed attempt: a retry frees the batch at its time, anything else finishes it. */
+  async recordOutcome(batch: BatchId, outcome: Readonly<Record<string, string | number>> & { status: BatchHeader['status'] }, nowMs: number): Promise<void> {
+    const fields = { ...outcome, expiresAt: ttl(nowMs + BATCH_RETENTION_MS) };
+    if (outcome.status === 'RETRY') await this.lease(batch).free(Number(outcome.nextAttemptAt ?? nowMs), fields);
+    else await this.lease(batch).complete({ ...fields, finishedAt: nowMs });
+  }
+}

@@ -1,0 +1,25 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EMPTY_JOIN_STATE, type JoinState } from '../../core/joins';
+import type { VersionedDocument } from '../../core/persistence';
+import { dynamoDocument } from '../adapters/versioned-document';
+
+/** A join that no event touches for this long is forgotten (its occurrences are out of any window by then). */
+const IDLE_RETENTION_S = 45 * 86_400;
+
+/** Where each join's state lives; tests wrap it to crash or count. */
+export interface JoinDocuments {
+  document(triggerId: string): VersionedDocument<JoinState>;
+}
+
+/** The occurrences of each join since its last start, one versioned document per trigger. */
+export class JoinStore implements JoinDocuments {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  document(triggerId: string): VersionedDocument<JoinState> {
+    return dynamoDocument(this.client, this.tableName, { pk: `J#${triggerId}`, sk: 'JOIN' }, EMPTY_JOIN_STATE, () => Math.floor(this.now() / 1000) + IDLE_RETENTION_S);
+  }
+}
