@@ -1,5 +1,6 @@
 import type { Duration } from 'aws-cdk-lib';
-import { CronSyntaxError, maxIntervalMinutes, parseCron } from '../lambda/core/cron';
+import { CronSyntaxError, parseCron } from '../lambda/core/cron';
+import { maxIntervalMinutes } from '../lambda/core/cron-firings';
 
 /** How a schedule repeats. */
 export enum ScheduleKind {

@@ -18,6 +18,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { counts, nag2Findings, nag3Findings, type Finding } from './compat-findings';
 
 /**
  * The oldest aws-cdk-lib the peer range admits, and the newest release. 2.215.0 is the first with
@@ -38,12 +39,6 @@ const NPM_INSTALL_FLAGS = ['--prefer-offline', '--no-audit', '--no-fund', '--log
 type NagMajor = keyof typeof NAG_VERSIONS;
 type Module = (typeof MODULES)[number];
 type Pack = (typeof PACKS)[number];
-
-interface Finding {
-  readonly id: string;
-  readonly path: string;
-  readonly level: 'error' | 'warning';
-}
 
 interface Cell {
   readonly cdk: string;
@@ -148,63 +143,6 @@ function createApp(nag: NagMajor): string {
   fs.copyFileSync(path.join(repo, 'compat', 'app', `nag${nag}.ts`), path.join(dir, 'main.ts'));
   for (const module of MODULES) fs.writeFileSync(path.join(dir, `tsconfig.${module}.json`), tsconfig(module));
   return dir;
-}
-
-type AssemblyMetadata = Record<string, Array<{ type: string; data: unknown }>>;
-
-/**
- * cdk-nag 2 reports findings as synth annotations: in the cloud assembly manifest, or in the stack's
- * `additionalMetadataFile` where aws-cdk-lib writes them there.
- */
-function nag2Findings(outdir: string, pack: Pack): Finding[] {
-  const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'manifest.json'), 'utf8')) as {
-    artifacts: Record<string, { metadata?: AssemblyMetadata; additionalMetadataFile?: string }>;
-  };
-  const findings: Finding[] = [];
-  for (const artifact of Object.values(manifest.artifacts)) {
-    const metadata: AssemblyMetadata = { ...artifact.metadata };
-    if (artifact.additionalMetadataFile) {
-      const more = JSON.parse(fs.readFileSync(path.join(outdir, artifact.additionalMetadataFile), 'utf8')) as AssemblyMetadata;
-      for (const [constructPath, entries] of Object.entries(more)) metadata[constructPath] = [...(metadata[constructPath] ?? []), ...entries];
-    }
-    for (const [constructPath, entries] of Object.entries(metadata)) {
-      for (const entry of entries) {
-        const level = entry.type === 'aws:cdk:error' ? 'error' : entry.type === 'aws:cdk:warning' ? 'warning' : undefined;
-        const message = typeof entry.data === 'string' ? entry.data.split('\n')[0] : '';
-        if (!level || !(message.startsWith(`${pack}-`) || message.startsWith('CdkNagValidationFailure'))) continue;
-        const id = /^([\w-]+)(\[.*\])?:/.exec(message)?.slice(1, 3).join('') ?? message;
-        findings.push({ id, path: constructPath.replace(/^\//, ''), level });
-      }
-    }
-  }
-  return findings;
-}
-
-interface ValidationReport {
-  pluginReports: Array<{
-    pluginName: string;
-    violations: Array<{ ruleName: string; severity?: string; violatingResources?: Array<{ constructPath?: string }>; violatingConstructs?: Array<{ constructPath?: string }> }>;
-  }>;
-}
-
-/** cdk-nag 3 reports findings, less the acknowledged ones, in the cloud assembly's validation report. */
-function nag3Findings(outdir: string, pack: Pack): Finding[] {
-  const report = JSON.parse(fs.readFileSync(path.join(outdir, 'validation-report.json'), 'utf8')) as ValidationReport;
-  const findings: Finding[] = [];
-  for (const plugin of report.pluginReports.filter((p) => p.pluginName.includes(pack))) {
-    for (const violation of plugin.violations) {
-      const level = violation.severity === 'warning' || violation.severity === 'info' ? 'warning' : 'error';
-      for (const resource of [...(violation.violatingResources ?? []), ...(violation.violatingConstructs ?? [])]) {
-        findings.push({ id: violation.ruleName, path: resource.constructPath ?? '(unknown)', level });
-      }
-    }
-  }
-  return findings;
-}
-
-function counts(findings: Finding[]): string {
-  const errors = findings.filter((f) => f.level === 'error').length;
-  return `${errors}E ${findings.length - errors}W`;
 }
 
 function tail(text: string, lines = 15): string {

@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { COMPOSITIONS, USER_PREFIX } from './support/nag-compositions';
+import { withTempDir } from './support/temp-dir';
 
 /**
  * Warnings of cfn-lint that templates may carry, each with why it stays. Anything else, and every
@@ -40,10 +39,7 @@ function cfnLint(templates: readonly string[]): Finding[] {
 
 describe('cfn-lint over every composition the tests synthesize', () => {
   let outdir: string;
-  beforeAll(() => {
-    outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'ml-triggers-cfn-lint-'));
-  });
-  afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
+  withTempDir('ml-triggers-cfn-lint-', (dir) => (outdir = dir), 'all');
 
   test('reports no error, and only acknowledged warnings', () => {
     const templates: string[] = [];

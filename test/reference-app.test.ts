@@ -8,6 +8,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { ReferenceStack } from '../bin/reference-stack';
 import { deployedConfigOf } from './support/deployed-config';
+import { withTempDir } from './support/temp-dir';
 
 function synthReferenceApp(outdir: string) {
   const app = new App({ outdir });
@@ -23,10 +24,7 @@ function allConstructs(root: IConstruct): IConstruct[] {
 
 describe('reference app', () => {
   let outdir: string;
-  beforeEach(() => {
-    outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'ml-triggers-ref-'));
-  });
-  afterEach(() => fs.rmSync(outdir, { recursive: true, force: true }));
+  withTempDir('ml-triggers-ref-', (dir) => (outdir = dir));
 
   test('passes cdk-nag AwsSolutions with zero unacknowledged findings', () => {
     const { assembly } = synthReferenceApp(outdir);

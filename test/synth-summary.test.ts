@@ -1,18 +1,15 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Annotations, App, Stack, Validations } from 'aws-cdk-lib';
 import { Asset } from 'aws-cdk-lib/aws-s3-assets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { summarizeCloudAssembly, summarizeTerraformOut } from '../scripts/synth-summary';
+import { withTempDir } from './support/temp-dir';
 
 describe('the closing lines of npm run synth', () => {
   let dir: string;
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ml-triggers-summary-'));
-  });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  withTempDir('ml-triggers-summary-', (made) => (dir = made));
 
   test('name the template with its resource, asset and warning counts, and the validation verdict', () => {
     // Prepare: an app with two resources, one file asset, a warning and cdk-nag with nothing to find.

@@ -4,19 +4,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import {
-  DataArrivalTrigger,
-  DriftSource,
-  DriftTrigger,
-  EventTrigger,
-  PromotionGuardrail,
-  RetrainingCoordinator,
-  ScheduledTrigger,
-  TriggerDashboard,
-  TriggerEventBus,
-  TriggerSchedule,
-  type TriggerDashboardProps,
-} from '../lib';
+import { DataArrivalTrigger, DriftSource, DriftTrigger, EventTrigger, PromotionGuardrail, RetrainingCoordinator, ScheduledTrigger, TriggerDashboard, TriggerEventBus, TriggerSchedule, type TriggerDashboardProps } from '../lib';
 import { stackWithPipeline, template } from './support/stacks';
 
 function stackWithEverything(props: TriggerDashboardProps = {}, dashboardFirst = false) {

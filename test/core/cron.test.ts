@@ -1,4 +1,5 @@
-import { CronField, CronSyntaxError, cronFirings, maxIntervalMinutes, parseCron } from '../../lambda/core/cron';
+import { CronField, CronSyntaxError, parseCron } from '../../lambda/core/cron';
+import { cronFirings, maxIntervalMinutes } from '../../lambda/core/cron-firings';
 
 // Calendar facts used below were read off a printed calendar (Python's `calendar` module), not
 // derived from the code under test:

@@ -1,19 +1,8 @@
 import { handler } from '../../lambda/gcp/drift';
 import { PIPELINE_JOB_ID_PATTERN, pipelineJobId } from '../../lambda/core/pipeline-job';
-import type { FakeGoogle } from './fake-google';
-import { call, captureLogs, fakeGoogleEnv, pushBody } from './function-call';
+import { call, captureEachTestLogs, FAKE_GOOGLE_TIMEOUT, pushBody, useFakeGoogle } from './function-call';
+import { DRIFT_SETTINGS as SETTINGS } from './trigger-configs';
 
-const SETTINGS = {
-  triggerId: 'churn-drift',
-  project: 'ml-prod-481',
-  region: 'us-central1',
-  templateUri: 'gs://ml-prod-481-pipelines/churn-training.yaml',
-  pipelineName: 'churn-retrain',
-  drift: { thresholds: { medium: 0.1, high: 0.3, critical: 0.5 } },
-  parameters: { Epochs: '20' },
-  reviewTopic: 'projects/ml-prod-481/topics/drift-review',
-  source: { metricType: 'custom.googleapis.com/model_monitoring/feature_drift', policyName: 'churn feature drift' },
-};
 
 /** A notification in the documented version 1.2 shape (started_at in epoch seconds, values as decimal strings). */
 function notification(incident: Record<string, unknown> = {}, version: unknown = '1.2'): Record<string, unknown> {
@@ -42,29 +31,17 @@ function notification(incident: Record<string, unknown> = {}, version: unknown =
 }
 
 describe('drift function (Cloud Monitoring -> Pub/Sub channel -> push) against a fake Vertex AI and metadata server', () => {
-  let google: FakeGoogle;
-  let restore: () => Promise<void>;
-  let logs: ReturnType<typeof captureLogs>;
-
-  beforeAll(async () => {
-    ({ google, restore } = await fakeGoogleEnv({ DRIFT_SETTINGS: JSON.stringify(SETTINGS) }));
-  });
-  afterAll(async () => restore());
-  beforeEach(() => {
-    google.reset();
-    process.env.DRIFT_SETTINGS = JSON.stringify(SETTINGS);
-    logs = captureLogs();
-  });
-  afterEach(() => jest.restoreAllMocks());
+  const fake = useFakeGoogle(() => ({ DRIFT_SETTINGS: JSON.stringify(SETTINGS) }));
+  const logs = captureEachTestLogs();
 
   test('an open incident observing 0.31 is high drift: one job with RequireApproval=true and the assessment\'s parameters', async () => {
     const answer = await call(handler, pushBody(notification(), '9100000001'));
 
     const expectedId = pipelineJobId('churn-drift', 'drift', ['0.mtdi83m6w8ao', '1772431200']);
     expect(expectedId).toMatch(PIPELINE_JOB_ID_PATTERN);
-    expect(google.jobs).toHaveLength(1);
-    expect(google.jobs[0].url).toBe(`/v1/projects/ml-prod-481/locations/us-central1/pipelineJobs?pipelineJobId=${expectedId}`);
-    expect(google.jobs[0].body).toEqual({
+    expect(fake.google.jobs).toHaveLength(1);
+    expect(fake.google.jobs[0].url).toBe(`/v1/projects/ml-prod-481/locations/us-central1/pipelineJobs?pipelineJobId=${expectedId}`);
+    expect(fake.google.jobs[0].body).toEqual({
       displayName: 'churn-retrain',
       templateUri: SETTINGS.templateUri,
       runtimeConfig: {
@@ -75,23 +52,23 @@ describe('drift function (Cloud Monitoring -> Pub/Sub channel -> push) against a
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({ status: 'created', severity: 'high', action: 'retrain-with-approval', pipelineJobId: expectedId });
     expect(logs.lines).toContainEqual(expect.objectContaining({ severity: 'NOTICE', feature: 'tenure_months', score: 0.31, incidentId: '0.mtdi83m6w8ao' }));
-  });
+  }, FAKE_GOOGLE_TIMEOUT);
 
   test('a repeated notification of the same incident creates nothing new', async () => {
     await call(handler, pushBody(notification(), '9100000002'));
     const again = await call(handler, pushBody(notification(), '9100000003'));
 
-    expect(google.createAttempts).toHaveLength(2);
-    expect(google.jobs).toHaveLength(1);
+    expect(fake.google.createAttempts).toHaveLength(2);
+    expect(fake.google.jobs).toHaveLength(1);
     expect(again).toMatchObject({ status: 200, body: { status: 'already-existed' } });
-  });
+  }, FAKE_GOOGLE_TIMEOUT);
 
   test('a closed incident does nothing', async () => {
     const answer = await call(handler, pushBody(notification({ state: 'closed', ended_at: 1772434800 }), '9100000004'));
 
     expect(answer).toEqual({ status: 200, body: { status: 'ignored', reason: 'incident closed', incidentId: '0.mtdi83m6w8ao' } });
-    expect(google.createAttempts).toHaveLength(0);
-  });
+    expect(fake.google.createAttempts).toHaveLength(0);
+  }, FAKE_GOOGLE_TIMEOUT);
 
   test('0.6 is critical: no job, review true, and a WARNING naming the review topic', async () => {
     const answer = await call(handler, pushBody(notification({ observed_value: '0.600' }), '9100000005'));
@@ -99,16 +76,16 @@ describe('drift function (Cloud Monitoring -> Pub/Sub channel -> push) against a
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({ status: 'blocked', severity: 'critical', action: 'block-and-review', review: true });
     expect(answer.body.recommendation).toMatch(/tenure_months 0\.6000/);
-    expect(google.createAttempts).toHaveLength(0);
+    expect(fake.google.createAttempts).toHaveLength(0);
     expect(logs.lines).toContainEqual(expect.objectContaining({ severity: 'WARNING', review: true, reviewTopic: SETTINGS.reviewTopic }));
-  });
+  }, FAKE_GOOGLE_TIMEOUT);
 
   test('low drift is logged, not started', async () => {
     const answer = await call(handler, pushBody(notification({ observed_value: '0.05' }), '9100000006'));
 
     expect(answer.body).toMatchObject({ status: 'logged', severity: 'low', action: 'log' });
-    expect(google.createAttempts).toHaveLength(0);
-  });
+    expect(fake.google.createAttempts).toHaveLength(0);
+  }, FAKE_GOOGLE_TIMEOUT);
 
   test('medium drift starts a retrain only with autoRetrain, without RequireApproval', async () => {
     const medium = pushBody(notification({ observed_value: '0.2' }), '9100000007');
@@ -118,9 +95,9 @@ describe('drift function (Cloud Monitoring -> Pub/Sub channel -> push) against a
 
     expect(withoutAuto.body).toMatchObject({ status: 'logged', severity: 'medium' });
     expect(withAuto.body).toMatchObject({ status: 'created', severity: 'medium', action: 'retrain' });
-    expect(google.jobs).toHaveLength(1);
-    expect(google.jobs[0].body.runtimeConfig).toEqual({ parameterValues: { DriftScore: '0.2000', DriftSeverity: 'medium', DriftedFeatures: 'tenure_months', Epochs: '20' } });
-  });
+    expect(fake.google.jobs).toHaveLength(1);
+    expect(fake.google.jobs[0].body.runtimeConfig).toEqual({ parameterValues: { DriftScore: '0.2000', DriftSeverity: 'medium', DriftedFeatures: 'tenure_months', Epochs: '20' } });
+  }, FAKE_GOOGLE_TIMEOUT);
 
   test('without a feature label, the feature is the metric type\'s last path segment, scored against its own thresholds', async () => {
     const metric = { type: 'custom.googleapis.com/churn/age_drift', labels: {} };
@@ -132,15 +109,15 @@ describe('drift function (Cloud Monitoring -> Pub/Sub channel -> push) against a
 
     expect(answer.body).toMatchObject({ status: 'logged', severity: 'low' });
     expect(answer.body.recommendation).toMatch(/^Low drift: age_drift 0\.3100/);
-  });
+  }, FAKE_GOOGLE_TIMEOUT);
 
   test('a transient Vertex AI error answers 500 so that Pub/Sub redelivers', async () => {
-    google.failNext(503);
+    fake.google.failNext(503);
 
     const answer = await call(handler, pushBody(notification(), '9100000009'));
 
     expect(answer).toMatchObject({ status: 500, body: { status: 'retry', error: { status: 'UNAVAILABLE' } } });
-  });
+  }, FAKE_GOOGLE_TIMEOUT);
 
   test.each([
     ['observed_value missing', notification({ observed_value: undefined }), 'incident.observed_value'],
@@ -157,15 +134,15 @@ describe('drift function (Cloud Monitoring -> Pub/Sub channel -> push) against a
     const answer = await call(handler, pushBody(data, '9100000010'));
 
     expect(answer).toEqual({ status: 200, body: { status: 'rejected', error: { field, problem: expect.any(String) } } });
-    expect(google.createAttempts).toHaveLength(0);
+    expect(fake.google.createAttempts).toHaveLength(0);
     expect(logs.lines.some((line) => 'score' in line)).toBe(false);
-  });
+  }, FAKE_GOOGLE_TIMEOUT);
 
   test('a push request whose data is not JSON is rejected naming message.data', async () => {
     const answer = await call(handler, pushBody('incident!', '9100000011'));
 
     expect(answer.body).toEqual({ status: 'rejected', error: { field: 'message.data', problem: expect.stringMatching(/^is not JSON/) } });
-  });
+  }, FAKE_GOOGLE_TIMEOUT);
 
   test('invalid drift thresholds answer 500 misconfigured naming DRIFT_SETTINGS.drift.thresholds', async () => {
     process.env.DRIFT_SETTINGS = JSON.stringify({ ...SETTINGS, drift: { thresholds: { medium: 0.4, high: 0.3, critical: 0.5 } } });
@@ -173,5 +150,5 @@ describe('drift function (Cloud Monitoring -> Pub/Sub channel -> push) against a
     const answer = await call(handler, pushBody(notification(), '9100000012'));
 
     expect(answer).toMatchObject({ status: 500, body: { status: 'misconfigured', error: { field: 'DRIFT_SETTINGS.drift.thresholds' } } });
-  });
+  }, FAKE_GOOGLE_TIMEOUT);
 });

@@ -52,6 +52,19 @@ export function captureLogs(): { readonly lines: Array<Record<string, unknown>> 
   return { lines };
 }
 
+/** The structured lines the function wrote to stdout during the current test of the surrounding describe. */
+export function captureEachTestLogs(): { readonly lines: Array<Record<string, unknown>> } {
+  let captured: { readonly lines: Array<Record<string, unknown>> } = { lines: [] };
+  beforeEach(() => {
+    captured = captureLogs();
+  });
+  return {
+    get lines() {
+      return captured.lines;
+    },
+  };
+}
+
 /** Starts the fake and points the functions' environment at it; returns the fake and a restore for afterAll. */
 export async function fakeGoogleEnv(env: Record<string, string>): Promise<{ google: FakeGoogle; restore: () => Promise<void> }> {
   const google = await startFakeGoogle();
@@ -68,4 +81,37 @@ export async function fakeGoogleEnv(env: Record<string, string>): Promise<{ goog
       await google.close();
     },
   };
+}
+
+/** How long one test against the fakes may take: each call crosses local HTTP servers, slow on a loaded machine. */
+export const FAKE_GOOGLE_TIMEOUT = 60_000;
+
+/** The started fake, read inside hooks and tests (it exists once the suite's beforeAll has run). */
+export interface FakeGoogleSuite {
+  readonly google: FakeGoogle;
+}
+
+/**
+ * Runs the surrounding describe against one fake Google: started with `env` set before all its tests (`env` is read then,
+ * so it may name servers an earlier beforeAll started), reset and `env` set again before each test (a test may change
+ * it), mocks restored after each, and everything restored after all.
+ */
+export function useFakeGoogle(env: () => Record<string, string>, timeout = FAKE_GOOGLE_TIMEOUT): FakeGoogleSuite {
+  let started: { google: FakeGoogle; restore: () => Promise<void> } | undefined;
+  const suite: FakeGoogleSuite = {
+    get google(): FakeGoogle {
+      if (!started) throw new Error('the fake Google is started in beforeAll');
+      return started.google;
+    },
+  };
+  beforeAll(async () => {
+    started = await fakeGoogleEnv(env());
+  }, timeout);
+  afterAll(async () => started?.restore(), timeout);
+  beforeEach(() => {
+    suite.google.reset();
+    Object.assign(process.env, env());
+  });
+  afterEach(() => jest.restoreAllMocks());
+  return suite;
 }

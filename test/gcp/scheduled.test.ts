@@ -1,35 +1,20 @@
 import { handler } from '../../lambda/gcp/scheduled';
 import { PIPELINE_JOB_ID_PATTERN, pipelineJobId } from '../../lambda/core/pipeline-job';
-import { PROJECT_NUMBER, type FakeGoogle } from './fake-google';
-import { call, captureLogs, fakeGoogleEnv, pushBody } from './function-call';
+import { PROJECT_NUMBER } from './fake-google';
+import { call, captureEachTestLogs, FAKE_GOOGLE_TIMEOUT, pushBody, useFakeGoogle } from './function-call';
+import { SCHEDULED_CONFIG } from './trigger-configs';
 
 const CONFIG = {
-  triggerId: 'churn-nightly',
-  project: 'ml-prod-481',
-  region: 'europe-west4',
-  templateUri: 'https://europe-west4-kfp.pkg.dev/ml-prod-481/pipelines/churn-training/v3',
+  ...SCHEDULED_CONFIG,
   pipelineServiceAccount: 'pipelines@ml-prod-481.iam.gserviceaccount.com',
   pipelineRoot: 'gs://ml-prod-481-pipelines/root',
-  pipelineName: 'churn-training',
   parameters: { Epochs: '20', TrainingImage: 'europe-docker.pkg.dev/ml-prod-481/train/churn:3.1' },
 };
 const firing = { triggerId: 'churn-nightly', scheduledTime: '2026-03-02T06:00:00Z' };
 
 describe('scheduled function (Cloud Scheduler -> Pub/Sub push) against a fake Vertex AI and metadata server', () => {
-  let google: FakeGoogle;
-  let restore: () => Promise<void>;
-  let logs: ReturnType<typeof captureLogs>;
-
-  beforeAll(async () => {
-    ({ google, restore } = await fakeGoogleEnv({ TRIGGER_CONFIG: JSON.stringify(CONFIG) }));
-  });
-  afterAll(async () => restore());
-  beforeEach(() => {
-    google.reset();
-    process.env.TRIGGER_CONFIG = JSON.stringify(CONFIG);
-    logs = captureLogs();
-  });
-  afterEach(() => jest.restoreAllMocks());
+  const fake = useFakeGoogle(() => ({ TRIGGER_CONFIG: JSON.stringify(CONFIG) }));
+  const logs = captureEachTestLogs();
 
   test('creates exactly one pipeline job with the documented URL, body, parameters and a valid deterministic id', async () => {
     const answer = await call(handler, pushBody(firing, '11800000001'));
@@ -37,9 +22,9 @@ describe('scheduled function (Cloud Scheduler -> Pub/Sub push) against a fake Ve
     const expectedId = pipelineJobId('churn-nightly', 'scheduled', ['11800000001']);
     expect(expectedId).toMatch(PIPELINE_JOB_ID_PATTERN);
     expect(expectedId).toMatch(/^churn-nightly-s-[0-9a-f]{32}$/);
-    expect(google.jobs).toHaveLength(1);
-    expect(google.jobs[0].url).toBe(`/v1/projects/ml-prod-481/locations/europe-west4/pipelineJobs?pipelineJobId=${expectedId}`);
-    expect(google.jobs[0].body).toEqual({
+    expect(fake.google.jobs).toHaveLength(1);
+    expect(fake.google.jobs[0].url).toBe(`/v1/projects/ml-prod-481/locations/europe-west4/pipelineJobs?pipelineJobId=${expectedId}`);
+    expect(fake.google.jobs[0].body).toEqual({
       displayName: 'churn-training',
       templateUri: CONFIG.templateUri,
       runtimeConfig: { parameterValues: CONFIG.parameters, gcsOutputDirectory: 'gs://ml-prod-481-pipelines/root' },
@@ -51,30 +36,30 @@ describe('scheduled function (Cloud Scheduler -> Pub/Sub push) against a fake Ve
       body: { status: 'created', pipelineJobId: expectedId, pipelineJob: `projects/${PROJECT_NUMBER}/locations/europe-west4/pipelineJobs/${expectedId}` },
     });
     expect(logs.lines).toContainEqual(expect.objectContaining({ severity: 'INFO', message: 'created the pipeline job', messageId: '11800000001' }));
-  });
+  }, FAKE_GOOGLE_TIMEOUT);
 
   test('a redelivery of the same firing creates nothing new and answers 200 already-existed', async () => {
     const first = await call(handler, pushBody(firing, '11800000002'));
     const again = await call(handler, pushBody(firing, '11800000002'));
 
-    expect(google.createAttempts).toHaveLength(2);
-    expect(google.jobs).toHaveLength(1);
+    expect(fake.google.createAttempts).toHaveLength(2);
+    expect(fake.google.jobs).toHaveLength(1);
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ status: 'already-existed', pipelineJobId: first.body.pipelineJobId });
     expect(again.body.pipelineJob).toBe(`projects/ml-prod-481/locations/europe-west4/pipelineJobs/${String(first.body.pipelineJobId)}`);
-  });
+  }, FAKE_GOOGLE_TIMEOUT);
 
   test('the next firing (a new message id) creates a second job under a different id', async () => {
     await call(handler, pushBody(firing, '11800000003'));
     await call(handler, pushBody(firing, '11800000004'));
 
-    expect(google.jobs.map((j) => j.pipelineJobId)).toEqual([
+    expect(fake.google.jobs.map((j) => j.pipelineJobId)).toEqual([
       pipelineJobId('churn-nightly', 'scheduled', ['11800000003']), pipelineJobId('churn-nightly', 'scheduled', ['11800000004']),
     ]);
-  });
+  }, FAKE_GOOGLE_TIMEOUT);
 
   test.each([500, 503, 429, 409] as const)('a transient Vertex AI %i answers 500 so that Pub/Sub redelivers, and the redelivery creates the job once', async (code) => {
-    google.failNext(code);
+    fake.google.failNext(code);
 
     const failed = await call(handler, pushBody(firing, '11800000005'));
     const retried = await call(handler, pushBody(firing, '11800000005'));
@@ -82,18 +67,18 @@ describe('scheduled function (Cloud Scheduler -> Pub/Sub push) against a fake Ve
     expect(failed.status).toBe(500);
     expect(failed.body).toMatchObject({ status: 'retry', error: { status: expect.stringMatching(/INTERNAL|UNAVAILABLE|RESOURCE_EXHAUSTED|ABORTED/) } });
     expect(retried.body).toMatchObject({ status: 'created' });
-    expect(google.jobs).toHaveLength(1);
-  });
+    expect(fake.google.jobs).toHaveLength(1);
+  }, FAKE_GOOGLE_TIMEOUT);
 
   test('a permanent refusal (403 PERMISSION_DENIED) answers 200 failed with an ERROR log, as redelivery cannot help', async () => {
-    google.failNext(403);
+    fake.google.failNext(403);
 
     const answer = await call(handler, pushBody(firing, '11800000006'));
 
     expect(answer).toEqual({ status: 200, body: { status: 'failed', error: { status: 'PERMISSION_DENIED', message: expect.stringContaining('Injected failure 403') } } });
-    expect(google.jobs).toHaveLength(0);
+    expect(fake.google.jobs).toHaveLength(0);
     expect(logs.lines).toContainEqual(expect.objectContaining({ severity: 'ERROR', retryable: false, triggerId: 'churn-nightly' }));
-  });
+  }, FAKE_GOOGLE_TIMEOUT);
 
   test.each([
     ['no message', { subscription: 'projects/p/subscriptions/s' }, 'message'],
@@ -111,9 +96,9 @@ describe('scheduled function (Cloud Scheduler -> Pub/Sub push) against a fake Ve
 
     expect(answer.status).toBe(200);
     expect(answer.body).toEqual({ status: 'rejected', error: { field, problem: expect.any(String) } });
-    expect(google.createAttempts).toHaveLength(0);
+    expect(fake.google.createAttempts).toHaveLength(0);
     expect(logs.lines).toContainEqual(expect.objectContaining({ severity: 'ERROR', field, message: expect.stringContaining(field) }));
-  });
+  }, FAKE_GOOGLE_TIMEOUT);
 
   test.each([
     [{ ...CONFIG, region: 'evil.example.com/x' }, 'TRIGGER_CONFIG.region'],
@@ -125,7 +110,7 @@ describe('scheduled function (Cloud Scheduler -> Pub/Sub push) against a fake Ve
     const answer = await call(handler, pushBody(firing, '11800000011'));
 
     expect(answer).toEqual({ status: 500, body: { status: 'misconfigured', error: { field, problem: expect.any(String) } } });
-    expect(google.createAttempts).toHaveLength(0);
+    expect(fake.google.createAttempts).toHaveLength(0);
     expect(logs.lines).toContainEqual(expect.objectContaining({ severity: 'CRITICAL', field }));
-  });
+  }, FAKE_GOOGLE_TIMEOUT);
 });

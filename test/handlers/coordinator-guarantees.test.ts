@@ -1,86 +1,53 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { SNSClient } from '@aws-sdk/client-sns';
 import { sha256 } from '../../lambda/core/batching';
 import type { StartRequest } from '../../lambda/core/coordination';
-import { DEFAULT_POLICY } from '../../lambda/core/contracts/coordinator';
 import { explainDecisions } from '../../lambda/core/explain';
-import { ApprovalNotifier, type ApprovalNeeded } from '../../lambda/aws/adapters/approval-notifier';
+import type { ApprovalNotifier } from '../../lambda/aws/adapters/approval-notifier';
 import { PipelineStarter } from '../../lambda/aws/adapters/pipeline-starter';
 import { Coordinator } from '../../lambda/aws/coordinator/coordinator';
-import { REQUEST_LEASE_MS, type CoordinatorDeps } from '../../lambda/aws/coordinator/coordinator-steps';
+import { REQUEST_LEASE_MS } from '../../lambda/aws/coordinator/coordinator-steps';
 import { CoordinatorStore } from '../../lambda/aws/coordinator/coordinator-store';
-import { LOCAL_AWS_ENV, setEnv, startDynalite, startFakeSageMaker, type FakeSageMaker, type LocalService } from '../support/local-services';
-import { startFakeSns } from '../support/fake-aws-endpoints';
-import { createKeyedTable } from '../support/tables';
+import { CoordinatorWorld, HOUR, RETENTION_MS, T0 } from '../support/handler-coordinator';
+import { SERVICES_TIMEOUT } from '../support/handler-harness';
 
-jest.setTimeout(60_000);
+jest.setTimeout(SERVICES_TIMEOUT);
 
 const TABLE = 'coordinator-guarantees';
-const HOUR = 3_600_000;
-const T0 = Date.parse('2027-03-01T08:00:00Z');
-const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:approvals';
 
 describe('the coordinator never loses a request and never charges twice (dynalite, SageMaker, SNS)', () => {
-  let dynamo: LocalService;
-  let sagemaker: FakeSageMaker;
-  let sns: Awaited<ReturnType<typeof startFakeSns>>;
-  let restore: () => void;
+  let world: CoordinatorWorld;
   let store: CoordinatorStore;
-  let clock = T0;
 
   beforeAll(async () => {
-    [dynamo, sagemaker, sns] = await Promise.all([startDynalite(), startFakeSageMaker(), startFakeSns()]);
-    restore = setEnv({
-      ...LOCAL_AWS_ENV,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      AWS_ENDPOINT_URL_SAGEMAKER: sagemaker.endpoint,
-      AWS_ENDPOINT_URL_SNS: sns.endpoint,
-      AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: '1',
-    });
-    const client = new DynamoDBClient({});
-    await createKeyedTable(client, TABLE);
-    store = new CoordinatorStore(client, TABLE, 90 * 24 * HOUR);
+    world = await CoordinatorWorld.start();
+    store = await world.store(TABLE);
   });
-  afterAll(async () => {
-    await Promise.all([dynamo.close(), sagemaker.close(), sns.close()]);
-    restore();
-  });
+  afterAll(() => world.stop());
   beforeEach(() => {
-    clock = T0;
+    world.clock = T0;
   });
 
   type Notifier = Pick<ApprovalNotifier, 'notify'>;
   type Starter = Pick<PipelineStarter, 'start'>;
+  // Two SDK attempts per start: a start throttled twice fails past its retries.
   const sageMakerStarter = new PipelineStarter(new SageMakerClient({ maxAttempts: 2 }));
-  const deps = (notifier: Notifier = new ApprovalNotifier(new SNSClient({}), TOPIC), starter: Starter = sageMakerStarter): CoordinatorDeps => ({
-    store,
-    starter,
-    notifier,
-    policy: DEFAULT_POLICY,
-    observer: { decided: () => undefined },
-    functionName: 'coordinator-fn',
-    now: () => clock,
-    owner: () => `owner-${Math.random()}`,
-    pause: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 20))),
-    random: Math.random,
-  });
+  const deps = (notifier?: Notifier, starter: Starter = sageMakerStarter) => world.deps(store, { starter, ...(notifier ? { notifier } : {}) });
   const coordinator = (notifier?: Notifier, starter?: Starter) => new Coordinator(deps(notifier, starter));
   const ask = (pipelineName: string, requestId: string, extra: Partial<StartRequest> = {}): StartRequest => ({
     requestId, pipelineName, triggerType: 'data-arrival', reason: 'a batch completed', priority: 3, ...extra,
   });
-  const executionsOf = (pipelineName: string) => sagemaker.executions.filter((e) => e.pipelineName === pipelineName);
+  const executionsOf = (pipelineName: string) => world.executionsOf(pipelineName);
   const log = (pipelineName: string) => store.decisions(pipelineName, 0, T0 + 400 * 24 * HOUR);
 
   test('a request deferred by the cooldown is answered from the record before delayUntil and decided afresh after it', async () => {
     const gate = coordinator();
     await gate.request(ask('deferred-pipeline', 'first'));
-    clock = T0 + HOUR;
+    world.clock = T0 + HOUR;
     const deferred = await gate.request(ask('deferred-pipeline', 'batch-7'));
 
-    clock = T0 + 2 * HOUR;
+    world.clock = T0 + 2 * HOUR;
     const early = await gate.request(ask('deferred-pipeline', 'batch-7'));
-    clock = deferred.delayUntilMs! + 1;
+    world.clock = deferred.delayUntilMs! + 1;
     const late = await gate.request(ask('deferred-pipeline', 'batch-7'));
 
     expect(deferred).toMatchObject({ start: false, reason: 'cooldown', delayUntilMs: T0 + 6 * HOUR });
@@ -109,7 +76,7 @@ describe('the coordinator never loses a request and never charges twice (dynalit
 
   test('a start refused with AccessDenied releases the reservation, logs the failure with its error, and leaves no phantom cooldown', async () => {
     const gate = coordinator();
-    sagemaker.failNext(1, 'accessDenied');
+    world.sagemaker.failNext(1, 'accessDenied');
 
     const failed = await gate.request(ask('denied-pipeline', 'd1'));
     const next = await gate.request(ask('denied-pipeline', 'd2'));
@@ -126,7 +93,7 @@ describe('the coordinator never loses a request and never charges twice (dynalit
 
   test('a start throttled past retries keeps its reservation; the retry starts it once with the same token', async () => {
     const gate = coordinator();
-    sagemaker.failNext(2, 'throttle');
+    world.sagemaker.failNext(2, 'throttle');
 
     await expect(gate.request(ask('throttled-pipeline', 't1'))).rejects.toThrow(/Rate exceeded/);
     const reserved = await store.readState('throttled-pipeline');
@@ -165,10 +132,10 @@ describe('the coordinator never loses a request and never charges twice (dynalit
         return super.recordRequestDecision(pipeline, requestId, decision);
       }
     }
-    const crashing = new Coordinator({ ...deps(), store: new CrashingStore(new DynamoDBClient({}), TABLE, 90 * 24 * HOUR) });
+    const crashing = new Coordinator({ ...deps(), store: new CrashingStore(world.client, TABLE, RETENTION_MS) });
 
     await expect(crashing.request(ask('reserved-pipeline', 'r1'))).rejects.toThrow(/killed/);
-    clock += REQUEST_LEASE_MS + 1;
+    world.clock += REQUEST_LEASE_MS + 1;
     const redelivered = await coordinator().request(ask('reserved-pipeline', 'r1'));
 
     expect(redelivered).toMatchObject({ start: true, sequence: 1 });
@@ -179,16 +146,8 @@ describe('the coordinator never loses a request and never charges twice (dynalit
   });
 
   test('an approval notice that failed to publish is sent again when the request is redelivered, and only until it was sent', async () => {
-    const real = new ApprovalNotifier(new SNSClient({}), TOPIC);
-    let failures = 1;
-    const flaky: Notifier = {
-      notify: async (needed: ApprovalNeeded) => {
-        if (failures-- > 0) throw new Error('SNS unavailable');
-        return real.notify(needed);
-      },
-    };
-    const gate = coordinator(flaky);
-    const sentFor = () => sns.messages.filter((m) => m.message.includes('Request: lost-notice')).length;
+    const gate = coordinator(world.flakyNotifier(1));
+    const sentFor = () => world.sns.messages.filter((m) => m.message.includes('Request: lost-notice')).length;
 
     await expect(gate.request(ask('notice-pipeline', 'lost-notice', { requireApproval: true }))).rejects.toThrow(/SNS unavailable/);
     const redelivered = await gate.request(ask('notice-pipeline', 'lost-notice', { requireApproval: true }));

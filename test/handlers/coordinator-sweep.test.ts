@@ -1,71 +1,32 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { SNSClient } from '@aws-sdk/client-sns';
 import type { StartRequest } from '../../lambda/core/coordination';
-import { DEFAULT_POLICY } from '../../lambda/core/contracts/coordinator';
-import { ApprovalNotifier, type ApprovalNeeded } from '../../lambda/aws/adapters/approval-notifier';
 import { PipelineStarter } from '../../lambda/aws/adapters/pipeline-starter';
 import { Coordinator } from '../../lambda/aws/coordinator/coordinator';
 import { REQUEST_LEASE_MS, type CoordinatorDeps } from '../../lambda/aws/coordinator/coordinator-steps';
-import { CoordinatorStore } from '../../lambda/aws/coordinator/coordinator-store';
-import { LOCAL_AWS_ENV, setEnv, startDynalite, startFakeSageMaker, type FakeSageMaker, type LocalService } from '../support/local-services';
-import { startFakeSns } from '../support/fake-aws-endpoints';
-import { createKeyedTable } from '../support/tables';
+import type { CoordinatorStore } from '../../lambda/aws/coordinator/coordinator-store';
+import { CoordinatorWorld, HOUR, T0 } from '../support/handler-coordinator';
+import { SERVICES_TIMEOUT } from '../support/handler-harness';
 
-jest.setTimeout(60_000);
-
-const HOUR = 3_600_000;
-const T0 = Date.parse('2027-03-01T08:00:00Z');
-const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:approvals';
+jest.setTimeout(SERVICES_TIMEOUT);
 
 /**
  * Nobody asks again here: a single event, a chain, a drift report or a schedule tick asks once. The
  * coordinator's own sweep must start, or decide for good, every request it deferred.
  */
 describe('the coordinator sweeps its waiting requests (dynalite, SageMaker, SNS)', () => {
-  let dynamo: LocalService;
-  let sagemaker: FakeSageMaker;
-  let sns: Awaited<ReturnType<typeof startFakeSns>>;
-  let restore: () => void;
-  let client: DynamoDBClient;
-  let clock = T0;
+  let world: CoordinatorWorld;
   let table = 0;
 
   beforeAll(async () => {
-    [dynamo, sagemaker, sns] = await Promise.all([startDynalite(), startFakeSageMaker(), startFakeSns()]);
-    restore = setEnv({
-      ...LOCAL_AWS_ENV,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      AWS_ENDPOINT_URL_SAGEMAKER: sagemaker.endpoint,
-      AWS_ENDPOINT_URL_SNS: sns.endpoint,
-    });
-    client = new DynamoDBClient({});
+    world = await CoordinatorWorld.start();
   });
-  afterAll(async () => {
-    await Promise.all([dynamo.close(), sagemaker.close(), sns.close()]);
-    restore();
-  });
+  afterAll(() => world.stop());
 
-  type Notifier = Pick<ApprovalNotifier, 'notify'>;
   /** A coordinator on a table of its own, so that one test's sweep never touches another's requests. */
   async function gate(overrides: Partial<CoordinatorDeps> = {}): Promise<{ coordinator: Coordinator; store: CoordinatorStore; deps: CoordinatorDeps }> {
-    clock = T0;
-    const name = `sweep-${++table}`;
-    await createKeyedTable(client, name);
-    const store = new CoordinatorStore(client, name, 90 * 24 * HOUR);
-    const deps: CoordinatorDeps = {
-      store,
-      starter: new PipelineStarter(new SageMakerClient({ maxAttempts: 1 })),
-      notifier: new ApprovalNotifier(new SNSClient({}), TOPIC),
-      policy: DEFAULT_POLICY,
-      observer: { decided: () => undefined },
-      functionName: 'coordinator-fn',
-      now: () => clock,
-      owner: () => `owner-${Math.random()}`,
-      pause: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 20))),
-      random: Math.random,
-      ...overrides,
-    };
+    world.clock = T0;
+    const store = await world.store(`sweep-${++table}`);
+    const deps = world.deps(store, overrides);
     return { coordinator: new Coordinator(deps), store, deps };
   }
   /** SageMaker's starter, whose first `kills` calls die (as a killed runtime) before they reach SageMaker. */
@@ -82,17 +43,17 @@ describe('the coordinator sweeps its waiting requests (dynalite, SageMaker, SNS)
   const ask = (pipelineName: string, requestId: string, extra: Partial<StartRequest> = {}): StartRequest => ({
     requestId, pipelineName, triggerType: 'event', reason: 'an event arrived', priority: 3, ...extra,
   });
-  const executionsOf = (pipelineName: string) => sagemaker.executions.filter((e) => e.pipelineName === pipelineName);
+  const executionsOf = (pipelineName: string) => world.executionsOf(pipelineName);
 
   test('a request deferred by the cooldown waits until its time, then the sweep starts it once and takes it off the list', async () => {
     const { coordinator, store } = await gate();
     await coordinator.request(ask('cooled-pipeline', 'first'));
-    clock = T0 + HOUR;
+    world.clock = T0 + HOUR;
     const deferred = await coordinator.request(ask('cooled-pipeline', 'evt-2'));
 
-    clock = T0 + 5 * HOUR;
+    world.clock = T0 + 5 * HOUR;
     const early = await coordinator.sweep();
-    clock = deferred.delayUntilMs! + 1;
+    world.clock = deferred.delayUntilMs! + 1;
     const due = await coordinator.sweep();
     const again = await coordinator.sweep();
 
@@ -101,7 +62,7 @@ describe('the coordinator sweeps its waiting requests (dynalite, SageMaker, SNS)
     expect(due).toEqual({ waiting: 1, asked: 1, started: 1, settled: 0, failed: 0 });
     expect(again).toEqual({ waiting: 0, asked: 0, started: 0, settled: 0, failed: 0 });
     expect(executionsOf('cooled-pipeline').map((e) => e.parameters.RunSequence)).toEqual(['1', '2']);
-    expect((await store.decisions('cooled-pipeline', 0, clock)).map((d) => [d.requestId, d.outcome])).toEqual([
+    expect((await store.decisions('cooled-pipeline', 0, world.clock)).map((d) => [d.requestId, d.outcome])).toEqual([
       ['first', 'started'], ['evt-2', 'suppressed'], ['evt-2', 'started'],
     ]);
     // The trigger asking again later is answered with the run the sweep started.
@@ -111,17 +72,17 @@ describe('the coordinator sweeps its waiting requests (dynalite, SageMaker, SNS)
   test('requests deferred together start one per cooldown, the most urgent first, and each is logged each time it is decided', async () => {
     const { coordinator, store } = await gate();
     await coordinator.request(ask('queued-pipeline', 'first'));
-    clock = T0 + HOUR;
+    world.clock = T0 + HOUR;
     await coordinator.request(ask('queued-pipeline', 'routine', { priority: 4 }));
     await coordinator.request(ask('queued-pipeline', 'urgent', { priority: 3 }));
 
-    clock = T0 + 6 * HOUR + 1;
+    world.clock = T0 + 6 * HOUR + 1;
     await coordinator.sweep();
-    clock = T0 + 12 * HOUR + 2;
+    world.clock = T0 + 12 * HOUR + 2;
     await coordinator.sweep();
 
     expect(executionsOf('queued-pipeline').map((e) => e.parameters.TriggerPriority)).toEqual(['3', '3', '4']);
-    const decisions = await store.decisions('queued-pipeline', 0, clock);
+    const decisions = await store.decisions('queued-pipeline', 0, world.clock);
     const outcomesOf = (requestId: string) => decisions.filter((d) => d.requestId === requestId).map((d) => d.outcome);
     expect(outcomesOf('urgent')).toEqual(['suppressed', 'started']);
     expect(outcomesOf('routine')).toEqual(['suppressed', 'suppressed', 'started']);
@@ -148,7 +109,7 @@ describe('the coordinator sweeps its waiting requests (dynalite, SageMaker, SNS)
 
     await expect(coordinator.request(ask('orphan-pipeline', 'evt-1'))).rejects.toThrow(/killed/);
     const withinLease = await coordinator.sweep();
-    clock += REQUEST_LEASE_MS + 1;
+    world.clock += REQUEST_LEASE_MS + 1;
     const afterLease = await coordinator.sweep();
 
     expect(withinLease).toMatchObject({ waiting: 1, asked: 0 });
@@ -156,18 +117,12 @@ describe('the coordinator sweeps its waiting requests (dynalite, SageMaker, SNS)
     expect(executionsOf('orphan-pipeline')).toHaveLength(1);
     const state = await store.readState('orphan-pipeline');
     expect([state.runsToday, state.sequence]).toEqual([1, 1]);
-    expect((await store.decisions('orphan-pipeline', 0, clock)).map((d) => d.outcome)).toEqual(['failed', 'started']);
+    expect((await store.decisions('orphan-pipeline', 0, world.clock)).map((d) => d.outcome)).toEqual(['failed', 'started']);
   });
 
   test('an approval notice that failed to publish is sent by the sweep, once, and the parked request leaves the list when rejected', async () => {
-    const real = new ApprovalNotifier(new SNSClient({}), TOPIC);
-    let failures = 1;
-    const flaky = { notify: async (needed: ApprovalNeeded) => {
-      if (failures-- > 0) throw new Error('SNS unavailable');
-      return real.notify(needed);
-    } } satisfies Notifier;
-    const { coordinator, store } = await gate({ notifier: flaky });
-    const sent = () => sns.messages.filter((m) => m.message.includes('notice-pipeline')).length;
+    const { coordinator, store } = await gate({ notifier: world.flakyNotifier(1) });
+    const sent = () => world.sns.messages.filter((m) => m.message.includes('notice-pipeline')).length;
 
     await expect(coordinator.request(ask('notice-pipeline', 'big-one', { requireApproval: true }))).rejects.toThrow(/SNS unavailable/);
     await coordinator.sweep();
@@ -182,7 +137,7 @@ describe('the coordinator sweeps its waiting requests (dynalite, SageMaker, SNS)
 
   test('a request refused for good leaves the list at once', async () => {
     const { coordinator, store } = await gate();
-    sagemaker.failNext(1, 'accessDenied');
+    world.sagemaker.failNext(1, 'accessDenied');
 
     const refused = await coordinator.request(ask('refused-pipeline', 'evt-1'));
 
@@ -193,14 +148,14 @@ describe('the coordinator sweeps its waiting requests (dynalite, SageMaker, SNS)
   test('a request whose start is throttled does not hold back the others, and the next sweep after its lease starts it', async () => {
     const { coordinator, store } = await gate();
     for (const pipeline of ['throttled-pipeline', 'patient-pipeline']) await coordinator.request(ask(pipeline, 'first'));
-    clock = T0 + HOUR;
+    world.clock = T0 + HOUR;
     await coordinator.request(ask('throttled-pipeline', 'a-2', { priority: 3 }));
     await coordinator.request(ask('patient-pipeline', 'b-2', { priority: 4 }));
 
-    clock = T0 + 7 * HOUR;
-    sagemaker.failNext(1, 'throttle');
+    world.clock = T0 + 7 * HOUR;
+    world.sagemaker.failNext(1, 'throttle');
     const first = await coordinator.sweep();
-    clock += REQUEST_LEASE_MS + 1;
+    world.clock += REQUEST_LEASE_MS + 1;
     const second = await coordinator.sweep();
 
     expect(first).toEqual({ waiting: 2, asked: 2, started: 1, settled: 0, failed: 1 });
@@ -233,7 +188,7 @@ describe('the coordinator sweeps its waiting requests (dynalite, SageMaker, SNS)
 
     expect(calls).toBe(1);
     expect(answers[1]).toMatchObject({ start: true, executionArn: answers[0].executionArn });
-    expect((await store.decisions('slow-pipeline', 0, clock)).map((d) => d.outcome)).toEqual(['started']);
+    expect((await store.decisions('slow-pipeline', 0, world.clock)).map((d) => d.outcome)).toEqual(['started']);
   });
   test('a withdrawn start decided but never made is released and never started by the sweep; a made one is answered with its run', async () => {
     const dying = dyingStarter(1);
@@ -244,7 +199,7 @@ describe('the coordinator sweeps its waiting requests (dynalite, SageMaker, SNS)
     const withdrawn = await coordinator.withdraw('withdrawn-pipeline', 'batch-1');
     const kept = await coordinator.withdraw('kept-pipeline', 'batch-2');
     const never = await coordinator.withdraw('kept-pipeline', 'never-asked');
-    clock += 2 * HOUR;
+    world.clock += 2 * HOUR;
     await coordinator.sweep();
     const askedAgain = await coordinator.request(ask('withdrawn-pipeline', 'batch-1'));
     const askedLater = await coordinator.request(ask('kept-pipeline', 'never-asked'));
@@ -257,7 +212,7 @@ describe('the coordinator sweeps its waiting requests (dynalite, SageMaker, SNS)
     expect(askedLater).toMatchObject({ start: false, reason: 'withdrawn' });
     const state = await store.readState('withdrawn-pipeline');
     expect([state.runsToday, state.spentToday]).toEqual([0, 0]);
-    expect((await store.decisions('withdrawn-pipeline', 0, clock)).map((d) => d.outcome)).toEqual(['failed', 'withdrawn']);
+    expect((await store.decisions('withdrawn-pipeline', 0, world.clock)).map((d) => d.outcome)).toEqual(['failed', 'withdrawn']);
     expect(await store.waiting()).toEqual([]);
   });
 });

@@ -2,62 +2,33 @@ import { createKeyedTable } from '../support/tables';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { main as cli } from '../../lib/cli/index';
 import { CoordinatorStore } from '../../lambda/aws/coordinator/coordinator-store';
-import { LOCAL_AWS_ENV, setEnv, startDynalite, startFakeSageMaker, type FakeSageMaker, type LocalService } from '../support/local-services';
-import { startFakeLambda, startFakeSns } from '../support/fake-aws-endpoints';
+import { coordinatorFunction, HOUR, RETENTION_MS } from '../support/handler-coordinator';
+import { captureStdout, emfDocuments, HandlerServices, quietStdoutPerTest, SERVICES_TIMEOUT } from '../support/handler-harness';
 
 type Handler = typeof import('../../lambda/aws/coordinator').handler;
 const TABLE = 'ml-triggers-coordinator';
-const HOUR = 3_600_000;
+jest.setTimeout(SERVICES_TIMEOUT);
 
 describe('coordinator handler against DynamoDB (dynalite) and SageMaker', () => {
-  let dynamo: LocalService;
-  let sagemaker: FakeSageMaker;
-  let sns: Awaited<ReturnType<typeof startFakeSns>>;
-  let lambda: Awaited<ReturnType<typeof startFakeLambda>>;
-  let restore: () => void;
+  let services: HandlerServices;
   let handler: Handler;
   let store: CoordinatorStore;
 
   beforeAll(async () => {
-    [dynamo, sagemaker, sns] = await Promise.all([startDynalite(), startFakeSageMaker(), startFakeSns()]);
-    lambda = await startFakeLambda({ 'coordinator-fn': (payload) => handler(payload) });
-    restore = setEnv({
-      ...LOCAL_AWS_ENV,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-      AWS_ENDPOINT_URL_SAGEMAKER: sagemaker.endpoint,
-      AWS_ENDPOINT_URL_SNS: sns.endpoint,
-      AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
-      AWS_LAMBDA_FUNCTION_NAME: 'coordinator-fn',
-      COORDINATOR_TABLE_NAME: TABLE,
-      APPROVAL_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:approvals',
-      COORDINATOR_POLICY: JSON.stringify({
-        minIntervalMs: 6 * HOUR,
-        maxDailyRuns: 4,
-        dailyBudget: 1000,
-        costModel: { baseCost: 150, gbPerIncrement: 100 },
-        timeZone: 'UTC',
-      }),
-      POWERTOOLS_LOG_LEVEL: 'SILENT',
-      POWERTOOLS_METRICS_NAMESPACE: 'MLTriggers',
-      AWS_SDK_JS_SUPPRESS_NODE_DEPRECATION_WARNING: '1',
-    });
+    services = await HandlerServices.start(coordinatorFunction(TABLE, (payload) => handler(payload)));
     const client = new DynamoDBClient({});
     await createKeyedTable(client, TABLE);
-    store = new CoordinatorStore(client, TABLE, 90 * 24 * HOUR);
+    store = new CoordinatorStore(client, TABLE, RETENTION_MS);
     ({ handler } = await import('../../lambda/aws/coordinator'));
   });
-  afterAll(async () => {
-    await Promise.all([dynamo.close(), sagemaker.close(), sns.close(), lambda.close()]);
-    restore();
-  });
-  beforeEach(() => jest.spyOn(process.stdout, 'write').mockImplementation(() => true));
-  afterEach(() => jest.restoreAllMocks());
+  afterAll(() => services.stop());
+  quietStdoutPerTest();
 
   const request = (pipelineName: string, requestId: string, extra: Record<string, unknown> = {}) => ({
     action: 'request',
     request: { requestId, pipelineName, triggerType: 'scheduled', reason: 'weekly schedule', priority: 3, parameters: { TrainingMode: 'scheduled' }, ...extra },
   });
-  const executionsOf = (pipelineName: string) => sagemaker.executions.filter((e) => e.pipelineName === pipelineName);
+  const executionsOf = (pipelineName: string) => services.sagemaker.executions.filter((e) => e.pipelineName === pipelineName);
 
   test('starts the first request with the trigger facts as parameters, and records the decision', async () => {
     const answer = await handler(request('first-pipeline', 'sched-1'));
@@ -115,7 +86,7 @@ describe('coordinator handler against DynamoDB (dynalite) and SageMaker', () => 
 
     expect(waiting).toMatchObject({ start: false, reason: 'awaiting-approval' });
     expect(blocked).toMatchObject({ start: false, reason: 'pending-approval' });
-    const notice = sns.messages.find((m) => m.message.includes('needs-ok'));
+    const notice = services.sns.messages.find((m) => m.message.includes('needs-ok'));
     expect(notice?.topicArn).toBe('arn:aws:sns:eu-west-1:123456789012:approvals');
     expect(notice?.message).toContain('npx cdk-ml-triggers approve --function coordinator-fn --pipeline approval-pipeline --request needs-ok');
     expect(code).toBe(0);
@@ -144,12 +115,12 @@ describe('coordinator handler against DynamoDB (dynalite) and SageMaker', () => 
     ['no request id', { requestId: undefined }, 'request.requestId'],
     ['a requireApproval that is not a boolean', { requireApproval: 'yes' }, 'request.requireApproval'],
   ])('a request with %s is rejected, naming the field, and starts nothing', async (_what, extra, field) => {
-    const before = sagemaker.executions.length;
+    const before = services.sagemaker.executions.length;
 
     const answer = await handler(request('invalid-pipeline', 'x', extra));
 
     expect(answer).toEqual({ status: 'rejected', error: { field, problem: expect.any(String) } });
-    expect(sagemaker.executions.length).toBe(before);
+    expect(services.sagemaker.executions.length).toBe(before);
   });
 
   test('the command line refuses unknown commands and missing options with its usage', async () => {
@@ -163,16 +134,12 @@ describe('coordinator handler against DynamoDB (dynalite) and SageMaker', () => 
   });
 
   test('publishes EMF metrics: decisions by outcome, reason and trigger type, and the estimated spend', async () => {
-    const written: string[] = [];
-    jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      written.push(String(chunk));
-      return true;
-    });
+    const written = captureStdout();
 
     await handler(request('metrics-pipeline', 'm1', { dataSizeGb: 50 }));
     await handler(request('metrics-pipeline', 'm2'));
 
-    const emf = written.flatMap((chunk) => chunk.split('\n')).filter((line) => line.includes('CloudWatchMetrics')).map((line) => JSON.parse(line));
+    const emf = emfDocuments(written);
     const decisions = emf.filter((line) => 'Decisions' in line);
     expect(decisions.map((line) => [line.Outcome, line.Reason, line.TriggerType])).toEqual([
       ['started', 'started', 'scheduled'],

@@ -3,8 +3,15 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ScanCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { HandlerServices, type HandlerServiceOptions } from '../support/handler-harness';
 import { setEnv } from '../support/local-services';
 import { REPO_ROOT } from '../support/repository-boundary';
+
+/** How long one case, or a corpus's setup and teardown of its services, may take on a loaded machine. */
+export const CORPUS_TIMEOUT = 120_000;
+
+/** What a bundled trigger function answers: a status, and for a rejection the field and the problem. */
+export type TriggerHandler = (input: unknown) => Promise<{ readonly status: string; readonly error?: { readonly field: string; readonly problem: string } }>;
 
 /**
  * One hostile input. `harmless` marks an input the handler may accept because acting on it changes
@@ -87,6 +94,20 @@ export function silenceOutput(): void {
   jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
 }
 
+/** Silences each test of the enclosing block, and restores what it mocked. */
+export function silenceEachTest(): void {
+  beforeEach(silenceOutput);
+  afterEach(() => jest.restoreAllMocks());
+}
+
+/**
+ * Starts the local services a bundled handler talks to, its environment set both in this sandbox and in
+ * Node's process, where the bundle reads it.
+ */
+export function startBundledServices(options: Omit<HandlerServiceOptions, 'setEnv'>): Promise<HandlerServices> {
+  return HandlerServices.start({ ...options, setEnv: setHandlerEnv });
+}
+
 /** Every item of a table, as sorted JSON lines: equal snapshots mean nothing was written. */
 export async function tableSnapshot(client: DynamoDBClient, tableName: string): Promise<string[]> {
   const items: string[] = [];
@@ -163,6 +184,13 @@ export function invocationShapeCases(valid: () => Record<string, unknown>, realI
     { name: 'triggerId: an object whose toString is the real id', input: () => withId({ toString: () => realId }), field: 'triggerId' },
     { name: 'triggerId: empty', input: () => withId(''), field: 'triggerId' },
   ];
+}
+
+/** A test per case, named `<case>: <behaviour>`: `assess` holds for each case, and fails for each that marks a known bug. */
+export function testEachCase<C extends HostileCase>(cases: readonly C[], behaviour: string, assess: (hostile: C) => Promise<void>): void {
+  const { expected, bugs } = rows(cases);
+  test.each(expected)(`%s: ${behaviour}`, async (_name, hostile) => assess(hostile), CORPUS_TIMEOUT);
+  if (bugs.length > 0) test.failing.each(bugs)('%s (known bug)', async (_name, hostile) => assess(hostile), CORPUS_TIMEOUT);
 }
 
 /** `[name, case]` rows for `test.each`, split by whether the case marks a known bug. */

@@ -1,11 +1,11 @@
 import type { FunctionRequest, FunctionResponse } from '../../lambda/gcp/adapters/functions-framework';
-import { call, type Answer } from '../gcp/function-call';
-import { deepArrayJson, deepJson, deepObject, hugeDigits, hugeString, type HostileCase } from './corpus-support';
+import { call, type Answer, type FakeGoogleSuite } from '../gcp/function-call';
+import { CORPUS_TIMEOUT, deepArrayJson, deepJson, deepObject, hugeDigits, hugeString, sizeRatio, testEachCase, type HostileCase } from './corpus-support';
 
 export type HttpFunction = (req: FunctionRequest, res: FunctionResponse) => Promise<void>;
 
 /** Each test starts its own fakes' work; 10,000-level and 250 KB inputs take a while on a loaded machine. */
-export const TIMEOUT = 120_000;
+export const TIMEOUT = CORPUS_TIMEOUT;
 export const MESSAGE_ID = '11800000001';
 export const SUBSCRIPTION = 'projects/ml-prod-481/subscriptions/churn-trigger-push';
 const PUBLISH_TIME = '2026-03-02T06:00:00.123Z';
@@ -83,9 +83,7 @@ export function envelopeCases(genuine: () => unknown, attributes?: Record<string
     { name: 'messageId: a number', input: () => valid({ message: { messageId: 11800000001, message_id: undefined } }) },
     { name: 'messageId: 1e999 in JSON text', input: () => withInfinity(valid({ message: { messageId: 0, message_id: undefined } }), 'messageId') },
     { name: 'publishTime: not a time', input: () => valid({ message: { publishTime: 'yesterday', publish_time: undefined } }) },
-    { name: 'publishTime: 1e999 in JSON text', input: () => withInfinity(valid({ message: { publishTime: 0, publish_time: undefined } }), 'publishTime') },
-    { name: 'publishTime: year +275760', input: () => valid({ message: { publishTime: '+275760-09-13T00:00:00.000Z', publish_time: undefined } }) },
-    { name: 'publishTime: 250 KB', input: () => valid({ message: { publishTime: `2026-03-02T06:00:00.${'1'.repeat(250 * 1024)}Z`, publish_time: undefined } }) },
+    ...impossibleTimeCases('publishTime', (publishTime) => valid({ message: { publishTime, publish_time: undefined } })),
     { name: 'attributes: an array', input: () => valid({ message: { attributes: ['eventType'] } }) },
     { name: 'an attribute that is a number', input: () => valid({ message: { attributes: { ...attributes, objectGeneration: 1 } } }) },
     {
@@ -110,10 +108,80 @@ export function envelopeCases(genuine: () => unknown, attributes?: Record<string
   ];
 }
 
+/**
+ * The times no function may read as a time, in the field `field` of what `data` builds around it (sent as `send` sends
+ * it): a number JSON cannot hold, a year past what Date holds, 250 KB of fraction digits, a month and an hour that do not exist.
+ */
+export function impossibleTimeCases(field: string, data: (time: unknown) => unknown, send: (data: unknown) => unknown = (built) => built): PushCase[] {
+  return [
+    { name: `${field}: 1e999 in JSON text`, input: () => send(withInfinity(data(0), field)) },
+    { name: `${field}: year +275760`, input: () => send(data('+275760-09-13T00:00:00.000Z')) },
+    { name: `${field}: 250 KB`, input: () => send(data(`2026-03-02T06:00:00.${'1'.repeat(250 * 1024)}Z`)) },
+    { name: `${field}: month 13, hour 99`, input: () => send(data('2026-13-45T99:99:99Z')) },
+  ];
+}
+
 /** Calls the function; a throw fails the test, as it would crash-loop the function. */
 export const answer = (fn: HttpFunction, body: unknown): Promise<Answer> => call(fn, body);
 
 /** The answer a rejection must be: 200 (never redelivered), the status `rejected`, and a field path. */
 export function expectRejected(answered: Answer): void {
   expect(answered).toEqual({ status: 200, body: { status: 'rejected', error: { field: expect.stringMatching(/^\S+$/), problem: expect.any(String) } } });
+}
+
+/**
+ * The assessment of a function whose one effect is a pipeline job under an id the genuine request gives: an accepted
+ * case creates exactly that job; any other creates nothing and is rejected, or, where the function has harmless
+ * answers, answers a status `harmless` matches.
+ */
+export function assessJobCase(fn: HttpFunction, fake: FakeGoogleSuite, jobId: string, harmless?: RegExp): (hostile: PushCase) => Promise<void> {
+  return async (hostile) => {
+    // Act: the await itself checks that the function answers instead of throwing.
+    const answered = await answer(fn, hostile.input());
+
+    // Assess
+    if (hostile.accepted) {
+      expect(answered).toMatchObject({ status: 200, body: { status: 'created', pipelineJobId: jobId } });
+      expect(fake.google.jobs.map((job) => job.pipelineJobId)).toEqual([jobId]);
+      return;
+    }
+    expect(fake.google.createAttempts).toEqual([]);
+    if (hostile.harmless && harmless) expect(answered).toMatchObject({ status: 200, body: { status: expect.stringMatching(harmless) } });
+    else expectRejected(answered);
+  };
+}
+
+/** What a push function's corpus runs besides its cases' assessment. */
+export interface PushCorpus {
+  readonly fn: HttpFunction;
+  readonly cases: readonly PushCase[];
+  /** The request the function acts on, and the answer's body that shows it did: the rejections are then the inputs' doing. */
+  readonly genuine: { readonly name: string; readonly request: () => unknown; readonly answers: Record<string, unknown> };
+  /** What each case's test holds, after `answers 200, `. */
+  readonly behaviour: string;
+  readonly assessCase: (hostile: PushCase) => Promise<void>;
+  /** A request the function rejects, carrying `length` characters of hostile data. */
+  readonly sized: (length: number) => unknown;
+}
+
+/** A push function's corpus: the genuine request first, a test per case, the cost of larger data, and the corpus's size. */
+export function testPushCorpus(corpus: PushCorpus): void {
+  test(corpus.genuine.name, async () => {
+    // Act
+    const answered = await answer(corpus.fn, corpus.genuine.request());
+
+    // Assess
+    expect(answered).toMatchObject({ status: 200, body: corpus.genuine.answers });
+  }, TIMEOUT);
+
+  testEachCase(corpus.cases, `answers 200, ${corpus.behaviour}`, corpus.assessCase);
+
+  test('data 100 times larger takes less than 1000 times as long to reject', async () => {
+    // Warmed once, then the fastest of several runs each.
+    expect(await sizeRatio((input) => answer(corpus.fn, input), corpus.sized(2_500), corpus.sized(250_000))).toBeLessThan(1000);
+  }, TIMEOUT);
+
+  test('the corpus holds at least 30 inputs', () => {
+    expect(corpus.cases.length).toBeGreaterThanOrEqual(30);
+  });
 }

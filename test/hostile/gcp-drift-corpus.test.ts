@@ -1,24 +1,13 @@
 import { handler } from '../../lambda/gcp/drift';
 import { pipelineJobId } from '../../lambda/core/pipeline-job';
-import type { FakeGoogle } from '../gcp/fake-google';
-import { fakeGoogleEnv } from '../gcp/function-call';
-import { sizeRatio, hugeDigits, rows, silenceOutput } from './corpus-support';
-import { answer, envelopeCases, expectRejected, push, TIMEOUT, withInfinity, type PushCase } from './gcp-corpus-support';
+import { useFakeGoogle } from '../gcp/function-call';
+import { DRIFT_METRIC as METRIC, DRIFT_SETTINGS } from '../gcp/trigger-configs';
+import { hugeDigits, silenceOutput } from './corpus-support';
+import { assessJobCase, envelopeCases, push, testPushCorpus, TIMEOUT, withInfinity, type PushCase } from './gcp-corpus-support';
 
 // The function is loaded from its TypeScript source, as test/gcp/ loads it: the bundle is the same code through esbuild.
-const METRIC = 'custom.googleapis.com/model_monitoring/feature_drift';
-const SETTINGS = {
-  triggerId: 'churn-drift',
-  project: 'ml-prod-481',
-  region: 'us-central1',
-  templateUri: 'gs://ml-prod-481-pipelines/churn-training.yaml',
-  pipelineName: 'churn-retrain',
-  // A trigger that retrains on its own: any score taken from a forged incident would start a run.
-  drift: { thresholds: { medium: 0.1, high: 0.3, critical: 0.5 }, autoRetrain: true },
-  parameters: { Epochs: '20' },
-  reviewTopic: 'projects/ml-prod-481/topics/drift-review',
-  source: { metricType: METRIC, policyName: 'churn feature drift' },
-};
+// A trigger that retrains on its own: any score taken from a forged incident would start a run.
+const SETTINGS = { ...DRIFT_SETTINGS, drift: { ...DRIFT_SETTINGS.drift, autoRetrain: true } };
 const INCIDENT_ID = '0.mtdi83m6w8ao';
 const STARTED_AT = 1772431200;
 const OUR_JOB = pipelineJobId(SETTINGS.triggerId, 'drift', [INCIDENT_ID, String(STARTED_AT)]);
@@ -109,52 +98,15 @@ const DRIFT_CORPUS: readonly PushCase[] = [
 ];
 
 describe('the drift function against hostile push requests', () => {
-  let google: FakeGoogle;
-  let restore: () => Promise<void>;
+  const fake = useFakeGoogle(() => ({ DRIFT_SETTINGS: JSON.stringify(SETTINGS) }), TIMEOUT);
+  beforeEach(silenceOutput);
 
-  beforeAll(async () => {
-    ({ google, restore } = await fakeGoogleEnv({ DRIFT_SETTINGS: JSON.stringify(SETTINGS) }));
-  }, TIMEOUT);
-  afterAll(async () => restore());
-  beforeEach(() => {
-    google.reset();
-    silenceOutput();
-  });
-  afterEach(() => jest.restoreAllMocks());
-
-  async function assessCase(hostile: PushCase): Promise<void> {
-    // Act: the await itself checks that the function answers instead of throwing.
-    const answered = await answer(handler, hostile.input());
-
-    // Assess: a rejection or a harmless answer creates nothing; an accepted incident creates exactly its own job.
-    if (hostile.accepted) {
-      expect(answered).toMatchObject({ status: 200, body: { status: 'created', pipelineJobId: OUR_JOB } });
-      expect(google.jobs.map((job) => job.pipelineJobId)).toEqual([OUR_JOB]);
-      return;
-    }
-    expect(google.createAttempts).toEqual([]);
-    if (hostile.harmless) expect(answered).toMatchObject({ status: 200, body: { status: expect.stringMatching(/^(ignored|logged|blocked)$/) } });
-    else expectRejected(answered);
-  }
-
-  test('a genuine high-drift incident creates its job, so the rejections below are the inputs\' doing', async () => {
-    const answered = await answer(handler, push(notification()));
-
-    expect(answered).toMatchObject({ status: 200, body: { status: 'created', pipelineJobId: OUR_JOB } });
-  }, TIMEOUT);
-
-  const { expected, bugs } = rows(DRIFT_CORPUS);
-  test.each(expected)('%s: answers 200, names the field or creates only its own job', async (_name, hostile) => assessCase(hostile as PushCase), TIMEOUT);
-  if (bugs.length > 0) test.failing.each(bugs)('%s (known bug)', async (_name, hostile) => assessCase(hostile as PushCase), TIMEOUT);
-
-  test('data 100 times larger takes less than 1000 times as long to reject', async () => {
-    const small = push(notification({ observed_value: '9'.repeat(2_500) }));
-    const large = push(notification({ observed_value: '9'.repeat(250_000) }));
-    // Warmed once, then the fastest of several runs each.
-    expect(await sizeRatio((input) => answer(handler, input), small, large)).toBeLessThan(1000);
-  }, TIMEOUT);
-
-  test('the corpus holds at least 30 inputs', () => {
-    expect(DRIFT_CORPUS.length).toBeGreaterThanOrEqual(30);
+  testPushCorpus({
+    fn: handler,
+    cases: DRIFT_CORPUS,
+    genuine: { name: 'a genuine high-drift incident creates its job, so the rejections below are the inputs\' doing', request: () => push(notification()), answers: { status: 'created', pipelineJobId: OUR_JOB } },
+    behaviour: 'names the field or creates only its own job',
+    assessCase: assessJobCase(handler, fake, OUR_JOB, /^(ignored|logged|blocked)$/),
+    sized: (length) => push(notification({ observed_value: '9'.repeat(length) })),
   });
 });

@@ -1,19 +1,11 @@
 import { handler } from '../../lambda/gcp/scheduled';
 import { pipelineJobId } from '../../lambda/core/pipeline-job';
-import type { FakeGoogle } from '../gcp/fake-google';
-import { fakeGoogleEnv } from '../gcp/function-call';
-import { sizeRatio, hugeString, rows, silenceOutput } from './corpus-support';
-import { answer, envelopeCases, expectRejected, MESSAGE_ID, push, TIMEOUT, withInfinity, type PushCase } from './gcp-corpus-support';
+import { useFakeGoogle } from '../gcp/function-call';
+import { SCHEDULED_CONFIG as CONFIG } from '../gcp/trigger-configs';
+import { hugeString, silenceOutput } from './corpus-support';
+import { assessJobCase, envelopeCases, impossibleTimeCases, MESSAGE_ID, push, testPushCorpus, TIMEOUT, withInfinity, type PushCase } from './gcp-corpus-support';
 
 // The function is loaded from its TypeScript source, as test/gcp/ loads it: the bundle is the same code through esbuild.
-const CONFIG = {
-  triggerId: 'churn-nightly',
-  project: 'ml-prod-481',
-  region: 'europe-west4',
-  templateUri: 'https://europe-west4-kfp.pkg.dev/ml-prod-481/pipelines/churn-training/v3',
-  pipelineName: 'churn-training',
-  parameters: { Epochs: '20' },
-};
 const firing = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({ triggerId: CONFIG.triggerId, scheduledTime: '2026-03-02T06:00:00Z', ...overrides });
 const OUR_JOB = pipelineJobId(CONFIG.triggerId, 'scheduled', [MESSAGE_ID]);
 
@@ -33,17 +25,7 @@ const SCHEDULED_CORPUS: readonly PushCase[] = [
   { name: 'triggerId: 250 KB', input: () => push(firing({ triggerId: hugeString() })) },
   { name: 'another trigger\'s firing under a forged subscription', input: () => push(firing({ triggerId: 'fraud-weekly' }), { root: { subscription: 'projects/attacker-1/subscriptions/x' } }) },
   { name: 'scheduledTime: a number', input: () => push(firing({ scheduledTime: 1772431200 })) },
-  { name: 'scheduledTime: 1e999 in JSON text', input: () => push(withInfinity(firing({ scheduledTime: 0 }), 'scheduledTime')) },
-  { name: 'scheduledTime: year +275760', input: () => push(firing({ scheduledTime: '+275760-09-13T00:00:00.000Z' })) },
-  { name: 'scheduledTime: 250 KB', input: () => push(firing({ scheduledTime: `2026-03-02T06:00:00.${'1'.repeat(250 * 1024)}Z` })) },
-  {
-    name: 'scheduledTime: month 13, hour 99',
-    input: () => push(firing({ scheduledTime: '2026-13-45T99:99:99Z' })),
-  },
-  {
-    name: 'publishTime: month 13, hour 99',
-    input: () => push(firing(), { message: { publishTime: '2026-13-45T99:99:99Z', publish_time: undefined } }),
-  },
+  ...impossibleTimeCases('scheduledTime', (scheduledTime) => firing({ scheduledTime }), push),
   // Accepted by design: each creates exactly this firing's job, under the id its message id gives.
   { name: 'our firing under a forged subscription', input: () => push(firing(), { root: { subscription: 'projects/attacker-1/subscriptions/x' } }), accepted: 'the body\'s subscription is not authenticated (the push identity is) and is never read; a miswired one is caught by triggerId' },
   { name: 'our firing with subscription: an object', input: () => push(firing(), { root: { subscription: { name: 'x' } } }), accepted: 'subscription is never read' },
@@ -54,51 +36,15 @@ const SCHEDULED_CORPUS: readonly PushCase[] = [
 ];
 
 describe('the scheduled function against hostile push requests', () => {
-  let google: FakeGoogle;
-  let restore: () => Promise<void>;
+  const fake = useFakeGoogle(() => ({ TRIGGER_CONFIG: JSON.stringify(CONFIG) }), TIMEOUT);
+  beforeEach(silenceOutput);
 
-  beforeAll(async () => {
-    ({ google, restore } = await fakeGoogleEnv({ TRIGGER_CONFIG: JSON.stringify(CONFIG) }));
-  }, TIMEOUT);
-  afterAll(async () => restore());
-  beforeEach(() => {
-    google.reset();
-    silenceOutput();
-  });
-  afterEach(() => jest.restoreAllMocks());
-
-  async function assessCase(hostile: PushCase): Promise<void> {
-    // Act: the await itself checks that the function answers instead of throwing.
-    const answered = await answer(handler, hostile.input());
-
-    // Assess: a rejection creates nothing; an accepted firing creates exactly its own job.
-    if (hostile.accepted) {
-      expect(answered).toMatchObject({ status: 200, body: { status: 'created', pipelineJobId: OUR_JOB } });
-      expect(google.jobs.map((job) => job.pipelineJobId)).toEqual([OUR_JOB]);
-    } else {
-      expectRejected(answered);
-      expect(google.createAttempts).toEqual([]);
-    }
-  }
-
-  test('a genuine firing creates its job, so the rejections below are the inputs\' doing', async () => {
-    const answered = await answer(handler, push(firing()));
-
-    expect(answered).toMatchObject({ status: 200, body: { status: 'created', pipelineJobId: OUR_JOB } });
-  }, TIMEOUT);
-
-  const { expected, bugs } = rows(SCHEDULED_CORPUS);
-  test.each(expected)('%s: answers 200, names the field or creates only its own job', async (_name, hostile) => assessCase(hostile as PushCase), TIMEOUT);
-  if (bugs.length > 0) test.failing.each(bugs)('%s (known bug)', async (_name, hostile) => assessCase(hostile as PushCase), TIMEOUT);
-
-  test('data 100 times larger takes less than 1000 times as long to reject', async () => {
-    const small = push(`{"triggerId":"${'x'.repeat(2_500)}`);
-    const large = push(`{"triggerId":"${'x'.repeat(250_000)}`);
-    // Warmed once, then the fastest of several runs each.
-    expect(await sizeRatio((input) => answer(handler, input), small, large)).toBeLessThan(1000);
-  }, TIMEOUT);
-
-  test('the corpus holds at least 30 inputs', () => {
-    expect(SCHEDULED_CORPUS.length).toBeGreaterThanOrEqual(30);
+  testPushCorpus({
+    fn: handler,
+    cases: SCHEDULED_CORPUS,
+    genuine: { name: 'a genuine firing creates its job, so the rejections below are the inputs\' doing', request: () => push(firing()), answers: { status: 'created', pipelineJobId: OUR_JOB } },
+    behaviour: 'names the field or creates only its own job',
+    assessCase: assessJobCase(handler, fake, OUR_JOB),
+    sized: (length) => push(`{"triggerId":"${'x'.repeat(length)}`),
   });
 });

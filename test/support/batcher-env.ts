@@ -15,15 +15,8 @@ import { PipelineStarter } from '../../lambda/aws/adapters/pipeline-starter';
 import { BatchRecordStore } from '../../lambda/aws/batcher/batch-record-store';
 import { TriggerStateStore } from '../../lambda/aws/batcher/trigger-state-store';
 import { Batcher, type BatcherObserver } from '../../lambda/aws/batcher/batcher';
-import {
-  LOCAL_AWS_ENV,
-  setEnv,
-  startDynalite,
-  startFakeSageMaker,
-  startS3,
-  type FakeSageMaker,
-  type LocalService,
-} from './local-services';
+import { startFakeSageMaker, type FakeSageMaker } from './fake-sagemaker';
+import { LOCAL_AWS_ENV, setEnv, startDynalite, startS3, type LocalService } from './local-services';
 
 export const TABLE = 'ml-triggers-batches';
 export const DATA_BUCKET = 'mlops-data-prod';

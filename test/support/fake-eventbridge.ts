@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { startAwsJsonEndpoint } from './aws-json-endpoint';
 import type { LocalService } from './local-services';
 
 /** A PutEvents entry as the fake received it (awsJson1_1 sends `Time` as epoch seconds; recorded as ISO 8601). */
@@ -100,29 +100,13 @@ export async function startFakeEventBridge(): Promise<FakeEventBridge> {
     return { status: 200, body: { FailedEntryCount: results.filter((result) => 'ErrorCode' in result).length, Entries: results } };
   }
 
-  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const target = request.method === 'POST' ? String(request.headers['x-amz-target'] ?? '') : `${request.method} ${request.url}`;
-      const { status, body, error } = serve(target, Buffer.concat(chunks).toString('utf8'));
-      const payload = JSON.stringify(body);
-      response.writeHead(status, {
-        'content-type': 'application/x-amz-json-1.1',
-        'content-length': Buffer.byteLength(payload),
-        'x-amzn-requestid': randomUUID(),
-        ...(error ? { 'x-amzn-errortype': error } : {}),
-      });
-      response.end(payload);
-    });
-  });
-  const endpoint = await listenOnLoopback(server);
+  const { endpoint, close } = await startAwsJsonEndpoint(serve);
 
   return {
     endpoint,
     accepted,
     calls,
-    close: () => closeServer(server),
+    close,
     failEntries: (predicate, errorCode, times = 1) => {
       if (!Number.isInteger(times) || times < 1) throw new RangeError(`times must be a whole number >= 1, got ${times}`);
       entryRules.push({ predicate, errorCode, remaining: times });
@@ -177,24 +161,4 @@ function isJsonObject(text: string | undefined): boolean {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function listenOnLoopback(server: Server): Promise<string> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      const address = server.address();
-      if (address === null || typeof address === 'string') reject(new Error(`server is not listening on TCP: ${address}`));
-      else resolve(`http://127.0.0.1:${address.port}`);
-    });
-  });
-}
-
-/** Closes the server, dropping the SDK's idle keep-alive sockets so close resolves promptly. */
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.close((error) => (error ? reject(error) : resolve()));
-    server.closeAllConnections();
-  });
 }

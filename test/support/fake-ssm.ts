@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { startAwsJsonEndpoint, type AwsJsonReply, type LocalService } from './local-services';
+import { startAwsJsonEndpoint, type AwsJsonReply } from './aws-json-endpoint';
+import type { LocalService } from './local-services';
 
 /** One request the fake SSM received. */
 export interface SsmCall {

@@ -7,19 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { ReferenceStack } from '../../bin/reference-stack';
-import {
-  DataArrivalTrigger,
-  DriftSource,
-  DriftTrigger,
-  EventTrigger,
-  PromotionGuardrail,
-  RetrainingCoordinator,
-  ScheduledTrigger,
-  TrainingPipeline,
-  TriggerDashboard,
-  TriggerEventBus,
-  TriggerSchedule,
-} from '../../lib';
+import { DataArrivalTrigger, DriftSource, DriftTrigger, EventTrigger, PromotionGuardrail, RetrainingCoordinator, ScheduledTrigger, TrainingPipeline, TriggerDashboard, TriggerEventBus, TriggerSchedule } from '../../lib';
 
 /**
  * Constructs a user creates in a composition, named so that findings on them (theirs to fix, never

@@ -1,6 +1,7 @@
-import { PutItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DecisionRecordLike } from '../../core/explain';
+import { queryAll } from './query-all';
 
 /** One recorded decision: why a pipeline did or did not start. */
 export interface DecisionRecord extends DecisionRecordLike {
@@ -46,27 +47,15 @@ export class DecisionLog {
 
   /** The decisions about `pipeline` between two times, oldest first. */
   async read(pipeline: string, fromMs: number, toMs: number): Promise<DecisionRecord[]> {
-    const records: DecisionRecord[] = [];
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-          ExpressionAttributeValues: marshall({
-            ':pk': logPk(pipeline),
-            ':from': new Date(fromMs).toISOString(),
-            ':to': `${new Date(toMs).toISOString()}#~`,
-          }),
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const { pk, sk, expiresAt, ...record } = unmarshall(item);
-        records.push(record as DecisionRecord);
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return records;
+    const items = await queryAll(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: marshall({
+        ':pk': logPk(pipeline),
+        ':from': new Date(fromMs).toISOString(),
+        ':to': `${new Date(toMs).toISOString()}#~`,
+      }),
+    });
+    return items.map(({ pk, sk, expiresAt, ...record }) => record as DecisionRecord);
   }
 }

@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
+import { defaultDimensions } from '../../core/contracts/metrics';
 import type { FieldError, Parsed } from '../../core/result';
 
 /** What a handler answers for input it cannot act on: the field, and what is wrong with it. */
@@ -13,7 +14,10 @@ export interface Rejected {
 export interface HandlerShellOptions {
   /** Powertools' service name, and the `service` dimension of every metric. */
   readonly serviceName: string;
-  /** Dimensions added to every metric the function stores. @default none */
+  /**
+   * Dimensions added to every metric the function stores.
+   * @default - a trigger function's trigger type (the metrics contract's default dimensions of `serviceName`)
+   */
   readonly defaultDimensions?: Readonly<Record<string, string>>;
   /** The metric counted once for each rejection, such as `EventsRejected`. */
   readonly rejectionMetric: string;
@@ -87,9 +91,10 @@ export class HandlerShell {
 
   constructor(private readonly options: HandlerShellOptions) {
     this.logger = new Logger({ serviceName: options.serviceName });
+    const dimensions = options.defaultDimensions ?? defaultDimensions(options.serviceName);
     this.metrics = new Metrics({
       serviceName: options.serviceName,
-      ...(options.defaultDimensions ? { defaultDimensions: { ...options.defaultDimensions } } : {}),
+      ...(Object.keys(dimensions).length > 0 ? { defaultDimensions: { ...dimensions } } : {}),
       logger: this.logger,
     });
   }

@@ -8,9 +8,11 @@ import {
   type LaunchRequest,
   type Launcher,
 } from '../../core/launch';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import type { StartRoute } from '../../core/contracts/shared';
-import type { CoordinatorClient } from './coordinator-client';
-import type { PipelineStarter } from './pipeline-starter';
+import { CoordinatorClient } from './coordinator-client';
+import { PipelineStarter } from './pipeline-starter';
 
 /** Starts the run itself, with the request's token: a repeated start returns the first execution. */
 export class DirectLauncher implements Launcher {
@@ -95,4 +97,9 @@ export class Launchers {
     }
     return launcher;
   }
+}
+
+/** The launchers of a deployed trigger function: SageMaker for its own starts, Lambda for a coordinator's. */
+export function deployedLaunchers(): Launchers {
+  return new Launchers(new PipelineStarter(new SageMakerClient({})), new CoordinatorClient(new LambdaClient({})));
 }

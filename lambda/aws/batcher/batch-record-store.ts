@@ -1,14 +1,13 @@
 import {
   PutItemCommand,
-  QueryCommand,
   UpdateItemCommand,
-  type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { BatchId, ManifestEntry, Slot } from '../../core/batching';
 import type { Lease } from '../../core/persistence';
 import { dynamoLease } from '../adapters/lease';
+import { queryAll } from '../adapters/query-all';
 import {
   BATCH_RETENTION_MS,
   DEDUP_RETENTION_MS,
@@ -123,25 +122,17 @@ export class BatchRecordStore {
   /** Every slot of a sealed batch, in order; `undefined` where nothing was written yet. */
   async readSlots(batch: BatchId, slotCount: number): Promise<Slot[]> {
     const slots: Slot[] = new Array(slotCount).fill(undefined);
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :slot)',
-          ExpressionAttributeValues: marshall({ ':pk': batchPk(batch), ':slot': 'S#' }),
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const raw of page.Items ?? []) {
-        const item = unmarshall(raw);
-        const index = Number(String(item.sk).slice(2)) - 1;
-        if (index < 0 || index >= slotCount) continue;
-        slots[index] = item.empty ? { kind: 'empty' } : { kind: 'member', entry: JSON.parse(item.entry) as ManifestEntry };
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    const items = await queryAll(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :slot)',
+      ExpressionAttributeValues: marshall({ ':pk': batchPk(batch), ':slot': 'S#' }),
+      ConsistentRead: true,
+    });
+    for (const item of items) {
+      const index = Number(String(item.sk).slice(2)) - 1;
+      if (index < 0 || index >= slotCount) continue;
+      slots[index] = item.empty ? { kind: 'empty' } : { kind: 'member', entry: JSON.parse(item.entry) as ManifestEntry };
+    }
     return slots;
   }
 

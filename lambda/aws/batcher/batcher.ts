@@ -1,7 +1,4 @@
 import {
-  batchParameters,
-  batchOccasion,
-  executionDisplayName,
   manifestBody,
   manifestEntry,
   manifestKey,
@@ -9,17 +6,15 @@ import {
   startFailureOutcome,
   windowExpired,
   type BatchId,
-  type ManifestEntry,
 } from '../../core/batching';
 import type { BatchTriggerConfig } from '../../core/contracts/batch';
 import { objectIdentity, type CreatedObject } from '../../core/s3-object-created';
 import type { Launchers } from '../adapters/launcher';
-import type { LaunchRequest } from '../../core/launch';
-import { priorityOf } from '../../core/contracts/shared';
 import { describeError } from '../adapters/pipeline-starter';
 import { isRetryableStartError } from '../adapters/start-failures';
 import type { ManifestWriter } from '../adapters/manifest-writer';
 import type { BatchRecordStore } from './batch-record-store';
+import { CoordinatorRefusal, startBatchRun, StartRefused, withdrawBatchRun, type RunOutcome } from './batch-run';
 
 /** What the batcher needs of its stores: interfaces, so that tests wrap them in crashing or counting decorators. */
 export type BatchRecords = Pick<BatchRecordStore, 'recordObject' | 'moveObject' | 'writeSlot' | 'readSlots' | 'claim' | 'readHeader' | 'recordDeferral' | 'recordOutcome'>;
@@ -176,7 +171,7 @@ export class Batcher {
     let manifestUri: string | undefined;
     try {
       manifestUri = await this.deps.manifests.write(config.manifestBucket, manifestKey(config, batch), manifestBody(settlement.members));
-      run = await this.startRun(config, batch, settlement.members, manifestUri);
+      run = await startBatchRun(this.deps.launchers, config, batch, settlement.members, manifestUri, this.deps.now);
     } catch (error) {
       const described = describeError(error);
       const unknown = !(error instanceof StartRefused) && isRetryableStartError(error);
@@ -185,7 +180,7 @@ export class Batcher {
         // An earlier attempt may have left its coordinator a start for this batch: it is withdrawn before the batch
         // fails, and a run that did start is kept. A batch whose withdrawal gets no answer waits and tries again.
         const uri = manifestUri ?? manifestUriOf(config, batch);
-        const settled = await this.withdraw(config, batch, settlement.members, uri, sealedAtMs);
+        const settled = await withdrawBatchRun(this.deps.launchers, config, batch, settlement.members, uri, sealedAtMs);
         if (settled.status === 'started') return this.recordStarted(config, batch, settlement.members.length, settled.executionArn, uri, sealedAtMs);
         if (settled.status === 'unsettled') outcome = { status: 'RETRY', nextAttemptAtMs: now() + WITHDRAW_RETRY_MS };
       }
@@ -220,59 +215,6 @@ export class Batcher {
     this.deps.observer.started(config, batch, objectCount, executionArn, now() - sealedAtMs);
     return 'done';
   }
-
-  /** The batch's run as its launcher takes it; the same request whether it is started or withdrawn. */
-  private launchRequest(config: BatchTriggerConfig, batch: BatchId, members: readonly ManifestEntry[], manifestUri: string, sealedAtMs = 0): LaunchRequest {
-    const parameters = batchParameters(config, manifestUri, members.length);
-    if (!parameters.ok) throw new StartRefused(`${parameters.error.field} ${parameters.error.problem}`);
-    return {
-      triggerType: 'data-arrival',
-      triggerId: config.triggerId,
-      occasion: batchOccasion(batch),
-      pipelineName: config.pipelineName,
-      parameters: parameters.value,
-      priority: priorityOf(config),
-      reason: `Data-arrival batch ${batch.generation} of trigger ${batch.triggerId}: ${members.length} objects listed in ${manifestUri}`,
-      displayName: executionDisplayName(batch),
-      dataSizeGb: members.reduce((sum, member) => sum + member.size, 0) / 1e9,
-      // No run of the batch is older than its sealing; a day's margin covers clocks that disagree.
-      notBeforeMs: Math.max(0, sealedAtMs - 86_400_000),
-    };
-  }
-
-  /** Withdraws the batch's request from its coordinator, or, on a direct route, looks for its run among the executions. */
-  private async withdraw(
-    config: BatchTriggerConfig,
-    batch: BatchId,
-    members: readonly ManifestEntry[],
-    manifestUri: string,
-    sealedAtMs: number,
-  ): Promise<{ readonly status: 'started'; readonly executionArn: string } | { readonly status: 'withdrawn' | 'unsettled' }> {
-    const withdraw = this.deps.launchers.for(config).withdraw;
-    if (!withdraw) return { status: 'withdrawn' };
-    let request: LaunchRequest;
-    try {
-      request = this.launchRequest(config, batch, members, manifestUri, sealedAtMs);
-    } catch {
-      return { status: 'withdrawn' }; // parameters no coordinator would take: no attempt could have reached one
-    }
-    try {
-      const outcome = await withdraw(request);
-      return outcome.status === 'started' ? outcome : { status: 'withdrawn' };
-    } catch {
-      return { status: 'unsettled' };
-    }
-  }
-
-  /** Hands the batch's run to the trigger's launcher: started, deferred by its coordinator, or refused (a failed attempt). */
-  private async startRun(config: BatchTriggerConfig, batch: BatchId, members: readonly ManifestEntry[], manifestUri: string): Promise<RunOutcome> {
-    const outcome = await this.deps.launchers.for(config).launch(this.launchRequest(config, batch, members, manifestUri));
-    if (outcome.status === 'started') return { executionArn: outcome.executionArn };
-    // A start the coordinator tried and SageMaker refused, or a run an operator rejected, will not come by
-    // waiting: it counts as a failed attempt, so the batch ends FAILED, with its alarm, once attempts run out.
-    if (outcome.status === 'refused') throw new CoordinatorRefusal(`the coordinator answered ${outcome.reason}: the run of this batch did not start`);
-    return { deferredUntilMs: outcome.delayUntilMs ?? this.deps.now() + DEFER_WITHOUT_DATE_MS, reason: outcome.reason };
-  }
 }
 
 function oldestBatchAgeMs(state: TriggerState, nowMs: number): number {
@@ -283,25 +225,10 @@ function oldestBatchAgeMs(state: TriggerState, nowMs: number): number {
   return since.length ? nowMs - Math.min(...since) : 0;
 }
 
-/** A start that was refused for good: its outcome is known, and no later attempt changes it. */
-class StartRefused extends Error {
-  override readonly name: string = 'StartRefused';
-}
-
-/** The coordinator decided the batch's request for good (rejected, start-failed): nothing there starts it later. */
-class CoordinatorRefusal extends StartRefused {
-  override readonly name = 'CoordinatorRefusal';
-}
-
 /** Where the batch's manifest is (or would be) written: its name follows from the batch alone. */
 function manifestUriOf(config: BatchTriggerConfig, batch: BatchId): string {
   return `s3://${config.manifestBucket}/${manifestKey(config, batch)}`;
 }
 
-type RunOutcome = { readonly executionArn: string } | { readonly deferredUntilMs: number; readonly reason: string };
-
 /** How long a batch whose withdrawal got no answer waits before its next attempt (which withdraws again). */
 const WITHDRAW_RETRY_MS = 5 * 60_000;
-
-/** When the coordinator names no time (a pending approval), the batch asks again after this long. */
-const DEFER_WITHOUT_DATE_MS = 15 * 60_000;

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { fromSource, isLibraryManifest } from '../../core/batching';
 import { parseBatchTriggerConfig, type BatchTriggerConfig } from '../../core/contracts/batch';
@@ -9,24 +8,16 @@ import { isRecord, type FieldError } from '../../core/result';
 import { eventTimeProblem } from '../../core/event-time';
 import { parseObjectCreated } from '../../core/s3-object-created';
 import { MetricDimension, MetricName, MetricService, TriggerTypeDimension } from '../../core/contracts/metrics';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { CoordinatorClient } from '../adapters/coordinator-client';
 import { HandlerShell } from '../adapters/handler-shell';
-import { Launchers } from '../adapters/launcher';
+import { deployedLaunchers } from '../adapters/launcher';
 import { ManifestWriter } from '../adapters/manifest-writer';
-import { PipelineStarter } from '../adapters/pipeline-starter';
 import { configSourceFromEnv, TriggerConfigs } from '../adapters/trigger-configs';
 import { BatchRecordStore } from './batch-record-store';
 import { TriggerStateStore } from './trigger-state-store';
 import { Batcher, type BatcherObserver } from './batcher';
 
-const shell = new HandlerShell({
-  serviceName: MetricService.DataArrivalBatcher,
-  defaultDimensions: { [MetricDimension.TriggerType]: TriggerTypeDimension.DataArrival },
-  rejectionMetric: MetricName.EventsRejected,
-  rejectionMessage: 'rejected an event that is not a valid data-arrival event',
-});
+const shell = new HandlerShell({ serviceName: MetricService.DataArrivalBatcher, rejectionMetric: MetricName.EventsRejected, rejectionMessage: 'rejected an event that is not a valid data-arrival event' });
 const { logger, metrics } = shell;
 const dynamodb = new DynamoDBClient({});
 const tableName = process.env.BATCH_TABLE_NAME ?? '';
@@ -36,7 +27,7 @@ const batcher = new Batcher({
   state,
   records: new BatchRecordStore(dynamodb, tableName),
   manifests: new ManifestWriter(new S3Client({})),
-  launchers: new Launchers(new PipelineStarter(new SageMakerClient({})), new CoordinatorClient(new LambdaClient({}))),
+  launchers: deployedLaunchers(),
   observer: observer(),
   now: () => Date.now(),
   newEpoch: () => randomUUID(),

@@ -1,11 +1,12 @@
 import {
   UpdateItemCommand,
-  type AttributeValue,
   type DynamoDBClient,
+  type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { BatchId } from '../../core/batching';
 import type { BatchTriggerConfig } from '../../core/contracts/batch';
+import type { Item } from '../adapters/query-all';
 import { getItem, stateKey, unlessConditionFails, type SlotRef } from './table';
 
 /** A trigger's state: the open batch and the sealed ones not yet started. */
@@ -35,30 +36,23 @@ export class TriggerStateStore {
    * (then undefined: seal it and ask again). Creates the state on first use.
    */
   async allocate(config: BatchTriggerConfig, newEpoch: string, nowMs: number): Promise<SlotRef | undefined> {
-    const result = await unlessConditionFails(this.client.send(
-      new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: marshall(stateKey(config.triggerId)),
-        UpdateExpression:
-          'SET epoch = if_not_exists(epoch, :epoch), generation = if_not_exists(generation, :one), ' +
-          '#limit = if_not_exists(#limit, :size), openedAt = if_not_exists(openedAt, :now), ' +
-          'unfinished = if_not_exists(unfinished, :empty), sealedAt = if_not_exists(sealedAt, :empty) ADD #count :one',
-        ConditionExpression:
-          'attribute_not_exists(pk) OR (#count < #limit AND (attribute_not_exists(openedAt) OR openedAt > :cutoff))',
-        ExpressionAttributeNames: { '#count': 'count', '#limit': 'limit' },
-        ExpressionAttributeValues: marshall({
-          ':epoch': newEpoch,
-          ':one': 1,
-          ':size': config.batchSize,
-          ':now': nowMs,
-          ':empty': {},
-          ':cutoff': nowMs - config.batchWindowSeconds * 1000,
-        }),
-        ReturnValues: 'ALL_NEW',
-      }),
-    ));
-    if (!result) return undefined;
-    const state = unmarshall(result.Attributes!);
+    const state = await this.updateState(config.triggerId, {
+      UpdateExpression:
+        'SET epoch = if_not_exists(epoch, :epoch), generation = if_not_exists(generation, :one), ' +
+        '#limit = if_not_exists(#limit, :size), openedAt = if_not_exists(openedAt, :now), ' +
+        'unfinished = if_not_exists(unfinished, :empty), sealedAt = if_not_exists(sealedAt, :empty) ADD #count :one',
+      ConditionExpression:
+        'attribute_not_exists(pk) OR (#count < #limit AND (attribute_not_exists(openedAt) OR openedAt > :cutoff))',
+      ExpressionAttributeNames: { '#count': 'count', '#limit': 'limit' },
+    }, {
+      ':epoch': newEpoch,
+      ':one': 1,
+      ':size': config.batchSize,
+      ':now': nowMs,
+      ':empty': {},
+      ':cutoff': nowMs - config.batchWindowSeconds * 1000,
+    });
+    if (!state) return undefined;
     return {
       triggerId: config.triggerId,
       epoch: state.epoch,
@@ -70,7 +64,7 @@ export class TriggerStateStore {
 
   async readState(triggerId: string): Promise<TriggerState | undefined> {
     const item = await getItem(this.client, this.tableName, stateKey(triggerId));
-    return item ? toState(item) : undefined;
+    return item ? toState(unmarshall(item)) : undefined;
   }
 
   /**
@@ -78,27 +72,20 @@ export class TriggerStateStore {
    * state, or undefined when another invocation sealed it first or it is neither full nor expired.
    */
   async seal(config: BatchTriggerConfig, generation: number, nowMs: number): Promise<TriggerState | undefined> {
-    const result = await unlessConditionFails(this.client.send(
-      new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: marshall(stateKey(config.triggerId)),
-        UpdateExpression:
-          'SET generation = generation + :one, unfinished.#g = #count, sealedAt.#g = :now, #count = :zero, #limit = :size REMOVE openedAt',
-        ConditionExpression: 'generation = :generation AND #count > :zero AND (#count >= #limit OR openedAt <= :cutoff)',
-        ExpressionAttributeNames: { '#count': 'count', '#limit': 'limit', '#g': String(generation) },
-        ExpressionAttributeValues: marshall({
-          ':one': 1,
-          ':zero': 0,
-          ':now': nowMs,
-          ':size': config.batchSize,
-          ':generation': generation,
-          ':cutoff': nowMs - config.batchWindowSeconds * 1000,
-        }),
-        ReturnValues: 'ALL_NEW',
-      }),
-    ));
-    if (!result) return undefined;
-    return toState(result.Attributes!);
+    const state = await this.updateState(config.triggerId, {
+      UpdateExpression:
+        'SET generation = generation + :one, unfinished.#g = #count, sealedAt.#g = :now, #count = :zero, #limit = :size REMOVE openedAt',
+      ConditionExpression: 'generation = :generation AND #count > :zero AND (#count >= #limit OR openedAt <= :cutoff)',
+      ExpressionAttributeNames: { '#count': 'count', '#limit': 'limit', '#g': String(generation) },
+    }, {
+      ':one': 1,
+      ':zero': 0,
+      ':now': nowMs,
+      ':size': config.batchSize,
+      ':generation': generation,
+      ':cutoff': nowMs - config.batchWindowSeconds * 1000,
+    });
+    return state ? toState(state) : undefined;
   }
 
   /** Lets the open batch take one more slot, for a slot that a duplicate delivery gave back. */
@@ -126,10 +113,25 @@ export class TriggerStateStore {
       }),
     );
   }
+
+  /** One conditional update of the trigger's state item: the item as written, or undefined when the condition failed. */
+  private async updateState(triggerId: string, update: StateUpdate, values: Readonly<Record<string, unknown>>): Promise<Item | undefined> {
+    const result = await unlessConditionFails(this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: marshall(stateKey(triggerId)),
+        ...update,
+        ExpressionAttributeValues: marshall(values),
+        ReturnValues: 'ALL_NEW',
+      }),
+    ));
+    return result ? unmarshall(result.Attributes!) : undefined;
+  }
 }
 
-function toState(item: Record<string, AttributeValue>): TriggerState {
-  const state = unmarshall(item);
+type StateUpdate = Required<Pick<UpdateItemCommandInput, 'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames'>>;
+
+function toState(state: Item): TriggerState {
   return {
     epoch: state.epoch,
     generation: state.generation,

@@ -2,9 +2,7 @@ import {
   DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
-  QueryCommand,
   UpdateItemCommand,
-  type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
@@ -16,6 +14,7 @@ import { dynamoDocument } from '../adapters/versioned-document';
 import type { Lease } from '../../core/persistence';
 import { dynamoLease } from '../adapters/lease';
 import { DecisionLog, type DecisionRecord } from '../adapters/decision-log';
+import { queryAll } from '../adapters/query-all';
 
 
 /** What the coordinator remembers of a request id, so that a redelivered request is answered, not decided again. */
@@ -107,19 +106,9 @@ export class CoordinatorStore {
    * false when another delivery took it first.
    */
   async retakeRequest(pipeline: string, requestId: string, decisionText: string, owner: string, nowMs: number, leaseMs: number): Promise<boolean> {
-    const written = await unlessConditionFails(
-      this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: marshall(requestKey(pipeline, requestId)),
-          UpdateExpression: 'SET #owner = :owner, leaseUntil = :lease REMOVE decision, executionArn, noticeSent',
-          ConditionExpression: 'decision = :decided',
-          ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: marshall({ ':owner': owner, ':lease': nowMs + leaseMs, ':decided': decisionText }),
-        }),
-      ),
-    );
-    return written !== undefined;
+    return this.leaseDecided(pipeline, requestId, decisionText, owner, nowMs + leaseMs, {
+      remove: 'decision, executionArn, noticeSent',
+    });
   }
 
   /**
@@ -127,15 +116,33 @@ export class CoordinatorStore {
    * still `decisionText` and no other invocation holds it; false when one does, or the decision changed.
    */
   async claimDecided(pipeline: string, requestId: string, decisionText: string, owner: string, nowMs: number, leaseMs: number): Promise<boolean> {
+    return this.leaseDecided(pipeline, requestId, decisionText, owner, nowMs + leaseMs, {
+      condition: 'leaseUntil <= :now AND attribute_not_exists(executionArn)',
+      values: { ':now': nowMs },
+    });
+  }
+
+  /**
+   * Leases a decided request id to `owner` until `leaseUntilMs` if its decision is still `decisionText` and
+   * `also.condition` holds, removing the attributes `also.remove` names; false when the condition failed.
+   */
+  private async leaseDecided(
+    pipeline: string,
+    requestId: string,
+    decisionText: string,
+    owner: string,
+    leaseUntilMs: number,
+    also: { readonly remove?: string; readonly condition?: string; readonly values?: Readonly<Record<string, number>> },
+  ): Promise<boolean> {
     const written = await unlessConditionFails(
       this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: marshall(requestKey(pipeline, requestId)),
-          UpdateExpression: 'SET #owner = :owner, leaseUntil = :lease',
-          ConditionExpression: 'decision = :decided AND leaseUntil <= :now AND attribute_not_exists(executionArn)',
+          UpdateExpression: `SET #owner = :owner, leaseUntil = :lease${also.remove ? ` REMOVE ${also.remove}` : ''}`,
+          ConditionExpression: `decision = :decided${also.condition ? ` AND ${also.condition}` : ''}`,
           ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: marshall({ ':owner': owner, ':lease': nowMs + leaseMs, ':decided': decisionText, ':now': nowMs }),
+          ExpressionAttributeValues: marshall({ ':owner': owner, ':lease': leaseUntilMs, ':decided': decisionText, ...also.values }),
         }),
       ),
     );
@@ -182,22 +189,13 @@ export class CoordinatorStore {
 
   /** Every waiting request, in key order. */
   async waiting(): Promise<WaitingRequest[]> {
-    const found: WaitingRequest[] = [];
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: marshall({ ':pk': WAITING_PK }),
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) found.push(JSON.parse(unmarshall(item).waiting as string) as WaitingRequest);
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return found;
+    const items = await queryAll(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: marshall({ ':pk': WAITING_PK }),
+      ConsistentRead: true,
+    });
+    return items.map((item) => JSON.parse(item.waiting as string) as WaitingRequest);
   }
 
   async logDecision(record: DecisionRecord): Promise<void> {

@@ -1,31 +1,22 @@
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { parseDriftTriggerSettings } from '../../core/contracts/drift';
 import { parseAlarmMessage } from '../../core/drift';
 import { isRecord, type FieldError } from '../../core/result';
-import { MetricDimension, MetricName, MetricService, TriggerTypeDimension } from '../../core/contracts/metrics';
-import { CoordinatorClient } from '../adapters/coordinator-client';
+import { MetricDimension, MetricName, MetricService } from '../../core/contracts/metrics';
 import { HandlerShell, JsonSetting } from '../adapters/handler-shell';
-import { Launchers } from '../adapters/launcher';
-import { PipelineStarter } from '../adapters/pipeline-starter';
+import { deployedLaunchers } from '../adapters/launcher';
 import { DriftEvaluator, type EvaluationOutcome } from './evaluator';
 import { ReviewNotifier } from './review-notifier';
 import { ViolationsReader } from './violations-reader';
 
-const shell = new HandlerShell({
-  serviceName: MetricService.DriftEvaluator,
-  defaultDimensions: { [MetricDimension.TriggerType]: TriggerTypeDimension.Drift },
-  rejectionMetric: MetricName.MessagesRejected,
-  rejectionMessage: 'rejected a message that is not a CloudWatch alarm notification',
-});
+const shell = new HandlerShell({ serviceName: MetricService.DriftEvaluator, rejectionMetric: MetricName.MessagesRejected, rejectionMessage: 'rejected a message that is not a CloudWatch alarm notification' });
 const { logger, metrics } = shell;
 const driftSettings = new JsonSetting('DRIFT_SETTINGS', (value) => parseDriftTriggerSettings(value ?? null));
 const evaluator = new DriftEvaluator({
   reader: new ViolationsReader(new S3Client({})),
-  launchers: new Launchers(new PipelineStarter(new SageMakerClient({})), new CoordinatorClient(new LambdaClient({}))),
+  launchers: deployedLaunchers(),
   notifier: new ReviewNotifier(new SNSClient({})),
   observer: {
     scored: (trigger, assessment) => {

@@ -1,30 +1,21 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { isRecord } from '../../core/result';
-import { CoordinatorClient } from '../adapters/coordinator-client';
 import { HandlerShell } from '../adapters/handler-shell';
-import { Launchers } from '../adapters/launcher';
-import { PipelineStarter } from '../adapters/pipeline-starter';
+import { deployedLaunchers } from '../adapters/launcher';
 import { configSourceFromEnv, TriggerConfigs } from '../adapters/trigger-configs';
 import { matchesPattern } from '../../core/event-pattern';
-import { MetricDimension, MetricName, MetricService, TriggerTypeDimension } from '../../core/contracts/metrics';
+import { MetricName, MetricService } from '../../core/contracts/metrics';
 import { EventStarter, parseReceivedEvent, type EventOutcome } from './event-starter';
 import { parseEventTriggerConfig, type EventTriggerConfig } from '../../core/contracts/event-trigger';
 import { JoinStore } from './join-store';
 
-const shell = new HandlerShell({
-  serviceName: MetricService.EventTriggers,
-  defaultDimensions: { [MetricDimension.TriggerType]: TriggerTypeDimension.Event },
-  rejectionMetric: MetricName.EventsRejected,
-  rejectionMessage: 'rejected an event the trigger cannot use',
-});
+const shell = new HandlerShell({ serviceName: MetricService.EventTriggers, rejectionMetric: MetricName.EventsRejected, rejectionMessage: 'rejected an event the trigger cannot use' });
 const { logger, metrics } = shell;
 const starter = new EventStarter({
   joins: new JoinStore(new DynamoDBClient({}), process.env.JOIN_TABLE_NAME ?? ''),
-  launchers: new Launchers(new PipelineStarter(new SageMakerClient({})), new CoordinatorClient(new LambdaClient({}))),
+  launchers: deployedLaunchers(),
   now: () => Date.now(),
   pause: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   random: Math.random,

@@ -85,12 +85,17 @@ export enum MetricName {
 
 /** The dimensions every metric of `service` carries: the service, and the trigger type its function sets by default. */
 export function serviceDimensions(service: MetricService): Readonly<Record<string, string>> {
-  const triggerType = DEFAULT_TRIGGER_TYPE[service];
-  return { [MetricDimension.Service]: service, ...(triggerType ? { [MetricDimension.TriggerType]: triggerType } : {}) };
+  return { [MetricDimension.Service]: service, ...defaultDimensions(service) };
+}
+
+/** The dimensions a function of `service` sets by default besides the service: a trigger function's trigger type. */
+export function defaultDimensions(service: string): Readonly<Record<string, string>> {
+  const triggerType = Object.hasOwn(DEFAULT_TRIGGER_TYPE, service) ? DEFAULT_TRIGGER_TYPE[service] : undefined;
+  return triggerType ? { [MetricDimension.TriggerType]: triggerType } : {};
 }
 
 /** The `TriggerType` each trigger function sets as a default dimension; the coordinator and the guardrail set none. */
-const DEFAULT_TRIGGER_TYPE: Readonly<Partial<Record<MetricService, TriggerTypeDimension>>> = {
+const DEFAULT_TRIGGER_TYPE: Readonly<Partial<Record<string, TriggerTypeDimension>>> = {
   [MetricService.DataArrivalBatcher]: TriggerTypeDimension.DataArrival,
   [MetricService.EventTriggers]: TriggerTypeDimension.Event,
   [MetricService.DriftEvaluator]: TriggerTypeDimension.Drift,

@@ -1,5 +1,5 @@
 import { isRecord } from '../../core/result';
-import { GoogleApiError, GoogleRestClient } from './google-rest';
+import { apiEndpoint, GoogleApiError, GoogleRestClient } from './google-rest';
 import type { AccessTokenSource } from './metadata-token';
 import { retryContended, type Backoff, type ContentionLimits } from '../../core/persistence';
 
@@ -39,9 +39,7 @@ export class FirestoreError extends GoogleApiError {
 }
 
 /** The API host: `FIRESTORE_API_ENDPOINT` when set (tests), else firestore.googleapis.com. */
-export function firestoreEndpoint(): string {
-  return (process.env.FIRESTORE_API_ENDPOINT || 'https://firestore.googleapis.com').replace(/\/+$/, '');
-}
+export const firestoreEndpoint = (): string => apiEndpoint('FIRESTORE_API_ENDPOINT', 'https://firestore.googleapis.com');
 
 /** Firestore's typed Value JSON: integers as `{ integerValue: "12" }` (int64 travels as a string), others as doubles. */
 export function encodeValue(value: FieldValue): Record<string, unknown> {

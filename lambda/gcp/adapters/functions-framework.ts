@@ -63,29 +63,35 @@ export function respondStartFailed(res: FunctionResponse, error: unknown, contex
   res.status(retryable ? 500 : 200).json({ status: retryable ? 'retry' : 'failed', error: { status, message: detail.message } });
 }
 
-/** A pushed message for a function whose settings parsed, and the fields every log line about it carries. */
-export interface ReceivedPush<T> {
+/** A pushed message for a function whose settings parsed, what it says, and the fields every log line about it carries. */
+export interface ReceivedPush<T, M> {
   readonly trigger: T;
   readonly message: PushedMessage;
+  /** The message as the function's own parser read it. */
+  readonly content: M;
   readonly context: { readonly triggerId: string; readonly messageId: string; readonly publishTime: string };
 }
 
 /**
  * What every push-triggered function does first: parse its settings from the environment variable `settingsName`,
- * then the push request. When either is wrong the answer is already written (500 misconfigured, 200 rejected) and
- * the result is undefined.
+ * then the push request, then the message with `read`. When any is wrong the answer is already written
+ * (500 misconfigured, 200 rejected) and the result is undefined.
  */
-export function receivePush<T extends { readonly triggerId: string }>(
+export function receivePush<T extends { readonly triggerId: string }, M>(
   req: FunctionRequest,
   res: FunctionResponse,
   settingsName: string,
   parse: (input: unknown) => Parsed<T>,
-): ReceivedPush<T> | undefined {
+  read: (message: PushedMessage, trigger: T) => Parsed<M>,
+): ReceivedPush<T, M> | undefined {
   const settings = settingsFromEnv(settingsName, parse);
   if (!settings.ok) return void respondMisconfigured(res, settings.error);
   const trigger = settings.value;
   const push = parsePushRequest(req.body);
   if (!push.ok) return void respondRejected(res, push.error, { triggerId: trigger.triggerId });
   const message = push.value;
-  return { trigger, message, context: { triggerId: trigger.triggerId, messageId: message.messageId, publishTime: message.publishTime } };
+  const context = { triggerId: trigger.triggerId, messageId: message.messageId, publishTime: message.publishTime };
+  const content = read(message, trigger);
+  if (!content.ok) return void respondRejected(res, content.error, context);
+  return { trigger, message, content: content.value, context };
 }

@@ -1,5 +1,5 @@
 import { isRecord } from '../../core/result';
-import { GoogleApiError, GoogleRestClient } from './google-rest';
+import { apiEndpoint, GoogleApiError, GoogleRestClient } from './google-rest';
 import type { AccessTokenSource } from './metadata-token';
 
 /** An error answer from Cloud Storage's JSON API. */
@@ -11,9 +11,7 @@ export class StorageError extends GoogleApiError {
 }
 
 /** The API host: `GCS_API_ENDPOINT` when set (tests), else storage.googleapis.com. */
-export function gcsEndpoint(): string {
-  return (process.env.GCS_API_ENDPOINT || 'https://storage.googleapis.com').replace(/\/+$/, '');
-}
+export const gcsEndpoint = (): string => apiEndpoint('GCS_API_ENDPOINT', 'https://storage.googleapis.com');
 
 /** Cloud Storage through its JSON API, authorised with the function's service account. */
 export class CloudStorage {

@@ -64,6 +64,11 @@ function parseJson(text: string): unknown {
   }
 }
 
+/** An API's base URL: the environment variable `variable` when set (tests, private endpoints), else `standard`; no trailing slash. */
+export function apiEndpoint(variable: string, standard: string): string {
+  return (process.env[variable] || standard).replace(/\/+$/, '');
+}
+
 /** Builds an API's own error type from what {@link GoogleRestClient} read. */
 export type GoogleErrorFactory = (httpStatus: number, status: string, detail: string, retryable: boolean, googleError?: Readonly<Record<string, unknown>>) => GoogleApiError;
 

@@ -1,6 +1,7 @@
 import { compact, isRecord } from '../../core/result';
 import { PIPELINE_JOB_ID_PATTERN } from '../../core/pipeline-job';
-import { GoogleApiError, GoogleRestClient } from './google-rest';
+import type { VertexTarget } from '../../core/contracts/google-functions';
+import { apiEndpoint, GoogleApiError, GoogleRestClient } from './google-rest';
 import type { AccessTokenSource } from './metadata-token';
 
 /** One Vertex AI pipeline run to create; the id makes a repeated create return the existing job instead of a second run. */
@@ -21,6 +22,26 @@ export interface CreatePipelineJobRequest {
   readonly labels?: Readonly<Record<string, string>>;
 }
 
+/** The request for one run of `target`'s pipeline: its project, region, template, display name, root and service account. */
+export function pipelineJobRequest(
+  target: VertexTarget,
+  pipelineJobId: string,
+  parameterValues: Readonly<Record<string, string>>,
+  labels: Readonly<Record<string, string>>,
+): CreatePipelineJobRequest {
+  return {
+    project: target.project,
+    region: target.region,
+    pipelineJobId,
+    displayName: target.pipelineName,
+    templateUri: target.templateUri,
+    parameterValues,
+    ...(target.pipelineRoot ? { pipelineRoot: target.pipelineRoot } : {}),
+    ...(target.pipelineServiceAccount ? { serviceAccount: target.pipelineServiceAccount } : {}),
+    labels,
+  };
+}
+
 export interface CreatedPipelineJob {
   /** `projects/<project>/locations/<region>/pipelineJobs/<id>`: as Vertex returns it (with the project number) when created. */
   readonly name: string;
@@ -37,9 +58,7 @@ export class VertexApiError extends GoogleApiError {
 }
 
 /** The API base: `VERTEX_API_ENDPOINT` when set (tests, private endpoints), else the region's endpoint. */
-export function vertexEndpoint(region: string): string {
-  return (process.env.VERTEX_API_ENDPOINT || `https://${region}-aiplatform.googleapis.com`).replace(/\/+$/, '');
-}
+export const vertexEndpoint = (region: string): string => apiEndpoint('VERTEX_API_ENDPOINT', `https://${region}-aiplatform.googleapis.com`);
 
 /**
  * Vertex AI Pipelines through its REST API (projects.locations.pipelineJobs.create, v1), authorised with the

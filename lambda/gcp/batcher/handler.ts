@@ -1,4 +1,4 @@
-import { log, receivePush, respondRejected, type FunctionRequest, type FunctionResponse } from '../adapters/functions-framework';
+import { log, receivePush, type FunctionRequest, type FunctionResponse } from '../adapters/functions-framework';
 import { Firestore } from '../adapters/firestore';
 import type { CloudStorage } from '../adapters/gcs';
 import type { AccessTokenSource } from '../adapters/metadata-token';
@@ -28,12 +28,9 @@ export function batcherHandler({ tokens, storage, pipelines, now }: BatcherDepen
 }
 
 async function handle(req: FunctionRequest, res: FunctionResponse, tokens: AccessTokenSource, apis: Omit<Services, 'store'>, nowMs: number): Promise<void> {
-  const received = receivePush(req, res, 'BATCHER_CONFIG', parseBatcherConfig);
+  const received = receivePush(req, res, 'BATCHER_CONFIG', parseBatcherConfig, parseBatcherMessage);
   if (!received) return;
-  const { trigger, message, context } = received;
-  const parsed = parseBatcherMessage(message, trigger);
-  if (!parsed.ok) return respondRejected(res, parsed.error, context);
-  const request = parsed.value;
+  const { trigger, message, content: request, context } = received;
   if (request.kind === 'ignored') {
     log('INFO', `ignored a message: ${request.reason}`, context);
     return void res.status(200).json({ status: 'ignored', reason: request.reason });

@@ -2,7 +2,7 @@ import { manifestBody, startFailureOutcome } from '../../core/batching';
 import { log } from '../adapters/functions-framework';
 import type { CloudStorage } from '../adapters/gcs';
 import { isRetryable } from '../adapters/google-rest';
-import { VertexApiError, type VertexPipelines } from '../adapters/vertex-pipelines';
+import { pipelineJobRequest, VertexApiError, type VertexPipelines } from '../adapters/vertex-pipelines';
 import { parameterValues } from '../../core/pipeline-job';
 import { batchJobId, batchJobLabels, manifestObjectName } from './decisions';
 import type { BatcherConfig } from './settings';
@@ -39,17 +39,7 @@ export async function startBatch(services: Services, config: BatcherConfig, gene
     const manifest = await services.storage.createIfAbsent(config.manifestBucket, name, manifestBody(members), 'application/x-ndjson');
     const parameters = parameterValues(config.parameters, { ManifestGcsUri: manifest.uri, ObjectCount: String(members.length) });
     if (!parameters.ok) throw new VertexApiError(400, 'INVALID_ARGUMENT', `${parameters.error.field} ${parameters.error.problem}`, false);
-    const job = await services.pipelines.createPipelineJob({
-      project: config.project,
-      region: config.region,
-      pipelineJobId: jobId,
-      displayName: config.pipelineName,
-      templateUri: config.templateUri,
-      parameterValues: parameters.value,
-      ...(config.pipelineRoot ? { pipelineRoot: config.pipelineRoot } : {}),
-      ...(config.pipelineServiceAccount ? { serviceAccount: config.pipelineServiceAccount } : {}),
-      labels: batchJobLabels(config.triggerId),
-    });
+    const job = await services.pipelines.createPipelineJob(pipelineJobRequest(config, jobId, parameters.value, batchJobLabels(config.triggerId)));
     await services.store.finish(claim, 'STARTED', { pipelineJob: job.name, pipelineJobId: jobId, manifestUri: manifest.uri, startedAtMs: nowMs });
     log('INFO', job.alreadyExisted ? 'the batch\'s pipeline job existed already' : 'started the batch\'s pipeline job', {
       ...context, pipelineJob: job.name, manifestUri: manifest.uri, manifestWritten: manifest.created, objectCount: members.length,

@@ -3,7 +3,7 @@ import {
   log, receivePush, respondMisconfigured, respondRejected, respondStartFailed, type FunctionRequest, type FunctionResponse,
 } from '../adapters/functions-framework';
 import { MetadataTokenSource } from '../adapters/metadata-token';
-import { VertexPipelines } from '../adapters/vertex-pipelines';
+import { pipelineJobRequest, VertexPipelines } from '../adapters/vertex-pipelines';
 import { parseIncident } from '../../core/monitoring-incident';
 import { jobLabels, parameterValues, pipelineJobId } from '../../core/pipeline-job';
 import { parseDriftSettings } from '../../core/contracts/google-functions';
@@ -18,12 +18,9 @@ const pipelines = new VertexPipelines(new MetadataTokenSource(Date.now));
  * incident's id and start, so a repeated notification of the same incident creates nothing new.
  */
 export async function handler(req: FunctionRequest, res: FunctionResponse): Promise<void> {
-  const received = receivePush(req, res, 'DRIFT_SETTINGS', parseDriftSettings);
+  const received = receivePush(req, res, 'DRIFT_SETTINGS', parseDriftSettings, (message) => parseIncident(message.data));
   if (!received) return;
-  const { trigger, message, context } = received;
-  const incident = parseIncident(message.data);
-  if (!incident.ok) return respondRejected(res, incident.error, context);
-  const alert = incident.value;
+  const { trigger, content: alert, context } = received;
   if (alert.state === 'closed') {
     log('INFO', 'the incident closed: nothing to do', { ...context, incidentId: alert.incidentId });
     return void res.status(200).json({ status: 'ignored', reason: 'incident closed', incidentId: alert.incidentId });
@@ -56,17 +53,7 @@ export async function handler(req: FunctionRequest, res: FunctionResponse): Prom
   if (!parameters.ok) return respondMisconfigured(res, { field: `DRIFT_SETTINGS.${parameters.error.field}`, problem: parameters.error.problem });
   const jobId = pipelineJobId(trigger.triggerId, 'drift', [alert.incidentId, String(alert.startedAt)]);
   try {
-    const job = await pipelines.createPipelineJob({
-      project: trigger.project,
-      region: trigger.region,
-      pipelineJobId: jobId,
-      displayName: trigger.pipelineName,
-      templateUri: trigger.templateUri,
-      parameterValues: parameters.value,
-      ...(trigger.pipelineRoot ? { pipelineRoot: trigger.pipelineRoot } : {}),
-      ...(trigger.pipelineServiceAccount ? { serviceAccount: trigger.pipelineServiceAccount } : {}),
-      labels: jobLabels(trigger.triggerId, 'drift'),
-    });
+    const job = await pipelines.createPipelineJob(pipelineJobRequest(trigger, jobId, parameters.value, jobLabels(trigger.triggerId, 'drift')));
     const status = job.alreadyExisted ? 'already-existed' : 'created';
     log('NOTICE', assessment.recommendation, { ...decided, pipelineJob: job.name, status });
     res.status(200).json({ status, ...summary, pipelineJobId: jobId, pipelineJob: job.name, parameters: parameters.value });

@@ -1,8 +1,8 @@
 import {
-  log, receivePush, respondRejected, respondStartFailed, type FunctionRequest, type FunctionResponse,
+  log, receivePush, respondStartFailed, type FunctionRequest, type FunctionResponse,
 } from '../adapters/functions-framework';
 import { MetadataTokenSource } from '../adapters/metadata-token';
-import { VertexPipelines } from '../adapters/vertex-pipelines';
+import { pipelineJobRequest, VertexPipelines } from '../adapters/vertex-pipelines';
 import { jobLabels, pipelineJobId } from '../../core/pipeline-job';
 import { parseFiring } from '../../core/scheduled-firing';
 import { parseTriggerConfig } from '../../core/contracts/google-functions';
@@ -16,28 +16,16 @@ const pipelines = new VertexPipelines(new MetadataTokenSource(Date.now));
  * never retried) / failed (Vertex refused for good); 500 retry (transient) and misconfigured (both redelivered).
  */
 export async function handler(req: FunctionRequest, res: FunctionResponse): Promise<void> {
-  const received = receivePush(req, res, 'TRIGGER_CONFIG', parseTriggerConfig);
+  const received = receivePush(req, res, 'TRIGGER_CONFIG', parseTriggerConfig, (message, trigger) => parseFiring(message.data, trigger.triggerId));
   if (!received) return;
-  const { trigger, message, context } = received;
-  const firing = parseFiring(message.data, trigger.triggerId);
-  if (!firing.ok) return respondRejected(res, firing.error, context);
+  const { trigger, message, content: firing, context } = received;
 
   const jobId = pipelineJobId(trigger.triggerId, 'scheduled', [message.messageId]);
   try {
-    const job = await pipelines.createPipelineJob({
-      project: trigger.project,
-      region: trigger.region,
-      pipelineJobId: jobId,
-      displayName: trigger.pipelineName,
-      templateUri: trigger.templateUri,
-      parameterValues: trigger.parameters,
-      ...(trigger.pipelineRoot ? { pipelineRoot: trigger.pipelineRoot } : {}),
-      ...(trigger.pipelineServiceAccount ? { serviceAccount: trigger.pipelineServiceAccount } : {}),
-      labels: jobLabels(trigger.triggerId, 'scheduled'),
-    });
+    const job = await pipelines.createPipelineJob(pipelineJobRequest(trigger, jobId, trigger.parameters, jobLabels(trigger.triggerId, 'scheduled')));
     const status = job.alreadyExisted ? 'already-existed' : 'created';
     log('INFO', job.alreadyExisted ? 'the firing was delivered again: its pipeline job exists' : 'created the pipeline job', {
-      ...context, scheduledTime: firing.value.scheduledTime, pipelineJob: job.name, status,
+      ...context, scheduledTime: firing.scheduledTime, pipelineJob: job.name, status,
     });
     res.status(200).json({ status, pipelineJobId: jobId, pipelineJob: job.name });
   } catch (error) {
