@@ -15,7 +15,7 @@ import { DataArrivalTrigger, DriftSource, DriftTrigger, EventTrigger, PromotionG
  */
 export const USER_PREFIX = 'User';
 
-const ENV = { account: '123456789012', region: 'eu-west-1' };
+export const ENV = { account: '123456789012', region: 'eu-west-1' };
 
 /** The ways the constructs get composed, ordinary and unusual, each in a fresh app. */
 export const COMPOSITIONS: Record<string, (app: App) => void> = {

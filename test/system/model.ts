@@ -5,60 +5,25 @@
  * between side effects. What the model asked for is recorded, so that the invariants can tell what
  * should have started from what did.
  */
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { BatchTriggerConfig } from '../../lambda/core/contracts/batch';
-import type { AlarmTransition } from '../../lambda/core/drift';
 import type { CreatedObject } from '../../lambda/core/s3-object-created';
 import type { ReceivedEvent } from '../../lambda/aws/events/event-starter';
 import { seeded } from '../support/batcher-env';
-import { BANDS, deploymentOf, type Band, type Plan } from './deployment';
+import { deploymentOf, type Plan } from './deployment';
+import { deliveryOf } from './model-delivery';
+import { driftOccasions } from './model-drift';
+import { emptyModelRecord, type ModelRecord, type Progress } from './model-record';
 import { joinState, observe, waitingWork, type Observation } from './observe';
-import { COORDINATOR_FUNCTION, Faults, MONITOR_BUCKET, VirtualClock, buildSystem, type Services, type System } from './system';
+import { COORDINATOR_FUNCTION, Faults, VirtualClock, buildSystem, type Services, type System } from './system';
 
 export { planOf, type Plan } from './deployment';
 export type { Observation } from './observe';
 
 const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
+const DAY = 24 * 60 * MINUTE;
 export const T0 = Date.parse('2027-03-01T06:00:00Z');
-/** Deliveries of one input while faults are on; one more, fault-free, follows (faults eventually stop). */
-const FAULTY_DELIVERIES = 3;
-/** Between deliveries: past the batch claim (120 s) and the coordinator's request lease (60 s). */
-const REDELIVERY_DELAY_MS = 150_000;
 const END_ROUNDS = 80;
 const DATA_BUCKET = 'system-data';
-const ENDPOINT = 'churn-prod';
-const SCHEDULE = 'churn-data-quality';
-const DRIFT_NAMESPACE = 'aws/sagemaker/Endpoints/data-metrics';
-
-/** What a delivery came to, as its trigger sees it. */
-type Progress = { readonly state: 'done'; readonly how: string } | { readonly state: 'open'; readonly reason: string; readonly delayUntilMs?: number };
-
-/** A logical request the model caused and expects started or terminally decided. */
-export interface Asked {
-  readonly key: string;
-  progress: Progress;
-  readonly redeliver: () => Promise<Progress>;
-}
-
-/** Everything the model asked for, and what it saw on the way. */
-export interface ModelRecord {
-  readonly objects: Array<{ readonly triggerId: string; readonly key: string }>;
-  readonly asked: Map<string, Asked>;
-  readonly joinEvents: Map<string, string>;
-  /** Drift reports by S3 URI, with the band the model wrote into them and the alarms they raised. */
-  readonly reports: Map<string, { readonly band: Band; readonly alarms: string[] }>;
-  readonly approvals: Array<{ readonly pipeline: string; readonly requestId: string; readonly approve: boolean }>;
-  /** Inputs still failing when delivered without faults: lost to a dead-letter queue. */
-  readonly lost: Array<{ readonly label: string; readonly error: string }>;
-  readonly notQuiescent: string[];
-  /** Each failed delivery, with the crash or error that ended it: what a replay of the seed shows. */
-  readonly trace: string[];
-  /** Crashes injected, whether the invocation died of them or a handler caught them. */
-  crashes: number;
-  deliveries: number;
-}
 
 /** Runs one seed's workload against fresh tables of `services` and returns what the invariants check. */
 export async function runModel(services: Services, plan: Plan, options: { readonly tamper?: (system: System) => void } = {}): Promise<Observation> {
@@ -68,47 +33,15 @@ export async function runModel(services: Services, plan: Plan, options: { readon
   const system = buildSystem(services, clock, faults, plan.policy, seeded(plan.seed * 31 + 7));
   options.tamper?.(system);
   const deployment = deploymentOf(plan);
-  const model: ModelRecord = {
-    objects: [], asked: new Map(), joinEvents: new Map(), reports: new Map(), approvals: [], lost: [], notQuiescent: [], trace: [], crashes: 0, deliveries: 0,
-  };
+  const model: ModelRecord = emptyModelRecord();
   const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)];
   const chance = (p: number) => random() < p;
   let counter = 0;
+  const nextId = () => counter++;
   const sagemaker = services.sagemaker;
 
-  /** Delivers one input at least once: again after each crash or failure, the last time without faults. */
-  async function deliver<T>(label: string, invoke: () => Promise<T>): Promise<T | undefined> {
-    for (let delivery = 0; delivery <= FAULTY_DELIVERIES; delivery++) {
-      const faulty = delivery < FAULTY_DELIVERIES;
-      faults.enabled = faulty;
-      if (!faulty) sagemaker.clearFailures();
-      model.deliveries++;
-      // An invocation takes time: without it, two decisions of one request in one virtual millisecond share
-      // a decision-log key, which no real pair of invocations does.
-      clock.advance(1_000);
-      const crashesBefore = faults.injected.length;
-      try {
-        const result = await invoke();
-        if (faults.injected.length > crashesBefore) model.trace.push(`${new Date(clock.now()).toISOString()} ${label} (delivery ${delivery + 1}) succeeded after handling: ${faults.injected.slice(crashesBefore).join(', ')}`);
-        return result;
-      } catch (error) {
-        model.trace.push(`${new Date(clock.now()).toISOString()} ${label} (delivery ${delivery + 1}) failed: ${faults.injected.slice(crashesBefore).join(', ') || (error instanceof Error ? error.message : String(error))}`);
-        if (!faulty) model.lost.push({ label, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
-        clock.advance(REDELIVERY_DELAY_MS);
-      } finally {
-        faults.enabled = false;
-      }
-    }
-    return undefined;
-  }
-
-  /** Asks for a logical request and keeps it, so that the end phase can deliver it again while it is deferred. */
-  async function ask(key: string, label: string, once: () => Promise<Progress>): Promise<void> {
-    const redeliver = async (): Promise<Progress> => (await deliver(label, once)) ?? { state: 'open', reason: 'lost' };
-    const asked: Asked = { key, progress: { state: 'open', reason: 'not yet delivered' }, redeliver };
-    model.asked.set(key, asked);
-    asked.progress = await redeliver();
-  }
+  const delivery = deliveryOf(model, clock, faults, sagemaker);
+  const { ask, deliver } = delivery;
 
   const eventProgress = (outcome: Awaited<ReturnType<System['events']['handle']>>): Progress => {
     switch (outcome.status) {
@@ -121,7 +54,7 @@ export async function runModel(services: Services, plan: Plan, options: { readon
     }
   };
 
-  const busEvent = (name: string, eventId: string, detail: Record<string, unknown>): ReceivedEvent => ({ id: `eb-${eventId}-${counter++}`, name, atMs: clock.now(), detail: { event_id: eventId, ...detail } });
+  const busEvent = (name: string, eventId: string, detail: Record<string, unknown>): ReceivedEvent => ({ id: `eb-${eventId}-${nextId()}`, name, atMs: clock.now(), detail: { event_id: eventId, ...detail } });
 
   // ---- steps -------------------------------------------------------------------------------------
   async function arrive(config: BatchTriggerConfig, object: CreatedObject): Promise<void> {
@@ -133,7 +66,7 @@ export async function runModel(services: Services, plan: Plan, options: { readon
 
   async function newObject(): Promise<void> {
     const config = chance(0.6) ? deployment.coordinatedBatch : deployment.directBatch;
-    const key = `incoming/${config.triggerId}/object-${counter++}.parquet`;
+    const key = `incoming/${config.triggerId}/object-${nextId()}.parquet`;
     const object = createdObject(key);
     model.objects.push({ triggerId: config.triggerId, key });
     sentObjects.push(object);
@@ -167,7 +100,7 @@ export async function runModel(services: Services, plan: Plan, options: { readon
   }
 
   async function namedEvent(): Promise<void> {
-    const eventId = `ev-${counter++}`;
+    const eventId = `ev-${nextId()}`;
     const event = busEvent('model.added', eventId, { data: { eventId } });
     await ask(`event:${eventId}`, `event ${eventId}`, async () => eventProgress(await system.events.handle(deployment.eventTrigger, event)));
     if (chance(0.4)) {
@@ -179,7 +112,7 @@ export async function runModel(services: Services, plan: Plan, options: { readon
   const lastJoinEvent: { event?: ReceivedEvent } = {};
   async function joinEvent(): Promise<void> {
     const name = pick(['data_updated', 'features_ready']);
-    const eventId = `${name === 'data_updated' ? 'data' : 'features'}-${counter++}`;
+    const eventId = `${name === 'data_updated' ? 'data' : 'features'}-${nextId()}`;
     model.joinEvents.set(eventId, name);
     const event = busEvent(name, eventId, { data: { eventId } });
     lastJoinEvent.event = event;
@@ -191,7 +124,7 @@ export async function runModel(services: Services, plan: Plan, options: { readon
     const upstream = sagemaker.executions.filter((execution) => execution.pipelineName === deployment.shared);
     if (upstream.length === 0) return;
     const arn = pick(upstream).executionArn;
-    const event = busEvent('SageMaker Model Building Pipeline Execution Status Change', `chain-${counter++}`, {
+    const event = busEvent('SageMaker Model Building Pipeline Execution Status Change', `chain-${nextId()}`, {
       pipelineExecutionArn: arn, currentPipelineExecutionStatus: 'Succeeded', previousPipelineExecutionStatus: 'Executing',
     });
     const key = `chain:${arn}`;
@@ -201,53 +134,7 @@ export async function runModel(services: Services, plan: Plan, options: { readon
     if (chance(0.5)) await deliver(`chain ${arn} again`, deliverChain);
   }
 
-  let lastReportHour = '';
-  async function driftOccasion(): Promise<void> {
-    if (new Date(clock.now()).toISOString().slice(0, 13) === lastReportHour) clock.advance(HOUR);
-    // The alarms fire within the hour of their report: an alarm whose time falls in the next hour's folder
-    // would, when delivered again after that hour's report was written, be scored against that report.
-    if (clock.now() % HOUR > 45 * MINUTE) clock.advance(HOUR - (clock.now() % HOUR) + MINUTE);
-    const at = new Date(clock.now()).toISOString();
-    lastReportHour = at.slice(0, 13);
-    const band = pick(Object.keys(BANDS) as Band[]);
-    const features = ['tenure_months', 'plan_type', 'monthly_charges'].slice(0, 1 + Math.floor(random() * 3));
-    const key = `monitor/${ENDPOINT}/${SCHEDULE}/${at.slice(0, 4)}/${at.slice(5, 7)}/${at.slice(8, 10)}/${at.slice(11, 13)}/constraint_violations.json`;
-    const uri = `s3://${MONITOR_BUCKET}/${key}`;
-    const body = JSON.stringify({
-      violations: features.map((feature, index) => ({
-        feature_name: feature, constraint_check_type: 'baseline_drift_check',
-        description: `Numerical distance: ${index === 0 ? BANDS[band].distance : 0.02} exceeds numerical threshold: 0.01`,
-      })),
-    });
-    await services.s3.send(new PutObjectCommand({ Bucket: MONITOR_BUCKET, Key: key, Body: body }));
-    const report = { band, alarms: [] as string[] };
-    model.reports.set(uri, report);
-    clock.advance(5 * MINUTE);
-    // One report, several feature alarms, each possibly delivered twice by SNS.
-    for (const feature of features) {
-      const alarmName = `drift-alarm-${counter++}-${feature}`;
-      report.alarms.push(alarmName);
-      const transition: AlarmTransition = {
-        alarmName, alarmArn: `arn:aws:cloudwatch:eu-west-1:123456789012:alarm:${alarmName}`, state: 'ALARM', previousState: 'OK',
-        changedAt: new Date(clock.now()).toISOString(), metricName: `feature_baseline_drift_${feature}`, namespace: DRIFT_NAMESPACE,
-        dimensions: { Endpoint: ENDPOINT, MonitoringSchedule: SCHEDULE }, breachingValue: BANDS[band].distance,
-      };
-      const evaluate = async (): Promise<Progress> => {
-        const outcome = await system.drift.evaluate(deployment.drift, transition);
-        if (outcome.status !== 'assessed') return { state: 'done', how: outcome.status };
-        if (outcome.started) return { state: 'done', how: 'started' };
-        if (outcome.deferred) return ['rejected', 'start-failed'].includes(outcome.deferred) ? { state: 'done', how: outcome.deferred } : { state: 'open', reason: outcome.deferred };
-        return { state: 'done', how: `no start: ${outcome.assessment.action}` };
-      };
-      const asked = model.asked.get(`drift:${uri}`);
-      if (!asked) await ask(`drift:${uri}`, `drift alarm ${alarmName}`, evaluate);
-      else {
-        const progress = await deliver(`drift alarm ${alarmName}`, evaluate);
-        if (progress) asked.progress = progress;
-      }
-      if (chance(0.3)) await deliver(`drift alarm ${alarmName} again`, evaluate);
-    }
-  }
+  const driftOccasion = driftOccasions({ services, system, deployment, model, clock, delivery, random, pick, chance, nextId });
 
   async function answerApprovals(approveShare: number): Promise<void> {
     for (const pipeline of deployment.coordinatedPipelines) {

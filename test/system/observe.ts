@@ -5,7 +5,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DecisionRecord } from '../../lambda/aws/adapters/decision-log';
 import type { RecordedExecution } from '../support/local-services';
 import type { Deployment, Plan } from './deployment';
-import type { ModelRecord } from './model';
+import type { ModelRecord } from './model-record';
 import { BATCH_TABLE, COORDINATOR_TABLE, JOIN_TABLE, type CoordinatorExchange, type Services, type System } from './system';
 
 const DAY = 86_400_000;
