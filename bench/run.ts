@@ -4,6 +4,7 @@ import { machineDescription, type BenchmarkSection } from './harness';
 import { benchBatcherCost } from './batcher-cost';
 import { benchColdStart } from './cold-start';
 import { benchCoordinatorLatency } from './coordinator-latency';
+import { benchDriftMonitor } from './drift-monitor';
 import { benchGoogle } from './google';
 import { benchSynth } from './synth';
 import { benchThroughput } from './throughput';
@@ -15,6 +16,7 @@ const BENCHMARKS: Record<string, () => BenchmarkSection | Promise<BenchmarkSecti
   'coordinator-latency': benchCoordinatorLatency,
   'cold-start': benchColdStart,
   google: benchGoogle,
+  'drift-monitor': benchDriftMonitor,
 };
 
 /**

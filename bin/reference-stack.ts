@@ -5,6 +5,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import {
   DataArrivalTrigger,
+  DriftBaseline,
+  DriftMonitor,
   DriftSource,
   DriftTrigger,
   EventTrigger,
@@ -72,12 +74,24 @@ export class ReferenceStack extends Stack {
       coordinator,
     });
 
-    // Drift: Model Monitor's drift metrics for two features; the evaluator reads the newest violations
-    // report and decides: log, retrain, retrain with approval (team), or block and ask a human.
+    // Drift: the library's own drift statistics of the endpoint's data capture against a training sample, hourly,
+    // and Model Monitor's drift metrics for two features; the evaluator reads each report and decides: log,
+    // retrain, retrain with approval (team), or block and ask a human.
     const monitoring = s3.Bucket.fromBucketName(this, 'Monitoring', props.monitoringBucketName);
+    const driftMonitor = new DriftMonitor(this, 'ChurnDrift', {
+      endpointName: 'churn-prod',
+      captureBucket: monitoring,
+      capturePrefix: 'data-capture/',
+      features: ['tenure_months', 'monthly_charges', 'total_amount', 'plan_type', 'support_calls'],
+      outputName: 'churn_score',
+      baseline: DriftBaseline.trainingSample({ bucket: labelledData, key: 'baseline/churn-train-sample.csv', header: true }),
+      schedule: TriggerSchedule.rate(Duration.hours(1)),
+      timeZone: TimeZone.EUROPE_BERLIN,
+    });
     new DriftTrigger(this, 'Drift', {
       pipeline,
       sources: [
+        DriftSource.driftMonitor(driftMonitor),
         DriftSource.modelMonitor({
           endpointName: 'churn-prod',
           monitoringScheduleName: 'churn-data-quality',

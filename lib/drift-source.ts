@@ -1,6 +1,7 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
+import type { DriftMonitor } from './drift-monitor';
 import { shortHash } from './private/short-hash';
 
 /** The namespace where Model Monitor publishes per-feature drift metrics of real-time endpoints. */
@@ -34,6 +35,8 @@ export interface BoundDriftSource {
   readonly alarmNamePrefixes: string[];
   /** Model Monitor schedules whose violations the evaluator reads. */
   readonly monitors: ReadonlyArray<{ readonly endpointName: string; readonly monitoringScheduleName: string }>;
+  /** The library's drift monitors whose reports the evaluator reads. */
+  readonly driftMonitors?: readonly DriftMonitor[];
 }
 
 /** Where drift signals come from. All of them feed the trigger's one encrypted topic. */
@@ -45,6 +48,15 @@ export abstract class DriftSource {
   public static modelMonitor(props: ModelMonitorDriftProps): DriftSource {
     if (props.features.length === 0) throw new Error('features must name at least one feature to alarm on');
     return new ModelMonitorSource(props);
+  }
+
+  /**
+   * The library's own drift statistics: each run of the {@link DriftMonitor} writes one report, which the
+   * monitor names on the trigger's topic; the evaluator reads that report from the monitor's folder and decides
+   * once per report, so one run yields at most one retraining decision.
+   */
+  public static driftMonitor(monitor: DriftMonitor): DriftSource {
+    return new MonitorSource(monitor);
   }
 
   /** Any alarm you already have (your own drift metric, anomaly detection); its breaching value is the score. */
@@ -123,5 +135,15 @@ class NamedSource extends DriftSource {
 
   public bind(): BoundDriftSource {
     return { alarmArns: [], alarmNames: this.names, alarmNamePrefixes: this.prefixes, monitors: [] };
+  }
+}
+
+class MonitorSource extends DriftSource {
+  constructor(private readonly monitor: DriftMonitor) {
+    super();
+  }
+
+  public bind(): BoundDriftSource {
+    return { alarmArns: [], alarmNames: [], alarmNamePrefixes: [], monitors: [], driftMonitors: [this.monitor] };
   }
 }

@@ -11,6 +11,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { DriftSource } from './drift-source';
+import type { DriftMonitor } from './drift-monitor';
 import type { AlarmSources } from '../lambda/core/alarm-message';
 import { COORDINATOR_LIMITS } from '../lambda/core/contracts/coordinator';
 import { DRIFT_DEFAULTS, thresholdsProblem, type DriftThresholds, type DriftTriggerSettings } from '../lambda/core/contracts/drift';
@@ -181,7 +182,7 @@ export class DriftTrigger extends Construct {
       });
     }
     // EventBridge delivers this trigger's alarm state changes to the topic, so its rules, and only they, may use the key.
-    key.addToResourcePolicy(
+    if (rules.length > 0) key.addToResourcePolicy(
       new iam.PolicyStatement({
         principals: [new iam.ServicePrincipal('events.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
@@ -199,8 +200,11 @@ export class DriftTrigger extends Construct {
       names: bound.flatMap((source) => source.alarmNames),
       namePrefixes: bound.flatMap((source) => source.alarmNamePrefixes),
     };
-    const fn = this.evaluator(props, TrainingPipeline.of(this, props.pipeline), thresholds, prefix, monitors, alarms);
+    const driftMonitors = bound.flatMap((source) => source.driftMonitors ?? []);
+    const fn = this.evaluator(props, TrainingPipeline.of(this, props.pipeline), thresholds, prefix, monitors, alarms, driftMonitors);
     topic.addSubscription(new subscriptions.LambdaSubscription(fn, { deadLetterQueue: deadLetters.queue }));
+    // Each monitor names its reports on the topic; the evaluator reads them from the monitor's own folder.
+    for (const monitor of driftMonitors) monitor._notify(topic);
     this.function = fn;
   }
 
@@ -211,6 +215,7 @@ export class DriftTrigger extends Construct {
     prefix: string,
     monitors: ReadonlyArray<{ endpointName: string; monitoringScheduleName: string }>,
     alarms: AlarmSources,
+    driftMonitors: readonly DriftMonitor[],
   ): lambda.Function {
     const gate = this.approvalGate;
     const settings = {
@@ -219,6 +224,7 @@ export class DriftTrigger extends Construct {
       drift: { thresholds, featureThresholds: props.featureThresholds ?? DRIFT_DEFAULTS.featureThresholds, autoRetrain: props.autoRetrain ?? DRIFT_DEFAULTS.autoRetrain },
       alarms,
       ...(props.monitoringOutputBucket ? { monitoringOutput: { bucket: props.monitoringOutputBucket.bucketName, prefix } } : {}),
+      ...(driftMonitors.length > 0 ? { monitors: driftMonitors.map((monitor) => monitor._reports) } : {}),
       parameters: props.parameters ?? {},
       ...(props.coordinator ? { coordinatorFunction: props.coordinator.function.functionArn } : {}),
       ...(gate ? { approvalFunction: gate.function.functionArn } : {}),
@@ -253,6 +259,14 @@ export class DriftTrigger extends Construct {
       }
       bucket.encryptionKey?.grantDecrypt(role);
       acknowledgeKeyGrant(role, bucket.encryptionKey);
+    }
+    for (const monitor of driftMonitors) {
+      // Only the reports of the monitors it was given, in each monitor's own folder.
+      const reports = monitor.bucket.arnForObjects(`${monitor._reports.prefix}reports/*`);
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [reports] }));
+      acknowledgeWildcardResource(role, reports, 'A drift monitor names its reports by the window they assess; the grant covers that monitor\'s reports only.');
+      monitor.bucket.encryptionKey?.grantDecrypt(role);
+      acknowledgeKeyGrant(role, monitor.bucket.encryptionKey);
     }
     // Severity sets each request's priority; the approval gate, when there is one, parks what needs approval.
     wireStartRoute(fn, pipeline, props.coordinator);

@@ -5,6 +5,8 @@ export * from './scheduled-trigger';
 export * from './data-arrival-trigger';
 export * from './retraining-coordinator';
 export * from './drift-source';
+export * from './drift-baseline';
+export * from './drift-monitor';
 export * from './drift-trigger';
 export * from './promotion-guardrail';
 export * from './trigger-event-bus';

@@ -71,9 +71,9 @@ describe('the repository carries everything its tests, scripts and documents rea
     // Act
     const parsed = fixtures.map((file) => JSON.parse(fs.readFileSync(path.join(REPO_ROOT, file), 'utf8')) as unknown);
 
-    // Assess: the five event payloads and the four Model Monitor reports.
+    // Assess: the five event payloads and the seven Model Monitor files (four kinds of report, schema checks, no violations, statistics).
     expect(fixtures.filter((file) => file.startsWith('test/fixtures/events/'))).toHaveLength(5);
-    expect(fixtures.filter((file) => file.startsWith('test/fixtures/model-monitor/'))).toHaveLength(4);
+    expect(fixtures.filter((file) => file.startsWith('test/fixtures/model-monitor/'))).toHaveLength(7);
     expect(parsed.every((value) => typeof value === 'object' && value !== null)).toBe(true);
   });
 

@@ -6,6 +6,9 @@ export interface AlarmTransition {
   readonly changedAt: string;            // ISO time of the state change, in UTC as toISOString() writes it
   readonly metricName?: string; readonly namespace?: string; readonly dimensions: Readonly<Record<string, string>>;
   readonly breachingValue?: number;      // on ALARM: the newest datapoint the reason lists as crossing the threshold
+  /** How the alarm compares, when its message says: `lower` when a value below the threshold breaches (a score where lower is worse). */
+  readonly breachesWhen?: 'higher' | 'lower';
+  readonly threshold?: number;
 }
 
 const STATES: readonly AlarmTransition['state'][] = ['ALARM', 'OK', 'INSUFFICIENT_DATA'];
@@ -17,6 +20,12 @@ export const NUM = String.raw`[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?`;
 /** CloudWatch's state reasons are at most 1,023 characters; a longer one is read no further than this. */
 const MAX_REASON_SCAN = 2_048;
 const DATAPOINT = new RegExp(String.raw`datapoints?\s*\[\s*(${NUM})\s*\(`);
+/** CloudWatch's reason: "... was less than the threshold (0.9)", "... was greater than or equal to the threshold (0.1)". */
+const COMPARISON = new RegExp(String.raw`was (less|greater) than (?:or equal to )?the threshold \((${NUM})\)`);
+/** The SNS alarm message's `Trigger.ComparisonOperator`, by direction. */
+const OPERATORS: Readonly<Record<string, 'higher' | 'lower'>> = {
+  GreaterThanThreshold: 'higher', GreaterThanOrEqualToThreshold: 'higher', LessThanThreshold: 'lower', LessThanOrEqualToThreshold: 'lower',
+};
 const TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)(Z|[+-]\d{2}:?\d{2})$/;
 
 type Path = readonly (string | number)[];
@@ -75,7 +84,7 @@ export function parseAlarmMessage(message: string): Parsed<AlarmTransition> {
   if (!breaching.ok) return breaching;
   const { alarmName, alarmArn, previousState } = fields as { alarmName: string; alarmArn: string; previousState?: string };
   const transition = { alarmName, alarmArn, state: known, previousState, changedAt: changedAt.value, ...metric.value };
-  return accept(compact({ ...transition, breachingValue: breaching.value }));
+  return accept(compact({ ...transition, breachingValue: breaching.value, ...comparisonOf(body, fields.reason) }));
 }
 
 interface MetricRef { readonly metricName?: string; readonly namespace?: string; readonly dimensions: Record<string, string> }
@@ -124,6 +133,20 @@ function breachingValue(body: unknown, f: AlarmFormat, reason: string | undefine
   const recent = get(data.value, ['recentDatapoints']);
   const only = Array.isArray(recent) && recent.length === 1 ? recent[0] : undefined;
   return accept(typeof only === 'number' && Number.isFinite(only) ? only : undefined);
+}
+
+/**
+ * Which side of the threshold breaches, and the threshold: from the SNS message's `Trigger` when it names
+ * a known operator and a finite threshold, else from the reason's wording (both formats write it).
+ */
+function comparisonOf(body: unknown, reason: string | undefined): { breachesWhen?: 'higher' | 'lower'; threshold?: number } {
+  const operator = get(body, ['Trigger', 'ComparisonOperator']);
+  const threshold = get(body, ['Trigger', 'Threshold']);
+  const direction = typeof operator === 'string' ? own(OPERATORS, operator) : undefined;
+  if (direction && typeof threshold === 'number' && Number.isFinite(threshold)) return { breachesWhen: direction, threshold };
+  const match = COMPARISON.exec((reason ?? '').slice(0, MAX_REASON_SCAN));
+  const stated = Number(match?.[2]);
+  return match && Number.isFinite(stated) ? { breachesWhen: match[1] === 'less' ? 'lower' : 'higher', threshold: stated } : {};
 }
 
 /** CloudWatch writes `+0000` offsets; returns the instant as `toISOString()` does. */

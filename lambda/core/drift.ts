@@ -7,25 +7,53 @@ export { modelMonitorSource, parseAlarmMessage, type AlarmTransition } from './a
 
 export interface FeatureScore {
   readonly feature: string; readonly score: number; readonly threshold?: number; readonly detail: string;
-  readonly kind: 'numerical-distance' | 'categorical-distance' | 'metric-degradation' | 'alarm-value';
+  readonly kind: ScoreKind;
 }
-type OtherViolation = { feature: string; checkType: string; description: string };
+
+/**
+ * What a score measures; every kind is 0 for "as the baseline" and grows with drift:
+ * - `numerical-distance`, `categorical-distance`: Model Monitor's baseline_drift_check distance;
+ * - `metric-degradation`: a model-quality metric's shortfall, (threshold - value) / |threshold| for metrics where lower
+ *   is worse (accuracy), (value - threshold) / |threshold| where higher is worse (errors);
+ * - `attribution-drift`: feature_attribution_drift_check, the nDCG of the attributions' ranking against the baseline's,
+ *   where lower is worse: (threshold - nDCG) / threshold;
+ * - `bias-drift`: bias_drift_check, |value| of the bias metric (0 is an even distribution);
+ * - `completeness`, `data-type`, `categorical-values`: the expected share minus the observed one, as a fraction;
+ * - `schema-change`: a missing or extra column; always critical: a model retrained on it would learn the fault;
+ * - `alarm-value`: an alarm's breaching value, where higher is worse;
+ * - `alarm-shortfall`: an alarm that breaches below its threshold: (threshold - value) / |threshold|.
+ */
+export type ScoreKind =
+  | 'numerical-distance' | 'categorical-distance' | 'metric-degradation' | 'attribution-drift' | 'bias-drift'
+  | 'completeness' | 'data-type' | 'categorical-values' | 'schema-change' | 'alarm-value' | 'alarm-shortfall';
+
 export interface ViolationReport {
-  readonly scores: readonly FeatureScore[];             // drift distances, and model-quality degradation as relative shortfall
-  readonly otherViolations: readonly OtherViolation[];  // data_type_check, completeness_check...
-  readonly unknown: readonly { index: number; problem: string }[];   // entries whose format is not recognised: REPORTED, never scored as 0
+  readonly scores: readonly FeatureScore[];
+  /** Entries the evaluator cannot read or does not know: REPORTED for human review, never scored as 0. */
+  readonly unknown: readonly { index: number; problem: string }[];
 }
 
 const DRIFT_DESCRIPTION = new RegExp(String.raw`^(Numerical|Categorical) distance:\s*(${NUM})\s+exceeds \w+ threshold:\s*(${NUM})`);
 const METRIC_DESCRIPTION = new RegExp(String.raw`^Metric (\S+) with (${NUM})(?:\s*\+/-\s*${NUM})? was (\w+) (${NUM})`);
+const ATTRIBUTION_DESCRIPTION = new RegExp(String.raw`^Feature attribution drift (${NUM}) exceeds threshold (${NUM})`);
+const BIAS_DESCRIPTION = new RegExp(String.raw`^Value (${NUM}) does not meet the constraint requirement`);
+/** "Expected completeness: 100.0%. Observed completeness: 97.5%."; "Expected match: 100.0%. Observed: Only 99.2% of data is ...". */
+const EXPECTED_SHARE = new RegExp(String.raw`Expected [a-z ]{0,40}:\s*(${NUM})%`);
+const OBSERVED_SHARE = new RegExp(String.raw`Observed[a-z ]{0,40}:\s*(?:Only\s+)?(${NUM})%`);
 /** Model-quality comparison operators: +1 when the metric degrades upwards (errors), -1 downwards (accuracy). */
 const DEGRADES = new Map<string, 1 | -1>([
   ['LessThanThreshold', -1], ['LessThanOrEqualToThreshold', -1], ['GreaterThanThreshold', 1], ['GreaterThanOrEqualToThreshold', 1],
 ]);
+/** Data-quality checks that state an expected and an observed share of the rows. */
+const SHARE_CHECKS: Readonly<Record<string, ScoreKind>> = {
+  completeness_check: 'completeness', data_type_check: 'data-type', categorical_values_check: 'categorical-values',
+};
+const SCHEMA_CHECKS = new Set(['missing_column_check', 'extra_column_check']);
 
 /**
- * Parses a constraint_violations.json body (the raw text). A body that is not JSON or has no `violations` array is a
- * Parsed error naming the field; an entry that cannot be read is listed in `unknown`, never scored.
+ * Parses a constraint_violations.json body (the raw text) of any Model Monitor report: data quality, model quality,
+ * bias drift or feature attribution drift. A body that is not JSON or has no `violations` array is a Parsed error
+ * naming the field; an entry that cannot be read, or of a check type not listed above, is in `unknown`, never scored.
  */
 export function parseViolations(body: string): Parsed<ViolationReport> {
   const json = parseJson(body, 'body');
@@ -36,51 +64,94 @@ export function parseViolations(body: string): Parsed<ViolationReport> {
   if (!Array.isArray(violations)) return reject('violations', `must be an array, got ${describe(violations)}`);
   const read = violations.map((entry: unknown, index) => ({ index, read: readViolation(entry, `violations[${index}]`) }));
   return accept({
-    scores: read.flatMap(({ read: r }) => (typeof r !== 'string' && 'score' in r ? [r] : [])),
-    otherViolations: read.flatMap(({ read: r }) => (typeof r !== 'string' && !('score' in r) ? [r] : [])),
+    scores: read.flatMap(({ read: r }) => (typeof r === 'string' ? [] : [r])),
     unknown: read.flatMap(({ index, read: r }) => (typeof r === 'string' ? [{ index, problem: r }] : [])),
   });
 }
 
-/** One violation as a score, an unscored violation, or the problem that stops it from being read. */
-function readViolation(entry: unknown, at: string): FeatureScore | OtherViolation | string {
+/** One violation as a score, or the problem that stops it from being read. */
+function readViolation(entry: unknown, at: string): FeatureScore | string {
   if (!isRecord(entry)) return `${at} must be an object, got ${describe(entry)}`;
   const checkType = requiredString(entry, 'constraint_check_type', `${at}.constraint_check_type`);
   if (!checkType.ok) return problem(checkType.error);
   const description = requiredString(entry, 'description', `${at}.description`);
   if (!description.ok) return problem(description.error);
+  const check = checkType.value;
   const text = description.value.trim();
-  const direction = DEGRADES.get(checkType.value);
-  if (checkType.value === 'baseline_drift_check') {
-    const feature = requiredString(entry, 'feature_name', `${at}.feature_name`);
+  const unreadable = (expected: string) => `${at}.description of a ${check} does not state ${expected}: ${describe(description.value)}`;
+  const named = (key: string): Parsed<string> => requiredString(entry, key, `${at}.${key}`);
+
+  if (check === 'baseline_drift_check') {
+    const feature = named('feature_name');
     if (!feature.ok) return problem(feature.error);
     const match = DRIFT_DESCRIPTION.exec(text);
     const [score, threshold] = match ? [Number(match[2]), Number(match[3])] : [NaN, NaN];
-    if (!match || !(score >= 0 && score < Infinity) || !Number.isFinite(threshold)) {
-      return `${at}.description does not state a numerical or categorical distance and threshold: ${describe(description.value)}`;
-    }
+    if (!match || !(score >= 0 && score < Infinity) || !Number.isFinite(threshold)) return unreadable('a numerical or categorical distance and threshold');
     return { feature: feature.value, score, kind: match[1] === 'Numerical' ? 'numerical-distance' : 'categorical-distance', threshold, detail: text };
   }
+  const direction = DEGRADES.get(check);
   if (direction !== undefined) {
     const match = METRIC_DESCRIPTION.exec(text);
     const [value, threshold] = match ? [Number(match[2]), Number(match[4])] : [NaN, NaN];
-    if (!match || match[3] !== checkType.value || !Number.isFinite(value) || !Number.isFinite(threshold) || threshold === 0) {
-      const expected = `'Metric <name> with <value> was ${checkType.value} <non-zero threshold>'`;
-      return `${at}.description does not state ${expected}: ${describe(description.value)}`;
+    if (!match || match[3] !== check || !Number.isFinite(value) || !Number.isFinite(threshold) || threshold === 0) {
+      return unreadable(`'Metric <name> with <value> was ${check} <non-zero threshold>'`);
     }
     const feature = typeof entry.metric_name === 'string' && entry.metric_name !== '' ? entry.metric_name : match[1];
-    // (threshold - value) / |threshold| for Less*, (value - threshold) / |threshold| for Greater*, written
-    // through value / threshold so that 0.71 vs 0.82 gives the double nearest 11/82.
+    // Written through value / threshold so that 0.71 vs 0.82 gives the double nearest 11/82.
     const score = Math.max(0, direction * Math.sign(threshold) * (value / threshold - 1));
     return { feature, score, kind: 'metric-degradation', threshold, detail: text };
   }
-  const key = entry.feature_name === undefined && entry.metric_name !== undefined ? 'metric_name' : 'feature_name';
-  const feature = requiredString(entry, key, `${at}.${key}`);
-  if (!feature.ok) return problem(feature.error);
-  return { feature: feature.value, checkType: checkType.value, description: description.value };
+  if (check === 'feature_attribution_drift_check') {
+    const label = named('label');
+    if (!label.ok) return problem(label.error);
+    const match = ATTRIBUTION_DESCRIPTION.exec(text);
+    const [ndcg, threshold] = match ? [Number(match[1]), Number(match[2])] : [NaN, NaN];
+    if (!match || !(ndcg >= 0 && ndcg <= 1) || !(threshold > 0 && threshold <= 1)) return unreadable("'Feature attribution drift <nDCG in [0, 1]> exceeds threshold <threshold in (0, 1]>'");
+    // The nDCG falls as the ranking of attributions departs from the baseline's: lower is worse.
+    return { feature: `attribution:${label.value}`, score: Math.max(0, 1 - ndcg / threshold), kind: 'attribution-drift', threshold, detail: text };
+  }
+  if (check === 'bias_drift_check') {
+    const metric = named('metric_name');
+    if (!metric.ok) return problem(metric.error);
+    const facet = typeof entry.facet === 'string' && entry.facet !== '' ? `${entry.facet}${typeof entry.facet_value === 'string' ? `=${entry.facet_value}` : ''}` : undefined;
+    const match = BIAS_DESCRIPTION.exec(text);
+    const value = Number(match?.[1]);
+    if (!match || !Number.isFinite(value)) return unreadable("'Value <number> does not meet the constraint requirement'");
+    return { feature: facet ? `bias:${metric.value}(${facet})` : `bias:${metric.value}`, score: Math.abs(value), kind: 'bias-drift', detail: text };
+  }
+  const shareKind = own(SHARE_CHECKS, check);
+  if (shareKind !== undefined) {
+    const feature = named('feature_name');
+    if (!feature.ok) return problem(feature.error);
+    const scanned = text.slice(0, 1_024);
+    const expected = Number(EXPECTED_SHARE.exec(scanned)?.[1]);
+    const observed = Number(OBSERVED_SHARE.exec(scanned)?.[1]);
+    if (!(expected >= 0 && expected <= 100) || !(observed >= 0 && observed <= 100)) return unreadable("an expected and an observed share ('Expected ...: 100.0%. Observed ...: 97.5%')");
+    return { feature: feature.value, score: Math.max(0, (expected - observed) / 100), kind: shareKind, threshold: expected / 100, detail: text };
+  }
+  if (SCHEMA_CHECKS.has(check)) {
+    const feature = typeof entry.feature_name === 'string' && entry.feature_name !== '' ? entry.feature_name : `schema:${check}`;
+    return { feature, score: 1, kind: 'schema-change', detail: `${check}: ${text}` };
+  }
+  return `${at}.constraint_check_type '${check}' is not a check type the evaluator knows, so it is not scored`;
 }
 
 export type Severity = 'none' | 'low' | 'medium' | 'high' | 'critical';
+
+/**
+ * A metric that crossed a threshold, scored so that higher is worse: its value when a higher value breaches; when
+ * a lower one does (an nDCG, an accuracy), its shortfall (threshold - value) / |threshold| (the plain difference
+ * for a threshold of 0). A breach of unknown direction is read as higher, as alarms on distances are.
+ */
+export function breachScore(feature: string, value: number, detail: string, threshold?: number, breachesWhen?: 'higher' | 'lower'): FeatureScore {
+  const withThreshold = threshold === undefined ? {} : { threshold };
+  if (breachesWhen !== 'lower' || threshold === undefined) return { feature, score: value, kind: 'alarm-value', detail, ...withThreshold };
+  const shortfall = threshold === 0 ? -value : (threshold - value) / Math.abs(threshold);
+  return { feature, score: Math.max(0, shortfall), kind: 'alarm-shortfall', detail: `${detail}: ${value} below ${threshold}`, ...withThreshold };
+}
+
+/** Kinds that are critical whatever their score: the data's shape changed, and retraining would learn the fault. */
+const ALWAYS_CRITICAL: ReadonlySet<ScoreKind> = new Set(['schema-change']);
 
 /** The severity of a score; written as "not below" so that a NaN score is critical, never passed as low. */
 export function severityOf(score: number, thresholds: DriftThresholds): Exclude<Severity, 'none'> {
@@ -123,7 +194,10 @@ const NEXT_STEP: Record<DriftAction, string> = {
  */
 export function assessDrift(config: DriftConfig, scores: readonly FeatureScore[]): DriftAssessment {
   const drifted = scores
-    .map((s) => ({ ...s, severity: severityOf(s.score, own(config.featureThresholds, s.feature) ?? config.thresholds) }))
+    .map((s) => ({
+      ...s,
+      severity: ALWAYS_CRITICAL.has(s.kind) ? ('critical' as const) : severityOf(s.score, own(config.featureThresholds, s.feature) ?? config.thresholds),
+    }))
     .sort((a, b) => RANK[b.severity] - RANK[a.severity] || b.score - a.score || (a.feature < b.feature ? -1 : a.feature > b.feature ? 1 : 0));
   const severity: Severity = drifted[0]?.severity ?? 'none';
   const action = severity === 'medium' ? (config.autoRetrain ? 'retrain' : 'log') : ACTION[severity];

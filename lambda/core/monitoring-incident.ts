@@ -1,5 +1,5 @@
 import { NUM } from './alarm-message';
-import type { FeatureScore } from './drift';
+import { breachScore, type FeatureScore } from './drift';
 import { accept, describe, isRecord, own, parseJson, reject, requiredString, type Parsed } from './result';
 
 /**
@@ -62,7 +62,8 @@ export function parseIncident(data: string): Parsed<Incident> {
   const conditionName = optionalString(incident.condition_name);
   const summary = optionalString(incident.summary);
   const detail = summary ?? `${policyName ?? 'alert policy'} / ${conditionName ?? type.value}: observed ${observed}${threshold === null ? '' : ` over threshold ${threshold}`}`;
-  const score: FeatureScore = { feature, score: observed, kind: 'alarm-value', detail, ...(threshold === null ? {} : { threshold }) };
+  // The notification does not say which way its condition compares, so the value is read as a distance.
+  const score: FeatureScore = breachScore(feature, observed, detail, threshold ?? undefined);
   return accept({
     state,
     incidentId: incidentId.value,

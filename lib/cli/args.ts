@@ -57,6 +57,17 @@ coordinator's table (its \`table\` property). Times are ISO 8601 in UTC or with 
       json: { flag: true, help: 'Print the counts and lines as one JSON document.' },
     },
   },
+  baseline: {
+    usageName: 'baseline',
+    summary: "build a DriftMonitor's baseline again from its training sample",
+    description: `Builds the drift monitor's baseline again from its training sample (or Model Monitor statistics),
+now, instead of at its next run after the sample changed. Prints the rows and features read.
+Exits 0 when the baseline was built, 1 when the monitor's function failed.`,
+    options: {
+      function: { value: 'monitor function name or ARN', required: true, help: "The monitor's function (its `function` property)." },
+      region: REGION,
+    },
+  },
 } as const satisfies Readonly<Record<string, CommandSpec>>;
 
 export type CommandName = keyof typeof COMMANDS;

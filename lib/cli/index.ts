@@ -46,6 +46,7 @@ export async function main(
   if (request.kind === 'help') out(request.command ? commandHelp(request.command) : programHelp(version));
   if (request.kind !== 'run') return 0;
   if (request.command === 'explain') return explain(request.values, out, err, now);
+  if (request.command === 'baseline') return buildBaseline(request.values, out, err);
   return answerApproval(request.command, request.values, out, err);
 }
 
@@ -90,4 +91,20 @@ async function answerApproval(verb: 'approve' | 'reject', options: CommandValues
   const answered = body.reason === 'approved' || body.reason === 'started' || body.reason === 'rejected';
   if (!answered) out(`no run of ${options.pipeline} waits for approval under request ${options.request}; nothing changed`);
   return answered ? 0 : 1;
+}
+
+async function buildBaseline(options: CommandValues<'baseline'>, out: Out, err: Out): Promise<number> {
+  const client = new LambdaClient(options.region ? { region: options.region } : {});
+  try {
+    const response = await client.send(new InvokeCommand({ FunctionName: options.function, Payload: new TextEncoder().encode(JSON.stringify({ action: 'baseline' })) }));
+    const body = response.Payload ? JSON.parse(new TextDecoder().decode(response.Payload)) : {};
+    if (response.FunctionError) {
+      err(`the monitor failed: ${body.errorMessage ?? response.FunctionError}`);
+      return 1;
+    }
+    out(JSON.stringify(body, null, 2));
+    return body.status === 'rejected' ? 1 : 0;
+  } finally {
+    client.destroy();
+  }
 }

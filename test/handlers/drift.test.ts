@@ -25,6 +25,9 @@ describe('drift evaluator against S3 (s3rver), SageMaker and SNS', () => {
     expect(drifted.map((d) => [d.feature, d.score])).toEqual([
       ['tenure_months', 0.2711598746081505],
       ['plan_type', 0.0842],
+      // The data-type and completeness checks, as shortfalls: 100.0% - 97.5% and 100.0% - 99.2%.
+      ['support_calls', expect.closeTo(0.025, 12)],
+      ['monthly_charges', expect.closeTo(0.008, 12)],
     ]);
     expect(world.sagemaker.executions.length).toBe(startsBefore);
   });
@@ -39,6 +42,9 @@ describe('drift evaluator against S3 (s3rver), SageMaker and SNS', () => {
     expect(emf.filter((line) => 'DriftScore' in line).map((line) => [line.Feature, line.DriftScore])).toEqual([
       ['tenure_months', 0.2711598746081505],
       ['plan_type', 0.0842],
+      // The data-type and completeness checks, as shortfalls: 100.0% - 97.5% and 100.0% - 99.2%.
+      ['support_calls', expect.closeTo(0.025, 12)],
+      ['monthly_charges', expect.closeTo(0.008, 12)],
     ]);
     expect(emf.find((line) => 'DriftAssessments' in line)).toMatchObject({ Severity: 'medium', Action: 'log', service: 'DriftEvaluator', TriggerType: 'Drift' });
     expect(emf[0]._aws.CloudWatchMetrics[0].Namespace).toBe('MLTriggers');

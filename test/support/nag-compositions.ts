@@ -7,7 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { ReferenceStack } from '../../bin/reference-stack';
-import { DataArrivalTrigger, DriftSource, DriftTrigger, EventTrigger, PromotionGuardrail, RetrainingCoordinator, ScheduledTrigger, TrainingPipeline, TriggerDashboard, TriggerEventBus, TriggerSchedule } from '../../lib';
+import { DataArrivalTrigger, DriftBaseline, DriftMonitor, DriftSource, DriftTrigger, EventTrigger, PromotionGuardrail, RetrainingCoordinator, ScheduledTrigger, TrainingPipeline, TriggerDashboard, TriggerEventBus, TriggerSchedule } from '../../lib';
 
 /**
  * Constructs a user creates in a composition, named so that findings on them (theirs to fix, never
@@ -51,6 +51,36 @@ export const COMPOSITIONS: Record<string, (app: App) => void> = {
       ],
       monitoringOutputBucket: new s3.Bucket(stack, `${USER_PREFIX}MonitorBucket`),
       teamTopic: new sns.Topic(stack, `${USER_PREFIX}Team`),
+    });
+  },
+
+  /**
+   * Two drift monitors feeding one drift trigger: one with a bucket of its own reading a training sample, one writing
+   * to a KMS-encrypted bucket the user gave and reading a Model Monitor statistics file, both over encrypted capture.
+   */
+  driftMonitored: (app) => {
+    const stack = new Stack(app, 'DriftMonitored', { env: ENV });
+    const key = kms.Key.fromKeyArn(stack, 'CaptureKey', 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555');
+    const captureBucket = s3.Bucket.fromBucketAttributes(stack, 'Capture', { bucketName: 'churn-capture', encryptionKey: key });
+    const data = s3.Bucket.fromBucketName(stack, 'Data', 'churn-data');
+    const monitor = new DriftMonitor(stack, 'Monitor', {
+      endpointName: 'churn-prod',
+      captureBucket,
+      capturePrefix: 'capture/',
+      features: ['tenure', 'plan'],
+      baseline: DriftBaseline.trainingSample({ bucket: data, key: 'baseline/sample.csv', header: true }),
+    });
+    const legacy = new DriftMonitor(stack, 'Legacy', {
+      endpointName: 'churn-legacy',
+      variantName: 'AllTraffic',
+      captureBucket,
+      features: ['tenure'],
+      baseline: DriftBaseline.modelMonitorStatistics({ bucket: data, key: 'model-monitor/statistics.json' }),
+      bucket: s3.Bucket.fromBucketAttributes(stack, 'Store', { bucketName: 'churn-monitor-store', encryptionKey: key }),
+    });
+    new DriftTrigger(stack, 'Drift', {
+      pipeline: TrainingPipeline.fromPipelineName(stack, 'Pipeline', 'churn-training'),
+      sources: [DriftSource.driftMonitor(monitor), DriftSource.driftMonitor(legacy)],
     });
   },
 

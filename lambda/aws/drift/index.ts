@@ -3,7 +3,8 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { parseDriftTriggerSettings } from '../../core/contracts/drift';
 import { parseAlarmMessage } from '../../core/drift';
-import { isRecord, type FieldError } from '../../core/result';
+import { isRecord, parseJson, type FieldError, type Parsed } from '../../core/result';
+import { MONITOR_MESSAGE_SOURCE, parseMonitorReportMessage, type MonitorReportMessage } from '../../core/contracts/drift-monitor';
 import { MetricDimension, MetricName, MetricService } from '../../core/contracts/metrics';
 import { HandlerShell, JsonSetting } from '../adapters/handler-shell';
 import { deployedLaunchers } from '../adapters/launcher';
@@ -38,10 +39,18 @@ const evaluator = new DriftEvaluator({
   },
 });
 
+/** A drift monitor's message (its `source` says so), read; undefined for anything else, which is read as an alarm. */
+function monitorMessageOf(message: string): Parsed<MonitorReportMessage> | undefined {
+  const json = parseJson(message, 'message');
+  if (!json.ok || !isRecord(json.value) || json.value.source !== MONITOR_MESSAGE_SOURCE) return undefined;
+  return parseMonitorReportMessage(json.value);
+}
+
 export type DriftResult = { readonly outcomes: ReadonlyArray<EvaluationOutcome | { status: 'rejected'; error: FieldError }> };
 
 /**
- * Receives the drift topic's notifications: CloudWatch alarm messages, or alarm state-change events.
+ * Receives the drift topic's notifications: CloudWatch alarm messages, alarm state-change events, or a drift
+ * monitor's word that it wrote a report.
  * `DRIFT_SETTINGS` absent or unusable fails the invocation, so SNS retries it and the failure shows.
  */
 export const handler = shell.handler(async (event): Promise<DriftResult> => {
@@ -53,6 +62,16 @@ export const handler = shell.handler(async (event): Promise<DriftResult> => {
     const message = isRecord(record) && isRecord(record.Sns) ? record.Sns.Message : undefined;
     if (typeof message !== 'string') {
       outcomes.push(shell.reject({ field: `Records[${index}].Sns.Message`, problem: 'must be a string' }));
+      continue;
+    }
+    const fromMonitor = monitorMessageOf(message);
+    if (fromMonitor) {
+      if (!fromMonitor.ok) {
+        outcomes.push(shell.reject({ field: `Records[${index}].Sns.Message.${fromMonitor.error.field}`, problem: fromMonitor.error.problem }));
+        continue;
+      }
+      const outcome = await evaluator.evaluateMonitorReport(settings, fromMonitor.value);
+      outcomes.push(outcome.status === 'rejected' ? shell.reject({ field: `Records[${index}].Sns.Message.${outcome.error.field}`, problem: outcome.error.problem }) : outcome);
       continue;
     }
     const transition = parseAlarmMessage(message);

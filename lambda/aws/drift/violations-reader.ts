@@ -42,6 +42,11 @@ export class ViolationsReader {
     };
   }
 
+  /** A report at a known key: a drift monitor's, named by its message. */
+  async report(bucket: string, key: string): Promise<ViolationsLookup> {
+    return this.read(bucket, key);
+  }
+
   private async read(bucket: string, key: string): Promise<ViolationsLookup> {
     const uri = `s3://${bucket}/${key}`;
     try {

@@ -4,6 +4,7 @@
  * clock, no environment.
  */
 import { parseAlarmSources, type AlarmSources } from '../alarm-message';
+import type { MonitorReports } from './drift-monitor';
 import { accept, describe, isRecord, reject, requiredNumber, requiredString, type Parsed } from '../result';
 
 /** Scores at which drift becomes medium, high and critical; below `medium` it is low. */
@@ -85,6 +86,8 @@ export interface DriftTriggerSettings {
   /** The alarms this trigger acts on; a message about any other alarm is rejected. */
   readonly alarms: AlarmSources;
   readonly monitoringOutput?: MonitoringOutput;
+  /** The drift monitors whose reports this trigger acts on, and where each writes them. */
+  readonly monitors?: readonly MonitorReports[];
   readonly parameters: Readonly<Record<string, string>>;
   readonly coordinatorFunction?: string;
   /** Without a coordinator: the trigger's approval gate, which parks retraining that needs approval. */
@@ -110,7 +113,16 @@ export function parseDriftTriggerSettings(input: unknown): Parsed<DriftTriggerSe
   if (!isRecord(parameters) || Object.values(parameters).some((value) => typeof value !== 'string')) {
     return reject('parameters', 'must map names to strings');
   }
-  const alarms = parseAlarmSources(input.alarms);
+  const monitors = input.monitors ?? [];
+  if (!Array.isArray(monitors) || monitors.some((m) => !isRecord(m) || typeof m.monitorId !== 'string' || typeof m.bucket !== 'string' || typeof m.prefix !== 'string')) {
+    return reject('monitors', 'must be a list of { monitorId, bucket, prefix }');
+  }
+  // A trigger fed only by drift monitors names no alarm.
+  const noAlarms = input.alarms === undefined || (isRecord(input.alarms) && ['arns', 'names', 'namePrefixes'].every((key) => {
+    const list = (input.alarms as Record<string, unknown>)[key];
+    return list === undefined || (Array.isArray(list) && list.length === 0);
+  }));
+  const alarms = monitors.length > 0 && noAlarms ? accept({ arns: [], names: [], namePrefixes: [] }) : parseAlarmSources(input.alarms);
   if (!alarms.ok) return alarms;
   const optional = (name: string) => (typeof input[name] === 'string' ? { [name]: input[name] as string } : {});
   return accept({
@@ -119,6 +131,7 @@ export function parseDriftTriggerSettings(input: unknown): Parsed<DriftTriggerSe
     drift: drift.value,
     alarms: alarms.value,
     ...(output ? { monitoringOutput: { bucket: output.bucket as string, prefix: output.prefix as string } } : {}),
+    ...(monitors.length > 0 ? { monitors: (monitors as Record<string, string>[]).map(({ monitorId, bucket, prefix }) => ({ monitorId, bucket, prefix })) } : {}),
     parameters: parameters as Record<string, string>,
     ...optional('coordinatorFunction'),
     ...optional('approvalFunction'),

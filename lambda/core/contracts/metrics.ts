@@ -17,6 +17,7 @@ export enum MetricService {
   DriftEvaluator = 'DriftEvaluator',
   RetrainingCoordinator = 'RetrainingCoordinator',
   PromotionGuardrail = 'PromotionGuardrail',
+  DriftMonitor = 'DriftMonitor',
 }
 
 /** The dimension keys the handlers publish. */
@@ -37,6 +38,8 @@ export enum MetricDimension {
   Severity = 'Severity',
   /** What the drift assessment asked for. */
   Action = 'Action',
+  /** A drift monitor: its id, a hash of its construct path. */
+  Monitor = 'Monitor',
 }
 
 /** The values of the `TriggerType` dimension that the trigger functions set by default. */
@@ -74,6 +77,11 @@ export enum MetricName {
   Decisions = 'Decisions',
   EstimatedSpend = 'EstimatedSpend',
   WaitingRequests = 'WaitingRequests',
+  // DriftMonitor (DriftScore by Monitor and Feature, as the evaluator's by Feature)
+  MonitorRuns = 'MonitorRuns',
+  CaptureRowsRead = 'CaptureRowsRead',
+  MalformedCaptureLines = 'MalformedCaptureLines',
+  MonitorViolations = 'MonitorViolations',
   // PromotionGuardrail
   InputsRejected = 'InputsRejected',
   CandidatesPassed = 'CandidatesPassed',

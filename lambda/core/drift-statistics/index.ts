@@ -1,0 +1,11 @@
+export * from './baseline';
+export * from './categorical';
+export * from './categorical-sketch';
+export * from './chi-square';
+export * from './compare';
+export * from './distances';
+export * from './exact-sum';
+export * from './model-monitor-baseline';
+export * from './numeric-sketch';
+export * from './parse';
+export { asNumber, categoryOf, isMissing } from './values';
