@@ -33,7 +33,8 @@ function s3Requests(objects: number, slices: number): { captureGets: number; oth
   const lists = 1 + Math.max(1, Math.ceil(objects / 1000)); // variant folders, then the hour's keys 1,000 a page
   const plan = { gets: 3, puts: slices + 2 }; // watermark, baseline ETag + document; each slice's keys, manifest, run record
   const report = { gets: 1, puts: 3 }; // watermark; statistics.json, constraint_violations.json, watermark
-  if (slices === 1) return { captureGets: objects, otherGets: plan.gets + 3 + 3 + report.gets, puts: plan.puts + report.puts, lists };
+  // One slice: the assessment reads the run record, the baseline's ETag and document, and the slice's keys.
+  if (slices === 1) return { captureGets: objects, otherGets: plan.gets + 3 + 1 + report.gets, puts: plan.puts + report.puts, lists };
   const sketches = { gets: 4 * slices, puts: slices }; // run record, slice keys, baseline ETag + document; one partial sketch each
   const assess = { gets: 3 + slices }; // run record, baseline ETag + document, every partial
   return { captureGets: objects, otherGets: plan.gets + 1 + sketches.gets + assess.gets + report.gets, puts: plan.puts + sketches.puts + report.puts, lists };

@@ -12,6 +12,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type { IConstruct } from 'constructs';
 import {
   DataArrivalTrigger,
+  DriftBaseline,
+  DriftMonitor,
   DriftSource,
   DriftTrigger,
   EventTrigger,
@@ -73,9 +75,17 @@ export function everyConstruct(app: App): Stack {
   });
   new ScheduledTrigger(stack, 'Weekly', { pipeline, schedule: TriggerSchedule.rate(Duration.days(7)), coordinator, priority: 4 });
   new DataArrivalTrigger(stack, 'NewLabels', { pipeline, bucket: data, prefix: 'labels/', suffix: '.parquet', batchSize: 100, coordinator });
+  const driftMonitor = new DriftMonitor(stack, 'ChurnDrift', {
+    endpointName: 'churn-prod',
+    captureBucket: monitoring,
+    capturePrefix: 'data-capture/',
+    features: ['tenure_months', 'plan_type'],
+    baseline: DriftBaseline.trainingSample({ bucket: data, key: 'baseline/sample.csv', header: true }),
+  });
   new DriftTrigger(stack, 'Drift', {
     pipeline,
     sources: [
+      DriftSource.driftMonitor(driftMonitor),
       DriftSource.modelMonitor({ endpointName: 'churn-prod', monitoringScheduleName: 'churn-data-quality', features: ['tenure_months'] }),
       DriftSource.alarm(latency),
     ],

@@ -1,4 +1,4 @@
-import type { S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { BaselineSource } from '../../core/contracts/drift-monitor';
 import { parseCsvRows, toCaptureValue } from '../../core/data-capture-csv';
 import {
@@ -63,9 +63,8 @@ export class BaselineBuilder {
 
   private async build(sourceEtag: string): Promise<StoredBaseline> {
     if (this.source.kind === 'model-monitor-statistics') {
-      let text = '';
-      for await (const line of s3Lines(this.client, this.source)) if (line.kind === 'line') text += `${line.text}\n`;
-      const converted = baselineFromModelMonitorStatistics(text);
+      const object = await this.client.send(new GetObjectCommand({ Bucket: this.source.bucket, Key: this.source.key }));
+      const converted = baselineFromModelMonitorStatistics((await object.Body?.transformToString()) ?? '');
       if (!converted.ok) throw new Error(`s3://${this.source.bucket}/${this.source.key}: ${converted.error.field} ${converted.error.problem}`);
       return { sourceEtag, baseline: converted.value.baseline, approximate: converted.value.approximate };
     }

@@ -104,7 +104,7 @@ export class MonitorRuns {
     if (!run.ok) return run;
     const slice = input.slice;
     if (typeof slice !== 'number' || !Number.isInteger(slice) || slice < 0 || slice >= run.value.slices) return reject('slice', `must be a slice of run ${run.value.runId}`);
-    const window = await this.sketchSlice(run.value, slice);
+    const window = await this.sketchSlice(run.value, slice, await this.baselineOf(run.value));
     await this.deps.store.write(`${runFolder(run.value.runId)}partials/${slice}.json`, window);
     return accept({ slice, rows: window.rows });
   }
@@ -117,7 +117,7 @@ export class MonitorRuns {
     let window: WindowSketch | undefined;
     for (let slice = 0; slice < run.value.slices; slice++) {
       const part = run.value.slices === 1
-        ? await this.sketchSlice(run.value, 0)
+        ? await this.sketchSlice(run.value, 0, baseline)
         : await this.deps.store.read(`${runFolder(run.value.runId)}partials/${slice}.json`, parseWindowSketch);
       if (!part) throw new Error(`run ${run.value.runId}: slice ${slice} has no sketch yet`);
       const merged: Parsed<WindowSketch> = window ? mergeWindows(window, part) : accept(part);
@@ -159,12 +159,11 @@ export class MonitorRuns {
   }
 
   /** Streams a slice's capture files, keeping only requests inside the run's window; malformed lines are counted and skipped. */
-  private async sketchSlice(run: RunRecord, slice: number): Promise<WindowSketch> {
+  private async sketchSlice(run: RunRecord, slice: number, baseline: StoredBaseline): Promise<WindowSketch> {
     const keys = await this.deps.store.read(`${runFolder(run.runId)}slices/${slice}.json`, parseKeys);
     if (!keys) throw new Error(`run ${run.runId}: slice ${slice} has no keys`);
     const { capture, endpointName, features, outputName } = this.settings;
     const endpointPrefix = captureEndpointPrefix(capture.prefix, endpointName);
-    const baseline = await this.baselineOf(run);
     const accumulator = windowAccumulator(baseline.baseline);
     const schema = { features, ...(outputName ? { outputFeature: outputName } : {}) };
     let rows = 0;
