@@ -1,4 +1,5 @@
 import { Duration, Lazy, Stack, TimeZone, type Size } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -15,7 +16,9 @@ import {
   type MonitorReports,
 } from '../lambda/core/contracts/drift-monitor';
 import type { DriftBaseline } from './drift-baseline';
+import { MetricDimension, MetricName, MetricService } from '../lambda/core/contracts/metrics';
 import { watchedDeadLetterQueue } from './private/dead-letter-queue';
+import { handlerMetric, handlerMetricSearch } from './private/handler-metrics';
 import { runDefinition } from './private/drift-monitor-runs';
 import { validateDriftMonitorProps } from './private/drift-monitor-validation';
 import { acknowledgeKeyGrant, grantPublishTo } from './private/grants';
@@ -163,6 +166,43 @@ export class DriftMonitor extends Construct {
         maxEventAge: Duration.hours(6),
       }),
     });
+  }
+
+  /** One feature's drift distance by the monitor's statistic: the maximum over 5 minutes, unless `props` says otherwise. */
+  public metricDriftScore(feature: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(MetricName.DriftScore, props, { statistic: cloudwatch.Stats.MAXIMUM, dimensions: { [MetricDimension.Feature]: feature } });
+  }
+
+  /** Every finding's score, one series per feature and kind (a SEARCH): the maximum over 5 minutes, unless `props` says otherwise. */
+  public metricAllDriftScores(props?: cloudwatch.MetricOptions): cloudwatch.MathExpression {
+    return handlerMetricSearch(MetricService.DriftMonitor, MetricName.DriftScore, [MetricDimension.Feature, MetricDimension.Monitor], props, {
+      statistic: cloudwatch.Stats.MAXIMUM,
+      filter: { [MetricDimension.Monitor]: this._reports.monitorId },
+    });
+  }
+
+  /** Runs that wrote a report: the sum over 5 minutes, unless `props` says otherwise. */
+  public metricRuns(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(MetricName.MonitorRuns, props);
+  }
+
+  /** Findings that entered a report: the sum over 5 minutes, unless `props` says otherwise. */
+  public metricViolations(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(MetricName.MonitorViolations, props);
+  }
+
+  /** Capture rows read into sketches: the sum over 5 minutes, unless `props` says otherwise. */
+  public metricCaptureRowsRead(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(MetricName.CaptureRowsRead, props);
+  }
+
+  /** Capture lines skipped as malformed: the sum over 5 minutes, unless `props` says otherwise. */
+  public metricMalformedCaptureLines(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(MetricName.MalformedCaptureLines, props);
+  }
+
+  private metric(name: MetricName, props?: cloudwatch.MetricOptions, defaults: { statistic?: string; dimensions?: Record<string, string> } = {}): cloudwatch.Metric {
+    return handlerMetric(MetricService.DriftMonitor, name, props, { ...defaults, dimensions: { [MetricDimension.Monitor]: this._reports.monitorId, ...defaults.dimensions } });
   }
 
   /** Tells a drift trigger's topic of each report. @internal */

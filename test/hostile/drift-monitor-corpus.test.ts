@@ -139,6 +139,11 @@ describe('forged or malformed step inputs never assess or publish, and answer a 
     expect(assessment).toMatchObject({ rows: 40 });
     const counts = emfDocuments(written).filter((document) => 'MalformedCaptureLines' in document);
     expect(counts.map((document) => [document.MalformedCaptureLines, document.CaptureRowsRead])).toEqual([[5, 40]]);
+    // Every metric of the run names its monitor: the series the construct's metric methods read.
+    expect(counts[0]).toMatchObject({ service: 'DriftMonitor', Monitor: 'ragged' });
+    const scores = emfDocuments(written).filter((document) => 'DriftScore' in document);
+    expect(scores.length).toBeGreaterThan(0);
+    expect(scores.every((document) => document.Monitor === 'ragged' && typeof document.Feature === 'string')).toBe(true);
     expect(world.published('ragged')).toHaveLength(1);
   });
 });

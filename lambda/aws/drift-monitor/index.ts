@@ -42,7 +42,10 @@ function runsFor(settings: DriftMonitorSettings): MonitorRuns {
         logger.info('assessed drift', { monitorId: settings.monitorId, reportKey, rows, violations: assessment.report.violations.length });
         for (const score of assessment.scores) {
           const metric = metrics.singleMetric();
-          metric.addDimensions({ [MetricDimension.Monitor]: settings.monitorId, [MetricDimension.Feature]: `${score.feature.slice(0, 200)}:${score.kind}` });
+          // A drift distance under the feature's name; completeness, type and schema findings under `<feature>:<kind>`.
+          const distance = score.kind === 'numerical-distance' || score.kind === 'categorical-distance';
+          const feature = score.feature.slice(0, 200);
+          metric.addDimensions({ [MetricDimension.Monitor]: settings.monitorId, [MetricDimension.Feature]: distance ? feature : `${feature}:${score.kind}` });
           metric.addMetric(MetricName.DriftScore, MetricUnit.NoUnit, score.score);
         }
         metrics.addMetric(MetricName.MonitorRuns, MetricUnit.Count, 1);
@@ -60,6 +63,8 @@ function runsFor(settings: DriftMonitorSettings): MonitorRuns {
  */
 export const handler = shell.handler(async (event): Promise<unknown> => {
   const settings = shell.setting(monitorSettings);
+  // Every metric of the invocation names its monitor, so each monitor's construct can graph and alarm on its own.
+  metrics.addDimension(MetricDimension.Monitor, settings.monitorId);
   const runs = runsFor(settings);
   const input = isRecord(event) ? event : {};
   switch (input.action) {
