@@ -86,6 +86,12 @@ export interface DriftMonitorProps extends TriggerFunctionOptions {
    */
   readonly bucket?: s3.IBucket;
   /**
+   * How long before a run its window ends: SageMaker writes a capture file some minutes after the requests in
+   * it, and a request written after its window was assessed would be read by no run. 0 to 1 hour, whole minutes.
+   * @default Duration.minutes(10)
+   */
+  readonly captureDelay?: Duration;
+  /**
    * How much capture one invocation reads; a larger window fans out over a Distributed Map.
    * @default Size.mebibytes(512)
    */
@@ -136,6 +142,7 @@ export class DriftMonitor extends Construct {
       drift: { thresholds, featureThresholds: props.featureThresholds ?? {}, autoRetrain: false },
       bytesPerInvocation: props.bytesPerInvocation?.toBytes() ?? DRIFT_MONITOR_DEFAULTS.bytesPerInvocation,
       firstWindowMs: DRIFT_MONITOR_DEFAULTS.firstWindowMs,
+      captureDelayMs: props.captureDelay?.toMilliseconds() ?? DRIFT_MONITOR_DEFAULTS.captureDelayMs,
       topicArns: Lazy.list({ produce: () => this.topicArns }, { omitEmpty: false }),
     } satisfies DriftMonitorSettings;
 

@@ -1,4 +1,4 @@
-import { Size, Token } from 'aws-cdk-lib';
+import { Duration, Size, Token } from 'aws-cdk-lib';
 import { DriftMonitor, type DriftMonitorProps } from '../lib';
 import { monitorProps } from './support/drift-monitor-synth';
 import { newStack } from './support/stacks';
@@ -24,6 +24,8 @@ describe('DriftMonitor validation at synth', () => {
     ['more than 8 GiB per invocation', { bytesPerInvocation: Size.gibibytes(9) }, 'bytesPerInvocation must be from 1 MiB to 8 GiB'],
     ['thresholds out of order', { thresholds: { medium: 0.3, high: 0.2, critical: 0.5 } }, 'thresholds must be numbers with 0 <= medium < high < critical, got medium 0.3, high 0.2, critical 0.5'],
     ['a negative threshold', { thresholds: { medium: -0.1, high: 0.2, critical: 0.5 } }, 'thresholds must be numbers with 0 <= medium < high < critical'],
+    ['a capture delay of a second more than a minute', { captureDelay: Duration.seconds(61) }, 'captureDelay must be whole minutes from 0 to 60, got 1 minute 1 second'],
+    ['a capture delay over an hour', { captureDelay: Duration.minutes(61) }, 'captureDelay must be whole minutes from 0 to 60'],
     ["a feature's thresholds out of order", { featureThresholds: { plan: { medium: 0.1, high: 0.5, critical: 0.5 } } }, 'featureThresholds.plan must be numbers with 0 <= medium < high < critical, got medium 0.1, high 0.5, critical 0.5'],
   ])('refuses %s', (_, props, message) => {
     expect(build(props as Partial<DriftMonitorProps>)).toThrow(message);

@@ -1,4 +1,4 @@
-import { Size, TimeZone } from 'aws-cdk-lib';
+import { Duration, Size, TimeZone } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -46,6 +46,7 @@ describe('DriftMonitor function and settings', () => {
       drift: { thresholds: { medium: 0.1, high: 0.3, critical: 0.5 }, featureThresholds: {}, autoRetrain: false },
       bytesPerInvocation: 512 * 1024 * 1024,
       firstWindowMs: 3_600_000,
+      captureDelayMs: 600_000,
       topicArns: [],
     });
   });
@@ -61,6 +62,7 @@ describe('DriftMonitor function and settings', () => {
       thresholds: { medium: 0.2, high: 0.4, critical: 0.8 },
       featureThresholds: { plan: { medium: 0.05, high: 0.1, critical: 0.2 } },
       bytesPerInvocation: Size.mebibytes(64),
+      captureDelay: Duration.minutes(3),
     }));
 
     expect(monitorSettings(t)).toMatchObject({
@@ -72,6 +74,7 @@ describe('DriftMonitor function and settings', () => {
       bins: 20,
       drift: { thresholds: { medium: 0.2, high: 0.4, critical: 0.8 }, featureThresholds: { plan: { medium: 0.05, high: 0.1, critical: 0.2 } }, autoRetrain: false },
       bytesPerInvocation: 64 * 1024 * 1024,
+      captureDelayMs: 180_000,
     });
   });
 });

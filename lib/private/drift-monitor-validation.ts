@@ -23,6 +23,11 @@ export function validateDriftMonitorProps(props: DriftMonitorProps): void {
   if (bytes < min || bytes > max) {
     throw new Error(`bytesPerInvocation must be from ${min / 1024 ** 2} MiB to ${max / 1024 ** 3} GiB, got ${bytes} bytes`);
   }
+  if (props.captureDelay !== undefined && !props.captureDelay.isUnresolved()) {
+    const ms = props.captureDelay.toMilliseconds({ integral: false });
+    const { min, max } = DRIFT_MONITOR_LIMITS.captureDelayMs;
+    if (ms < min || ms > max || ms % 60_000 !== 0) throw new Error(`captureDelay must be whole minutes from 0 to 60, got ${props.captureDelay.toHumanString()}`);
+  }
   const named: Array<[string, DriftThresholds | undefined]> = [['thresholds', props.thresholds], ...Object.entries(props.featureThresholds ?? {}).map(([f, t]): [string, DriftThresholds] => [`featureThresholds.${f}`, t])];
   for (const [name, thresholds] of named) {
     const problem = thresholds ? thresholdsProblem(thresholds) : undefined;

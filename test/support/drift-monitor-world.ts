@@ -74,8 +74,10 @@ export function captureLine(request: CaptureRequest, id: number): string {
 /** `yyyy/mm/dd/hh/` of the hour holding `atMs`, UTC. */
 export const hourFolder = (atMs: number): string => new Date(atMs).toISOString().slice(0, 13).replace(/[-T]/g, '/') + '/';
 
-/** The run's window end for an execution started at `startedMs`: the minute it started in. */
-export const windowEnd = (startedMs: number): number => Math.floor(startedMs / MINUTE) * MINUTE;
+/** The capture delay of the tests' monitors: their windows end this long before their runs. */
+export const CAPTURE_DELAY_MS = 5 * MINUTE;
+/** The run's window end for an execution started at `startedMs`: the minute a capture delay before it. */
+export const windowEnd = (startedMs: number): number => Math.floor((startedMs - CAPTURE_DELAY_MS) / MINUTE) * MINUTE;
 
 /** A monitor's settings, as its construct writes them; each test's monitor has its own store folder. */
 export function monitorSettings(monitorId: string, endpointName: string, overrides: Record<string, unknown> = {}) {
@@ -92,6 +94,7 @@ export function monitorSettings(monitorId: string, endpointName: string, overrid
     drift: { thresholds: MONITOR_THRESHOLDS, featureThresholds: {}, autoRetrain: false },
     bytesPerInvocation: 512 * MIB,
     firstWindowMs: 2 * HOUR,
+    captureDelayMs: CAPTURE_DELAY_MS,
     topicArns: [MONITOR_TOPIC],
     ...overrides,
   };

@@ -62,7 +62,7 @@ export class MonitorRuns {
     private readonly deps: RunDeps,
   ) {}
 
-  /** The window since the last assessed one up to the execution's start, listed and cut into slices. */
+  /** The window since the last assessed one up to a capture delay before the execution's start, listed and cut into slices. */
   async plan(input: { executionName: unknown; executionStartTime: unknown }): Promise<Parsed<PlanOutput>> {
     if (!isRunId(input.executionName)) return reject('executionName', 'must be a Step Functions execution name');
     if (typeof input.executionStartTime !== 'string' || !isRfc3339Time(input.executionStartTime)) return reject('executionStartTime', 'must be an RFC 3339 time');
@@ -70,7 +70,8 @@ export class MonitorRuns {
     const started = Date.parse(input.executionStartTime);
     if (Math.abs(now - started) > CLOCK_SKEW_MS) return reject('executionStartTime', `is more than ${CLOCK_SKEW_MS / 60_000} minutes from now`);
     const runId = input.executionName;
-    const toMs = Math.floor(started / 60_000) * 60_000;
+    // The window ends a capture delay before the run, so that SageMaker has written the capture of its last minutes.
+    const toMs = Math.floor((started - this.settings.captureDelayMs) / 60_000) * 60_000;
     const watermark = (await this.deps.store.read(WATERMARK, parseWatermark)) ?? toMs - this.settings.firstWindowMs;
     const fromMs = Math.max(watermark, toMs - DRIFT_MONITOR_LIMITS.maxWindowMs);
     if (fromMs >= toMs) return accept({ runId, mode: 'empty' });

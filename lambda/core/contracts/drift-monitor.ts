@@ -25,6 +25,8 @@ export const DRIFT_MONITOR_LIMITS = Object.freeze({
   maxWindowMs: 7 * 86_400_000,
   /** Histogram bins fixed by the baseline's quantiles. */
   bins: { min: 2, max: 100 },
+  /** How long before a run's start its window ends, for capture SageMaker has yet to write. */
+  captureDelayMs: { min: 0, max: 3_600_000 },
 });
 
 export const DRIFT_MONITOR_DEFAULTS = Object.freeze({
@@ -33,6 +35,8 @@ export const DRIFT_MONITOR_DEFAULTS = Object.freeze({
   bins: 10,
   /** The first run, having no watermark, looks back this far. */
   firstWindowMs: 3_600_000,
+  /** SageMaker writes a capture file some minutes after its requests: a window ends this long before its run. */
+  captureDelayMs: 10 * 60_000,
 });
 
 /** A feature name as the report and the metrics carry it. */
@@ -56,6 +60,8 @@ export interface DriftMonitorSettings {
   readonly drift: DriftConfig;
   readonly bytesPerInvocation: number;
   readonly firstWindowMs: number;
+  /** A run's window ends this long before the run starts, so that capture of its last minutes has been written. */
+  readonly captureDelayMs: number;
   /** Drift triggers' topics told of each report. */
   readonly topicArns: readonly string[];
 }
@@ -151,6 +157,10 @@ export function parseDriftMonitorSettings(input: unknown): Parsed<DriftMonitorSe
   if (!bytes.ok) return bytes;
   const firstWindowMs = requiredNumber(input, 'firstWindowMs', 'firstWindowMs', 60_000, DRIFT_MONITOR_LIMITS.maxWindowMs);
   if (!firstWindowMs.ok) return firstWindowMs;
+  const delay = input.captureDelayMs === undefined
+    ? accept(DRIFT_MONITOR_DEFAULTS.captureDelayMs)
+    : requiredNumber(input, 'captureDelayMs', 'captureDelayMs', DRIFT_MONITOR_LIMITS.captureDelayMs.min, DRIFT_MONITOR_LIMITS.captureDelayMs.max);
+  if (!delay.ok) return delay;
   const drift = parseDriftConfig(input.drift);
   if (!drift.ok) return reject(`drift.${drift.error.field}`, drift.error.problem);
   const topicArns = input.topicArns ?? [];
@@ -176,6 +186,7 @@ export function parseDriftMonitorSettings(input: unknown): Parsed<DriftMonitorSe
     drift: drift.value,
     bytesPerInvocation: bytes.value,
     firstWindowMs: firstWindowMs.value,
+    captureDelayMs: delay.value,
     topicArns: topicArns as string[],
   });
 }
