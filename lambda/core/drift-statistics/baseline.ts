@@ -10,7 +10,7 @@
 import { accept, isRecord, reject, type Parsed } from '../result';
 import { categoricalAccumulator, mergeCategorical, type CategoricalSketch, type CategoricalSketchOptions } from './categorical-sketch';
 import {
-  emptyNumeric, mergeNumeric, numericAccumulator, quantileBucket, type Accumulator, type NumericSketch, type NumericSketchOptions,
+  emptyNumeric, mergeNumeric, numericAccumulator, quantileBucket, sketchAll, type Accumulator, type NumericSketch, type NumericSketchOptions,
 } from './numeric-sketch';
 import { isMissing } from './values';
 
@@ -178,9 +178,7 @@ export function windowAccumulator(baseline: Baseline, options: CategoricalSketch
 }
 
 export function sketchWindow(baseline: Baseline, rows: Iterable<Row>, options: CategoricalSketchOptions = {}): WindowSketch {
-  const accumulator = windowAccumulator(baseline, options);
-  for (const row of rows) accumulator.add(row);
-  return accumulator.sketch();
+  return sketchAll(windowAccumulator(baseline, options), rows);
 }
 
 /** Two windows' sketches against one baseline as one; windows sketched against different baselines do not merge. */

@@ -12,7 +12,7 @@
  * overflow share says how much that matters.
  */
 import { accept, reject, type Parsed } from '../result';
-import type { Accumulator } from './numeric-sketch';
+import { sketchAll, type Accumulator } from './numeric-sketch';
 import { asNumber, categoryOf, isMissing } from './values';
 
 export const DEFAULT_CATEGORY_CAP = 1000;
@@ -98,9 +98,7 @@ export function categoricalAccumulator(options: CategoricalSketchOptions = {}): 
 }
 
 export function sketchCategorical(values: Iterable<unknown>, options: CategoricalSketchOptions = {}): CategoricalSketch {
-  const accumulator = categoricalAccumulator(options);
-  for (const value of values) accumulator.add(value);
-  return accumulator.sketch();
+  return sketchAll(categoricalAccumulator(options), values);
 }
 
 export function emptyCategorical(options: CategoricalSketchOptions = {}): CategoricalSketch {

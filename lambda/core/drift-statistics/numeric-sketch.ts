@@ -156,11 +156,15 @@ export function numericAccumulator(options: NumericSketchOptions = {}): Accumula
   };
 }
 
-/** The sketch of `values`, in one pass. */
-export function sketchNumeric(values: Iterable<unknown>, options: NumericSketchOptions = {}): NumericSketch {
-  const accumulator = numericAccumulator(options);
+/** Every value added to `accumulator`, then its sketch: one pass, for any kind of sketch. */
+export function sketchAll<S>(accumulator: Accumulator<S>, values: Iterable<unknown>): S {
   for (const value of values) accumulator.add(value);
   return accumulator.sketch();
+}
+
+/** The sketch of `values`, in one pass. */
+export function sketchNumeric(values: Iterable<unknown>, options: NumericSketchOptions = {}): NumericSketch {
+  return sketchAll(numericAccumulator(options), values);
 }
 
 /** The sketch of no values. */
