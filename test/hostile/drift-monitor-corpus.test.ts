@@ -87,13 +87,9 @@ describe('forged or malformed step inputs never assess or publish, and answer a 
     await handler({ action: 'plan', executionName: `edited-${key.length}`, executionStartTime: iso(Date.now()) });
     await world.put(`${STORE}runs/edited-${key.length}/slices/0.json`, JSON.stringify([key]));
 
-    // Act
-    const sketching = handler({ action: 'sketch', runId: `edited-${key.length}`, slice: 0 });
-    const assessing = handler({ action: 'assess', runId: `edited-${key.length}` });
-
-    // Assess
-    await expect(sketching).rejects.toThrow(/is not capture of endpoint churn-hostile/);
-    await expect(assessing).rejects.toThrow(/is not capture of endpoint churn-hostile/);
+    // Act and assess, one step at a time: a second step started before the first is awaited could fail unobserved.
+    await expect(handler({ action: 'sketch', runId: `edited-${key.length}`, slice: 0 })).rejects.toThrow(/is not capture of endpoint churn-hostile/);
+    await expect(handler({ action: 'assess', runId: `edited-${key.length}` })).rejects.toThrow(/is not capture of endpoint churn-hostile/);
     expect(await world.keys(`${STORE}runs/edited-${key.length}/partials/`)).toEqual([]);
     await expectNothingAssessed();
   });
