@@ -9,6 +9,7 @@ import {
   DriftMonitor,
   DriftSource,
   DriftTrigger,
+  EventSource,
   EventTrigger,
   PromotionGuardrail,
   RetrainingCoordinator,
@@ -114,25 +115,21 @@ export class ReferenceStack extends Stack {
     const bus = new TriggerEventBus(this, 'PlatformEvents', { project: 'churn', branch: props.branch });
     // Auto-deploy: every model added from Hugging Face starts the deployment pipeline.
     new EventTrigger(this, 'AutoDeploy', {
-      bus,
+      source: EventSource.named(bus, 'model.added', { filter: { model_source: 'hugging_face' } }),
       pipeline: TrainingPipeline.fromPipelineName(this, 'DeployPipeline', 'model-auto-deploy'),
-      event: 'model.added',
-      filter: { model_source: 'hugging_face' },
       parameters: { ModelId: '{{ event.model_id }}', EndpointName: '{{ event.model_name }}-auto', RequestedBy: "{{ event.created_by | default: 'platform' }}" },
     });
     // Join: retrain when fresh data and its features are both ready within a day.
     new EventTrigger(this, 'DataAndFeatures', {
-      bus,
+      source: EventSource.join(bus, ['data_updated', 'features_ready'], { within: Duration.hours(24) }),
       pipeline,
-      events: ['data_updated', 'features_ready'],
-      within: Duration.hours(24),
       parameters: { DatasetUri: '{{ events.data_updated.dataset_uri }}', FeatureVersion: '{{ events.features_ready.version }}' },
       coordinator,
     });
     // Chain: retrain after each successful run of the feature pipeline.
     new EventTrigger(this, 'AfterFeatures', {
+      source: EventSource.afterPipeline(TrainingPipeline.fromPipelineName(this, 'FeaturePipeline', 'churn-feature-engineering')),
       pipeline,
-      afterPipeline: TrainingPipeline.fromPipelineName(this, 'FeaturePipeline', 'churn-feature-engineering'),
       parameters: { TrainingMode: 'chained' },
       coordinator,
     });

@@ -1,6 +1,40 @@
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { BaselineSource } from '../lambda/core/contracts/drift-monitor';
 
+/** The format of a training sample. */
+export enum TrainingSampleFormat {
+  /** Comma-separated values, columns in the order of the monitor's `features`. */
+  CSV = 'csv',
+  /** JSON lines: one object per row, keyed by feature name. */
+  JSONL = 'jsonl',
+}
+
+/** A sample of the training data in S3, for {@link DriftBaseline.trainingSample}. */
+export interface TrainingSampleBaselineProps {
+  /** The bucket that holds the sample. */
+  readonly bucket: s3.IBucket;
+  /** The sample's key. */
+  readonly key: string;
+  /**
+   * The sample's format.
+   * @default TrainingSampleFormat.CSV
+   */
+  readonly format?: TrainingSampleFormat;
+  /**
+   * Whether a CSV sample starts with a header row.
+   * @default false
+   */
+  readonly header?: boolean;
+}
+
+/** A Model Monitor `statistics.json` in S3, for {@link DriftBaseline.modelMonitorStatistics}. */
+export interface ModelMonitorStatisticsBaselineProps {
+  /** The bucket that holds the statistics. */
+  readonly bucket: s3.IBucket;
+  /** The key of `statistics.json`. */
+  readonly key: string;
+}
+
 /** What a monitor compares the endpoint's traffic with. */
 export abstract class DriftBaseline {
   /**
@@ -8,15 +42,15 @@ export abstract class DriftBaseline {
    * row) or JSON lines (one object per row, keyed by feature name). The monitor builds its baseline from it on
    * its first run, and again when the object changes.
    */
-  public static trainingSample(props: { readonly bucket: s3.IBucket; readonly key: string; readonly format?: 'csv' | 'jsonl'; readonly header?: boolean }): DriftBaseline {
-    return new SampleBaseline(props.bucket, props.key, props.format ?? 'csv', props.header ?? false);
+  public static trainingSample(props: TrainingSampleBaselineProps): DriftBaseline {
+    return new SampleBaseline(props.bucket, props.key, props.format ?? TrainingSampleFormat.CSV, props.header ?? false);
   }
 
   /**
    * A Model Monitor `statistics.json` (its baselining job's output), for teams moving off Model Monitor: its
    * histogram buckets become the baseline's bins and categories.
    */
-  public static modelMonitorStatistics(props: { readonly bucket: s3.IBucket; readonly key: string }): DriftBaseline {
+  public static modelMonitorStatistics(props: ModelMonitorStatisticsBaselineProps): DriftBaseline {
     return new StatisticsBaseline(props.bucket, props.key);
   }
 
@@ -30,7 +64,7 @@ class SampleBaseline extends DriftBaseline {
   constructor(
     public readonly _bucket: s3.IBucket,
     private readonly key: string,
-    private readonly format: 'csv' | 'jsonl',
+    private readonly format: TrainingSampleFormat,
     private readonly header: boolean,
   ) {
     super();

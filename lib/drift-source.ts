@@ -28,15 +28,37 @@ export interface ModelMonitorDriftProps {
   readonly period?: Duration;
 }
 
+/** A Model Monitor schedule whose violations reports the evaluator reads. */
+export interface ModelMonitorSchedule {
+  /** The monitored endpoint. */
+  readonly endpointName: string;
+  /** The data-quality monitoring schedule. */
+  readonly monitoringScheduleName: string;
+}
+
+/** Alarms defined elsewhere, followed through their EventBridge state-change events. Give at least one of the two. */
+export interface AlarmStateChangeProps {
+  /**
+   * Alarms to follow, by exact name.
+   * @default - none
+   */
+  readonly alarmNames?: string[];
+  /**
+   * Alarms to follow, by name prefix.
+   * @default - none
+   */
+  readonly alarmNamePrefix?: string;
+}
+
 /** Which alarms a source contributes: by ARN, or by name for alarms defined elsewhere. */
 export interface BoundDriftSource {
   readonly alarmArns: string[];
   readonly alarmNames: string[];
   readonly alarmNamePrefixes: string[];
   /** Model Monitor schedules whose violations the evaluator reads. */
-  readonly monitors: ReadonlyArray<{ readonly endpointName: string; readonly monitoringScheduleName: string }>;
+  readonly monitors: ModelMonitorSchedule[];
   /** The library's drift monitors whose reports the evaluator reads. */
-  readonly driftMonitors?: readonly DriftMonitor[];
+  readonly driftMonitors?: DriftMonitor[];
 }
 
 /** Where drift signals come from. All of them feed the trigger's one encrypted topic. */
@@ -65,7 +87,7 @@ export abstract class DriftSource {
   }
 
   /** Alarms defined elsewhere, by exact name or name prefix, through their EventBridge state-change events. */
-  public static alarmStateChange(props: { readonly alarmNames?: string[]; readonly alarmNamePrefix?: string }): DriftSource {
+  public static alarmStateChange(props: AlarmStateChangeProps): DriftSource {
     if (!props.alarmNames?.length && !props.alarmNamePrefix) {
       throw new Error('alarmStateChange needs alarmNames or alarmNamePrefix: without them it would follow every alarm in the account');
     }

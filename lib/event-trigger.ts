@@ -1,68 +1,37 @@
-import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import type * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { checkEventPatternSize, compileFilter } from '../lambda/core/event-filter';
 import { parseParameterTemplates } from '../lambda/core/templates';
-import { EVENT_TRIGGER_DEFAULTS, EVENT_TRIGGER_LIMITS, UPSTREAM_EXECUTION_PARAMETER, type EventTriggerConfigJson, type EventTriggerMode } from '../lambda/core/contracts/event-trigger';
-import { DEFAULT_PRIORITY, EVENT_NAME, EVENT_NAME_RULE, PRIORITY_LIMITS } from '../lambda/core/contracts/shared';
+import { UPSTREAM_EXECUTION_PARAMETER, type EventTriggerConfigJson } from '../lambda/core/contracts/event-trigger';
+import { DEFAULT_PRIORITY, PRIORITY_LIMITS } from '../lambda/core/contracts/shared';
 import { EventTriggerFunction } from './private/event-trigger-function';
 import { configureHandlerFunction } from './private/handler-function';
 import { handlerMetric } from './private/handler-metrics';
 import { MetricName, MetricService } from '../lambda/core/contracts/metrics';
 import { TriggerTarget } from './private/trigger-configuration';
 import { shortHash } from './private/short-hash';
-import { validateDurationInRange, validateIntegerInRange } from './private/validation';
+import { validateIntegerInRange } from './private/validation';
 import type { IRetrainingCoordinator } from './retraining-coordinator';
 import { wireStartRoute } from './private/start-route';
 import type { TriggerFunctionOptions } from './trigger-function-options';
 import { TrainingPipeline, type ITrainingPipeline } from './training-pipeline';
-import type { ITriggerEventBus } from './trigger-event-bus';
+import type { EventSource } from './event-source';
 
-/** Properties of an {@link EventTrigger}. Give exactly one of `event`, `events` or `afterPipeline`. */
+/** Properties of an {@link EventTrigger}. */
 export interface EventTriggerProps extends TriggerFunctionOptions {
   /**
-   * The bus the events arrive on (for `event` and `events`): a `TriggerEventBus`, or a bus you have
-   * through `TriggerEventBus.fromEventBus(scope, id, eventBus)`.
-   * @default - none; required with `event` and `events`
+   * What starts a run: `EventSource.named(bus, name)`, `EventSource.join(bus, names)` or
+   * `EventSource.afterPipeline(pipeline)`.
    */
-  readonly bus?: ITriggerEventBus;
+  readonly source: EventSource;
   /**
    * The pipeline to start: a `TrainingPipeline`, a `sagemaker.CfnPipeline` defined in your app, or any
    * other `IPipelineRef`.
    */
   readonly pipeline: sagemaker.IPipelineRef;
-  /**
-   * Start on every event of this name (matching `filter`).
-   * @default - none
-   */
-  readonly event?: string;
-  /**
-   * Start once every one of these events occurred within `within` (a join); the join gives up its
-   * occurrences only after the run started (a failed or deferred start is asked again, same token).
-   * @default - none
-   */
-  readonly events?: string[];
-  /**
-   * The window of a join: an occurrence older than this no longer counts.
-   * @default Duration.hours(24)
-   */
-  readonly within?: Duration;
-  /**
-   * Start when an execution of this pipeline succeeds (SageMaker's execution status change); the run
-   * receives the upstream execution's ARN as `UpstreamExecutionArn`. Its ARN matches ignoring case;
-   * it must be in the stack's account and region (checked at synth when both are known).
-   * @default - none
-   */
-  readonly afterPipeline?: sagemaker.IPipelineRef;
-  /**
-   * A JSON condition on the event's `data`: equality, a list for any of, or one operator per field
-   * (`prefix`, `suffix`, `equals-ignore-case`, `numeric`, `exists`, `anything-but`), compiled to an
-   * EventBridge pattern at synth. For a join it applies to every listed event.
-   * @default - every event of the name
-   */
-  readonly filter?: { [field: string]: unknown };
   /**
    * Pipeline parameters from templates such as `{{ event.model_id }}`, `{{ event.model_name }}-auto`,
    * `{{ event.owner.team | default: 'ml' }}`, or in a join `{{ events.features_ready.version }}`.
@@ -129,47 +98,29 @@ export class EventTrigger extends Construct {
 
   constructor(scope: Construct, id: string, props: EventTriggerProps) {
     super(scope, id);
-    const modes = [props.event !== undefined, props.events !== undefined, props.afterPipeline !== undefined].filter(Boolean).length;
-    if (modes !== 1) throw new Error('give exactly one of event, events (a join) or afterPipeline (a chain)');
-    if ((props.event !== undefined || props.events !== undefined) && !props.bus) throw new Error('bus is required with event and events');
-    const names = props.events ?? (props.event !== undefined ? [props.event] : []);
-    for (const name of names) {
-      if (!Token.isUnresolved(name) && !EVENT_NAME.test(name)) throw new Error(`event name '${name}' ${EVENT_NAME_RULE}`);
-    }
-    if (props.events?.includes('event')) {
-      throw new Error("events must not include an event named 'event': templates read the triggering event as {{ event.<field> }}");
-    }
-    if (props.events !== undefined && (props.events.length < 2 || new Set(props.events).size !== props.events.length)) {
-      throw new Error(`events must name at least two different events to join, got ${JSON.stringify(props.events)}`);
-    }
-    if (props.within !== undefined && props.events === undefined) throw new Error('within is the window of a join: give it only with events, or leave it out');
-    const within = props.within ?? Duration.seconds(EVENT_TRIGGER_DEFAULTS.windowSeconds);
-    validateDurationInRange('within', within, Duration.seconds(EVENT_TRIGGER_LIMITS.minWindowSeconds), Duration.seconds(EVENT_TRIGGER_LIMITS.maxWindowSeconds));
+    const source = props.source._config;
+    const names = source.names;
     if (props.priority !== undefined) validateIntegerInRange('priority', props.priority, PRIORITY_LIMITS.min, PRIORITY_LIMITS.max);
     const templates = parseParameterTemplates(props.parameters ?? {}, {
-      ...(props.events ? { joinedEvents: props.events } : {}),
-      reserved: props.afterPipeline ? [UPSTREAM_EXECUTION_PARAMETER] : [],
+      ...(source.mode === 'join' ? { joinedEvents: names } : {}),
+      reserved: source.mode === 'chain' ? [UPSTREAM_EXECUTION_PARAMETER] : [],
     });
     if (!templates.ok) throw new Error(`${templates.error.field} ${templates.error.problem}`);
-    if (props.filter !== undefined && props.afterPipeline !== undefined) {
-      throw new Error('filter applies to event and events, not to afterPipeline: a chain starts after every successful execution of the upstream pipeline; leave filter out');
-    }
-    const dataFilter = props.filter ? compileFilter(props.filter) : undefined;
+    const dataFilter = source.filter ? compileFilter(source.filter) : undefined;
     if (dataFilter && !dataFilter.ok) throw new Error(`${dataFilter.error.field} ${dataFilter.error.problem}`);
 
     const pipeline = TrainingPipeline.of(this, props.pipeline);
-    const upstream = props.afterPipeline ? TrainingPipeline.of(this, props.afterPipeline) : undefined;
+    const upstream = source.upstream ? TrainingPipeline.of(this, source.upstream) : undefined;
     if (upstream) assertSameEnvironment(this, upstream);
     const shared = EventTriggerFunction.of(this);
     configureHandlerFunction(shared.function, props, this);
     this.triggerId = `${this.node.id.replace(/[^A-Za-z0-9_-]/g, '')}-${shortHash(this.node.path, 8)}`.slice(-64);
-    const mode: EventTriggerMode = props.afterPipeline ? 'chain' : props.events ? 'join' : 'event';
     const config = {
       triggerId: this.triggerId,
       pipelineName: pipeline.pipelineName,
-      mode,
+      mode: source.mode,
       events: names,
-      ...(props.events ? { windowSeconds: within.toSeconds() } : {}),
+      ...(source.within ? { windowSeconds: source.within.toSeconds() } : {}),
       parameters: props.parameters ?? {},
       ...wireStartRoute(shared.function, pipeline, props.coordinator, props.priority ?? DEFAULT_PRIORITY),
     };
@@ -182,15 +133,15 @@ export class EventTrigger extends Construct {
           detail: { pipelineArn: [{ 'equals-ignore-case': upstream.pipelineArn }], currentPipelineExecutionStatus: ['Succeeded'] },
         }
       : {
-          source: [props.bus!.eventSource],
+          source: [source.bus!.eventSource],
           detailType: names,
           ...(dataFilter?.ok ? { detail: { data: dataFilter.value } } : {}),
         };
-    if (!upstream) assertPatternSize(eventPattern, props.filter ? 'filter' : props.events ? 'events' : 'event');
+    if (!upstream) assertPatternSize(eventPattern, source.filter ? 'filter' : source.mode === 'join' ? 'names' : 'name');
     this.rule = new events.Rule(this, 'Rule', {
       ruleName: `${shared.ruleNamePrefix}${shortHash(this.node.path, 16)}`,
       description: `cdk-ml-triggers: ${config.mode} trigger ${this.triggerId}`,
-      ...(props.afterPipeline ? {} : { eventBus: props.bus!.bus }),
+      ...(source.bus ? { eventBus: source.bus.bus } : {}),
       enabled: props.enabled ?? true,
       eventPattern,
       targets: [new TriggerTarget(shared, this.triggerId, { ...config, pattern: renderedPattern(eventPattern) } satisfies EventTriggerConfigJson, 'parameter templates')],

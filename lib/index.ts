@@ -10,5 +10,6 @@ export * from './drift-monitor';
 export * from './drift-trigger';
 export * from './promotion-guardrail';
 export * from './trigger-event-bus';
+export * from './event-source';
 export * from './event-trigger';
 export * from './trigger-dashboard';

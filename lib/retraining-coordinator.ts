@@ -19,7 +19,7 @@ import { grantInvokeTo, grantPublishTo } from './private/grants';
 import { validateDurationInRange, validateIntegerInRange, validateTimeZone } from './private/validation';
 import type { ITrainingPipeline } from './training-pipeline';
 
-export type { CostModel } from '../lambda/core/contracts/coordinator';
+export type { CoordinatorPolicy, CostModel } from '../lambda/core/contracts/coordinator';
 
 /** Properties of a {@link RetrainingCoordinator}. */
 export interface RetrainingCoordinatorProps extends TriggerFunctionOptions {

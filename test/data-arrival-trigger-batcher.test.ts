@@ -1,7 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { DataArrivalTrigger, EventTrigger, TrainingPipeline } from '../lib';
+import { DataArrivalTrigger, EventSource, EventTrigger, TrainingPipeline } from '../lib';
 import { synthTriggers } from './support/data-arrival-synth';
 import { stackWithPipeline, template } from './support/stacks';
 
@@ -123,7 +123,7 @@ describe('DataArrivalTrigger', () => {
   test('data-arrival and event triggers in one stack share the dead-letter queue, each receiver naming only its own rules', () => {
     const { stack, pipeline } = stackWithPipeline();
     new DataArrivalTrigger(stack, 'Labels', { pipeline, bucket: s3.Bucket.fromBucketName(stack, 'Data', 'mlops-data-prod') });
-    new EventTrigger(stack, 'Chain', { pipeline, afterPipeline: TrainingPipeline.fromPipelineName(stack, 'Up', 'features') });
+    new EventTrigger(stack, 'Chain', { pipeline, source: EventSource.afterPipeline(TrainingPipeline.fromPipelineName(stack, 'Up', 'features')) });
     const t = template(stack);
 
     const rules = t.findResources('AWS::Events::Rule');

@@ -1,7 +1,7 @@
 import type { Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { DriftBaseline, DriftMonitor, DriftSource, DriftTrigger, TrainingPipeline } from '../lib';
+import { DriftBaseline, DriftMonitor, DriftSource, DriftTrigger, TrainingPipeline, TrainingSampleFormat } from '../lib';
 import { joinWithPlaceholders, monitorRoleStatements, monitorSettings, statementsOfRoleOf, synthMonitor } from './support/drift-monitor-synth';
 
 /** A drift trigger fed only by the given monitors, created after them. */
@@ -65,7 +65,7 @@ describe('DriftSource.driftMonitor', () => {
         endpointName: 'churn-canary',
         captureBucket: canary,
         features: ['tenure_months'],
-        baseline: DriftBaseline.trainingSample({ bucket: canary, key: 'baseline/sample.jsonl', format: 'jsonl' }),
+        baseline: DriftBaseline.trainingSample({ bucket: canary, key: 'baseline/sample.jsonl', format: TrainingSampleFormat.JSONL }),
       });
       triggerOn(stack, first, second);
     });

@@ -4,7 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { DataArrivalTrigger, EventTrigger, PromotionGuardrail, RetrainingCoordinator, TrainingPipeline, type TriggerFunctionOptions } from '../lib';
+import { DataArrivalTrigger, EventSource, EventTrigger, PromotionGuardrail, RetrainingCoordinator, TrainingPipeline, type TriggerFunctionOptions } from '../lib';
 import { v3Acknowledgements } from './support/nag-acknowledgements';
 import { COMPOSITIONS, ENV } from './support/nag-compositions';
 import { runNag } from './support/nag-findings';
@@ -81,7 +81,7 @@ describe('function settings (TriggerFunctionOptions)', () => {
     ['data-arrival triggers share the batcher', 'MlTriggersDataArrival/Batcher', (stack: Stack, id: string, options: TriggerFunctionOptions) =>
       new DataArrivalTrigger(stack, id, { pipeline: TrainingPipeline.fromPipelineName(stack, `${id}Pipeline`, 'p'), bucket: s3.Bucket.fromBucketName(stack, `${id}Bucket`, 'churn-data'), ...options })],
     ['event triggers share their function', 'MlTriggersEvents/Function', (stack: Stack, id: string, options: TriggerFunctionOptions) =>
-      new EventTrigger(stack, id, { pipeline: TrainingPipeline.fromPipelineName(stack, `${id}Pipeline`, 'p'), afterPipeline: TrainingPipeline.fromPipelineName(stack, `${id}Upstream`, 'u'), ...options })],
+      new EventTrigger(stack, id, { pipeline: TrainingPipeline.fromPipelineName(stack, `${id}Pipeline`, 'p'), source: EventSource.afterPipeline(TrainingPipeline.fromPipelineName(stack, `${id}Upstream`, 'u')), ...options })],
   ])('%s', (_, sharedPath, addTrigger) => {
     function synth(order: Array<[string, (stack: Stack, vpc: ec2.IVpc) => TriggerFunctionOptions]>) {
       const stack = new Stack(new App(), 'Shared', { env: ENV });

@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { NagSuppressions } from 'cdk-nag-v2';
-import { DataArrivalTrigger, EventTrigger, RetrainingCoordinator, TrainingPipeline } from '../lib';
+import { DataArrivalTrigger, EventSource, EventTrigger, RetrainingCoordinator, TrainingPipeline } from '../lib';
 import { acknowledge } from '../lib/private/nag';
 import { allConstructs, byUser, v2Suppressions, v3Acknowledgements } from './support/nag-acknowledgements';
 import { COMPOSITIONS, ENV } from './support/nag-compositions';
@@ -115,7 +115,7 @@ describe('acknowledgements that hold in every composition', () => {
       const bucket = s3.Bucket.fromBucketName(stack, 'DataBucket', 'churn-data');
       for (const kind of order) {
         new DataArrivalTrigger(stack, kind, { pipeline, bucket, prefix: `${kind}/`, ...(kind === 'coordinated' ? { coordinator } : {}) });
-        new EventTrigger(stack, `${kind}Chain`, { pipeline, afterPipeline: pipeline, ...(kind === 'coordinated' ? { coordinator } : {}) });
+        new EventTrigger(stack, `${kind}Chain`, { pipeline, source: EventSource.afterPipeline(pipeline), ...(kind === 'coordinated' ? { coordinator } : {}) });
       }
     };
 

@@ -1,7 +1,7 @@
 import { App, Stack, type StackProps } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { DataArrivalTrigger, EventTrigger, TrainingPipeline, TriggerEventBus } from '../lib';
+import { DataArrivalTrigger, EventSource, EventTrigger, TrainingPipeline, TriggerEventBus } from '../lib';
 
 /** EventBridge rule names: 1-64 of these characters. */
 const RULE_NAME = /^[.\-_A-Za-z0-9]{1,64}$/;
@@ -12,7 +12,7 @@ function deployment(props: StackProps): Template {
   const pipeline = TrainingPipeline.fromPipelineName(stack, 'Pipeline', 'churn-training');
   new DataArrivalTrigger(stack, 'Labels', { pipeline, bucket: s3.Bucket.fromBucketName(stack, 'Data', 'mlops-data') });
   const bus = new TriggerEventBus(stack, 'Bus', { project: 'churn' });
-  new EventTrigger(stack, 'OnModel', { pipeline, bus, event: 'model.added' });
+  new EventTrigger(stack, 'OnModel', { pipeline, source: EventSource.named(bus, 'model.added') });
   return Template.fromStack(stack);
 }
 

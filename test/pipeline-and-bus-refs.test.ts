@@ -6,7 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
-import { DataArrivalTrigger, DriftSource, DriftTrigger, EventTrigger, ScheduledTrigger, TrainingPipeline, TriggerEventBus, TriggerSchedule, type IRetrainingCoordinator } from '../lib';
+import { DataArrivalTrigger, DriftSource, DriftTrigger, EventSource, EventTrigger, ScheduledTrigger, TrainingPipeline, TriggerEventBus, TriggerSchedule, type IRetrainingCoordinator } from '../lib';
 import { newStack } from './support/stacks';
 
 /** A pipeline defined in the app itself, as teams that build their pipelines with CDK have it. */
@@ -130,7 +130,7 @@ describe('triggers accept the pipelines and buses teams already have', () => {
     const triggers = new Stack(app, 'Triggers', { env });
 
     // Act
-    new EventTrigger(triggers, 'AfterFeatures', { pipeline: TrainingPipeline.fromPipelineName(triggers, 'Training', 'churn-training'), afterPipeline: upstream });
+    new EventTrigger(triggers, 'AfterFeatures', { pipeline: TrainingPipeline.fromPipelineName(triggers, 'Training', 'churn-training'), source: EventSource.afterPipeline(upstream) });
 
     // Assess: the rule matches the upstream pipeline's ARN, imported from the stack that defines it.
     Template.fromStack(triggers).hasResourceProperties('AWS::Events::Rule', {
@@ -152,7 +152,7 @@ describe('triggers accept the pipelines and buses teams already have', () => {
     const publisher = new iam.Role(stack, 'Publisher', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
 
     // Act
-    new EventTrigger(stack, 'AutoDeploy', { bus, pipeline: TrainingPipeline.fromPipelineName(stack, 'Pipeline', 'auto-deploy'), event: 'model.added' });
+    new EventTrigger(stack, 'AutoDeploy', { source: EventSource.named(bus, 'model.added'), pipeline: TrainingPipeline.fromPipelineName(stack, 'Pipeline', 'auto-deploy') });
     bus.grantPublish(publisher);
 
     // Assess

@@ -4,7 +4,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { DataArrivalTrigger, DriftSource, DriftTrigger, EventTrigger, PromotionGuardrail, RetrainingCoordinator, ScheduledTrigger, TriggerDashboard, TriggerEventBus, TriggerSchedule, type TriggerDashboardProps } from '../lib';
+import { DataArrivalTrigger, DriftSource, DriftTrigger, EventSource, EventTrigger, PromotionGuardrail, RetrainingCoordinator, ScheduledTrigger, TriggerDashboard, TriggerEventBus, TriggerSchedule, type TriggerDashboardProps } from '../lib';
 import { stackWithPipeline, template } from './support/stacks';
 
 function stackWithEverything(props: TriggerDashboardProps = {}, dashboardFirst = false) {
@@ -15,7 +15,7 @@ function stackWithEverything(props: TriggerDashboardProps = {}, dashboardFirst =
   const scheduled = new ScheduledTrigger(stack, 'Hourly', { pipeline, schedule: TriggerSchedule.rate(Duration.hours(1)) });
   const data = new DataArrivalTrigger(stack, 'Labels', { pipeline, bucket, coordinator });
   new DriftTrigger(stack, 'Drift', { pipeline, sources: [DriftSource.alarmStateChange({ alarmNamePrefix: 'drift-' })], coordinator });
-  new EventTrigger(stack, 'Models', { pipeline, bus: new TriggerEventBus(stack, 'Bus'), event: 'model.added' });
+  new EventTrigger(stack, 'Models', { pipeline, source: EventSource.named(new TriggerEventBus(stack, 'Bus'), 'model.added') });
   new PromotionGuardrail(stack, 'Guardrail', { reportsBucket: bucket });
   const dashboard = early ?? new TriggerDashboard(stack, 'Dashboard', props);
   return { stack, dashboard, scheduled, data, template: template(stack) };

@@ -16,6 +16,7 @@ import {
   DriftMonitor,
   DriftSource,
   DriftTrigger,
+  EventSource,
   EventTrigger,
   PromotionGuardrail,
   RetrainingCoordinator,
@@ -95,14 +96,12 @@ export function everyConstruct(app: App): Stack {
   });
   const bus = new TriggerEventBus(stack, 'PlatformEvents', { project: 'churn' });
   new EventTrigger(stack, 'OnModelAdded', {
-    bus,
+    source: EventSource.named(bus, 'model.added', { filter: { model_source: 'hugging_face' } }),
     pipeline,
-    event: 'model.added',
-    filter: { model_source: 'hugging_face' },
     parameters: { ModelId: '{{ event.model_id }}' },
   });
-  new EventTrigger(stack, 'OnDataAndFeatures', { bus, pipeline, events: ['data_updated', 'features_ready'], within: Duration.hours(12), coordinator });
-  new EventTrigger(stack, 'AfterFeatures', { pipeline, afterPipeline: features });
+  new EventTrigger(stack, 'OnDataAndFeatures', { source: EventSource.join(bus, ['data_updated', 'features_ready'], { within: Duration.hours(12) }), pipeline, coordinator });
+  new EventTrigger(stack, 'AfterFeatures', { source: EventSource.afterPipeline(features), pipeline });
   const guardrail = new PromotionGuardrail(stack, 'Guardrail', { reportsBucket: monitoring, reportsPrefix: 'evaluation/' });
   guardrail.grantInvoke(pipelineRole);
 
@@ -126,8 +125,8 @@ export function coordinatorWithoutCoordinatedSchedule(app: App): Stack {
   new ScheduledTrigger(stack, 'Monthly', { pipeline, schedule: TriggerSchedule.cron('0 4 1 * ? *') });
   new DataArrivalTrigger(stack, 'NewData', { pipeline, bucket: s3.Bucket.fromBucketName(stack, 'Data', 'fraud-data'), coordinator });
   new EventTrigger(stack, 'AfterFeatures', {
+    source: EventSource.afterPipeline(TrainingPipeline.fromPipelineName(stack, 'FeaturePipeline', 'fraud-features')),
     pipeline,
-    afterPipeline: TrainingPipeline.fromPipelineName(stack, 'FeaturePipeline', 'fraud-features'),
     coordinator,
   });
   return stack;
@@ -154,7 +153,7 @@ export function pipelineAndBusOfTheApp(app: App): Stack {
     project: 'ads',
   });
   new ScheduledTrigger(stack, 'Daily', { pipeline: training, schedule: TriggerSchedule.rate(Duration.days(1)) });
-  new EventTrigger(stack, 'AfterFeatures', { pipeline: training, afterPipeline: upstream });
-  new EventTrigger(stack, 'OnDataUpdated', { bus, pipeline: training, event: 'data_updated' });
+  new EventTrigger(stack, 'AfterFeatures', { source: EventSource.afterPipeline(upstream), pipeline: training });
+  new EventTrigger(stack, 'OnDataUpdated', { source: EventSource.named(bus, 'data_updated'), pipeline: training });
   return stack;
 }

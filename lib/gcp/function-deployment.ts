@@ -17,6 +17,7 @@ import { Construct } from 'constructs';
 import { packageRoot } from '../private/handler-code';
 import { deploymentHash } from './deployment-hash';
 import { PipelineJobRole } from './pipeline-job-role';
+import type { IVertexTriggerFunction } from './trigger-function';
 import type { VertexPipeline } from './vertex-pipeline';
 
 /** The stack-wide pieces every function shares: the source bucket and the project's number. */
@@ -57,7 +58,7 @@ export interface FunctionDeploymentProps {
  * A 2nd-gen Cloud Function with its own service account, fed by a push subscription that retries with
  * backoff and hands undeliverable messages to a dead-letter topic.
  */
-export class FunctionDeployment extends Construct {
+export class FunctionDeployment extends Construct implements IVertexTriggerFunction {
   readonly function: Cloudfunctions2Function;
   readonly serviceAccount: ServiceAccount;
   readonly subscription: PubsubSubscription;

@@ -13,6 +13,7 @@ import { BATCH_DEFAULTS, BATCH_LIMITS } from '../../lambda/core/contracts/batch'
 import { pipelineParameters } from '../../lambda/core/pipeline-parameters';
 import { deploymentHash } from './deployment-hash';
 import { FunctionDeployment } from './function-deployment';
+import type { IVertexTriggerFunction } from './trigger-function';
 import type { VertexPipeline } from './vertex-pipeline';
 
 /** Properties of a {@link VertexDataArrivalTrigger}. */
@@ -61,7 +62,7 @@ export interface VertexDataArrivalTriggerProps {
  */
 export class VertexDataArrivalTrigger extends Construct {
   readonly topic: PubsubTopic;
-  readonly handler: FunctionDeployment;
+  readonly handler: IVertexTriggerFunction;
 
   constructor(scope: Construct, id: string, props: VertexDataArrivalTriggerProps) {
     super(scope, id);

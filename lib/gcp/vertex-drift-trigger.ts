@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { DEFAULT_DRIFT_THRESHOLDS, parseDriftConfig } from '../../lambda/core/contracts/drift';
 import { deploymentHash } from './deployment-hash';
 import { FunctionDeployment } from './function-deployment';
+import type { IVertexTriggerFunction } from './trigger-function';
 import type { VertexPipeline } from './vertex-pipeline';
 
 /** Scores at which drift becomes medium, high and critical. */
@@ -49,7 +50,7 @@ export interface VertexDriftTriggerProps {
 export class VertexDriftTrigger extends Construct {
   readonly topic: PubsubTopic;
   readonly alertPolicy: MonitoringAlertPolicy;
-  readonly handler: FunctionDeployment;
+  readonly handler: IVertexTriggerFunction;
 
   constructor(scope: Construct, id: string, props: VertexDriftTriggerProps) {
     super(scope, id);

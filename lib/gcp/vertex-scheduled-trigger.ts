@@ -7,6 +7,7 @@ import { pipelineParameters } from '../../lambda/core/pipeline-parameters';
 import { cloudSchedulerCron } from './cloud-scheduler-schedule';
 import { deploymentHash } from './deployment-hash';
 import { FunctionDeployment } from './function-deployment';
+import type { IVertexTriggerFunction } from './trigger-function';
 import type { VertexPipeline } from './vertex-pipeline';
 
 /** Properties of a {@link VertexScheduledTrigger}. */
@@ -42,7 +43,7 @@ export interface VertexScheduledTriggerProps {
 export class VertexScheduledTrigger extends Construct {
   readonly topic: PubsubTopic;
   readonly job: CloudSchedulerJob;
-  readonly handler: FunctionDeployment;
+  readonly handler: IVertexTriggerFunction;
 
   constructor(scope: Construct, id: string, props: VertexScheduledTriggerProps) {
     super(scope, id);

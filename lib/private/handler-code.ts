@@ -2,7 +2,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 
-const PACKAGE_NAME = 'cdk-ml-triggers';
+/**
+ * The packages that carry the bundled handlers: the npm package, and the jsii packages of the AWS and the
+ * Google constructs (`scripts/jsii-packages.ts`), which is where Python's runtime loads this file from.
+ */
+const PACKAGE_NAMES: ReadonlySet<string> = new Set(['cdk-ml-triggers', 'cdk-ml-triggers-gcp']);
 
 /** The runtime every bundled handler targets (esbuild `target: node22`). */
 export const HANDLER_RUNTIME = lambda.Runtime.NODEJS_22_X;
@@ -14,7 +18,7 @@ function isPackageRoot(dir: string): boolean {
   const manifest = path.join(dir, 'package.json');
   if (!fs.existsSync(manifest)) return false;
   const { name } = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { name?: unknown };
-  return name === PACKAGE_NAME;
+  return typeof name === 'string' && PACKAGE_NAMES.has(name);
 }
 
 /**
@@ -25,7 +29,7 @@ export function packageRoot(): string {
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
     if (isPackageRoot(dir)) return dir;
     if (path.dirname(dir) === dir) {
-      throw new Error(`cannot find the ${PACKAGE_NAME} package.json above ${path.basename(__dirname)}/`);
+      throw new Error(`cannot find the cdk-ml-triggers package.json above ${path.basename(__dirname)}/`);
     }
   }
 }

@@ -7,7 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { ReferenceStack } from '../../bin/reference-stack';
-import { DataArrivalTrigger, DriftBaseline, DriftMonitor, DriftSource, DriftTrigger, EventTrigger, PromotionGuardrail, RetrainingCoordinator, ScheduledTrigger, TrainingPipeline, TriggerDashboard, TriggerEventBus, TriggerSchedule } from '../../lib';
+import { DataArrivalTrigger, DriftBaseline, DriftMonitor, DriftSource, DriftTrigger, EventSource, EventTrigger, PromotionGuardrail, RetrainingCoordinator, ScheduledTrigger, TrainingPipeline, TriggerDashboard, TriggerEventBus, TriggerSchedule } from '../../lib';
 
 /**
  * Constructs a user creates in a composition, named so that findings on them (theirs to fix, never
@@ -89,7 +89,7 @@ export const COMPOSITIONS: Record<string, (app: App) => void> = {
     const stack = new Stack(app, 'Event', { env: ENV });
     new EventTrigger(stack, 'AfterFeatures', {
       pipeline: TrainingPipeline.fromPipelineName(stack, 'Pipeline', 'churn-training'),
-      afterPipeline: TrainingPipeline.fromPipelineName(stack, 'Features', 'churn-features'),
+      source: EventSource.afterPipeline(TrainingPipeline.fromPipelineName(stack, 'Features', 'churn-features')),
     });
   },
 
@@ -97,9 +97,8 @@ export const COMPOSITIONS: Record<string, (app: App) => void> = {
   namedEventAlone: (app) => {
     const stack = new Stack(app, 'NamedEvent', { env: ENV });
     new EventTrigger(stack, 'OnModel', {
-      bus: new TriggerEventBus(stack, 'Bus'),
+      source: EventSource.named(new TriggerEventBus(stack, 'Bus'), 'model.added'),
       pipeline: TrainingPipeline.fromPipelineName(stack, 'Pipeline', 'churn-training'),
-      event: 'model.added',
     });
   },
 
@@ -140,7 +139,7 @@ export const COMPOSITIONS: Record<string, (app: App) => void> = {
     new ScheduledTrigger(stack, 'Weekly', { pipeline, schedule: TriggerSchedule.cron('0 3 ? * MON-FRI *'), coordinator });
     new DataArrivalTrigger(stack, 'Data', { pipeline, bucket: s3.Bucket.fromBucketName(stack, 'DataBucket', 'churn-data'), coordinator, ...options });
     new DriftTrigger(stack, 'Drift', { pipeline, sources: [DriftSource.alarmStateChange({ alarmNames: ['churn-drift'] })], coordinator, ...options });
-    new EventTrigger(stack, 'Chain', { pipeline, afterPipeline: TrainingPipeline.fromPipelineName(stack, 'Features', 'churn-features'), coordinator, ...options });
+    new EventTrigger(stack, 'Chain', { pipeline, source: EventSource.afterPipeline(TrainingPipeline.fromPipelineName(stack, 'Features', 'churn-features')), coordinator, ...options });
     new PromotionGuardrail(stack, 'Guardrail', { reportsBucket: s3.Bucket.fromBucketName(stack, 'Reports', 'churn-reports'), ...options });
   },
 
@@ -154,7 +153,7 @@ export const COMPOSITIONS: Record<string, (app: App) => void> = {
       coordinators.push(coordinator);
       new ScheduledTrigger(stack, 'Weekly', { pipeline, schedule: TriggerSchedule.cron('0 3 ? * MON-FRI *'), coordinator });
       new DataArrivalTrigger(stack, 'Data', { pipeline, bucket: s3.Bucket.fromBucketName(stack, 'DataBucket', `churn-${name.toLowerCase()}`), coordinator });
-      new EventTrigger(stack, 'Chain', { pipeline, afterPipeline: TrainingPipeline.fromPipelineName(stack, 'Features', 'churn-features'), coordinator });
+      new EventTrigger(stack, 'Chain', { pipeline, source: EventSource.afterPipeline(TrainingPipeline.fromPipelineName(stack, 'Features', 'churn-features')), coordinator });
     }
     const consumer = new Stack(app, 'Consumer', { env: ENV });
     const pipeline = TrainingPipeline.fromPipelineName(consumer, 'Pipeline', 'churn-consumer');

@@ -15,13 +15,13 @@ export interface CostModel {
 export const DEFAULT_COST_MODEL: CostModel = Object.freeze({ baseCost: 150, gbPerIncrement: 100 });
 
 export interface CoordinatorPolicy {
-  /** @default 6 hours */
+  /** The shortest time between two runs of a pipeline, in milliseconds. @default 6 hours */
   readonly minIntervalMs: number;
-  /** @default 4 */
+  /** The most runs of a pipeline per calendar day. @default 4 */
   readonly maxDailyRuns: number;
-  /** @default 1000 */
+  /** The most estimated spend per calendar day. @default 1000 */
   readonly dailyBudget: number;
-  /** @default DEFAULT_COST_MODEL */
+  /** How a run's cost is estimated. @default DEFAULT_COST_MODEL */
   readonly costModel: CostModel;
   /** The IANA time zone whose calendar days the cap and budget count. @default 'UTC' */
   readonly timeZone: string;
