@@ -6,6 +6,7 @@ import { benchColdStart } from './cold-start';
 import { benchCoordinatorLatency } from './coordinator-latency';
 import { benchDriftMonitor } from './drift-monitor';
 import { benchGoogle } from './google';
+import { benchSimulate } from './simulate';
 import { benchSynth } from './synth';
 import { benchThroughput } from './throughput';
 
@@ -17,6 +18,7 @@ const BENCHMARKS: Record<string, () => BenchmarkSection | Promise<BenchmarkSecti
   'cold-start': benchColdStart,
   google: benchGoogle,
   'drift-monitor': benchDriftMonitor,
+  simulate: benchSimulate,
 };
 
 /**

@@ -19,7 +19,7 @@ describe('cdk-ml-triggers help and version', () => {
 
     expect(code).toBe(0);
     expect(stderr).toBe('');
-    expect(stdout).toMatch(/^usage: cdk-ml-triggers <approve\|reject\|explain\|baseline\|help> \[options\]\n/);
+    expect(stdout).toMatch(/^usage: cdk-ml-triggers <approve\|reject\|explain\|baseline\|simulate\|help> \[options\]\n/);
     for (const command of ['approve', 'reject', 'explain', 'baseline', 'help <command>']) expect(stdout).toMatch(new RegExp(`^  ${command} +\\S`, 'm'));
     expect(stdout).toContain(`cdk-ml-triggers ${VERSION}`);
   });
@@ -53,10 +53,10 @@ describe('cdk-ml-triggers help and version', () => {
 
 describe('cdk-ml-triggers usage errors', () => {
   test.each<[string, string[], string, string]>([
-    ['no command', [], 'error: a command is needed', 'usage: cdk-ml-triggers <approve|reject|explain|baseline|help>'],
-    ['an unknown command', ['deploy'], 'error: unknown command "deploy"', 'usage: cdk-ml-triggers <approve|reject|explain|baseline|help>'],
-    ['help on an unknown command', ['help', 'deploy'], 'error: unknown command "deploy"', 'usage: cdk-ml-triggers <approve|reject|explain|baseline|help>'],
-    ['an unknown program option', ['--verbose'], 'error: unknown option --verbose', 'usage: cdk-ml-triggers <approve|reject|explain|baseline|help>'],
+    ['no command', [], 'error: a command is needed', 'usage: cdk-ml-triggers <approve|reject|explain|baseline|simulate|help>'],
+    ['an unknown command', ['deploy'], 'error: unknown command "deploy"', 'usage: cdk-ml-triggers <approve|reject|explain|baseline|simulate|help>'],
+    ['help on an unknown command', ['help', 'deploy'], 'error: unknown command "deploy"', 'usage: cdk-ml-triggers <approve|reject|explain|baseline|simulate|help>'],
+    ['an unknown program option', ['--verbose'], 'error: unknown option --verbose', 'usage: cdk-ml-triggers <approve|reject|explain|baseline|simulate|help>'],
     ['an unknown option', ['explain', '--table', 't', '--pipeline', 'p', '--since', '2027-03-01'], 'error: unknown option --since', 'usage: cdk-ml-triggers explain --table'],
     ['an option of another command', ['approve', '--table', 't'], 'error: unknown option --table', 'usage: cdk-ml-triggers <approve|reject> --function'],
     ['a missing value at the end', ['explain', '--pipeline', 'p', '--table'], 'error: --table needs a value', 'usage: cdk-ml-triggers explain --table'],

@@ -108,12 +108,16 @@ describe('the published package', () => {
       '@aws-sdk/client-eventbridge': expect.any(String),
       cdktf: expect.any(String),
       '@cdktf/provider-google': expect.any(String),
+      dynalite: expect.any(String),
+      s3rver: expect.any(String),
     });
-    // AWS users install none of the optional peers: the Google constructs and the publish client are separate entry points.
+    // AWS users install none of the optional peers: the Google constructs, the publish client and the simulator are separate entry points.
     expect(installed.peerDependenciesMeta).toEqual({
       '@aws-sdk/client-eventbridge': { optional: true },
       cdktf: { optional: true },
       '@cdktf/provider-google': { optional: true },
+      dynalite: { optional: true },
+      s3rver: { optional: true },
     });
     // The publish client has its own entry point, for services that publish platform events.
     const publishExports = run('node', ['-e', "const p = require('cdk-ml-triggers/publish'); console.log(Object.keys(p).sort().join(','))"], appDir);
@@ -123,6 +127,32 @@ describe('the published package', () => {
     expect(files).toEqual(expect.arrayContaining(['LICENSE', 'CHANGELOG.md', 'README.md']));
     expect(installed).toMatchObject({ license: 'Apache-2.0', repository: { type: 'git' }, homepage: expect.any(String) });
     expect(installed.keywords).toEqual(expect.arrayContaining(['aws-cdk', 'sagemaker']));
+  }, 300_000);
+
+  test("simulates the user's app through cdk-ml-triggers/testing, with the simulator's optional peers installed", () => {
+    // Prepare: the simulator's peers, as a team adds them for its tests, and a test script using the entry point.
+    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', `dynalite@${installedVersion('dynalite')}`, `s3rver@${installedVersion('s3rver')}`], appDir);
+    fs.writeFileSync(path.join(appDir, 'simulate.js'), `
+const { App, Stack } = require('aws-cdk-lib');
+const { Bucket } = require('aws-cdk-lib/aws-s3');
+const { DataArrivalTrigger, TrainingPipeline } = require('cdk-ml-triggers');
+const { simulateApp } = require('cdk-ml-triggers/testing');
+const app = new App({ outdir: 'sim.out' });
+const stack = new Stack(app, 'UserStack');
+const pipeline = TrainingPipeline.fromPipelineName(stack, 'Pipeline', 'user-pipeline');
+new DataArrivalTrigger(stack, 'NewData', { pipeline, bucket: Bucket.fromBucketName(stack, 'Data', 'user-data'), batchSize: 2 });
+simulateApp(app, [
+  { at: '2024-01-29T09:00:00Z', s3: { bucket: 'user-data', key: 'a.parquet' } },
+  { at: '2024-01-29T09:01:00Z', s3: { bucket: 'user-data', key: 'b.parquet' } },
+], { until: '2024-01-29T10:00:00Z' }).then((timeline) => console.log(JSON.stringify(timeline)));
+`);
+
+    // Act
+    const timeline = JSON.parse(run('node', ['simulate.js'], appDir)) as { runs: { at: string; pipeline: string; parameters: Record<string, string> }[]; errors: unknown[] };
+
+    // Assess: one run for the batch of two, started by the installed package's own bundled batcher.
+    expect(timeline.runs).toEqual([expect.objectContaining({ at: '2024-01-29T09:01:00Z', pipeline: 'user-pipeline', parameters: expect.objectContaining({ ObjectCount: '2' }) })]);
+    expect(timeline.errors).toEqual([]);
   }, 300_000);
 
   test.each([
@@ -136,7 +166,7 @@ describe('the published package', () => {
 
     // Act
     const resolved = Object.fromEntries(
-      ['cdk-ml-triggers', 'cdk-ml-triggers/publish', 'cdk-ml-triggers/gcp'].map((specifier) => [
+      ['cdk-ml-triggers', 'cdk-ml-triggers/publish', 'cdk-ml-triggers/gcp', 'cdk-ml-triggers/testing'].map((specifier) => [
         specifier,
         ts.resolveModuleName(specifier, importer, options, ts.sys, undefined, undefined, ts.ModuleKind.CommonJS).resolvedModule?.resolvedFileName,
       ]),
@@ -148,6 +178,7 @@ describe('the published package', () => {
       'cdk-ml-triggers': installedAt('dist/lib/index.d.ts'),
       'cdk-ml-triggers/publish': installedAt('dist/lib/publish/index.d.ts'),
       'cdk-ml-triggers/gcp': installedAt('dist/lib/gcp/index.d.ts'),
+      'cdk-ml-triggers/testing': installedAt('dist/lib/testing/index.d.ts'),
     });
   });
 

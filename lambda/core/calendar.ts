@@ -85,7 +85,7 @@ function wallClockFormatter(timeZone: string): Intl.DateTimeFormat {
 }
 
 /** The wall-clock time in `timeZone` at the instant `epochMs`, written as if it were UTC (whole seconds). */
-function wallClockMs(timeZone: string, epochMs: number): number {
+export function wallClockMs(timeZone: string, epochMs: number): number {
   const parts = wallClockFormatter(timeZone).formatToParts(epochMs);
   const part = (type: Intl.DateTimeFormatPartTypes): number => Number(parts.find((candidate) => candidate.type === type)?.value);
   return Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'), part('second'));

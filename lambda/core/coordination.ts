@@ -133,6 +133,8 @@ export interface PendingApproval {
   readonly requestedAtMs: number;
   readonly estimatedCost: number;
   readonly parameters: Readonly<Record<string, string>>;
+  /** The request's correlation id, so that the run an operator approves carries it too. */
+  readonly correlationId?: string;
 }
 
 /** Per-pipeline state, as stored. `version` increments with every change (optimistic concurrency). */
@@ -219,7 +221,7 @@ export function decide(policy: CoordinatorPolicy, state: PipelineState, request:
   if (request.requireApproval === true) {
     // Parking a request whose parameters SageMaker would refuse would only block the gate until rejected.
     if (!runParameters(run, state.sequence + 1).ok) return unchanged(state, 'invalid-parameters', run.estimatedCost);
-    const pendingApproval: PendingApproval = { requestId: request.requestId, requestedAtMs: nowMs, ...run };
+    const pendingApproval: PendingApproval = { requestId: request.requestId, requestedAtMs: nowMs, ...run, ...(request.correlationId ? { correlationId: request.correlationId } : {}) };
     return { start: false, reason: 'awaiting-approval', estimatedCost: run.estimatedCost, bypassed: [], state: { ...state, version: state.version + 1, pendingApproval } };
   }
   const critical = request.priority <= 2;

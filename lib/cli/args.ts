@@ -68,6 +68,24 @@ Exits 0 when the baseline was built, 1 when the monitor's function failed.`,
       region: REGION,
     },
   },
+  simulate: {
+    usageName: 'simulate',
+    summary: 'replay events against a synthesized app, offline, and print what would run',
+    description: `Replays the events in --events (JSON lines: s3, event, alarm, pipelineSucceeded, approve, reject,
+each with an \`at\` time) against the synthesized app in --app, running the same bundled handler code that
+deploys against local services, on a virtual clock: schedules and batch flushes fire by themselves. Prints
+every run with its trigger and parameters, and every suppression, deferral and rejection with its reason.
+Needs the optional packages dynalite and s3rver. Exits 0 when every handler answered, 1 when one threw
+or an events line was rejected.`,
+    options: {
+      app: { value: 'cloud assembly folder', help: 'The synthesized app; cdk.out by default.' },
+      stack: { value: 'stack name', help: 'Simulate this stack only; all of the app by default.' },
+      events: { value: 'file', required: true, help: 'The events, one JSON object per line.' },
+      from: { value: 'ISO time', help: "Start the clock here; by default at 00:00Z of the first event's day." },
+      until: { value: 'ISO time', help: 'Stop the clock here; by default a day after the last event.' },
+      json: { flag: true, help: 'Print the timeline as one JSON document.' },
+    },
+  },
 } as const satisfies Readonly<Record<string, CommandSpec>>;
 
 export type CommandName = keyof typeof COMMANDS;
@@ -124,8 +142,9 @@ export function programHelp(version: string): string {
   const rows: [string, string][] = [...Object.entries(COMMANDS).map(([name, spec]): [string, string] => [name, spec.summary]), ['help <command>', "show a command's options"]];
   return `${programUsage()}
 
-The operator command of cdk-ml-triggers ${version}: answers approvals at a RetrainingCoordinator and
-explains its decisions. It uses the AWS credentials and Region the AWS SDK finds.
+The operator command of cdk-ml-triggers ${version}: answers approvals at a RetrainingCoordinator,
+explains its decisions, and simulates a synthesized app offline. The commands that reach AWS use the
+credentials and Region the AWS SDK finds.
 
 commands:
 ${table(rows)}

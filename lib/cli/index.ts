@@ -3,6 +3,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { explainDecisions } from '../../lambda/core/explain';
 import { DecisionLog } from '../../lambda/aws/adapters/decision-log';
 import { version } from '../../package.json';
+import { simulateCommand } from './simulate';
 import { commandHelp, parseCommandLine, programHelp, usageErrorText, type CommandValues, type UsageError } from './args';
 
 const DAY_MS = 24 * 3_600_000;
@@ -47,6 +48,7 @@ export async function main(
   if (request.kind !== 'run') return 0;
   if (request.command === 'explain') return explain(request.values, out, err, now);
   if (request.command === 'baseline') return buildBaseline(request.values, out, err);
+  if (request.command === 'simulate') return simulateCommand(request.values, out, err, parseIsoTime);
   return answerApproval(request.command, request.values, out, err);
 }
 

@@ -95,6 +95,18 @@ describe('coordinator handler against DynamoDB (dynalite) and SageMaker', () => 
     expect((await store.readState('approval-pipeline')).pendingApproval).toBeUndefined();
   });
 
+  test('the run an operator approves carries the correlation id of the request that waited', async () => {
+    // Prepare: a drift request with its correlation id waits for approval.
+    await handler(request('correlated-approval', 'drift-ok', { requireApproval: true, triggerType: 'drift', priority: 2, correlationId: 'drift:arn:aws:cloudwatch:eu-west-1:123456789012:alarm:x#2024-02-01T14:10:00Z' }));
+
+    // Act
+    const code = await cli(['approve', '--function', 'coordinator-fn', '--pipeline', 'correlated-approval', '--request', 'drift-ok'], () => undefined);
+
+    // Assess: the execution's description ends with the same correlation id, as a run started at once would.
+    expect(code).toBe(0);
+    expect(executionsOf('correlated-approval').map((e) => e.description)).toEqual([expect.stringMatching(/\[correlation drift:arn:aws:cloudwatch:eu-west-1:123456789012:alarm:x#2024-02-01T14:10:00Z\]$/)]);
+  });
+
   test('a rejected run clears the way without starting; answering a request that waits for nothing changes nothing', async () => {
     await handler(request('reject-pipeline', 'no-thanks', { requireApproval: true }));
     const output: string[] = [];

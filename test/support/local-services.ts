@@ -1,14 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { closeServer, endpointOf, listenOnLoopback } from './aws-json-endpoint';
+import type { LocalEndpoint } from '../../lib/simulator/endpoints/loopback';
 
 /** A local stand-in for an AWS service, reachable at `endpoint` until `close()` resolves. */
-export interface LocalService {
-  readonly endpoint: string;
-  close(): Promise<void>;
-}
+export type LocalService = LocalEndpoint;
 
 /** Dummy credentials and region for local services; s3rver's signature check knows exactly this key pair. */
 export const LOCAL_AWS_ENV = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'eu-west-1' } as const;
@@ -27,38 +20,8 @@ function applyEnv(vars: Readonly<Record<string, string | undefined>>): void {
   }
 }
 
-// dynalite and s3rver ship no type declarations, and this task may not add a .d.ts file, so the
-// small part of each API used here is declared locally and the modules are loaded with require.
-type Dynalite = (options: { createTableMs: number; deleteTableMs: number; updateTableMs: number }) => Server;
-type S3rver = new (options: { address: string; port: number; directory: string; silent: boolean }) => {
-  run(): Promise<unknown>;
-  readonly httpServer: Server;
-};
-/* eslint-disable @typescript-eslint/no-require-imports */
-const dynalite = require('dynalite') as Dynalite;
-const S3rverServer = require('s3rver') as S3rver;
-/* eslint-enable @typescript-eslint/no-require-imports */
-
-/** Starts an in-memory dynalite on an OS-assigned loopback port; tables become ACTIVE at once. */
-export async function startDynalite(): Promise<LocalService> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  const endpoint = await listenOnLoopback(server);
-  return { endpoint, close: () => closeServer(server) };
-}
-
-/** Starts s3rver on an OS-assigned loopback port, storing objects in a temp directory removed on close. */
-export async function startS3(): Promise<LocalService> {
-  const directory = await mkdtemp(join(tmpdir(), 'cdk-ml-triggers-s3-'));
-  const s3rver = new S3rverServer({ address: '127.0.0.1', port: 0, directory, silent: true });
-  await s3rver.run();
-  return {
-    endpoint: endpointOf(s3rver.httpServer),
-    close: async () => {
-      await closeServer(s3rver.httpServer);
-      await rm(directory, { recursive: true, force: true });
-    },
-  };
-}
+// dynalite and s3rver are started as the simulator starts them.
+export { startDynalite, startS3rver as startS3 } from '../../lib/simulator/endpoints/stores';
 
 // The fake SageMaker and the AWS JSON endpoint it is built on live in their own modules; they are re-exported here,
 // where the handler tests and benchmarks find every local service.

@@ -36,14 +36,17 @@ export class Coordinator extends CoordinatorSteps {
       const decision = decideApproval(this.deps.policy, state, requestId, approve, this.deps.now());
       const pending = state.pendingApproval;
       const request: StartRequest = pending?.requestId === requestId
-        ? { requestId, pipelineName, triggerType: pending.triggerType, reason: pending.reason, priority: pending.priority }
+        ? { requestId, pipelineName, triggerType: pending.triggerType, reason: pending.reason, priority: pending.priority, ...(pending.correlationId ? { correlationId: pending.correlationId } : {}) }
         : { requestId, pipelineName, triggerType: 'manual', reason: 'an operator answered', priority: DEFAULT_PRIORITY };
       return { decision, stored: storedDecisionOf(request, decision, state, this.deps.functionName, 'approved by an operator') };
     });
     if (!adopted && stateBefore.pendingApproval?.requestId !== requestId) {
       return approve ? { requestId, start: false, reason: stored.reason } : this.finishRejection(pipelineName, requestId);
     }
-    const request: StartRequest = { requestId, pipelineName, triggerType: stored.triggerType, reason: stored.requestReason, priority: stored.priority };
+    const request: StartRequest = {
+      requestId, pipelineName, triggerType: stored.triggerType, reason: stored.requestReason, priority: stored.priority,
+      ...(stored.correlationId ? { correlationId: stored.correlationId } : {}),
+    };
     if (stored.start) {
       await this.deps.store.recordRequestDecision(pipelineName, requestId, { ...stored });
       return this.launch(request, stored);
