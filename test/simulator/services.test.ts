@@ -8,22 +8,13 @@ import { VirtualClock } from '../../lib/simulator/clock';
 import type { StartedRun } from '../../lib/simulator/endpoints/sagemaker';
 import { startServices, type Services } from '../../lib/simulator/services';
 import { LOCAL_SERVICE_TIMEOUT } from '../support/local-services';
+import { errorFrom } from '../support/thrown';
 
 jest.setTimeout(LOCAL_SERVICE_TIMEOUT);
 
 const TOKEN = 'simulated-token-0000000000000000-1';
 const local = (endpoint: string) => ({ endpoint, region: 'eu-west-1', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
 
-/** Runs `act` and returns what it threw, so a test can assess the error's name. */
-async function errorFrom(act: () => Promise<unknown>): Promise<Error> {
-  try {
-    await act();
-  } catch (error) {
-    if (error instanceof Error) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('startServices', () => {
   const clock = new VirtualClock(Date.UTC(2024, 5, 1));

@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { startFakeSageMaker } from './fake-sagemaker';
 import { LOCAL_SERVICE_TIMEOUT, serviceForEachTest } from './local-services';
+import { errorFrom } from './thrown';
 
 jest.setTimeout(LOCAL_SERVICE_TIMEOUT);
 
@@ -17,16 +18,6 @@ function startInput(overrides: Partial<StartPipelineExecutionCommandInput> = {})
   return { PipelineName: 'churn-training', ClientRequestToken: TOKEN, ...overrides };
 }
 
-/** Runs `act` and returns what it threw, so a test can assess the error's name and metadata. */
-async function errorFrom(act: () => Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
-  try {
-    await act();
-  } catch (error) {
-    if (error instanceof Error) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('startFakeSageMaker with the real SageMakerClient', () => {
   const fake = serviceForEachTest(startFakeSageMaker, 'AWS_ENDPOINT_URL_SAGEMAKER');
