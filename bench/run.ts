@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { machineDescription, type BenchmarkSection } from './harness';
 import { benchBatcherCost } from './batcher-cost';
+import { benchBurst } from './burst';
 import { benchColdStart } from './cold-start';
 import { benchCoordinatorLatency } from './coordinator-latency';
 import { benchDriftMonitor } from './drift-monitor';
@@ -13,6 +14,7 @@ import { benchThroughput } from './throughput';
 const BENCHMARKS: Record<string, () => BenchmarkSection | Promise<BenchmarkSection>> = {
   synth: benchSynth,
   'batcher-cost': benchBatcherCost,
+  burst: benchBurst,
   throughput: benchThroughput,
   'coordinator-latency': benchCoordinatorLatency,
   'cold-start': benchColdStart,

@@ -14,6 +14,8 @@ import type { CreatedObject } from '../lambda/core/s3-object-created';
  */
 export class TextbookBatcher {
   starts = 0;
+  /** The object keys of each batch started, in order. */
+  readonly startedBatches: string[][] = [];
 
   constructor(
     private readonly client: DynamoDBClient,
@@ -35,6 +37,7 @@ export class TextbookBatcher {
     if ((counted.Count ?? 0) < this.batchSize) return;
     const items = await this.listAll(pk);
     this.starts += 1;
+    this.startedBatches.push(items.map((item) => String(item.key.S)));
     for (let i = 0; i < items.length; i += 25) {
       await this.client.send(
         new BatchWriteItemCommand({

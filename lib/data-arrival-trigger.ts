@@ -9,6 +9,7 @@ import { manifestFilterProblem } from '../lambda/core/batching';
 import { BATCH_DEFAULTS, BATCH_LIMITS, type BatchTriggerConfig } from '../lambda/core/contracts/batch';
 import { MetricDimension, MetricName, MetricService } from '../lambda/core/contracts/metrics';
 import { DEFAULT_PRIORITY, PRIORITY_LIMITS, TRIGGER_ID, TRIGGER_ID_RULE, type StartRoute } from '../lambda/core/contracts/shared';
+import { ObjectDelivery } from './object-delivery';
 import { DataArrivalBatcher } from './private/data-arrival-batcher';
 import { configureHandlerFunction } from './private/handler-function';
 import { TriggerTarget } from './private/trigger-configuration';
@@ -120,13 +121,21 @@ export interface DataArrivalTriggerProps extends TriggerFunctionOptions {
    * @default 3
    */
   readonly priority?: number;
+
+  /**
+   * How the rule hands Object Created events to the stack's batcher: into one queue that the stack's
+   * data-arrival triggers share, read in batches with bounded concurrency, or one invocation per event.
+   * @default ObjectDelivery.queue()
+   */
+  readonly delivery?: ObjectDelivery;
 }
 
 /**
  * Starts a pipeline once per batch of objects landing in S3: when `batchSize` distinct objects arrived,
  * or `batchWindow` after the first one, whichever comes first, exactly once per batch.
  *
- * S3 -> EventBridge rule -> the stack's shared batcher function (DynamoDB state, S3 manifest) -> SageMaker.
+ * S3 -> EventBridge rule -> the stack's arrival queue -> the stack's shared batcher function (DynamoDB state,
+ * S3 manifest) -> SageMaker. With `ObjectDelivery.perEvent()` the rule invokes the batcher itself.
  */
 export class DataArrivalTrigger extends Construct {
   // One batcher function serves every data-arrival trigger, so its metrics, all but the oldest batch's age, count them together.
@@ -199,6 +208,8 @@ export class DataArrivalTrigger extends Construct {
     manifestBucket.encryptionKey?.grantEncrypt(batcher.function);
     acknowledgeKeyGrant(batcher.function, manifestBucket.encryptionKey);
 
+    const queueOptions = (props.delivery ?? ObjectDelivery.queue())._queueOptions;
+    const queue = queueOptions ? batcher.arrivalQueue(queueOptions, this) : undefined;
     const ruleName = `${batcher.ruleNamePrefix}${shortHash(this.node.path, 16)}`;
     this.rule = new events.Rule(this, 'ObjectCreated', {
       ruleName,
@@ -209,7 +220,7 @@ export class DataArrivalTrigger extends Construct {
         detailType: ['Object Created'],
         detail: { bucket: { name: [props.bucket.bucketName] }, ...keyFilter(props.prefix, props.suffix) },
       },
-      targets: [new TriggerTarget(batcher, this.triggerId, config, 'parameters')],
+      targets: [new TriggerTarget(batcher, this.triggerId, config, 'parameters', queue)],
     });
 
     this.staleBatchAlarm = new cloudwatch.Alarm(this, 'StaleBatchAlarm', {

@@ -3,6 +3,7 @@ export * from './trigger-schedule';
 export * from './trigger-function-options';
 export * from './scheduled-trigger';
 export * from './data-arrival-trigger';
+export * from './object-delivery';
 export * from './retraining-coordinator';
 export * from './drift-source';
 export * from './drift-baseline';

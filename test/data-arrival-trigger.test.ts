@@ -77,21 +77,22 @@ describe('DataArrivalTrigger', () => {
     expect(data).toEqual([true, true, true]);
   });
 
-  test('the target is the shared batcher with the trigger id, a retry policy and the encrypted dead-letter queue; the configuration is a parameter the deployment writes', () => {
+  test('the target is the stack\'s arrival queue with the trigger id, a retry policy and the encrypted dead-letter queue; the configuration is a parameter the deployment writes', () => {
     const { template: t, triggers } = synthTriggers(1, { batchSize: 250, batchWindow: Duration.minutes(30), parameters: { TrainingMode: 'data' } });
 
-    const functionId = Object.keys(t.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } }))[0];
-    const queueId = Object.keys(t.findResources('AWS::SQS::Queue'))[0];
+    const queues = t.findResources('AWS::SQS::Queue');
+    const arrivalId = Object.keys(queues).find((id) => queues[id].Properties.RedrivePolicy !== undefined)!;
+    const deadLetterId = Object.keys(queues).find((id) => queues[id].Properties.RedrivePolicy === undefined)!;
     t.hasResourceProperties('AWS::Events::Rule', {
       Targets: [
         Match.objectLike({
-          Arn: { 'Fn::GetAtt': [functionId, 'Arn'] },
-          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } },
+          Arn: { 'Fn::GetAtt': [arrivalId, 'Arn'] },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [deadLetterId, 'Arn'] } },
           RetryPolicy: { MaximumEventAgeInSeconds: 21600, MaximumRetryAttempts: 20 },
         }),
       ],
     });
-    t.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+    expect(Object.values(queues).map((queue) => queue.Properties.SqsManagedSseEnabled)).toEqual([true, true]);
     const rule = Object.values(t.findResources('AWS::Events::Rule'))[0];
     expect(triggerIdOf(rule)).toBe(triggers[0].triggerId);
     expect(inputOf(t).trigger).toEqual({

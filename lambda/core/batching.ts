@@ -144,6 +144,31 @@ export function settleSlots(slots: readonly Slot[], sealedAtMs: number, nowMs: n
   return { ready: true, members, toEmpty: unwritten };
 }
 
+/** What one allocation of a batch kept in chunks holds: an entry per position (null where the object was counted elsewhere), or nothing for good. */
+export type Chunk = { readonly entries: ReadonlyArray<ManifestEntry | null> } | 'dead';
+
+/**
+ * Decides whether a sealed batch kept in chunks is final. An allocation without a chunk belongs to an
+ * invocation that took places but has not written them yet; once `graceMs` has passed since sealing, that
+ * writer is taken to have failed (its objects come back and are batched again) and the allocation is marked
+ * dead. `chunks` maps allocation numbers 1..`allocations` to what each holds.
+ */
+export function settleAllocations(chunks: ReadonlyMap<number, Chunk>, allocations: number, sealedAtMs: number, nowMs: number, graceMs: number): AllocationSettlement {
+  const missing: number[] = [];
+  for (let allocation = 1; allocation <= allocations; allocation++) if (!chunks.has(allocation)) missing.push(allocation);
+  if (missing.length > 0 && nowMs - sealedAtMs < graceMs) return { ready: false, waitingFor: missing };
+  const members: ManifestEntry[] = [];
+  for (let allocation = 1; allocation <= allocations; allocation++) {
+    const chunk = chunks.get(allocation);
+    if (chunk && chunk !== 'dead') for (const entry of chunk.entries) if (entry) members.push(entry);
+  }
+  return { ready: true, members, toMarkDead: missing };
+}
+
+export type AllocationSettlement =
+  | { readonly ready: true; readonly members: readonly ManifestEntry[]; readonly toMarkDead: readonly number[] }
+  | { readonly ready: false; readonly waitingFor: readonly number[] };
+
 /** What to record after a failed start. */
 export interface StartFailureOutcome {
   readonly status: 'RETRY' | 'FAILED';

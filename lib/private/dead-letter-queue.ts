@@ -54,7 +54,8 @@ class SharedDeadLetters extends Construct {
     return new cloudwatch.Alarm(this, id, {
       alarmDescription:
         'Starts of training pipelines could not be delivered and wait in the dead-letter queue: ' +
-        'each message names its schedule or rule and the error.',
+        'each message names its schedule or rule and the error; an object the batcher could not place after its ' +
+        'receives from the arrival queue is there as its message, the trigger id and the S3 event.',
       metric: queue.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(5),
         statistic: cloudwatch.Stats.MAXIMUM,

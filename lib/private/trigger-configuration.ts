@@ -35,12 +35,13 @@ interface Pack {
 const RECEIVERS = new WeakMap<ConfiguredReceiver, TriggerRules>();
 
 /**
- * What a shared function accepts: the rules of this stack's triggers, one by one. Each rule gets its own
- * invoke permission and a place in the dead-letter queue's policy, both for its exact ARN, so no rule
- * created elsewhere (whatever its name) can invoke the function or fill its queue. The triggers'
- * configurations are parameters the deployment writes under a path only this receiver reads, packed
- * several to a parameter (up to SSM's 8 KB), so that a trigger costs its rule and permission and a share
- * of a parameter: 150 data-arrival triggers fit in a stack.
+ * What a shared function accepts: the rules of this stack's triggers, one by one. Each rule gets a place
+ * in the dead-letter queue's policy and, when it invokes the function, an invoke permission of its own,
+ * both for its exact ARN, so no rule created elsewhere (whatever its name) can invoke the function or fill
+ * its queue. (A rule that delivers into a queue the function reads is admitted by that queue's policy.)
+ * The triggers' configurations are parameters the deployment writes under a path only this receiver
+ * reads, packed several to a parameter (up to SSM's 8 KB), so that a trigger costs its rule, its
+ * permission if it invokes, and a share of a parameter: 150 data-arrival triggers fit in a stack.
  */
 class TriggerRules {
   readonly path: string;
@@ -80,7 +81,7 @@ class TriggerRules {
     );
   }
 
-  add(rule: events.IRule, triggerId: string, config: object, bulk: string): void {
+  add(rule: events.IRule, triggerId: string, config: object, bulk: string, invokes: boolean): void {
     if (this.packs.some((pack) => pack.configs.has(triggerId))) throw new Error(`triggerId '${triggerId}' is used by two triggers in this stack: give each its own`);
     // Its entry in a pack, `"<id>":<configuration>,`, each reference counted at its allowance.
     const bytes = Buffer.byteLength(`${JSON.stringify(triggerId)}:${canonicalJson(config).replace(TOKEN, 'x'.repeat(REFERENCE_ALLOWANCE))},`);
@@ -92,6 +93,7 @@ class TriggerRules {
     if (!pack || pack.bytes + bytes > MAX_PARAMETER) pack = this.newPack();
     pack.configs.set(triggerId, config);
     pack.bytes += bytes;
+    if (!invokes) return;
     this.receiver.function.addPermission(`Invoke${shortHash(rule.node.path, 12)}`, {
       principal: new iam.ServicePrincipal('events.amazonaws.com'),
       sourceAccount: Stack.of(rule).account,
@@ -129,9 +131,17 @@ class TriggerRules {
   }
 }
 
+/** A queue the receiver's function reads, which rules deliver into instead of invoking the function. */
+export interface RuleQueue {
+  readonly queue: sqs.IQueue;
+  /** Lets `rule`, named by its exact ARN, send to the queue. */
+  admit(rule: events.IRule): void;
+}
+
 /**
- * Sends each matched event as `{"triggerId": ..., "event": ...}` to the shared function, which reads the
- * trigger's configuration from the parameter this target writes: the invocation chooses nothing else.
+ * Sends each matched event as `{"triggerId": ..., "event": ...}` to the shared function, or into the queue
+ * it reads, and the function reads the trigger's configuration from the parameter this target writes: the
+ * invocation or message chooses nothing else.
  */
 export class TriggerTarget implements events.IRuleTarget {
   constructor(
@@ -140,6 +150,8 @@ export class TriggerTarget implements events.IRuleTarget {
     private readonly config: object,
     /** What makes the configuration long, for the error that says what to shorten. */
     private readonly bulk: string,
+    /** Where the rule delivers, when not to the function itself. */
+    private readonly queue?: RuleQueue,
   ) {}
 
   public bind(rule: events.IRule): events.RuleTargetConfig {
@@ -148,13 +160,14 @@ export class TriggerTarget implements events.IRuleTarget {
       rules = new TriggerRules(this.receiver);
       RECEIVERS.set(this.receiver, rules);
     }
-    rules.add(rule, this.triggerId, this.config, this.bulk);
+    rules.add(rule, this.triggerId, this.config, this.bulk, this.queue === undefined);
+    this.queue?.admit(rule);
     return {
-      arn: this.receiver.function.functionArn,
+      arn: this.queue?.queue.queueArn ?? this.receiver.function.functionArn,
       input: events.RuleTargetInput.fromObject({ triggerId: this.triggerId, event: events.EventField.fromPath('$') }),
       deadLetterConfig: { arn: this.receiver.deadLetterQueue.queueArn },
       retryPolicy: { maximumEventAgeInSeconds: Duration.hours(6).toSeconds(), maximumRetryAttempts: 20 },
-      targetResource: this.receiver.function,
+      targetResource: this.queue?.queue ?? this.receiver.function,
     };
   }
 }

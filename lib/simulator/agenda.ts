@@ -1,11 +1,12 @@
 import type { SimulationInput } from './events-file';
 import type { SimulatedSchedule, SimulatedStack } from './model';
 
-/** Something that happens at a time: an events line, a schedule's firing, or a run finishing. */
+/** Something that happens at a time: an events line, a schedule's firing, a run finishing, or a queue's poller looking. */
 export type AgendaItem =
   | { readonly kind: 'line'; readonly atMs: number; readonly input: SimulationInput }
   | { readonly kind: 'schedule'; readonly atMs: number; readonly stack: SimulatedStack; readonly schedule: SimulatedSchedule }
-  | { readonly kind: 'finished'; readonly atMs: number; readonly stack: SimulatedStack; readonly pipelineName: string; readonly executionArn: string; readonly status: 'Succeeded' | 'Failed'; readonly startedAtMs: number };
+  | { readonly kind: 'finished'; readonly atMs: number; readonly stack: SimulatedStack; readonly pipelineName: string; readonly executionArn: string; readonly status: 'Succeeded' | 'Failed'; readonly startedAtMs: number }
+  | { readonly kind: 'poll'; readonly atMs: number; readonly queueArn: string };
 
 type Entry = { readonly item: AgendaItem; readonly order: number };
 

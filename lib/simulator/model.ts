@@ -94,6 +94,34 @@ export interface SimulatedBucket {
   readonly bucketName: string;
 }
 
+/** An SQS queue: how long a received message stays hidden, and where it goes after too many receives. */
+export interface SimulatedQueue {
+  readonly logicalId: string;
+  readonly queueName: string;
+  readonly queueArn: string;
+  /** `VisibilityTimeout`; SQS's 30 seconds when the template sets none. */
+  readonly visibilityTimeoutSeconds: number;
+  /** `RedrivePolicy`: the dead-letter queue's ARN and the receives after which a message moves there. */
+  readonly redrive?: { readonly deadLetterTargetArn: string; readonly maxReceiveCount: number };
+}
+
+/** A Lambda event source mapping that polls a queue of the stack for a function of the stack. */
+export interface SimulatedEventSourceMapping {
+  readonly logicalId: string;
+  readonly queueArn: string;
+  /** The function's name, as the template's `FunctionName` resolves (a name or an ARN). */
+  readonly functionName: string;
+  readonly enabled: boolean;
+  /** `BatchSize`; 10 for a queue when the template sets none. */
+  readonly batchSize: number;
+  /** `MaximumBatchingWindowInSeconds`; 0 (invoke at once) when the template sets none. */
+  readonly maximumBatchingWindowSeconds: number;
+  /** `ScalingConfig.MaximumConcurrency`, when set. */
+  readonly maximumConcurrency?: number;
+  /** `FunctionResponseTypes` holds `ReportBatchItemFailures`: the function's answer names the messages that failed. */
+  readonly reportBatchItemFailures: boolean;
+}
+
 /** One stack, resolved. */
 export interface SimulatedStack {
   readonly stackName: string;
@@ -107,6 +135,9 @@ export interface SimulatedStack {
   readonly tables: readonly SimulatedTable[];
   readonly parameters: readonly SimulatedParameter[];
   readonly buckets: readonly SimulatedBucket[];
+  /** Queues a mapping polls, and the dead-letter queues they redrive to; other queues count as not simulated. */
+  readonly queues: readonly SimulatedQueue[];
+  readonly eventSourceMappings: readonly SimulatedEventSourceMapping[];
   /** Resource types the simulator does not run (a Step Functions state machine, for example), with their count. */
   readonly notSimulated: Readonly<Record<string, number>>;
 }

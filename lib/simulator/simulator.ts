@@ -7,6 +7,7 @@ import { VirtualClock } from './clock';
 import { recordedDecisions } from './decisions';
 import { parseEventsFile, type EventsFile } from './events-file';
 import { FunctionHost } from './function-host';
+import type { QueueReport } from './queues';
 import { firings } from './schedules';
 import { startServices, type Services } from './services';
 import { buildTimeline, type Timeline, type TimelineParts } from './timeline';
@@ -39,12 +40,14 @@ export interface SimulationResult {
   readonly stats: { readonly invocations: number; readonly firings: number; readonly lines: number; readonly fromMs: number; readonly untilMs: number };
   /** Resource types of the app that move events the simulator does not run, with their count. */
   readonly notSimulated: Readonly<Record<string, number>>;
+  /** The queues event source mappings poll, with their pollers' settings and every message they held; none without such queues. */
+  readonly queues: readonly QueueReport[];
 }
 
 /**
  * Replays `events` against the synthesized app: the bundled handlers run against local services, on a virtual
- * clock that jumps from one thing happening to the next. Schedules fire by themselves; every run started
- * succeeds at once unless its line says `"fail": true`.
+ * clock that jumps from one thing happening to the next. Schedules fire by themselves; queues are polled in
+ * batches, as Lambda's poller does; every run started succeeds at once unless its line says `"fail": true`.
  */
 export async function simulate(options: SimulateOptions): Promise<SimulationResult> {
   const stacks = readAssembly(options.assemblyDir, { stackName: options.stackName });
@@ -101,6 +104,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
       clock.set(item.atMs);
       await world.happen(item);
     }
+    world.queues.finish(untilMs);
     const tables = stacks.flatMap((stack) => stack.functions.filter((fn) => fn.environment.COORDINATOR_POLICY !== undefined).map((fn) => fn.environment.COORDINATOR_TABLE_NAME));
     const decisions = await recordedDecisions(services.environment.AWS_ENDPOINT_URL_DYNAMODB, tables);
     const parts: TimelineParts = {
@@ -128,6 +132,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
       timeline: buildTimeline(parts),
       stats: { invocations: world.invocations, firings: firingCount, lines: parsed.lines.length, fromMs, untilMs },
       notSimulated,
+      queues: world.queues.report(),
     };
   } finally {
     restoreIds();

@@ -6,8 +6,10 @@ import { isCreated, resourceView, type ResolveContext } from './intrinsics';
 import type {
   SimulatedAlarm,
   SimulatedBucket,
+  SimulatedEventSourceMapping,
   SimulatedFunction,
   SimulatedParameter,
+  SimulatedQueue,
   SimulatedRule,
   SimulatedRuleTarget,
   SimulatedSchedule,
@@ -16,16 +18,16 @@ import type {
   SimulatedTopic,
 } from './model';
 import { attributeOf, busNameOf, physicalNameOf, type ResourceView } from './physical-names';
+import { mappingOf, polledQueues, queueOf } from './queue-wiring';
 
 /**
- * Resource types with behaviour the simulator does not run: state machines execute, queues hold messages (dead
- * letters, too), archives replay and pollers read streams, all outside what a replayed event reaches.
+ * Resource types with behaviour the simulator does not run: state machines execute, archives replay and pipes
+ * and streams move records, all outside what a replayed event reaches. Queues and event source mappings are run
+ * when a mapping polls a queue for a function of the app; the others are counted with these.
  */
 const NOT_SIMULATED_TYPES: ReadonlySet<string> = new Set([
   'AWS::StepFunctions::StateMachine',
-  'AWS::SQS::Queue',
   'AWS::Events::Archive',
-  'AWS::Lambda::EventSourceMapping',
   'AWS::Pipes::Pipe',
   'AWS::Kinesis::Stream',
 ]);
@@ -42,6 +44,8 @@ interface Collected {
   readonly tables: SimulatedTable[];
   readonly parameters: SimulatedParameter[];
   readonly buckets: SimulatedBucket[];
+  readonly queues: SimulatedQueue[];
+  readonly eventSourceMappings: SimulatedEventSourceMapping[];
   readonly notSimulated: Map<string, number>;
 }
 
@@ -95,6 +99,8 @@ const WIRES: Readonly<Record<string, Wire>> = {
   },
   'AWS::SSM::Parameter': (view, into) => into.parameters.push({ name: physicalNameOf(view), value: String(view.property('Value')) }),
   'AWS::S3::Bucket': (view, into) => into.buckets.push({ logicalId: view.logicalId, bucketName: physicalNameOf(view) }),
+  'AWS::SQS::Queue': (view, into) => into.queues.push(queueOf(view)),
+  'AWS::Lambda::EventSourceMapping': (view, into) => into.eventSourceMappings.push(mappingOf(view)),
 };
 
 /** The simulator's view of one resolved stack: what moves events, and a count of what it does not run. */
@@ -109,6 +115,8 @@ export function simulatedStack(context: ResolveContext, assemblyDir: string, con
     tables: [],
     parameters: [],
     buckets: [],
+    queues: [],
+    eventSourceMappings: [],
     notSimulated: new Map(),
   };
   for (const [logicalId, resource] of Object.entries(context.template.Resources ?? {})) {
@@ -122,12 +130,16 @@ export function simulatedStack(context: ResolveContext, assemblyDir: string, con
   for (const { topicArn, functionArn } of into.subscriptions) {
     into.topics.find((topic) => topic.topicArn === topicArn)?.functionSubscriptions.push(functionArn);
   }
+  const { queues, eventSourceMappings, left } = polledQueues(into.queues, into.eventSourceMappings, into.functions);
+  for (const [type, count] of left) into.notSimulated.set(type, (into.notSimulated.get(type) ?? 0) + count);
   const { subscriptions: _subscriptions, notSimulated, ...resources } = into;
   return {
     stackName: context.env.stackName,
     account: context.env.account,
     region: context.env.region,
     ...resources,
+    queues,
+    eventSourceMappings,
     notSimulated: Object.fromEntries([...notSimulated].sort(([a], [b]) => a.localeCompare(b))),
   };
 }

@@ -4,12 +4,13 @@ import type { Agenda, AgendaItem } from './agenda';
 import type { VirtualClock } from './clock';
 import type { StartedRun } from './endpoints';
 import type { AlarmInput, SimulationInput } from './events-file';
-import type { FunctionHost } from './function-host';
+import type { FunctionHost, InvocationOutcome } from './function-host';
 import type { SimulatedAlarm, SimulatedFunction, SimulatedRule, SimulatedStack } from './model';
 import {
   alarmNotification, alarmStateChangeEvent, alarmTransition, eventsFor, matchRules, pipelineSucceededEvent, snsRecord, stableUuid,
   type DeliveryContext, type EventBridgeEvent,
 } from './routing';
+import { Queues } from './queues';
 import { scheduledInput } from './schedules';
 import type { Services } from './services';
 import type { TimelineParts } from './timeline';
@@ -65,9 +66,11 @@ const START_PIPELINE_TARGET = /^arn:aws[\w-]*:scheduler:::aws-sdk:sagemaker:star
 /** The target ARN of a Scheduler schedule whose target is a SageMaker pipeline (a templated target). */
 const PIPELINE_TARGET = /^arn:aws[\w-]*:sagemaker:[a-z0-9-]*:\d{12}:pipeline\/.+$/;
 
-/** Where events go: the app's rules, functions and topics, run against the local services, one thing at a time. */
+/** Where events go: the app's rules, functions, topics and queues, run against the local services, one thing at a time. */
 export class World {
   invocations = 0;
+  /** The app's queues and the pollers that read them. */
+  readonly queues: Queues;
   private readonly functions = new Map<string, SimulatedFunction>();
   private readonly rules: SimulatedRule[];
   private readonly alarms: SimulatedAlarm[];
@@ -84,6 +87,7 @@ export class World {
     this.rules = props.stacks.flatMap((stack) => stack.rules);
     this.alarms = props.stacks.flatMap((stack) => stack.alarms);
     this.context = { account: props.account, region: props.region };
+    this.queues = new Queues({ ...props, errors: props.recorded.errors, invoke: (fn, payload) => this.run(fn, payload) });
   }
 
   async happen(item: AgendaItem): Promise<void> {
@@ -103,7 +107,9 @@ export class World {
       });
     } else if (item.kind === 'schedule') {
       const input = scheduledInput(item.schedule.input, item.atMs, item.schedule, `arn:aws:scheduler:${this.props.region}:${this.props.account}:schedule/default/${item.schedule.logicalId}`);
-      await this.deliver(item.schedule.targetArn, JSON.parse(input) as unknown);
+      await this.deliver(item.schedule.targetArn, JSON.parse(input) as unknown, `schedule ${item.schedule.logicalId}`);
+    } else if (item.kind === 'poll') {
+      await this.queues.poll(item.queueArn);
     } else if (item.status === 'Succeeded') {
       await this.onBus('default', pipelineSucceededEvent(item.pipelineName, item.atMs, this.context, item.executionArn, item.startedAtMs));
     }
@@ -177,7 +183,7 @@ export class World {
     const topic = this.props.stacks.flatMap((stack) => stack.topics).find((candidate) => candidate.topicArn === topicArn);
     const now = this.props.clock.now();
     for (const functionArn of topic?.functionSubscriptions ?? []) {
-      await this.deliver(functionArn, snsRecord(topicArn, message, subject, now, stableUuid(`sns#${topicArn}#${now}#${message}`)));
+      await this.deliver(functionArn, snsRecord(topicArn, message, subject, now, stableUuid(`sns#${topicArn}#${now}#${message}`)), `topic ${topicArn}`);
     }
     return (topic?.functionSubscriptions.length ?? 0) > 0;
   }
@@ -190,14 +196,16 @@ export class World {
 
   private async onBus(busName: string, event: EventBridgeEvent): Promise<boolean> {
     const matches = matchRules(this.rules, busName, event);
-    for (const match of matches) await this.deliver(match.target.arn, match.input);
+    for (const match of matches) await this.deliver(match.target.arn, match.input, `rule ${match.rule.logicalId}`);
     return matches.length > 0;
   }
 
-  /** Delivers to a target ARN: a function, or a pipeline a schedule starts itself; anything else is not simulated. */
-  private async deliver(arn: string, payload: unknown): Promise<void> {
+  /** Delivers to a target ARN: a function, a queue, or a pipeline a schedule starts itself; anything else is not simulated. */
+  private async deliver(arn: string, payload: unknown, from: string): Promise<void> {
     const fn = this.functions.get(arn);
     if (fn) await this.invoke(fn, payload);
+    // EventBridge sends a queue the event (or the target's input) as the message's body.
+    else if (this.queues.has(arn)) this.queues.send(arn, typeof payload === 'string' ? payload : JSON.stringify(payload), from);
     else if (START_PIPELINE_TARGET.test(arn)) await this.startDirectly(payload as Record<string, unknown>);
     else if (this.props.stacks.some((stack) => stack.topics.some((topic) => topic.topicArn === arn))) {
       // EventBridge sends a topic the event (or the target's input) as the message's text.
@@ -217,16 +225,21 @@ export class World {
 
   /** Runs a function; a thrown error is recorded, never raised. Its result, or undefined when it threw. */
   async invoke(fn: SimulatedFunction, payload: unknown): Promise<unknown> {
+    return (await this.run(fn, payload)).result;
+  }
+
+  /** Runs a function and records what it threw or decided; how it ended. */
+  private async run(fn: SimulatedFunction, payload: unknown): Promise<InvocationOutcome> {
     this.invocations += 1;
     this.props.onInvoke?.(fn.functionName, payload);
     const outcome = await this.props.host.invoke(fn.functionName, payload);
     if (outcome.error) {
       this.recordError(fn.functionName, `${outcome.error.type}: ${outcome.error.message}`);
-      return undefined;
+      return outcome;
     }
     const result = outcome.result as (HandlerAnswer & { outcomes?: HandlerAnswer[] }) | undefined;
     for (const answer of result?.outcomes ?? (result ? [result] : [])) this.recordAnswer(fn, answer);
-    return outcome.result;
+    return outcome;
   }
 
   /** The Lambda endpoint's invocations (a trigger asking the coordinator, for one). */

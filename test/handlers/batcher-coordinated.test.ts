@@ -145,7 +145,7 @@ describe('batcher routed through a retraining coordinator', () => {
     ];
 
     // Assess: one run, as deployed; the second batch waits out the cooldown, asked for at priority 3.
-    expect(results.map((result) => result.status)).toEqual(['accepted', 'accepted']);
+    expect(results.map((result) => ('status' in result ? result.status : result))).toEqual(['accepted', 'accepted']);
     const runs = local.sagemaker.executions.filter((e) => e.pipelineName === 'forged-priority-pipeline');
     expect(runs).toHaveLength(1);
     expect(runs[0].parameters).toMatchObject({ TriggerPriority: '3', TrainingMode: 'data-arrival' });

@@ -114,12 +114,12 @@ describe('batcher against DynamoDB (dynalite), S3 (s3rver) and a SageMaker endpo
     expect((await startedFor(world.local, 'crash-trigger')).executions).toHaveLength(1);
   });
 
-  test('a slot left unwritten by a crashed event is marked empty after the grace period and the batch starts without it', async () => {
+  test('places left unwritten by a crashed invocation are given up after the grace period and the batch starts without them', async () => {
     const trigger = triggerConfig({ triggerId: 'hole-trigger', batchSize: 2 });
     const batcher = world.local.batcher(world.now);
     const store = (batcher as unknown as { deps: { state: { allocate: (...args: never[]) => Promise<unknown> } } }).deps.state;
-    // An invocation that took slot 1 and died before writing anything.
-    await store.allocate(...([trigger, 'epoch-1', world.clock] as never[]));
+    // An invocation that took the first place and died before writing anything.
+    await store.allocate(...([trigger, 1, 'epoch-1', world.clock] as never[]));
 
     await batcher.arrive(trigger, createdObject('labels/h2.parquet', '02'));
     const beforeGrace = await startedFor(world.local, 'hole-trigger');

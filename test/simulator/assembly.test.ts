@@ -94,17 +94,18 @@ describe('reading the reference app’s cloud assembly', () => {
     expect(drift.monitors[0].bucket).toBe(stack.buckets[0].bucketName);
   });
 
-  test('finds the five rules with their buses, patterns and targets', () => {
+  test("finds the five rules with their buses, patterns and targets; objects go to the queue the batcher's mapping polls", () => {
     // Prepare
     const events = functionNamed(stack, 'MlTriggersEventsFunction');
     const batcher = functionNamed(stack, 'MlTriggersDataArrivalBatcher');
+    const [arrivals] = stack.eventSourceMappings.filter((mapping) => mapping.functionName === batcher.functionName);
 
     // Act
     const rules = stack.rules.map((rule) => ({ bus: rule.eventBusName, source: (rule.eventPattern as { source: string[] }).source, targets: rule.targets.map((t) => t.arn) }));
 
     // Assess
     expect(rules).toEqual([
-      { bus: 'default', source: ['aws.s3'], targets: [batcher.functionArn] },
+      { bus: 'default', source: ['aws.s3'], targets: [arrivals.queueArn] },
       { bus: 'default', source: ['aws.cloudwatch'], targets: [stack.topics.find((t) => t.logicalId.startsWith('DriftTopic'))?.topicArn] },
       { bus: 'ml-triggers.churn.main', source: ['ml-triggers.churn.main'], targets: [events.functionArn] },
       { bus: 'ml-triggers.churn.main', source: ['ml-triggers.churn.main'], targets: [events.functionArn] },
@@ -188,14 +189,29 @@ describe('reading the reference app’s cloud assembly', () => {
     expect(watched.every((alarmArn) => stack.alarms.some((alarm) => alarm.alarmArn === alarmArn))).toBe(true);
   });
 
-  test('counts what the simulator does not run: the state machine, the queue, the archive and the inline custom-resource handler', () => {
+  test('counts what the simulator does not run: the state machine, the archive and the inline custom-resource handler', () => {
     // Prepare and act: the stack read above. Assess
     expect(stack.notSimulated).toEqual({
       'AWS::Events::Archive': 1,
       'AWS::Lambda::Function': 1,
-      'AWS::SQS::Queue': 1,
       'AWS::StepFunctions::StateMachine': 1,
     });
+  });
+
+  test('runs the arrival queue the batcher polls and the dead-letter queue it redrives to', () => {
+    // Prepare
+    const batcher = functionNamed(stack, 'MlTriggersDataArrivalBatcher');
+
+    // Act
+    const [mapping] = stack.eventSourceMappings;
+    const arrivals = stack.queues.find((queue) => queue.queueArn === mapping.queueArn);
+
+    // Assess
+    expect(stack.eventSourceMappings).toHaveLength(1);
+    expect(mapping).toMatchObject({ functionName: batcher.functionName, enabled: true, reportBatchItemFailures: true });
+    expect(arrivals?.redrive?.deadLetterTargetArn).toBe(stack.queues.find((queue) => queue !== arrivals)?.queueArn);
+    expect(stack.queues).toHaveLength(2);
+    expect(batcher.environment.ARRIVAL_QUEUE_ARN).toBe(mapping.queueArn);
   });
 
   test('reads the same assembly twice into deep-equal models', () => {

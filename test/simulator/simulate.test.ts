@@ -42,11 +42,12 @@ describe('simulating the reference app through the testing entry point', () => {
     expect(scheduled[0].parameters).toMatchObject({ TrainingMode: 'scheduled', DataWindowDays: '1', TriggerType: 'scheduled' });
   });
 
-  test('starts one data-arrival run for the batch, two hours after its first object; a key written twice is two writes', () => {
+  test('starts one data-arrival run for the batch, two hours after the batcher read its first object; a key written twice is two writes', () => {
+    // The objects reach the batcher through its queue, 30 seconds (the batching window) after they land; the flush after 11:05:30 is at 11:06.
     const batches = result.timeline.runs.filter((run) => run.trigger === 'data-arrival');
 
     expect(batches).toHaveLength(1);
-    expect(batches[0]).toMatchObject({ at: '2024-01-29T11:05:00Z', pipeline: 'churn-model-training', parameters: { ObjectCount: '3', TrainingMode: 'data-arrival' } });
+    expect(batches[0]).toMatchObject({ at: '2024-01-29T11:06:00Z', pipeline: 'churn-model-training', parameters: { ObjectCount: '3', TrainingMode: 'data-arrival' } });
     expect(batches[0].parameters.ManifestS3Uri).toMatch(/^s3:\/\/churn-labelled-data\/ml-triggers\/manifests\/MlTriggersReference-NewLabels-/);
   });
 
@@ -62,12 +63,12 @@ describe('simulating the reference app through the testing entry point', () => {
     const coordinated = result.timeline.runs.filter((run) => run.pipeline === 'churn-model-training' && run.trigger === 'event').map((run) => [run.at, run.correlationId.split('#')[0]]);
     const suppressed = result.timeline.decisions.filter((decision) => decision.outcome === 'suppressed').map((decision) => [decision.at, decision.reason.split(':')[0], decision.trigger]);
 
-    // The data-arrival run at 11:05 starts a six-hour cooldown; each run after it starts another.
-    expect(coordinated).toEqual([['2024-01-29T17:05:00Z', 'evt:chain'], ['2024-01-29T23:05:00Z', 'evt:join']]);
+    // The data-arrival run at 11:06 starts a six-hour cooldown; each run after it starts another.
+    expect(coordinated).toEqual([['2024-01-29T17:06:00Z', 'evt:chain'], ['2024-01-29T23:06:00Z', 'evt:join']]);
     expect(suppressed).toEqual([
       ['2024-01-29T13:10:00Z', 'cooldown', 'event'],
       ['2024-01-29T14:00:00Z', 'cooldown', 'event'],
-      ['2024-01-29T17:05:00Z', 'cooldown', 'event'],
+      ['2024-01-29T17:06:00Z', 'cooldown', 'event'],
       ['2024-01-30T02:00:00Z', 'cooldown', 'scheduled'],
     ]);
     expect(result.timeline.runs.find((run) => run.correlationId.startsWith('evt:join#'))?.parameters).toMatchObject({ DatasetUri: 's3://d/1/', FeatureVersion: 'v1' });

@@ -8,7 +8,10 @@ import { simulateApp } from '../../lib/testing';
 
 const TIMEOUT = 300_000;
 
-/** A data-arrival trigger alone: batches of two labelled Parquet files, or ten minutes after the first. */
+/**
+ * A data-arrival trigger alone: batches of two labelled Parquet files, or ten minutes after the first. Objects
+ * reach the batcher through its queue, 30 seconds (the batching window) after they land.
+ */
 function arrivalStack(app: App, id: string): Stack {
   const stack = new Stack(app, id);
   new DataArrivalTrigger(stack, 'Labels', {
@@ -46,7 +49,7 @@ describe('simulateApp with a data-arrival trigger', () => {
 
     // Assess
     expect(timeline.runs).toHaveLength(1);
-    expect(timeline.runs[0]).toMatchObject({ at: '2024-01-29T09:01:00Z', pipeline: 'arrival-training', trigger: 'data-arrival' });
+    expect(timeline.runs[0]).toMatchObject({ at: '2024-01-29T09:01:30Z', pipeline: 'arrival-training', trigger: 'data-arrival' });
     expect(timeline.runs[0].parameters).toMatchObject({ ObjectCount: '2', TrainingMode: 'arrival' });
     expect(timeline.errors).toEqual([]);
   }, TIMEOUT);
@@ -63,7 +66,8 @@ describe('simulateApp with a data-arrival trigger', () => {
     const timeline = await simulateApp(app, events, { until: '2024-01-29T11:00:00Z' });
 
     // Assess
-    expect(timeline.runs.map((run) => [run.at, run.parameters.ObjectCount])).toEqual([['2024-01-29T09:10:00Z', '1']]);
+    // The batcher reads the object at 09:00:30; its window closes at 09:10:30, and the flush after that is at 09:11.
+    expect(timeline.runs.map((run) => [run.at, run.parameters.ObjectCount])).toEqual([['2024-01-29T09:11:00Z', '1']]);
     expect(timeline.nothingListens.map((item) => [item.line, item.what])).toEqual([
       [2, 's3://labelled-data/raw/c.parquet'],
       [3, 's3://labelled-data/labels/c.csv'],

@@ -13,6 +13,7 @@ import { Launchers } from '../../lambda/aws/adapters/launcher';
 import { ManifestWriter } from '../../lambda/aws/adapters/manifest-writer';
 import { PipelineStarter } from '../../lambda/aws/adapters/pipeline-starter';
 import { BatchRecordStore } from '../../lambda/aws/batcher/batch-record-store';
+import { ChunkStore } from '../../lambda/aws/batcher/chunk-store';
 import { TriggerStateStore } from '../../lambda/aws/batcher/trigger-state-store';
 import { Batcher, type BatcherObserver } from '../../lambda/aws/batcher/batcher';
 import { startFakeSageMaker, type FakeSageMaker } from './fake-sagemaker';
@@ -109,6 +110,7 @@ export class LocalAws {
     return new Batcher({
       state: new TriggerStateStore(dynamodb, TABLE),
       records: new BatchRecordStore(dynamodb, TABLE),
+      chunks: new ChunkStore(dynamodb, TABLE),
       manifests: new ManifestWriter(new S3Client({})),
       launchers: new Launchers(wrapStarter(new PipelineStarter(new SageMakerClient({ maxAttempts: 2 }))), new CoordinatorClient(new LambdaClient({ maxAttempts: 1 }))),
       observer: { duplicate() {}, accepted() {}, sealed() {}, started() {}, startFailed() {}, deferred() {}, oldestBatchAge() {}, ...observer },

@@ -3,11 +3,21 @@ import { LocalAws } from './batcher-env';
 import { asDeployed, startFakeSsm, TEST_CONFIG_PATH, type FakeSsm } from './fake-ssm';
 import { setEnv, type RecordedExecution } from './local-services';
 
-export type BatcherHandler = typeof import('../../lambda/aws/batcher').handler;
+type Batcher = typeof import('../../lambda/aws/batcher');
+/** The function taking one delivery at a time: a rule's `{ triggerId, event }`, or the flush schedule's input. */
+export type BatcherHandler = (input: unknown) => Promise<import('../../lambda/aws/batcher').BatcherResult>;
+/** The function taking a batch of messages from the arrival queue. */
+export type BatcherQueueHandler = (event: unknown) => Promise<import('../../lambda/aws/batcher').QueueBatchResult>;
 
 /** The batcher function over local DynamoDB, S3 and SageMaker, reading its configurations from a local SSM. */
 export class BatcherHandlerWorld {
-  private running?: { readonly local: LocalAws; readonly ssm: FakeSsm; readonly lambdaHandler: BatcherHandler; readonly restoreEnv: () => void };
+  private running?: {
+    readonly local: LocalAws;
+    readonly ssm: FakeSsm;
+    readonly lambdaHandler: BatcherHandler;
+    readonly queueHandler: BatcherQueueHandler;
+    readonly restoreEnv: () => void;
+  };
 
   async start(): Promise<void> {
     const [local, ssm] = await Promise.all([LocalAws.start(), startFakeSsm()]);
@@ -17,12 +27,14 @@ export class BatcherHandlerWorld {
       TRIGGER_CONFIG_PATH: TEST_CONFIG_PATH,
       TRIGGER_CONFIG_VERSION: 'first-deployment',
     });
-    const { handler } = await import('../../lambda/aws/batcher');
-    this.running = { local, ssm, lambdaHandler: handler, restoreEnv };
+    const { handler }: Batcher = await import('../../lambda/aws/batcher');
+    this.running = { local, ssm, lambdaHandler: handler as BatcherHandler, queueHandler: handler as BatcherQueueHandler, restoreEnv };
   }
 
   /** The function as deployed: it receives `{ triggerId, event }` and reads the configuration itself. */
   readonly lambdaHandler: BatcherHandler = (input) => this.started().lambdaHandler(input);
+  /** The function as the arrival queue's event source mapping invokes it, with a batch of messages. */
+  readonly queueHandler: BatcherQueueHandler = (event) => this.started().queueHandler(event);
   /** The same function, taking `{ trigger, event }`: the configuration is deployed first, then only the id is sent. */
   readonly handler = (input: unknown): ReturnType<BatcherHandler> => asDeployed(this.ssm, this.lambdaHandler)(input);
 

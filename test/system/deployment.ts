@@ -27,9 +27,11 @@ export interface Plan {
   readonly policy: Pick<CoordinatorPolicy, 'minIntervalMs' | 'maxDailyRuns' | 'dailyBudget'>;
   readonly batchSize: number;
   readonly maxStartAttempts: number;
+  /** How objects reach the batcher: message batches from the arrival queue, or each event on its own. */
+  readonly delivery: 'queue' | 'per-event';
 }
 
-export function planOf(seed: number, steps?: number): Plan {
+export function planOf(seed: number, steps?: number, delivery: Plan['delivery'] = 'per-event'): Plan {
   const random = seeded(seed ^ 0x5eed);
   const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)];
   return {
@@ -39,6 +41,7 @@ export function planOf(seed: number, steps?: number): Plan {
     policy: { minIntervalMs: pick([0, 30 * MINUTE, 2 * HOUR]), maxDailyRuns: pick([2, 4, 8]), dailyBudget: pick([500, 1000, 5000]) },
     batchSize: pick([2, 3, 5]),
     maxStartAttempts: pick([2, 3, 5]),
+    delivery,
   };
 }
 

@@ -3,6 +3,7 @@
  * (SageMaker's executions, manifests in S3, items in DynamoDB, the coordinator's decision log) and
  * names what it found wrong.
  */
+import { gunzipSync } from 'node:zlib';
 import type { RecordedExecution } from '../support/local-services';
 import { BANDS } from './deployment';
 import type { Observation } from './model';
@@ -47,6 +48,15 @@ function logicalKeyOfRequest(input: Readonly<Record<string, unknown>>, observati
   return logicalKeyOf({ executionArn: '', pipelineName: String(input.pipelineName), clientRequestToken: '', parameters, description }, observation);
 }
 
+/** The object keys a batch item holds: a slot's object (batches before chunks), or a chunk's entries. */
+function keysIn(item: Readonly<Record<string, unknown>>): string[] {
+  const sk = String(item.sk);
+  if (sk.startsWith('S#') && typeof item.identity === 'string') return [/^s3:\/\/[^/]+\/(.+)#[^#]*$/.exec(item.identity)?.[1] ?? item.identity];
+  if (!sk.startsWith('C#') || !(item.entries instanceof Uint8Array)) return [];
+  const entries = JSON.parse(gunzipSync(item.entries).toString('utf8')) as Array<{ readonly key: string } | null>;
+  return entries.flatMap((entry) => (entry ? [entry.key] : []));
+}
+
 export function checkInvariants(observation: Observation): Violation[] {
   return [
     ...checkInputsHandled(observation),
@@ -81,11 +91,12 @@ function checkObjects(observation: Observation): Violation[] {
   const failedIn = new Map<string, string[]>();
   const failedBatches = new Set(observation.batchItems.filter((item) => item.sk === 'H' && item.status === 'FAILED').map((item) => String(item.pk)));
   for (const item of observation.batchItems) {
-    if (!failedBatches.has(String(item.pk)) || !String(item.sk).startsWith('S#') || typeof item.identity !== 'string') continue;
+    if (!failedBatches.has(String(item.pk))) continue;
     const triggerId = String(item.pk).split('#')[1];
-    const key = /^s3:\/\/[^/]+\/(.+)#[^#]*$/.exec(item.identity)?.[1] ?? item.identity;
-    const id = `${triggerId}:${key}`;
-    failedIn.set(id, [...(failedIn.get(id) ?? []), String(item.pk)]);
+    for (const key of keysIn(item)) {
+      const id = `${triggerId}:${key}`;
+      failedIn.set(id, [...(failedIn.get(id) ?? []), String(item.pk)]);
+    }
   }
   const alarmed = new Set(observation.finalFailures.map((batch) => `B#${batch.triggerId}#${batch.epoch}#${batch.generation}`));
   for (const batch of failedBatches) {

@@ -11,6 +11,7 @@ import type { ReceivedEvent } from '../../lambda/aws/events/event-starter';
 import { seeded } from '../support/batcher-env';
 import { deploymentOf, type Plan } from './deployment';
 import { deliveryOf } from './model-delivery';
+import { arrivalQueueOf } from './model-queue';
 import { driftOccasions } from './model-drift';
 import { emptyModelRecord, type ModelRecord, type Progress } from './model-record';
 import { joinState, observe, waitingWork, type Observation } from './observe';
@@ -42,6 +43,7 @@ export async function runModel(services: Services, plan: Plan, options: { readon
 
   const delivery = deliveryOf(model, clock, faults, sagemaker);
   const { ask, deliver } = delivery;
+  const queue = plan.delivery === 'queue' ? arrivalQueueOf(system, delivery, random) : undefined;
 
   const eventProgress = (outcome: Awaited<ReturnType<System['events']['handle']>>): Progress => {
     switch (outcome.status) {
@@ -58,6 +60,7 @@ export async function runModel(services: Services, plan: Plan, options: { readon
 
   // ---- steps -------------------------------------------------------------------------------------
   async function arrive(config: BatchTriggerConfig, object: CreatedObject): Promise<void> {
+    if (queue) return queue.send(config, object);
     await deliver(`arrive ${config.triggerId} ${object.key}`, () => system.batcher.arrive(config, object));
   }
   const createdObject = (key: string): CreatedObject => ({ bucket: DATA_BUCKET, key, size: 1_000_000 * (1 + (key.length % 7)), sequencer: '0A1B2C3D', eventTime: new Date(clock.now()).toISOString() });
@@ -171,6 +174,7 @@ export async function runModel(services: Services, plan: Plan, options: { readon
     [2, sweep],
     [1, () => sagemaker.failNext(1, pick(['throttle', 'internal', 'accessDenied'] as const))],
     [3, advance],
+    ...(queue ? [[4, () => queue.receive(1 + Math.floor(random() * 40))] as [number, () => Promise<void>]] : []),
   ];
   const totalWeight = steps.reduce((sum, [weight]) => sum + weight, 0);
   for (let step = 0; step < plan.steps; step++) {
@@ -183,6 +187,7 @@ export async function runModel(services: Services, plan: Plan, options: { readon
   faults.enabled = false;
   sagemaker.clearFailures();
   for (let round = 0; round < END_ROUNDS; round++) {
+    for (let i = 0; queue && queue.waiting > 0 && i < 20; i++) await queue.receive(100);
     await answerApprovals(0.7);
     await sweep();
     for (const config of [deployment.coordinatedBatch, deployment.directBatch]) await flush(config);
@@ -195,6 +200,7 @@ export async function runModel(services: Services, plan: Plan, options: { readon
       await deliver('join redelivery', () => system.events.handle(deployment.joinTrigger, event));
     }
     const waiting = await waitingWork(services, deployment, model);
+    if (queue?.waiting) waiting.push(`arrival queue: ${queue.waiting} message(s)`);
     for (const entry of await system.coordinatorStore.waiting()) {
       waiting.push(`waiting list: ${entry.request.requestId} of ${entry.request.pipelineName}${entry.parked ? ' (parked)' : ''}${entry.dueAtMs !== undefined ? ` until ${entry.dueAtMs}` : ''}`);
     }

@@ -20,6 +20,7 @@ import { ManifestWriter } from '../../lambda/aws/adapters/manifest-writer';
 import { PipelineStarter } from '../../lambda/aws/adapters/pipeline-starter';
 import { Batcher } from '../../lambda/aws/batcher/batcher';
 import { BatchRecordStore } from '../../lambda/aws/batcher/batch-record-store';
+import { ChunkStore } from '../../lambda/aws/batcher/chunk-store';
 import { TriggerStateStore } from '../../lambda/aws/batcher/trigger-state-store';
 import { Coordinator, type CoordinatorAnswer } from '../../lambda/aws/coordinator/coordinator';
 import { CoordinatorStore } from '../../lambda/aws/coordinator/coordinator-store';
@@ -203,6 +204,7 @@ export function buildSystem(services: Services, clock: VirtualClock, faults: Fau
   const batcher = new Batcher({
     state: new TriggerStateStore(batcherDynamo, BATCH_TABLE),
     records: new BatchRecordStore(batcherDynamo, BATCH_TABLE),
+    chunks: new ChunkStore(batcherDynamo, BATCH_TABLE),
     manifests: new ManifestWriter(faults.wrap(new S3Client({ forcePathStyle: true }), 'batcher.s3')),
     launchers: launchers('batcher'),
     observer: {

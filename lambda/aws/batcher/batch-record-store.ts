@@ -1,6 +1,5 @@
 import {
   PutItemCommand,
-  UpdateItemCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
@@ -10,17 +9,13 @@ import { dynamoLease } from '../adapters/lease';
 import { queryAll } from '../adapters/query-all';
 import {
   BATCH_RETENTION_MS,
-  DEDUP_RETENTION_MS,
   batchPk,
   getItem,
   headerKey,
   isConditionFailure,
   itemAfterConditionFailure,
-  unlessConditionFails,
-  objectKey,
   slotKey,
   ttl,
-  type SlotRef,
 } from './table';
 
 export type SlotWrite = 'written' | 'same' | 'empty';
@@ -31,65 +26,14 @@ export interface BatchHeader {
 }
 
 /**
- * What batches hold and how their starts went: which slot each object sits in, what each slot holds,
- * and each batch's claim and outcome. Slots and claims are conditional writes, each decided once.
+ * How batches' starts went, each batch's claim and outcome, and what the slots of batches sealed before
+ * chunks hold. Slots and claims are conditional writes, each decided once.
  */
 export class BatchRecordStore {
   constructor(
     private readonly client: DynamoDBClient,
     private readonly tableName: string,
   ) {}
-
-  /**
-   * Records which slot holds an object. Returns the slot recorded earlier when the object was seen
-   * before (a duplicate delivery, or a retry of an event that failed half-way).
-   */
-  async recordObject(identity: string, slot: SlotRef, nowMs: number): Promise<{ readonly earlier?: SlotRef }> {
-    try {
-      await this.client.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: marshall({
-            ...objectKey(slot.triggerId, identity),
-            identity,
-            epoch: slot.epoch,
-            generation: slot.generation,
-            slot: slot.slot,
-            expiresAt: ttl(nowMs + DEDUP_RETENTION_MS),
-          }),
-          ConditionExpression: 'attribute_not_exists(pk)',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return {};
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      const item = await itemAfterConditionFailure(this.client, this.tableName, error, objectKey(slot.triggerId, identity));
-      const old = unmarshall(item!);
-      return { earlier: { triggerId: slot.triggerId, epoch: old.epoch, generation: old.generation, slot: old.slot, limit: 0 } };
-    }
-  }
-
-  /** Points an object at a new slot, if it still points at `from`; false when another delivery moved it first. */
-  async moveObject(identity: string, from: SlotRef, to: SlotRef): Promise<boolean> {
-    const moved = await unlessConditionFails(this.client.send(
-      new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: marshall(objectKey(to.triggerId, identity)),
-        UpdateExpression: 'SET epoch = :toEpoch, generation = :toGeneration, slot = :toSlot',
-        ConditionExpression: 'epoch = :fromEpoch AND generation = :fromGeneration AND slot = :fromSlot',
-        ExpressionAttributeValues: marshall({
-          ':toEpoch': to.epoch,
-          ':toGeneration': to.generation,
-          ':toSlot': to.slot,
-          ':fromEpoch': from.epoch,
-          ':fromGeneration': from.generation,
-          ':fromSlot': from.slot,
-        }),
-      }),
-    ));
-    return moved !== undefined;
-  }
 
   /**
    * Writes an object into a slot, or marks the slot empty (entry undefined). A slot is written once:

@@ -1,37 +1,41 @@
 import {
   manifestBody,
-  manifestEntry,
   manifestKey,
+  settleAllocations,
   settleSlots,
   startFailureOutcome,
   windowExpired,
   type BatchId,
+  type ManifestEntry,
 } from '../../core/batching';
 import type { BatchTriggerConfig } from '../../core/contracts/batch';
-import { objectIdentity, type CreatedObject } from '../../core/s3-object-created';
+import type { CreatedObject } from '../../core/s3-object-created';
 import type { Launchers } from '../adapters/launcher';
 import { describeError } from '../adapters/pipeline-starter';
 import { isRetryableStartError } from '../adapters/start-failures';
 import type { ManifestWriter } from '../adapters/manifest-writer';
+import { placeObjects, PLACE_GRACE_MS, type Arrival, type ChunkRecords } from './arrival';
 import type { BatchRecordStore } from './batch-record-store';
 import { CoordinatorRefusal, startBatchRun, StartRefused, withdrawBatchRun, type RunOutcome } from './batch-run';
+import type { ChunkStore } from './chunk-store';
+import type { BatchShape, TriggerState, TriggerStateStore } from './trigger-state-store';
+
+export type { Arrival };
 
 /** What the batcher needs of its stores: interfaces, so that tests wrap them in crashing or counting decorators. */
-export type BatchRecords = Pick<BatchRecordStore, 'recordObject' | 'moveObject' | 'writeSlot' | 'readSlots' | 'claim' | 'readHeader' | 'recordDeferral' | 'recordOutcome'>;
-export type TriggerStates = Pick<TriggerStateStore, 'allocate' | 'readState' | 'seal' | 'raiseLimit' | 'markFinished'>;
-import type { SlotRef } from './table';
-import type { TriggerState, TriggerStateStore } from './trigger-state-store';
+export type BatchRecords = Pick<BatchRecordStore, 'writeSlot' | 'readSlots' | 'claim' | 'readHeader' | 'recordDeferral' | 'recordOutcome'>;
+export type Chunks = ChunkRecords & Pick<ChunkStore, 'readChunks'>;
+export type TriggerStates = Pick<TriggerStateStore, 'allocate' | 'giveBack' | 'readState' | 'seal' | 'markFinished'>;
 
-/** Time an event may take between taking a slot and writing it; past it, an unwritten slot is marked empty. */
-export const SLOT_GRACE_MS = 150_000;
+/** Time an event may take between taking a place and writing it; past it, an unwritten place is given up. */
+export const SLOT_GRACE_MS = PLACE_GRACE_MS;
 /** How long one start attempt holds its claim on a batch. */
 export const CLAIM_MS = 120_000;
-const MAX_ALLOCATION_ROUNDS = 20;
 
 /** What the batcher reports as it works; implemented with Powertools logs and metrics in the handler. */
 export interface BatcherObserver {
   duplicate(config: BatchTriggerConfig, identity: string): void;
-  accepted(config: BatchTriggerConfig, slot: SlotRef): void;
+  accepted(config: BatchTriggerConfig, batch: BatchId, objects: number): void;
   sealed(config: BatchTriggerConfig, batch: BatchId, slots: number): void;
   started(config: BatchTriggerConfig, batch: BatchId, objectCount: number, executionArn: string, ageMs: number): void;
   startFailed(config: BatchTriggerConfig, batch: BatchId, attempt: number, error: { name: string; message: string }, final: boolean): void;
@@ -46,6 +50,7 @@ export interface BatcherObserver {
 export interface BatcherDeps {
   readonly state: TriggerStates;
   readonly records: BatchRecords;
+  readonly chunks: Chunks;
   readonly manifests: ManifestWriter;
   readonly launchers: Pick<Launchers, 'for'>;
   readonly observer: BatcherObserver;
@@ -59,84 +64,71 @@ export class Batcher {
   constructor(private readonly deps: BatcherDeps) {}
 
   /** Puts an arrived object into exactly one batch, however often it is delivered. */
-  async arrive(config: BatchTriggerConfig, object: CreatedObject): Promise<'accepted' | 'duplicate'> {
-    const { now } = this.deps;
-    const identity = objectIdentity(object);
-    const entry = manifestEntry(object);
-    for (let round = 0; round < MAX_ALLOCATION_ROUNDS; round++) {
-      const slot = await this.allocate(config);
-      const { earlier } = await this.deps.records.recordObject(identity, slot, now());
-      if (earlier) {
-        // Seen before: the slot just taken is not needed. Let the batch take one more at once, before
-        // anyone seals it as full, then make sure the object sits in its earlier slot.
-        await this.deps.state.raiseLimit(slot.triggerId, slot.generation);
-        const held = await this.deps.records.writeSlot(earlier, identity, entry, now());
-        if (held !== 'empty') {
-          await this.deps.records.writeSlot(slot, undefined, undefined, now());
-          this.deps.observer.duplicate(config, identity);
-          return 'duplicate';
-        }
-        // The earlier slot was marked empty (its writer was too slow): move the object to this slot.
-        if (!(await this.deps.records.moveObject(identity, earlier, slot))) {
-          await this.deps.records.writeSlot(slot, undefined, undefined, now());
-          continue;
-        }
-      }
-      const written = await this.deps.records.writeSlot(slot, identity, entry, now());
-      if (written === 'empty') continue; // marked empty while we were slow: the next round re-homes it
-      this.deps.observer.accepted(config, slot);
-      if (slot.slot >= slot.limit) await this.sealAndStart(config, slot.generation);
-      return 'accepted';
+  async arrive(config: BatchTriggerConfig, object: CreatedObject): Promise<Arrival> {
+    return (await this.arriveAll(config, [object]))[0];
+  }
+
+  /**
+   * Puts a message batch's objects into batches, each exactly once however often it is delivered, and starts
+   * the batches they fill. An object answered `retry` must be delivered again: an earlier delivery of it is
+   * still being placed, or this invocation was too slow to keep its places.
+   */
+  async arriveAll(config: BatchTriggerConfig, objects: readonly CreatedObject[]): Promise<Arrival[]> {
+    let closed = false;
+    const outcomes = await placeObjects({
+      state: this.deps.state,
+      chunks: this.deps.chunks,
+      slots: this.deps.records,
+      now: this.deps.now,
+      newEpoch: this.deps.newEpoch,
+      pause: this.deps.pause,
+      duplicate: (identity) => this.deps.observer.duplicate(config, identity),
+      accepted: (batch, count) => this.deps.observer.accepted(config, batch, count),
+      closed: (batch, objects) => {
+        closed = true;
+        if (objects !== undefined) this.deps.observer.sealed(config, batch, objects);
+      },
+      sealOpen: async () => {
+        closed = true;
+        await this.sealDue(config);
+      },
+    }, config, objects);
+    if (closed) {
+      const state = await this.deps.state.readState(config.triggerId);
+      // Places taken a moment ago by concurrent invocations are usually written within milliseconds.
+      if (state) await this.startSealed(config, (await this.sealDue(config, state)) ?? state, 3);
     }
-    throw new Error(`no slot for ${identity} after ${MAX_ALLOCATION_ROUNDS} rounds`);
+    return outcomes;
   }
 
   /** Closes batches whose window ran out and starts every sealed batch that is ready. */
   async flush(config: BatchTriggerConfig): Promise<void> {
-    const { now } = this.deps;
-    let state = await this.deps.state.readState(config.triggerId);
+    const state = await this.deps.state.readState(config.triggerId);
     if (!state) return;
-    this.deps.observer.oldestBatchAge(config, oldestBatchAgeMs(state, now()));
-    if (state.count > 0 && state.openedAtMs !== undefined && windowExpired(state.openedAtMs, config.batchWindowSeconds, now())) {
-      state = (await this.seal(config, state.generation)) ?? (await this.deps.state.readState(config.triggerId))!;
-    }
-    await this.startSealed(config, state, 0);
+    this.deps.observer.oldestBatchAge(config, oldestBatchAgeMs(state, this.deps.now()));
+    await this.startSealed(config, (await this.sealDue(config, state)) ?? state, 0);
   }
 
-  private async allocate(config: BatchTriggerConfig): Promise<SlotRef> {
-    const { now, newEpoch, pause } = this.deps;
-    for (let round = 0; round < MAX_ALLOCATION_ROUNDS; round++) {
-      const slot = await this.deps.state.allocate(config, newEpoch(), now());
-      if (slot) return slot;
-      // Full or past its window. A duplicate delivery holding the last slot gives it back within a
-      // moment, so wait that moment before sealing; sealing is conditional and happens once.
-      await pause(25 + Math.floor(Math.random() * 50));
-      const state = await this.deps.state.readState(config.triggerId);
-      if (state) await this.sealAndStart(config, state.generation);
+  /** Seals the open batch when it is full or past its window: the state after, or undefined when nothing was due. */
+  private async sealDue(config: BatchTriggerConfig, known?: TriggerState): Promise<TriggerState | undefined> {
+    const state = known ?? (await this.deps.state.readState(config.triggerId));
+    if (!state || state.count === 0) return undefined;
+    const expired = state.openedAtMs !== undefined && windowExpired(state.openedAtMs, config.batchWindowSeconds, this.deps.now());
+    if (!state.full && !expired) return undefined;
+    const sealed = await this.deps.state.seal(config, state.generation, this.deps.now());
+    if (sealed) {
+      const batch = { triggerId: config.triggerId, epoch: sealed.epoch, generation: state.generation };
+      this.deps.observer.sealed(config, batch, state.count);
+      return sealed;
     }
-    throw new Error(`trigger ${config.triggerId}: no open batch after ${MAX_ALLOCATION_ROUNDS} rounds`);
-  }
-
-  private async seal(config: BatchTriggerConfig, generation: number): Promise<TriggerState | undefined> {
-    const state = await this.deps.state.seal(config, generation, this.deps.now());
-    if (state) {
-      const batch = { triggerId: config.triggerId, epoch: state.epoch, generation };
-      this.deps.observer.sealed(config, batch, state.unfinished[String(generation)] ?? 0);
-    }
-    return state;
-  }
-
-  private async sealAndStart(config: BatchTriggerConfig, generation: number): Promise<void> {
-    const state = await this.seal(config, generation);
-    // Slots written a moment ago by concurrent events usually land within milliseconds.
-    if (state) await this.startSealed(config, state, 3);
+    return this.deps.state.readState(config.triggerId);
   }
 
   private async startSealed(config: BatchTriggerConfig, state: TriggerState, settleRetries: number): Promise<void> {
-    for (const [generation, slots] of Object.entries(state.unfinished)) {
+    for (const [generation, shape] of Object.entries(state.unfinished)) {
       const batch: BatchId = { triggerId: config.triggerId, epoch: state.epoch, generation: Number(generation) };
       for (let attempt = 0; attempt <= settleRetries; attempt++) {
-        const result = await this.tryStart(config, batch, slots, state.sealedAt[generation] ?? 0);
+        const result = await this.tryStart(config, batch, shape, state.sealedAt[generation] ?? 0);
         if (result !== 'waiting') break;
         if (attempt < settleRetries) await this.deps.pause(100 * (attempt + 1));
       }
@@ -144,14 +136,10 @@ export class Batcher {
   }
 
   /** Settles a sealed batch's slots, claims it, writes its manifest and starts its pipeline once. */
-  private async tryStart(config: BatchTriggerConfig, batch: BatchId, slotCount: number, sealedAtMs: number): Promise<'waiting' | 'done'> {
+  private async tryStart(config: BatchTriggerConfig, batch: BatchId, shape: BatchShape, sealedAtMs: number): Promise<'waiting' | 'done'> {
     const { now } = this.deps;
-    const settlement = settleSlots(await this.deps.records.readSlots(batch, slotCount), sealedAtMs, now(), SLOT_GRACE_MS);
-    if (!settlement.ready) return 'waiting';
-    for (const slot of settlement.toEmpty) {
-      const marked = await this.deps.records.writeSlot({ ...batch, slot }, undefined, undefined, now());
-      if (marked !== 'written' && marked !== 'empty') return 'waiting'; // its writer made it after all: read again
-    }
+    const settlement = await this.settle(batch, shape, sealedAtMs);
+    if (!settlement) return 'waiting';
     const attempt = await this.deps.records.claim(batch, now(), CLAIM_MS);
     if (attempt === undefined) {
       const header = await this.deps.records.readHeader(batch);
@@ -205,6 +193,27 @@ export class Batcher {
       return 'done';
     }
     return this.recordStarted(config, batch, settlement.members.length, run.executionArn, manifestUri, sealedAtMs);
+  }
+
+  /** The members of a sealed batch once every place is written or given up; undefined while some writer may still come. */
+  private async settle(batch: BatchId, shape: BatchShape, sealedAtMs: number): Promise<{ readonly members: readonly ManifestEntry[] } | undefined> {
+    const { now } = this.deps;
+    if (shape.layout === 'slots') {
+      const settlement = settleSlots(await this.deps.records.readSlots(batch, shape.slots), sealedAtMs, now(), SLOT_GRACE_MS);
+      if (!settlement.ready) return undefined;
+      for (const slot of settlement.toEmpty) {
+        const marked = await this.deps.records.writeSlot({ ...batch, slot }, undefined, undefined, now());
+        if (marked !== 'written' && marked !== 'empty') return undefined; // its writer made it after all: read again
+      }
+      return settlement;
+    }
+    const settlement = settleAllocations(await this.deps.chunks.readChunks(batch), shape.allocations, sealedAtMs, now(), PLACE_GRACE_MS);
+    if (!settlement.ready) return undefined;
+    for (const allocation of settlement.toMarkDead) {
+      const marked = await this.deps.chunks.markDead(batch, allocation, now());
+      if (marked !== 'written' && marked !== 'dead') return undefined; // its writer made it after all: read again
+    }
+    return settlement;
   }
 
   private async recordStarted(config: BatchTriggerConfig, batch: BatchId, objectCount: number, executionArn: string, manifestUri: string, sealedAtMs: number): Promise<'done'> {

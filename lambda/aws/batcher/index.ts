@@ -6,7 +6,7 @@ import { fromSource, isLibraryManifest } from '../../core/batching';
 import { parseBatchTriggerConfig, type BatchTriggerConfig } from '../../core/contracts/batch';
 import { isRecord, type FieldError } from '../../core/result';
 import { eventTimeProblem } from '../../core/event-time';
-import { parseObjectCreated } from '../../core/s3-object-created';
+import { parseObjectCreated, type CreatedObject } from '../../core/s3-object-created';
 import { MetricDimension, MetricName, MetricService, TriggerTypeDimension } from '../../core/contracts/metrics';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { HandlerShell } from '../adapters/handler-shell';
@@ -14,18 +14,22 @@ import { deployedLaunchers } from '../adapters/launcher';
 import { ManifestWriter } from '../adapters/manifest-writer';
 import { configSourceFromEnv, TriggerConfigs } from '../adapters/trigger-configs';
 import { BatchRecordStore } from './batch-record-store';
+import { ChunkStore } from './chunk-store';
 import { TriggerStateStore } from './trigger-state-store';
 import { Batcher, type BatcherObserver } from './batcher';
+import { queueRecords, type QueueRecord } from './queue-records';
 
 const shell = new HandlerShell({ serviceName: MetricService.DataArrivalBatcher, rejectionMetric: MetricName.EventsRejected, rejectionMessage: 'rejected an event that is not a valid data-arrival event' });
 const { logger, metrics } = shell;
 const dynamodb = new DynamoDBClient({});
 const tableName = process.env.BATCH_TABLE_NAME ?? '';
+const arrivalQueueArn = process.env.ARRIVAL_QUEUE_ARN;
 const state = new TriggerStateStore(dynamodb, tableName);
 const configs = new TriggerConfigs<BatchTriggerConfig>(new SSMClient({}), () => configSourceFromEnv(process.env), parseBatchTriggerConfig, () => Date.now());
 const batcher = new Batcher({
   state,
   records: new BatchRecordStore(dynamodb, tableName),
+  chunks: new ChunkStore(dynamodb, tableName),
   manifests: new ManifestWriter(new S3Client({})),
   launchers: deployedLaunchers(),
   observer: observer(),
@@ -34,38 +38,94 @@ const batcher = new Batcher({
   pause: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 });
 
-/** What the batcher answers: useful in logs and tests; EventBridge and the scheduler ignore it. */
+/** What the batcher answers to one delivery: useful in logs and tests; EventBridge and the scheduler ignore it. */
 export type BatcherResult =
   | { readonly status: 'accepted' | 'duplicate' | 'ignored' | 'flushed' }
   | { readonly status: 'rejected'; readonly error: FieldError };
 
-/**
- * Receives `{ triggerId, event }` from a data-arrival trigger's rule (an S3 Object Created event) or
- * `{ flush: { triggerIds } }` from the flush schedule. Each trigger's configuration is read from what
- * the deployment wrote for it, never from the invocation.
- */
-export const handler = shell.handler(
-  async (input): Promise<BatcherResult> => (isRecord(input) && 'flush' in input ? await flush(input.flush) : await arrive(input)),
-);
+/** What the batcher answers to a batch of queue messages: the ones to deliver again (Lambda's partial batch response). */
+export interface QueueBatchResult {
+  readonly batchItemFailures: ReadonlyArray<{ readonly itemIdentifier: string }>;
+}
 
-async function arrive(input: unknown): Promise<BatcherResult> {
-  if (!isRecord(input)) return shell.reject({ field: 'input', problem: 'must be an object with triggerId and event' });
+/** A delivery that cannot be placed yet: thrown on the direct path, so that Lambda delivers the event again later. */
+export class DeliverAgain extends Error {
+  override readonly name = 'DeliverAgain';
+}
+
+/**
+ * Receives a batch of messages from the stack's arrival queue (each `{ triggerId, event }`, an S3 Object
+ * Created event put there by a data-arrival trigger's rule), `{ triggerId, event }` directly from a rule of a
+ * trigger delivering each event on its own, or `{ flush: { triggerIds } }` from the flush schedule. Each
+ * trigger's configuration is read from what the deployment wrote for it, never from the message.
+ */
+export const handler = shell.handler(async (input): Promise<BatcherResult | QueueBatchResult> => {
+  if (isRecord(input) && 'Records' in input) return receive(input.Records);
+  if (isRecord(input) && 'flush' in input) return flush(input.flush);
+  const admitted = await admit(input, '');
+  if ('status' in admitted) return admitted;
+  const [outcome] = await batcher.arriveAll(admitted.config, [admitted.object]);
+  if (outcome === 'retry') throw new DeliverAgain(`an earlier delivery of ${admitted.object.key} is still being placed: deliver this event again later`);
+  return { status: outcome };
+});
+
+/** Places the messages' objects, trigger by trigger; a message that must come again is named in the answer, a bad one is rejected and dropped. */
+async function receive(records: unknown): Promise<QueueBatchResult | BatcherResult> {
+  const read = queueRecords(records, arrivalQueueArn);
+  if (!read.ok) return shell.reject(read.error);
+  const again: string[] = [];
+  const byTrigger = new Map<string, { config: BatchTriggerConfig; objects: CreatedObject[]; messages: QueueRecord[] }>();
+  for (const record of read.value) {
+    if ('error' in record) {
+      shell.reject(record.error);
+      continue;
+    }
+    let admitted: Awaited<ReturnType<typeof admit>>;
+    try {
+      admitted = await admit(record.body, `Records[${record.position}].body.`);
+    } catch (error) {
+      logger.error('could not read the configuration of a message\'s trigger; the message comes again', { messageId: record.messageId, error: error as Error });
+      again.push(record.messageId);
+      continue;
+    }
+    if ('status' in admitted) continue;
+    const group = byTrigger.get(admitted.config.triggerId) ?? { config: admitted.config, objects: [], messages: [] };
+    group.objects.push(admitted.object);
+    group.messages.push(record);
+    byTrigger.set(admitted.config.triggerId, group);
+  }
+  for (const { config, objects, messages } of byTrigger.values()) {
+    try {
+      const outcomes = await batcher.arriveAll(config, objects);
+      outcomes.forEach((outcome, i) => outcome === 'retry' && again.push(messages[i].messageId));
+    } catch (error) {
+      // One trigger's trouble must not hold back the others' objects: its messages come again.
+      logger.error('could not place the objects of a trigger; their messages come again', { triggerId: config.triggerId, messages: messages.length, error: error as Error });
+      again.push(...messages.map((message) => message.messageId));
+    }
+  }
+  return { batchItemFailures: again.map((itemIdentifier) => ({ itemIdentifier })) };
+}
+
+/** The trigger and object of one delivery, or its rejection (fields named under `prefix`), or `ignored` for a manifest. */
+async function admit(input: unknown, prefix: string): Promise<{ readonly config: BatchTriggerConfig; readonly object: CreatedObject } | BatcherResult> {
+  if (!isRecord(input)) return shell.reject({ field: prefix ? prefix.slice(0, -1) : 'input', problem: 'must be an object with triggerId and event' });
   const config = await configs.get(input.triggerId);
-  if (!config.ok) return shell.reject(config.error);
+  if (!config.ok) return shell.reject({ field: `${prefix}${config.error.field}`, problem: config.error.problem });
   const object = parseObjectCreated(input.event);
-  if (!object.ok) return shell.reject({ field: object.error.field === 'event' ? 'event' : `event.${object.error.field}`, problem: object.error.problem });
+  if (!object.ok) return shell.reject({ field: `${prefix}${object.error.field === 'event' ? 'event' : `event.${object.error.field}`}`, problem: object.error.problem });
   const timeProblem = eventTimeProblem(object.value.eventTime, Date.now());
-  if (timeProblem) return shell.reject({ field: 'event.time', problem: timeProblem });
+  if (timeProblem) return shell.reject({ field: `${prefix}event.time`, problem: timeProblem });
   if (!fromSource(config.value.source, object.value)) {
-    // Only a forged invocation carries an object the trigger's rule would not have passed.
-    return shell.reject({ field: 'event.detail.object.key', problem: `is not an object of trigger ${config.value.triggerId}'s bucket, prefix and suffix` });
+    // Only a forged message carries an object the trigger's rule would not have passed.
+    return shell.reject({ field: `${prefix}event.detail.object.key`, problem: `is not an object of trigger ${config.value.triggerId}'s bucket, prefix and suffix` });
   }
   metrics.addMetric(MetricName.EventsReceived, MetricUnit.Count, 1);
   if (isLibraryManifest(object.value, config.value)) {
     logger.debug('ignored a manifest written by a trigger of the library', { key: object.value.key });
     return { status: 'ignored' };
   }
-  return { status: await batcher.arrive(config.value, object.value) };
+  return { config: config.value, object: object.value };
 }
 
 async function flush(request: unknown): Promise<BatcherResult> {
@@ -95,9 +155,9 @@ function observer(): BatcherObserver {
       logger.info('counted a redelivered object once', { triggerId: config.triggerId, identity });
       metrics.addMetric(MetricName.DuplicateEvents, MetricUnit.Count, 1);
     },
-    accepted: (config, slot) => {
-      logger.debug('object took a slot', { triggerId: config.triggerId, generation: slot.generation, slot: slot.slot });
-      metrics.addMetric(MetricName.ObjectsBatched, MetricUnit.Count, 1);
+    accepted: (config, batch, objects) => {
+      logger.debug('objects took places in a batch', { triggerId: config.triggerId, generation: batch.generation, objects });
+      metrics.addMetric(MetricName.ObjectsBatched, MetricUnit.Count, objects);
     },
     sealed: (config, batch, slots) => {
       logger.info('sealed a batch', { triggerId: config.triggerId, generation: batch.generation, slots });

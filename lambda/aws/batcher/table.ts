@@ -24,8 +24,9 @@ export const BATCH_RETENTION_MS = 35 * DAY_MS;
  * One table holds every item, keyed pk/sk:
  *   T#<trigger> / STATE     the open batch: generation, slots taken, limit, opened at; sealed batches not yet started
  *   T#<trigger> / CONFIG    the trigger's configuration, for the flush
- *   O#<trigger>#<hash> / O  an object's identity and the slot it sits in (deduplication)
- *   B#<trigger>#<epoch>#<generation> / S#<slot>   what one slot holds: an object, or nothing (empty)
+ *   O#<trigger>#<hash> / O  where an object was put: its batch, allocation and position (deduplication)
+ *   B#<trigger>#<epoch>#<generation> / C#<allocation>  what one allocation holds: its objects' entries, or dead
+ *   B#<trigger>#<epoch>#<generation> / S#<slot>   what one slot holds, in batches sealed before chunks
  *   B#<trigger>#<epoch>#<generation> / H          the batch's start: claim, attempts, outcome
  */
 export const stateKey = (triggerId: string) => ({ pk: `T#${triggerId}`, sk: 'STATE' });
@@ -33,6 +34,7 @@ export const objectKey = (triggerId: string, identity: string) => ({ pk: `O#${tr
 export const batchPk = (batch: BatchId) => `B#${batch.triggerId}#${batch.epoch}#${batch.generation}`;
 export const slotKey = (ref: BatchId & { slot: number }) => ({ pk: batchPk(ref), sk: `S#${String(ref.slot).padStart(5, '0')}` });
 export const headerKey = (batch: BatchId) => ({ pk: batchPk(batch), sk: 'H' });
+export const chunkKey = (batch: BatchId, allocation: number) => ({ pk: batchPk(batch), sk: `C#${String(allocation).padStart(6, '0')}` });
 export const ttl = (ms: number) => Math.floor(ms / 1000);
 
 /** The item a failed conditional write found: from the error where DynamoDB returns it, else read. */
