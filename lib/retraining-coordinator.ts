@@ -171,6 +171,8 @@ export class RetrainingCoordinator extends Construct implements IRetrainingCoord
     if (this.pipelines.has(pipeline.node.path)) return;
     this.pipelines.add(pipeline.node.path);
     pipeline.grantStartExecution(this.function);
+    // Before a start refused for good is recorded failed, the coordinator looks for the run an earlier attempt made.
+    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['sagemaker:ListPipelineExecutions'], resources: [pipeline.pipelineArn] }));
   }
 
   /** Lets `grantee` send start requests and approvals. */

@@ -86,6 +86,26 @@ describe('crashes the system model found bugs with, scripted one by one', () => 
     expect(system.batcherReports.finalFailures).toEqual([]);
   }, 60_000);
 
+  test('a start refused for good on its retry is not recorded failed when the first attempt made the run (its record lost)', async () => {
+    // Prepare: a coordinated trigger with two attempts; the coordinator dies right after SageMaker started the run,
+    // and SageMaker then refuses every further start of the pipeline for good (its role lost the permission).
+    const trigger = batch({ coordinatorFunction: COORDINATOR_FUNCTION, priority: 3, maxStartAttempts: 2 });
+    crashOnce(faults, 'after', (site) => site === 'coordinator.sagemaker.StartPipelineExecution');
+
+    // Act: the object and its batch's first attempt; then, with starts refused, the flushes that retry it.
+    await deliver(() => system.batcher.arrive(trigger, object('incoming/labels/refused.parquet')));
+    services.sagemaker.failNext(5, 'accessDenied');
+    for (let minute = 0; minute < 30; minute++) {
+      clock.advance(60_000);
+      await deliver(() => system.batcher.flush(trigger));
+    }
+
+    // Assess: one run, and the batch counts it as started: no FAILED batch, no alarm.
+    expect(faults.injected).toHaveLength(1);
+    expect(services.sagemaker.executions).toHaveLength(1);
+    expect(system.batcherReports.finalFailures).toEqual([]);
+  }, 60_000);
+
   test('a suppression answered to a redelivery has a decision record', async () => {
     // Prepare: one start, then a request inside the cooldown whose invocation dies before it logs the suppression.
     const ask = (requestId: string) => system.coordinatorClient.request(COORDINATOR_FUNCTION, {

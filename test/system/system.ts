@@ -100,6 +100,8 @@ export class Faults {
 /** The local stand-ins for AWS, with the SDK pointed at them through its standard endpoint variables. */
 export interface Services {
   readonly sagemaker: FakeSageMaker;
+  /** The clock SageMaker stamps its runs with: the system's virtual clock once a system is built. */
+  readonly sagemakerTime: { now: () => number };
   readonly sns: Awaited<ReturnType<typeof startFakeSns>>;
   readonly lambda: Awaited<ReturnType<typeof startFakeLambda>>;
   /** The functions the fake Lambda endpoint serves, by name; a system registers its coordinator here. */
@@ -111,10 +113,11 @@ export interface Services {
 
 export async function startServices(): Promise<Services> {
   const functions: Record<string, InvokedFunction> = {};
+  const sagemakerTime = { now: () => Date.now() };
   const [dynamoService, s3Service, sagemaker, sns, lambda] = await Promise.all([
     startDynalite(),
     startS3(),
-    startFakeSageMaker(),
+    startFakeSageMaker({ now: () => sagemakerTime.now() }),
     startFakeSns(),
     startFakeLambda(functions),
   ]);
@@ -135,6 +138,7 @@ export async function startServices(): Promise<Services> {
   const services: LocalService[] = [dynamoService, s3Service, sagemaker, sns, lambda];
   return {
     sagemaker,
+    sagemakerTime,
     sns,
     lambda,
     functions,
@@ -185,6 +189,7 @@ export function buildSystem(services: Services, clock: VirtualClock, faults: Fau
   const policy = parsePolicy({ ...SYSTEM_POLICY_DEFAULTS, ...policyInput });
   if (!policy.ok) throw new Error(`policy ${policy.error.field} ${policy.error.problem}`);
   const starts: System['starts'] = [];
+  services.sagemakerTime.now = clock.now;
   const dynamo = (site: string) => faults.wrap(new DynamoDBClient({}), site);
   const sageMaker = (site: string) => {
     const client = faults.wrap(new SageMakerClient({ maxAttempts: 1 }), site);

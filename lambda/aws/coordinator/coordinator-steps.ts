@@ -12,6 +12,9 @@ import { isRetryableStartError, startErrorText } from '../adapters/start-failure
 import { readDecideWrite } from '../../core/persistence';
 import { answerOf, decisionRecordOf, storedDecisionOf, type CoordinatorAnswer, type DecisionExtra, type StoredDecision } from './stored-decision';
 
+/** How far back a refused start looks for a run an earlier attempt of it made: a decided start is retried within minutes. */
+const EARLIER_START_SEARCH_MS = 2 * 86_400_000;
+
 /** How long one invocation holds a request id while it decides and starts. */
 export const REQUEST_LEASE_MS = 60_000;
 
@@ -28,7 +31,8 @@ export type CoordinatorLedger = Pick<
 
 export interface CoordinatorDeps {
   readonly store: CoordinatorLedger;
-  readonly starter: Pick<PipelineStarter, 'start'>;
+  /** Starts runs; with `find`, a start refused for good first looks for the run an earlier attempt made. */
+  readonly starter: Pick<PipelineStarter, 'start'> & Partial<Pick<PipelineStarter, 'find'>>;
   readonly notifier: Pick<ApprovalNotifier, 'notify'>;
   readonly policy: CoordinatorPolicy;
   readonly observer: CoordinatorObserver;
@@ -216,13 +220,26 @@ export abstract class CoordinatorSteps {
         await this.deps.store.freeRequest(stored.pipelineName, stored.requestId, this.deps.now());
         throw error;
       }
-      return this.release(request, stored, text);
+      // A refusal for good may answer a repeat of a start that was made before its record was lost: the run is looked for first.
+      const earlier = await this.startedBefore(stored);
+      if (!earlier) return this.release(request, stored, text);
+      executionArn = earlier;
     }
     // Logged before the ledger says "started": a crash in between logs the start twice, never not at all.
     await this.log(request, stored, { executionArn });
     await this.deps.store.recordRequestExecution(stored.pipelineName, stored.requestId, executionArn);
     await this.deps.store.clearWaiting(stored.pipelineName, stored.requestId);
     return answerOf(stored, executionArn);
+  }
+
+  /** The run of a decided start that an earlier attempt made, found by its correlation id; undefined when none is found or the search fails. */
+  protected async startedBefore(stored: StoredDecision): Promise<string | undefined> {
+    if (!stored.correlationId || !this.deps.starter.find) return undefined;
+    try {
+      return await this.deps.starter.find(stored.pipelineName, stored.correlationId, this.deps.now() - EARLIER_START_SEARCH_MS);
+    } catch {
+      return undefined;
+    }
   }
 
   protected async release(request: StartRequest, stored: StoredDecision, error: string): Promise<CoordinatorAnswer> {
