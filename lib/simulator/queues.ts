@@ -46,16 +46,12 @@ export interface QueueReport {
   readonly queueArn: string;
   readonly visibilityTimeoutSeconds: number;
   readonly redrive?: { readonly deadLetterQueueArn: string; readonly maxReceiveCount: number };
-  readonly pollers: readonly {
-    readonly functionName: string;
-    readonly enabled: boolean;
-    readonly batchSize: number;
-    readonly maximumBatchingWindowSeconds: number;
-    readonly maximumConcurrency?: number;
-    readonly reportBatchItemFailures: boolean;
-    /** Batches the function was invoked with. */
-    readonly batches: number;
-  }[];
+  readonly pollers: ReadonlyArray<
+    Pick<SimulatedEventSourceMapping, 'functionName' | 'enabled' | 'batchSize' | 'maximumBatchingWindowSeconds' | 'maximumConcurrency' | 'reportBatchItemFailures'> & {
+      /** Batches the function was invoked with. */
+      readonly batches: number;
+    }
+  >;
   readonly messages: readonly {
     readonly messageId: string;
     readonly from: string;
@@ -73,7 +69,7 @@ export interface QueuesProps {
   readonly clock: VirtualClock;
   /** Where a message that is never delivered is reported. */
   readonly errors: NonNullable<TimelineParts['errors']>[number][];
-  /** Invokes a function, recording what it decided or threw as any invocation does. */
+  /** Invokes a function, recording what it decided or threw as every invocation does. */
   readonly invoke: (fn: SimulatedFunction, payload: unknown) => Promise<InvocationOutcome>;
 }
 

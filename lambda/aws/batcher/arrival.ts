@@ -114,16 +114,21 @@ async function fill(
   if (landed && here > 0) deps.accepted(allocation, here);
   // Places of objects counted before go back to the open batch, which still fills to its size.
   if (landed && here < members.length && allocation.closes !== 'sealed') await deps.state.giveBack(allocation.triggerId, allocation.generation, members.length - here);
+  // Objects recorded before are looked up side by side: one whose earlier delivery is still being placed waits a moment.
+  const found = await inFlight(members, IDENTITY_WRITES_IN_FLIGHT, async (member, position) => {
+    const outcome = recorded[position];
+    return outcome === 'here' || outcome === 'lost' ? undefined : whereIsIt(deps, member, outcome, earlierChunks);
+  });
   const rehome: Pending[] = [];
   for (const [position, member] of members.entries()) {
     const outcome = recorded[position];
+    const where = found[position];
     if (outcome === 'here') outcomes[member.index] = landed ? 'accepted' : 'retry';
-    else if (outcome === 'lost') outcomes[member.index] = 'retry'; // another delivery moved it first: it is placed, or will be
+    else if (outcome === 'lost' || where === undefined) outcomes[member.index] = 'retry'; // another delivery moved it first: it is placed, or will be
     else {
-      const found = await whereIsIt(deps, member, outcome, earlierChunks);
-      if (found === 'duplicate') deps.duplicate(member.identity);
-      if (found === 'rehome' && !member.from) rehome.push({ ...member, from: outcome });
-      else outcomes[member.index] = found === 'rehome' ? 'retry' : found;
+      if (where === 'duplicate') deps.duplicate(member.identity);
+      if (where === 'rehome' && !member.from) rehome.push({ ...member, from: outcome });
+      else outcomes[member.index] = where === 'rehome' ? 'retry' : where;
     }
   }
   return rehome;
