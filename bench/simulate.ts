@@ -115,7 +115,7 @@ function report(simulated: readonly Probe[], replayed: readonly Probe[], recordi
     '',
     'Reading: the handlers and the local services they call are the time; the simulator\'s own routing, agenda and',
     `schedule computation come to ${over('cpu')} CPU time over them. The every-minute batch flush and coordinator sweep`,
-    'make almost every invocation (on this week, with one batch open for two hours and a few held requests, nearly',
+    'make almost every invocation (on this week, with one batch open for an hour and a few held requests, nearly',
     'all of them have nothing to do), and each is a few round trips to the local services over loopback HTTP through',
     'the SDK, with dynalite answering in the same process. So a faster simulation invokes less rather than routes faster:',
     'skipping a maintenance firing that provably does nothing (a flush while no batch is',

@@ -62,7 +62,9 @@ export class ReferenceStack extends Stack {
       coordinator,
     });
 
-    // Data arrival: train on every 500 new labelled Parquet files, or two hours after the first one.
+    // Data arrival: train on every 500 new labelled Parquet files, or two hours after the first one. Labels are
+    // expected every weekday by 11:00 Berlin time: then the trigger starts with what arrived, and a weekday
+    // with no new file by then raises the missed-deadline alarm.
     const labelledData = s3.Bucket.fromBucketName(this, 'LabelledData', props.dataBucketName);
     new DataArrivalTrigger(this, 'NewLabels', {
       pipeline,
@@ -71,6 +73,8 @@ export class ReferenceStack extends Stack {
       suffix: '.parquet',
       batchSize: 500,
       batchWindow: Duration.hours(2),
+      expectedBy: { schedule: TriggerSchedule.cron('0 11 ? * MON-FRI *'), startWithWhatArrived: true },
+      timeZone: TimeZone.EUROPE_BERLIN,
       parameters: { TrainingMode: 'data-arrival' },
       coordinator,
     });
@@ -119,11 +123,24 @@ export class ReferenceStack extends Stack {
       pipeline: TrainingPipeline.fromPipelineName(this, 'DeployPipeline', 'model-auto-deploy'),
       parameters: { ModelId: '{{ event.model_id }}', EndpointName: '{{ event.model_name }}-auto', RequestedBy: "{{ event.created_by | default: 'platform' }}" },
     });
-    // Join: retrain when fresh data and its features are both ready within a day.
+    // Per-key join: retrain a model when its fresh data and its features are both ready within a day; each
+    // model_id joins on its own, so one model's data never completes with another model's features.
     new EventTrigger(this, 'DataAndFeatures', {
-      source: EventSource.join(bus, ['data_updated', 'features_ready'], { within: Duration.hours(24) }),
+      source: EventSource.join(bus, ['data_updated', 'features_ready'], { within: Duration.hours(24), forEach: 'model_id' }),
       pipeline,
-      parameters: { DatasetUri: '{{ events.data_updated.dataset_uri }}', FeatureVersion: '{{ events.features_ready.version }}' },
+      parameters: {
+        ModelId: '{{ events.data_updated.model_id }}',
+        DatasetUri: '{{ events.data_updated.dataset_uri }}',
+        FeatureVersion: '{{ events.features_ready.version }}',
+      },
+      coordinator,
+    });
+    // Debounce: annotators fix labels in bursts; retrain once, 10 minutes after the last fix of a burst.
+    new EventTrigger(this, 'LabelFixes', {
+      source: EventSource.named(bus, 'labels_corrected'),
+      debounce: Duration.minutes(10),
+      pipeline,
+      parameters: { TrainingMode: 'label-fixes', LastBatch: '{{ event.batch_id }}' },
       coordinator,
     });
     // Chain: retrain after each successful run of the feature pipeline.

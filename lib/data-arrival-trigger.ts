@@ -1,14 +1,12 @@
-import { Duration, Names, Token } from 'aws-cdk-lib';
+import { Duration, Names } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
-import { manifestFilterProblem } from '../lambda/core/batching';
-import { BATCH_DEFAULTS, BATCH_LIMITS, type BatchTriggerConfig } from '../lambda/core/contracts/batch';
 import { MetricDimension, MetricName, MetricService } from '../lambda/core/contracts/metrics';
-import { DEFAULT_PRIORITY, PRIORITY_LIMITS, TRIGGER_ID, TRIGGER_ID_RULE, type StartRoute } from '../lambda/core/contracts/shared';
+import { DEFAULT_PRIORITY } from '../lambda/core/contracts/shared';
 import { ObjectDelivery } from './object-delivery';
 import { DataArrivalBatcher } from './private/data-arrival-batcher';
 import { configureHandlerFunction } from './private/handler-function';
@@ -18,14 +16,18 @@ import { shortHash } from './private/short-hash';
 import { batcherMetric, handlerMetricSearch } from './private/handler-metrics';
 import { acknowledgeWildcardResource } from './private/nag';
 import { enableEventBridge, keyFilter } from './private/object-created-events';
-import { validateDurationInRange, validateIntegerInRange, validatePipelineParameters } from './private/validation';
 import type { IRetrainingCoordinator } from './retraining-coordinator';
 import { wireStartRoute } from './private/start-route';
 import type { TriggerFunctionOptions } from './trigger-function-options';
+import type { ArrivalScheduleOptions } from './arrival-schedule-options';
+import { missedDeadlines, wireArrivalCalendar } from './private/arrival-calendar';
 import { TrainingPipeline } from './training-pipeline';
+import type { ReEnable } from './re-enable';
+import { followReEnabling } from './private/config-change-rule';
+import { triggerConfig, validateDataArrivalProps } from './private/data-arrival-config';
 
 /** Properties of a {@link DataArrivalTrigger}. */
-export interface DataArrivalTriggerProps extends TriggerFunctionOptions {
+export interface DataArrivalTriggerProps extends TriggerFunctionOptions, ArrivalScheduleOptions {
   /**
    * The pipeline to start for each batch: a `TrainingPipeline`, a `sagemaker.CfnPipeline` defined in your app, or any other
    * `IPipelineRef`.
@@ -98,10 +100,16 @@ export interface DataArrivalTriggerProps extends TriggerFunctionOptions {
   readonly maxStartAttempts?: number;
 
   /**
-   * Whether the rule is enabled; a disabled trigger keeps its state and counts nothing.
+   * Whether the rule is enabled; a disabled trigger keeps its state and counts nothing (see `whenReEnabled`).
    * @default true
    */
   readonly enabled?: boolean;
+
+  /**
+   * What the trigger does with the objects that landed while it was disabled, once it is enabled again.
+   * @default ReEnable.skip()
+   */
+  readonly whenReEnabled?: ReEnable;
 
   /**
    * The trigger's id in batch state, manifests and logs; changing it starts counting afresh.
@@ -181,12 +189,14 @@ export class DataArrivalTrigger extends Construct {
   public readonly rule: events.IRule;
   /** Fires when a batch has waited more than twice its window without starting. */
   public readonly staleBatchAlarm: cloudwatch.IAlarm;
+  /** Fires when a deadline of `expectedBy` passed with no object since the deadline before; undefined without `expectedBy`. */
+  public readonly missedDeadlineAlarm?: cloudwatch.IAlarm;
 
   constructor(scope: Construct, id: string, props: DataArrivalTriggerProps) {
     super(scope, id);
     this.triggerId = props.triggerId ?? Names.uniqueResourceName(this, { maxLength: 64, separator: '-' });
     const pipeline = TrainingPipeline.of(this, props.pipeline);
-    validate(props, triggerConfig(this.triggerId, pipeline.pipelineName, props, {}));
+    validateDataArrivalProps(props, triggerConfig(this.triggerId, pipeline.pipelineName, props, {}));
 
     const batcher = DataArrivalBatcher.of(this);
     configureHandlerFunction(batcher.function, props, this);
@@ -208,6 +218,7 @@ export class DataArrivalTrigger extends Construct {
     manifestBucket.encryptionKey?.grantEncrypt(batcher.function);
     acknowledgeKeyGrant(batcher.function, manifestBucket.encryptionKey);
 
+    followReEnabling(batcher, config, props.bucket, props.prefix);
     const queueOptions = (props.delivery ?? ObjectDelivery.queue())._queueOptions;
     const queue = queueOptions ? batcher.arrivalQueue(queueOptions, this) : undefined;
     const ruleName = `${batcher.ruleNamePrefix}${shortHash(this.node.path, 16)}`;
@@ -233,61 +244,16 @@ export class DataArrivalTrigger extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    this.missedDeadlineAlarm = wireArrivalCalendar(this, batcher, config, props);
   }
 
   /** The age in seconds of this trigger's oldest batch still waiting to start: the maximum over 5 minutes, unless `props` says otherwise. */
   public metricOldestBatchAge(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return batcherMetric(MetricName.OldestBatchAge, props, { statistic: cloudwatch.Stats.MAXIMUM, dimensions: { [MetricDimension.TriggerId]: this.triggerId } });
   }
-}
 
-function triggerConfig(triggerId: string, pipelineName: string, props: DataArrivalTriggerProps, route: StartRoute): BatchTriggerConfig {
-  return {
-    triggerId,
-    pipelineName,
-    source: {
-      bucket: props.bucket.bucketName,
-      ...(props.prefix !== undefined ? { prefix: props.prefix } : {}),
-      ...(props.suffix !== undefined ? { suffix: props.suffix } : {}),
-    },
-    batchSize: props.batchSize ?? BATCH_DEFAULTS.batchSize,
-    batchWindowSeconds: props.batchWindow?.toSeconds() ?? BATCH_DEFAULTS.batchWindowSeconds,
-    manifestBucket: (props.manifestBucket ?? props.bucket).bucketName,
-    manifestPrefix: props.manifestPrefix ?? BATCH_DEFAULTS.manifestPrefix,
-    manifestParameterName: props.manifestParameterName ?? BATCH_DEFAULTS.manifestParameterName,
-    countParameterName: props.countParameterName ?? BATCH_DEFAULTS.countParameterName,
-    parameters: props.parameters ?? {},
-    maxStartAttempts: props.maxStartAttempts ?? BATCH_DEFAULTS.maxStartAttempts,
-    ...route,
-  };
-}
-
-function validate(props: DataArrivalTriggerProps, config: BatchTriggerConfig): void {
-  if (!TRIGGER_ID.test(config.triggerId)) {
-    throw new Error(`triggerId ${TRIGGER_ID_RULE}, got '${config.triggerId}'`);
+  /** Deadlines of `expectedBy` this trigger missed (no object since the deadline before): the sum over 5 minutes, unless `props` says otherwise. */
+  public metricMissedDeadlines(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return missedDeadlines(this.triggerId, props);
   }
-  validateIntegerInRange('batchSize', config.batchSize, 1, BATCH_LIMITS.maxBatchSize);
-  if (props.batchWindow) {
-    validateDurationInRange('batchWindow', props.batchWindow, Duration.seconds(BATCH_LIMITS.minWindowSeconds), Duration.seconds(BATCH_LIMITS.maxWindowSeconds));
-  }
-  validateIntegerInRange('maxStartAttempts', config.maxStartAttempts, 1, BATCH_LIMITS.maxStartAttempts);
-  if (props.priority !== undefined) validateIntegerInRange('priority', props.priority, PRIORITY_LIMITS.min, PRIORITY_LIMITS.max);
-  validatePipelineParameters(config.parameters);
-  for (const [prop, name] of [['manifestParameterName', config.manifestParameterName], ['countParameterName', config.countParameterName]] as const) {
-    validatePipelineParameters({ [name]: 'x' }, prop);
-    if (name in config.parameters) {
-      throw new Error(`parameters.${name} collides with ${prop}: the batcher sets ${name} itself; rename one of them`);
-    }
-  }
-  if (config.manifestPrefix !== '' && !config.manifestPrefix.endsWith('/')) {
-    throw new Error(`manifestPrefix must be empty or end with '/', got '${config.manifestPrefix}'`);
-  }
-  for (const [prop, value] of [['prefix', props.prefix], ['suffix', props.suffix]] as const) {
-    if (value !== undefined && !Token.isUnresolved(value) && value.length === 0) {
-      throw new Error(`${prop} must not be empty: leave it out to match every key`);
-    }
-  }
-  const literal = (value: string | undefined) => (value !== undefined && !Token.isUnresolved(value) ? value : undefined);
-  const problem = manifestFilterProblem(literal(props.prefix), literal(props.suffix));
-  if (problem) throw new Error(problem);
 }

@@ -1,11 +1,11 @@
-import { Stack, Token } from 'aws-cdk-lib';
+import { Stack, Token, type Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import type * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { checkEventPatternSize, compileFilter } from '../lambda/core/event-filter';
 import { parseParameterTemplates } from '../lambda/core/templates';
-import { UPSTREAM_EXECUTION_PARAMETER, type EventTriggerConfigJson } from '../lambda/core/contracts/event-trigger';
+import { isJoinMode, UPSTREAM_EXECUTION_PARAMETER, type EventTriggerConfigJson } from '../lambda/core/contracts/event-trigger';
 import { DEFAULT_PRIORITY, PRIORITY_LIMITS } from '../lambda/core/contracts/shared';
 import { EventTriggerFunction } from './private/event-trigger-function';
 import { configureHandlerFunction } from './private/handler-function';
@@ -16,6 +16,9 @@ import { shortHash } from './private/short-hash';
 import { validateIntegerInRange } from './private/validation';
 import type { IRetrainingCoordinator } from './retraining-coordinator';
 import { wireStartRoute } from './private/start-route';
+import { DebounceQueue, validateDebounce } from './private/debounce-queue';
+import { assertJoinTemplates, joinSettings, keyedDataPattern } from './private/join-source';
+import { typedEventSchemas } from './private/typed-event-checks';
 import type { TriggerFunctionOptions } from './trigger-function-options';
 import { TrainingPipeline, type ITrainingPipeline } from './training-pipeline';
 import type { EventSource } from './event-source';
@@ -23,8 +26,8 @@ import type { EventSource } from './event-source';
 /** Properties of an {@link EventTrigger}. */
 export interface EventTriggerProps extends TriggerFunctionOptions {
   /**
-   * What starts a run: `EventSource.named(bus, name)`, `EventSource.join(bus, names)` or
-   * `EventSource.afterPipeline(pipeline)`.
+   * What starts a run: `EventSource.named(bus, name)`, `EventSource.anyOf(bus, names)`,
+   * `EventSource.join(bus, names)`, `EventSource.sequence(bus, names)` or `EventSource.afterPipeline(pipeline)`.
    */
   readonly source: EventSource;
   /**
@@ -42,6 +45,7 @@ export interface EventTriggerProps extends TriggerFunctionOptions {
   readonly parameters?: { [name: string]: string };
   /**
    * Whether the rule is enabled; a disabled trigger keeps its rule.
+   * Enabled again, it skips the events published while disabled: a disabled rule delivers nothing.
    * @default true
    */
   readonly enabled?: boolean;
@@ -55,14 +59,24 @@ export interface EventTriggerProps extends TriggerFunctionOptions {
    * @default 3
    */
   readonly priority?: number;
+  /**
+   * Starts one run per burst of events instead of one per event: the run starts this long after the burst's
+   * last event, and every event within the quiet period joins the burst (templates render the last one).
+   * Only for sources whose every event starts a run (`EventSource.named`, `EventSource.anyOf`). From 10
+   * seconds to 15 minutes: each event comes back from an SQS delay queue of the trigger's own after the
+   * quiet period, and SQS delays a message by at most 900 seconds. Unlike a coordinator's cooldown, which
+   * spaces runs out, a debounce waits until the events stop.
+   * @default - every event starts a run at once
+   */
+  readonly debounce?: Duration;
 }
 
 /** SageMaker emits this when a pipeline execution changes status. */
 const EXECUTION_STATUS_CHANGE = 'SageMaker Model Building Pipeline Execution Status Change';
 
 /**
- * Starts a pipeline from named platform events: one event (filtered), all of several events within a
- * window, or the success of another pipeline.
+ * Starts a pipeline from named platform events: one event (filtered), any of several, all (or some) of
+ * several events within a window, several in order, optionally per key, or the success of another pipeline.
  */
 export class EventTrigger extends Construct {
   // One function serves every event trigger, so its metrics count them together.
@@ -91,6 +105,14 @@ export class EventTrigger extends Construct {
     return handlerMetric(MetricService.EventTriggers, MetricName.EventToStartLatency, props, { statistic: cloudwatch.Stats.AVERAGE });
   }
 
+  /**
+   * Events of a declared name whose `data` failed its schema, which the event triggers dropped (each is
+   * also counted in {@link metricAllEventsRejected}): the sum over 5 minutes, unless `props` says otherwise.
+   */
+  public static metricAllEventsFailingSchema(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return handlerMetric(MetricService.EventTriggers, MetricName.EventsFailingSchema, props);
+  }
+
   /** The rule that forwards matching events. */
   public readonly rule: events.IRule;
   /** The trigger's id in join state and logs. */
@@ -101,13 +123,16 @@ export class EventTrigger extends Construct {
     const source = props.source._config;
     const names = source.names;
     if (props.priority !== undefined) validateIntegerInRange('priority', props.priority, PRIORITY_LIMITS.min, PRIORITY_LIMITS.max);
+    if (props.debounce !== undefined) validateDebounce(props.debounce, source.mode);
     const templates = parseParameterTemplates(props.parameters ?? {}, {
-      ...(source.mode === 'join' ? { joinedEvents: names } : {}),
+      ...(isJoinMode(source.mode) ? { joinedEvents: names } : {}),
       reserved: source.mode === 'chain' ? [UPSTREAM_EXECUTION_PARAMETER] : [],
     });
     if (!templates.ok) throw new Error(`${templates.error.field} ${templates.error.problem}`);
+    assertJoinTemplates(source, templates.value);
     const dataFilter = source.filter ? compileFilter(source.filter) : undefined;
     if (dataFilter && !dataFilter.ok) throw new Error(`${dataFilter.error.field} ${dataFilter.error.problem}`);
+    const schemas = typedEventSchemas(this, source, templates.value, dataFilter?.value);
 
     const pipeline = TrainingPipeline.of(this, props.pipeline);
     const upstream = source.upstream ? TrainingPipeline.of(this, source.upstream) : undefined;
@@ -115,14 +140,18 @@ export class EventTrigger extends Construct {
     const shared = EventTriggerFunction.of(this);
     configureHandlerFunction(shared.function, props, this);
     this.triggerId = `${this.node.id.replace(/[^A-Za-z0-9_-]/g, '')}-${shortHash(this.node.path, 8)}`.slice(-64);
+    const debounce = props.debounce === undefined ? undefined : new DebounceQueue(this, 'Debounce', shared, props.debounce);
     const config = {
       triggerId: this.triggerId,
       pipelineName: pipeline.pipelineName,
       mode: source.mode,
       events: names,
       ...(source.within ? { windowSeconds: source.within.toSeconds() } : {}),
+      ...joinSettings(source),
       parameters: props.parameters ?? {},
+      ...(schemas ? { schemas } : {}),
       ...wireStartRoute(shared.function, pipeline, props.coordinator, props.priority ?? DEFAULT_PRIORITY),
+      ...debounce?.config,
     };
 
     const eventPattern: events.EventPattern = upstream
@@ -135,19 +164,22 @@ export class EventTrigger extends Construct {
       : {
           source: [source.bus!.eventSource],
           detailType: names,
-          ...(dataFilter?.ok ? { detail: { data: dataFilter.value } } : {}),
+          ...withData(keyedDataPattern(dataFilter?.ok ? dataFilter.value : undefined, source.forEach)),
         };
-    if (!upstream) assertPatternSize(eventPattern, source.filter ? 'filter' : source.mode === 'join' ? 'names' : 'name');
+    if (!upstream) assertPatternSize(eventPattern, source.filter ? 'filter' : names.length > 1 ? 'names' : 'name');
     this.rule = new events.Rule(this, 'Rule', {
       ruleName: `${shared.ruleNamePrefix}${shortHash(this.node.path, 16)}`,
       description: `cdk-ml-triggers: ${config.mode} trigger ${this.triggerId}`,
       ...(source.bus ? { eventBus: source.bus.bus } : {}),
       enabled: props.enabled ?? true,
       eventPattern,
-      targets: [new TriggerTarget(shared, this.triggerId, { ...config, pattern: renderedPattern(eventPattern) } satisfies EventTriggerConfigJson, 'parameter templates')],
+      targets: [new TriggerTarget(shared, this.triggerId, { ...config, pattern: renderedPattern(eventPattern) } satisfies EventTriggerConfigJson, schemas ? 'parameter templates and event schemas' : 'parameter templates'), ...(debounce ? [debounce.target(this.triggerId)] : [])],
     });
   }
 }
+
+/** The `detail` of a bus rule's pattern: the condition on `data`, when there is one. */
+const withData = (data: Record<string, unknown> | undefined) => (data ? { detail: { data } } : {});
 
 /** The pattern as EventBridge matches it: `detail-type` and the other fields under their event names. */
 function renderedPattern(pattern: events.EventPattern): Record<string, unknown> {

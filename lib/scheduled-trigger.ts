@@ -11,6 +11,7 @@ import { correlationIdOf, scheduledRequestId } from '../lambda/core/launch';
 import { DEFAULT_PRIORITY } from '../lambda/core/contracts/shared';
 import { watchedDeadLetterQueue } from './private/dead-letter-queue';
 import { LambdaScheduleTarget } from './private/lambda-schedule-target';
+import { scheduledCheckTarget } from './private/scheduled-check-target';
 import type { IRetrainingCoordinator } from './retraining-coordinator';
 import { missedRunEvaluation, missedRunWindow } from './private/missed-run-window';
 import { TrainingPipeline, type ITrainingPipeline } from './training-pipeline';
@@ -61,6 +62,7 @@ export interface ScheduledTriggerProps {
 
   /**
    * Whether the schedule is enabled; a disabled schedule keeps its configuration and starts nothing.
+   * Enabled again, it skips the firings it missed while disabled: the next firing starts the next run.
    * @default true
    */
   readonly enabled?: boolean;
@@ -117,13 +119,26 @@ export interface ScheduledTriggerProps {
    * @default 3
    */
   readonly priority?: number;
+
+  /**
+   * Skips a firing when an execution of the pipeline started within this period, so that
+   * `schedule: TriggerSchedule.rate(Duration.hours(1))` with `unlessRanWithin: Duration.days(7)` means
+   * "at least every 7 days, whatever else starts it". Executing, Stopping and Succeeded executions count
+   * as a run; Failed and Stopped ones do not (they produced no model), so the next firing starts one.
+   * The schedule then invokes the stack's check function, which lists the pipeline's executions and
+   * starts the run itself or through `coordinator`. Whole minutes, at least the schedule's longest
+   * interval and at most 365 days.
+   * @default - every firing starts a run
+   */
+  readonly unlessRanWithin?: Duration;
 }
 
 /**
  * Starts a SageMaker pipeline on a cron, rate or one-time schedule through EventBridge Scheduler,
  * with static parameters, retries, a dead-letter queue and an alarm for missed runs.
  *
- * The schedule's target is SageMaker's StartPipelineExecution itself: no function runs in between.
+ * The schedule's target is SageMaker's StartPipelineExecution itself: no function runs in between, unless
+ * `unlessRanWithin` asks for a check of the pipeline's executions before each start.
  */
 export class ScheduledTrigger extends Construct {
   /** The EventBridge Scheduler schedule. */
@@ -168,6 +183,10 @@ export class ScheduledTrigger extends Construct {
       retryAttempts: props.retryAttempts ?? 5,
       maxEventAge: props.maxEventAge ?? Duration.hours(1),
     };
+    if (props.unlessRanWithin) {
+      const { unlessRanWithin, coordinator, priority } = props;
+      return scheduledCheckTarget(this, { pipeline, unlessRanWithin, scheduleExpression: props.schedule.expressionString, parameters, coordinator, priority, delivery }).target;
+    }
     if (!props.coordinator) {
       return new targets.SageMakerStartPipelineExecution(pipeline, {
         ...delivery,
@@ -197,7 +216,9 @@ export class ScheduledTrigger extends Construct {
   }
 
   private createMissedRunAlarm(props: ScheduledTriggerProps, pipeline: ITrainingPipeline, timeZone: TimeZone): cloudwatch.IAlarm | undefined {
-    const intervalMinutes = props.schedule.maxIntervalMinutes;
+    // With unlessRanWithin, a run is due once the window has passed without one, at the next firing after it.
+    const scheduleMinutes = props.schedule.maxIntervalMinutes;
+    const intervalMinutes = scheduleMinutes === undefined ? undefined : scheduleMinutes + (props.unlessRanWithin?.toMinutes() ?? 0);
     if (intervalMinutes === undefined) {
       if (props.schedule.kind !== ScheduleKind.ONE_TIME) {
         Annotations.of(this).addWarningV2(

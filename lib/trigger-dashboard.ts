@@ -132,6 +132,7 @@ export class TriggerDashboard extends Construct {
       this.deadLetters.alarm,
       ...found.scheduled.flatMap((t) => (t.missedRunAlarm ? [t.missedRunAlarm] : [])),
       ...found.dataArrival.map((t) => t.staleBatchAlarm),
+      ...found.dataArrival.flatMap((t) => (t.missedDeadlineAlarm ? [t.missedDeadlineAlarm] : [])),
       ...found.batchers.map((b) => b.failedBatchAlarm),
     ].filter((alarm, index, list) => list.indexOf(alarm) === index);
   }

@@ -2,6 +2,8 @@ import { Duration, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, type IConstruct } from 'constructs';
+import type { EventDeclarationOptions, EventSchema } from './event-schema';
+import { declarationsOf } from './private/event-declarations';
 
 const NAME = /^[a-z0-9_-]{1,32}$/;
 
@@ -11,6 +13,12 @@ export interface EventBusTarget {
   readonly eventBusName: string;
   /** The `source` every event must carry: `ml-triggers`, or `ml-triggers.<project>.<branch>`. */
   readonly source: string;
+  /**
+   * The schemas the bus declares for its events' `data`, by event name, as JSON: the publish clients
+   * validate an event of a declared name before they send it.
+   * @default - no declared events: every event is untyped
+   */
+  readonly schemas?: { [eventName: string]: unknown };
 }
 
 /** The project and branch that namespace a bus's events. */
@@ -40,8 +48,17 @@ export interface ITriggerEventBus extends IConstruct {
   readonly branch?: string;
   /** Lets `grantee` publish events on this bus, with this bus's source only. */
   grantPublish(grantee: iam.IGrantable): iam.Grant;
-  /** What the publish client needs (`cdk-ml-triggers/publish`). */
+  /** What the publish client needs (`cdk-ml-triggers/publish`), with the schemas declared so far. */
   readonly publishTarget: EventBusTarget;
+  /**
+   * Declares the schema of the `data` of events called `name`: triggers reading the event are checked
+   * against it at synth (templates, filters), their function drops an event that does not conform (counted
+   * as `EventsFailingSchema`), and the publish clients refuse one before sending. Declare an event before
+   * the triggers that read it.
+   */
+  declareEvent(name: string, options: EventDeclarationOptions): void;
+  /** The schema declared for `name`, if any. */
+  eventSchema(name: string): EventSchema | undefined;
 }
 
 /** Properties of a {@link TriggerEventBus}. */
@@ -84,7 +101,16 @@ abstract class TriggerEventBusBase extends Construct implements ITriggerEventBus
   }
 
   public get publishTarget(): EventBusTarget {
-    return { eventBusName: this.bus.eventBusName, source: this.eventSource };
+    const schemas = declarationsOf(this).all();
+    return { eventBusName: this.bus.eventBusName, source: this.eventSource, ...(schemas ? { schemas } : {}) };
+  }
+
+  public declareEvent(name: string, options: EventDeclarationOptions): void {
+    declarationsOf(this).declare(name, options.schema);
+  }
+
+  public eventSchema(name: string): EventSchema | undefined {
+    return declarationsOf(this).schemaOf(name);
   }
 }
 

@@ -4,7 +4,7 @@
  * which adds every violation and the crashes of each delivery) and a total; exits 1 on any violation, known
  * bugs (KNOWN_BUGS in test/system/invariants.ts) included.
  */
-import { describeViolations, knownBugOf } from '../test/system/invariants';
+import { describeViolations, knownBugOf } from '../test/system/violations';
 import { runSeed, summary } from '../test/system/seed-run';
 
 function option(name: string, fallback: number): number {

@@ -79,7 +79,12 @@ describe('reference app', () => {
     t.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: { source: ['ml-triggers.churn.main'], 'detail-type': ['model.added'], detail: { data: { model_source: ['hugging_face'] } } },
     });
-    t.hasResourceProperties('AWS::Events::Rule', { EventPattern: { source: ['ml-triggers.churn.main'], 'detail-type': ['data_updated', 'features_ready'] } });
+    t.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['ml-triggers.churn.main'], 'detail-type': ['data_updated', 'features_ready'], detail: { data: { model_id: [{ exists: true }] } } },
+    });
+    t.hasResourceProperties('AWS::Events::Rule', { EventPattern: { source: ['ml-triggers.churn.main'], 'detail-type': ['labels_corrected'] } });
+    t.hasResourceProperties('AWS::SQS::Queue', { DelaySeconds: 600 });
+    t.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0 11 ? * MON-FRI *)', ScheduleExpressionTimezone: 'Europe/Berlin' });
     t.hasResourceProperties('AWS::Events::Rule', { EventPattern: Match.objectLike({ source: ['aws.sagemaker'] }) });
     t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'feature_baseline_drift_tenure_months', Namespace: 'aws/sagemaker/Endpoints/data-metrics' });
     t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { GUARDRAIL_DEFAULTS: Match.anyValue(), POWERTOOLS_METRICS_NAMESPACE: 'MLTriggers', POWERTOOLS_LOG_LEVEL: 'INFO' } } });
@@ -88,6 +93,7 @@ describe('reference app', () => {
       'ApproximateNumberOfMessagesVisible',
       'BatchesFailed',
       'ExecutionStarted',
+      'MissedDeadlines',
       'OldestBatchAge',
       'feature_baseline_drift_tenure_months',
       'feature_baseline_drift_total_amount',

@@ -43,6 +43,20 @@ export type JoinDecision =
     }
   | { readonly complete: true; readonly state: JoinState; readonly joined: Readonly<Record<string, Occurrence>> };
 
+/** How a join completes: all names (the default), some of them, or all of them in order. */
+export interface JoinRule {
+  /**
+   * How many of the names complete the join.
+   * @default - every name
+   */
+  readonly minimum?: number;
+  /**
+   * Whether the names are steps that must occur in the order given.
+   * @default false
+   */
+  readonly ordered?: boolean;
+}
+
 /** A join that has not started yet. */
 export const EMPTY_JOIN_STATE: JoinState = { version: 0, occurrences: {} };
 
@@ -59,9 +73,17 @@ export const EMPTY_JOIN_STATE: JoinState = { version: 0, occurrences: {} };
  *   them as `pending` until {@link settleJoin} gives them up after the start. While a join is pending,
  *   new occurrences are recorded but nothing completes: the decision returns the pending join instead.
  * - `version` increments whenever the state changes, never otherwise; an unchanged state is returned as is.
+ * - With `rule.minimum` (N of M), the join completes once that many of `names` hold an occurrence; it
+ *   joins the names that have one, and the names left out keep no occurrence (there is none to keep).
+ *   A start marks only the joined names as consumed; the marks of the others stay as they were.
+ * - With `rule.ordered` (a sequence), the join completes when every name holds an occurrence and each
+ *   one is after the one of the name before it in `names` (time first, then event id). The state keeps
+ *   the latest occurrence per name, so an occurrence of an earlier step later than a later step's breaks
+ *   the order: every step after it must occur again, in order, after it (see {@link sequenceGaps}).
  *
  * @throws RangeError for a configuration that the construct rejects at synth time: no names, a name
- * twice, a window that is not a positive finite number or a time that is not finite.
+ * twice, a window that is not a positive finite number, a time that is not finite, a minimum that is not
+ * a whole number from 1 to the number of names, or a minimum on an ordered join.
  */
 export function recordOccurrence(
   state: JoinState,
@@ -70,10 +92,14 @@ export function recordOccurrence(
   occurrence: Occurrence,
   windowMs: number,
   nowMs: number,
+  rule: JoinRule = {},
 ): JoinDecision {
   if (names.length === 0 || new Set(names).size !== names.length) throw new RangeError(`a join needs distinct event names, got ${JSON.stringify(names)}`);
   if (!(Number.isFinite(windowMs) && windowMs > 0)) throw new RangeError(`windowMs must be a positive number of milliseconds, got ${windowMs}`);
   if (!Number.isFinite(nowMs)) throw new RangeError(`nowMs must be a finite time, got ${nowMs}`);
+  const minimum = rule.minimum ?? names.length;
+  if (!Number.isInteger(minimum) || minimum < 1 || minimum > names.length) throw new RangeError(`minimum must be a whole number from 1 to ${names.length}, got ${minimum}`);
+  if (rule.ordered && minimum !== names.length) throw new RangeError('an ordered join needs every name: it takes no minimum');
 
   const horizon = nowMs - windowMs;
   const counts = (candidate: Occurrence): boolean => Number.isFinite(candidate.atMs) && candidate.atMs >= horizon;
@@ -97,10 +123,11 @@ export function recordOccurrence(
     }
   }
 
-  const waitingFor = names.filter((required) => !kept.has(required));
-  if (waitingFor.length === 0 && state.pending === undefined) {
-    const entries = names.map((required): [string, Occurrence] => [required, kept.get(required) as Occurrence]);
-    const consumed = Object.fromEntries(entries.map(([required, { eventId, atMs }]) => [required, { eventId, atMs }]));
+  const waitingFor = rule.ordered ? sequenceGaps(names, kept) : names.filter((required) => !kept.has(required));
+  if (names.length - waitingFor.length >= minimum && state.pending === undefined) {
+    const entries = names.filter((required) => kept.has(required)).map((required): [string, Occurrence] => [required, kept.get(required) as Occurrence]);
+    // Marks only move forward: a name left out of this start keeps the mark of the start that used it.
+    const consumed = { ...(state.consumed ?? {}), ...Object.fromEntries(entries.map(([required, { eventId, atMs }]) => [required, { eventId, atMs }])) };
     const joined = Object.fromEntries(entries);
     return { complete: true, joined, state: { version: state.version + 1, occurrences: {}, consumed, pending: joined } };
   }
@@ -141,6 +168,21 @@ export function joinKey(joined: Readonly<Record<string, OccurrenceMark>>): strin
 /** The occurrence a pending join renders as `event`: the latest of the joined ones, whichever delivery asks. */
 export function latestOccurrence(joined: Readonly<Record<string, Occurrence>>): Occurrence {
   return Object.values(joined).reduce((latest, candidate) => (isAfter(candidate, latest) ? candidate : latest));
+}
+
+/**
+ * The steps of a sequence that still have to occur, given the latest occurrence per step: a step with no
+ * occurrence, and a step whose occurrence is not after the previous step's (which has one). So the steps
+ * are in order exactly when this is empty, and the answer depends only on the occurrences, never on the
+ * order they were delivered in.
+ */
+export function sequenceGaps(steps: readonly string[], latest: ReadonlyMap<string, OccurrenceMark>): string[] {
+  return steps.filter((step, index) => {
+    const occurrence = latest.get(step);
+    if (occurrence === undefined) return true;
+    const previous = index === 0 ? undefined : latest.get(steps[index - 1]);
+    return previous !== undefined && !isAfter(occurrence, previous);
+  });
 }
 
 /** Whether `candidate` is a different, later occurrence than `than` (time first, then event id). */

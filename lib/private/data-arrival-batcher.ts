@@ -1,7 +1,6 @@
 import { Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as events from 'aws-cdk-lib/aws-events';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -11,6 +10,7 @@ import { batcherMetric } from './handler-metrics';
 import { MetricName } from '../../lambda/core/contracts/metrics';
 import { LambdaScheduleTarget } from './lambda-schedule-target';
 import { acknowledge } from './nag';
+import { admitRules } from './rule-queue-policy';
 import { SharedTriggerFunction } from './shared-trigger-function';
 import type { RuleQueue } from './trigger-configuration';
 
@@ -119,18 +119,7 @@ class ArrivalQueue implements RuleQueue {
       visibilityTimeout: Duration.seconds(Lazy.number({ produce: () => 6 * BATCHER_TIMEOUT.toSeconds() + windowSeconds() })),
       deadLetterQueue: { queue: batcher.deadLetters.queue, maxReceiveCount: Lazy.number({ produce: () => setting('maxReceiveCount') }) },
     });
-    this.queue.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'ObjectsOfThisStacksTriggerRules',
-        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-        actions: ['sqs:SendMessage'],
-        resources: [this.queue.queueArn],
-        conditions: {
-          ArnEquals: { 'aws:SourceArn': Lazy.list({ produce: () => this.rules.map((rule) => rule.ruleArn) }) },
-          StringEquals: { 'aws:SourceAccount': Stack.of(batcher).account },
-        },
-      }),
-    );
+    admitRules(this.queue, 'ObjectsOfThisStacksTriggerRules', Lazy.list({ produce: () => this.rules.map((rule) => rule.ruleArn) }));
 
     const mapping = new lambda.EventSourceMapping(batcher, 'ArrivalEvents', {
       target: batcher.function,

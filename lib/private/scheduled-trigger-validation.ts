@@ -1,6 +1,7 @@
 import { Duration, Token, type TimeZone } from 'aws-cdk-lib';
 import { misspelledTimeZoneCase, wallClockGapAt } from '../../lambda/core/calendar';
 import { PRIORITY_LIMITS } from '../../lambda/core/contracts/shared';
+import { SCHEDULED_CHECK_LIMITS } from '../../lambda/core/contracts/scheduled-check';
 import type { ScheduledTriggerProps } from '../scheduled-trigger';
 import { ScheduleKind, type TriggerSchedule } from '../trigger-schedule';
 import { validateDurationInRange, validateIntegerInRange, validatePipelineParameters, validateTimeZone } from './validation';
@@ -25,6 +26,7 @@ export function validateScheduledTriggerProps(props: ScheduledTriggerProps, time
     validateWholeUnits('missedRunGracePeriod', props.missedRunGracePeriod, 60_000, 'minutes', '');
     validateDurationInRange('missedRunGracePeriod', props.missedRunGracePeriod, Duration.minutes(0), Duration.days(1));
   }
+  if (props.unlessRanWithin) validateUnlessRanWithin(props.unlessRanWithin, props.schedule);
   const { startDate, endDate } = props;
   for (const [prop, date] of [['startDate', startDate], ['endDate', endDate]] as const) {
     if (date && Number.isNaN(date.getTime())) throw new Error(`${prop} must be a valid Date, got an invalid one`);
@@ -36,6 +38,24 @@ export function validateScheduledTriggerProps(props: ScheduledTriggerProps, time
   }
   if (props.schedule.kind === ScheduleKind.ONE_TIME && (startDate || endDate)) {
     throw new Error('startDate and endDate apply to recurring schedules only: a one-time schedule runs once at its own date');
+  }
+}
+
+/**
+ * A window the schedule can keep: it fires at least once within it (a shorter one would only say "start at
+ * every firing"), in whole minutes like the schedule, and at most the contract's year.
+ */
+function validateUnlessRanWithin(value: Duration, schedule: TriggerSchedule): void {
+  if (value.isUnresolved()) return;
+  validateWholeUnits('unlessRanWithin', value, 60_000, 'minutes', ': the schedule fires in whole minutes');
+  const { minWithinSeconds, maxWithinSeconds } = SCHEDULED_CHECK_LIMITS;
+  validateDurationInRange('unlessRanWithin', value, Duration.seconds(minWithinSeconds), Duration.seconds(maxWithinSeconds));
+  const interval = schedule.maxIntervalMinutes;
+  if (interval !== undefined && value.toMinutes() < interval) {
+    throw new Error(
+      `unlessRanWithin must be at least the schedule's longest interval, ${Duration.minutes(interval).toHumanString()} for ${schedule.expressionString}, ` +
+        `got ${value.toHumanString()}: lengthen it, or fire the schedule more often`,
+    );
   }
 }
 

@@ -14,6 +14,6 @@ function stackIdentity(stack: Stack): string {
  * The prefix of every rule name a shared function of the stack accepts: `<kind>-<8 hex>-`, unique per stack name,
  * account and region, so that two deployments of one app in one account never share a rule name.
  */
-export function stackRuleNamePrefix(stack: Stack, kind: 'mlt' | 'mle' | 'mld'): string {
+export function stackRuleNamePrefix(stack: Stack, kind: 'mlt' | 'mle' | 'mld' | 'mls'): string {
   return `${kind}-${shortHash(stackIdentity(stack), 8)}-`;
 }

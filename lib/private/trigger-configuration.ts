@@ -34,6 +34,11 @@ interface Pack {
 
 const RECEIVERS = new WeakMap<ConfiguredReceiver, TriggerRules>();
 
+/** The parameter path, ending in `/`, under which the deployment writes the receiver's triggers' configurations. */
+export function configurationPath(receiver: Pick<ConfiguredReceiver, 'ruleNamePrefix'>): string {
+  return `/cdk-ml-triggers/${receiver.ruleNamePrefix.replace(/-$/, '')}/`;
+}
+
 /**
  * What a shared function accepts: the rules of this stack's triggers, one by one. Each rule gets a place
  * in the dead-letter queue's policy and, when it invokes the function, an invoke permission of its own,
@@ -49,7 +54,7 @@ class TriggerRules {
   private readonly packs: Pack[] = [];
 
   constructor(private readonly receiver: ConfiguredReceiver) {
-    this.path = `/cdk-ml-triggers/${receiver.ruleNamePrefix.replace(/-$/, '')}/`;
+    this.path = configurationPath(receiver);
     const stack = Stack.of(receiver.function);
     receiver.function.addEnvironment('TRIGGER_CONFIG_PATH', this.path);
     // A new value replaces every warm execution environment, whose cached configurations it empties.
@@ -66,6 +71,11 @@ class TriggerRules {
       underPath,
       "Reads the configurations this stack's deployment wrote, one parameter per trigger, under a path named for the stack.",
     );
+  }
+
+  /** The queue's statement for the receiver's rules, made with the first rule: a receiver that schedules invoke has none. */
+  private admitUndeliveredEvents(): void {
+    const receiver = this.receiver;
     receiver.deadLetterQueue.addToResourcePolicy(
       new iam.PolicyStatement({
         // One statement per receiver: the batcher's and the event triggers' rules share the stack's queue.
@@ -75,25 +85,27 @@ class TriggerRules {
         resources: [receiver.deadLetterQueue.queueArn],
         conditions: {
           ArnEquals: { 'aws:SourceArn': Lazy.list({ produce: () => this.rules.map((rule) => rule.ruleArn) }) },
-          StringEquals: { 'aws:SourceAccount': stack.account },
+          StringEquals: { 'aws:SourceAccount': Stack.of(receiver.function).account },
         },
       }),
     );
   }
 
-  add(rule: events.IRule, triggerId: string, config: object, bulk: string, invokes: boolean): void {
+  /** Adds a trigger's configuration, and its rule when a rule delivers its events (a schedule's invocations need no rule). */
+  add(rule: events.IRule | undefined, triggerId: string, config: object, bulk: string, invokes: boolean): void {
     if (this.packs.some((pack) => pack.configs.has(triggerId))) throw new Error(`triggerId '${triggerId}' is used by two triggers in this stack: give each its own`);
     // Its entry in a pack, `"<id>":<configuration>,`, each reference counted at its allowance.
     const bytes = Buffer.byteLength(`${JSON.stringify(triggerId)}:${canonicalJson(config).replace(TOKEN, 'x'.repeat(REFERENCE_ALLOWANCE))},`);
     if (bytes + 2 > MAX_PARAMETER) {
       throw new Error(`${bulk} make trigger ${triggerId}'s configuration ${bytes} bytes (a reference counted as ${REFERENCE_ALLOWANCE}), an SSM parameter holds at most ${MAX_PARAMETER}: shorten them`);
     }
-    this.rules.push(rule);
+    if (rule && this.rules.length === 0) this.admitUndeliveredEvents();
+    if (rule) this.rules.push(rule);
     let pack = this.packs.at(-1);
     if (!pack || pack.bytes + bytes > MAX_PARAMETER) pack = this.newPack();
     pack.configs.set(triggerId, config);
     pack.bytes += bytes;
-    if (!invokes) return;
+    if (!invokes || !rule) return;
     this.receiver.function.addPermission(`Invoke${shortHash(rule.node.path, 12)}`, {
       principal: new iam.ServicePrincipal('events.amazonaws.com'),
       sourceAccount: Stack.of(rule).account,
@@ -131,6 +143,24 @@ class TriggerRules {
   }
 }
 
+/** The rules and configurations of a receiver, made on first use. */
+function rulesOf(receiver: ConfiguredReceiver): TriggerRules {
+  let rules = RECEIVERS.get(receiver);
+  if (!rules) {
+    rules = new TriggerRules(receiver);
+    RECEIVERS.set(receiver, rules);
+  }
+  return rules;
+}
+
+/**
+ * Writes a trigger's configuration where the receiver's function reads it, for a trigger whose invocations
+ * come from elsewhere than a rule (an EventBridge Scheduler schedule, whose role is granted the invoke).
+ */
+export function configureTrigger(receiver: ConfiguredReceiver, triggerId: string, config: object, bulk: string): void {
+  rulesOf(receiver).add(undefined, triggerId, config, bulk, false);
+}
+
 /** A queue the receiver's function reads, which rules deliver into instead of invoking the function. */
 export interface RuleQueue {
   readonly queue: sqs.IQueue;
@@ -155,12 +185,7 @@ export class TriggerTarget implements events.IRuleTarget {
   ) {}
 
   public bind(rule: events.IRule): events.RuleTargetConfig {
-    let rules = RECEIVERS.get(this.receiver);
-    if (!rules) {
-      rules = new TriggerRules(this.receiver);
-      RECEIVERS.set(this.receiver, rules);
-    }
-    rules.add(rule, this.triggerId, this.config, this.bulk, this.queue === undefined);
+    rulesOf(this.receiver).add(rule, this.triggerId, this.config, this.bulk, this.queue === undefined);
     this.queue?.admit(rule);
     return {
       arn: this.queue?.queue.queueArn ?? this.receiver.function.functionArn,

@@ -1,12 +1,19 @@
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { UnknownPublishMode, whyNotPublishing, type PublishMode } from './platform';
+import { schemaError } from './schemas';
 
 export type { PublishMode } from './platform';
 
-/** Where events go: what a TriggerEventBus exposes (its name and source namespace). */
+/** Where events go: what a TriggerEventBus exposes as `publishTarget` (its name, source namespace and schemas). */
 export interface BusTarget {
   readonly eventBusName: string;
   readonly source: string;
+  /**
+   * The JSON Schemas the bus declares for its events' `data`, by event name (`bus.declareEvent`): an event
+   * of a declared name is validated before it is sent, and fails with `SchemaViolation`.
+   * @default - every event is untyped
+   */
+  readonly schemas?: Readonly<Record<string, unknown>>;
 }
 
 /** How events are sent; `time` and `resources` apply to every event of one call. */
@@ -46,7 +53,9 @@ export type SafePublishResult = { published: true; eventId: string } | { publish
 /** An event that was not published: rejected before sending, or by PutEvents. */
 export class PublishError extends Error {
   /**
-   * @param code `InvalidName`, `InvalidPayload`, `EntryTooLarge`, `InvalidSetting` (ML_TRIGGERS_PUBLISH), the
+   * @param code `InvalidName`, `InvalidPayload`, `SchemaViolation` (the event's `data` fails the schema its name
+   *   declares; the message starts with the failing field, `data.owner.team: must be a string`), `InvalidSchema` (a
+   *   schema in the target outside the subset), `EntryTooLarge`, `InvalidSetting` (ML_TRIGGERS_PUBLISH), the
    *   `ErrorCode` of a failed PutEvents entry, or the SDK error name when the whole PutEvents call failed
    * @param entryIndex position of the event in the list given to `publishEvents` (0 for `publishEvent`)
    */
@@ -189,6 +198,8 @@ function toEntry(
     const message = `payload of '${name}' must be a JSON object (not an array, null, a primitive or a value JSON cannot encode)`;
     return new PublishError('InvalidPayload', message, index);
   }
+  const schemaProblem = schemaError(target.schemas, name, detail);
+  if (schemaProblem) return new PublishError(schemaProblem.code, schemaProblem.message, index);
   const entry: PutEventsRequestEntry = {
     EventBusName: target.eventBusName,
     Source: target.source,

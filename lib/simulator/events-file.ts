@@ -1,8 +1,13 @@
 /**
  * The simulator's events file: JSON lines, each an input at a time (an object created, a platform event, an
- * alarm transition, an upstream run that finished, an approval or a rejection). Pure: the caller reads the file.
+ * alarm transition, an upstream run that finished, a trigger disabled or enabled again by a redeployment, an
+ * approval or a rejection). Pure: the caller reads the file.
+ *
+ * `{"at": T, "disable": ID}` and `{"at": T, "enable": ID}` redeploy the app with the trigger `ID` (its
+ * `triggerId`) disabled or enabled: its rule stops or resumes matching, its configuration parameter is written
+ * again with the new state, and Parameter Store's change event for it goes to the default bus.
  */
-import { EVENT_NAME, EVENT_NAME_RULE, PIPELINE_NAME } from '../../lambda/core/contracts/shared';
+import { EVENT_NAME, EVENT_NAME_RULE, PIPELINE_NAME, TRIGGER_ID, TRIGGER_ID_RULE } from '../../lambda/core/contracts/shared';
 import { isRfc3339Time } from '../../lambda/core/event-time';
 import { describe, isRecord } from '../../lambda/core/result';
 
@@ -53,8 +58,20 @@ export interface ReviewInput extends InputBase {
   readonly request: string;
 }
 
+/** A redeployment that disables or enables a trigger. */
+export interface TriggerSwitchInput extends InputBase {
+  readonly kind: 'enable' | 'disable';
+  /** The trigger's `triggerId`. */
+  readonly triggerId: string;
+}
+
+/** Whether a line redeploys a trigger disabled or enabled. */
+export function isTriggerSwitch(input: SimulationInput): input is TriggerSwitchInput {
+  return input.kind === 'enable' || input.kind === 'disable';
+}
+
 /** One line of the events file, read. */
-export type SimulationInput = S3Input | PlatformEventInput | AlarmInput | PipelineSucceededInput | ReviewInput;
+export type SimulationInput = S3Input | PlatformEventInput | AlarmInput | PipelineSucceededInput | ReviewInput | TriggerSwitchInput;
 export type SimulationInputKind = SimulationInput['kind'];
 
 /** A line that cannot be simulated: where, which field, and why. `atMs` is set when the line's time could be read. */
@@ -71,7 +88,7 @@ export interface EventsFile {
   readonly rejected: RejectedLine[];
 }
 
-export const INPUT_KINDS: readonly SimulationInputKind[] = ['s3', 'event', 'alarm', 'pipelineSucceeded', 'approve', 'reject'];
+export const INPUT_KINDS: readonly SimulationInputKind[] = ['s3', 'event', 'alarm', 'pipelineSucceeded', 'approve', 'reject', 'enable', 'disable'];
 /** The longest line read; a longer one is rejected without being parsed. */
 export const MAX_LINE_BYTES = 256 * 1024;
 /** A trigger bus's project and branch (TriggerEventBus's namespace rule). */
@@ -164,6 +181,12 @@ function parseLine(record: Record<string, unknown>, base: InputBase): Simulation
     case 'reject': {
       const review = fields(value, kind, ['pipeline', 'request']);
       return { ...base, kind, pipeline: pipelineName(review.pipeline, `${kind}.pipeline`), request: text(review.request, `${kind}.request`) };
+    }
+    case 'enable':
+    case 'disable': {
+      const triggerId = text(value, kind);
+      if (!TRIGGER_ID.test(triggerId)) throw new LineProblem(kind, `must be a trigger's triggerId, which ${TRIGGER_ID_RULE}, got '${triggerId.slice(0, 64)}'`);
+      return { ...base, kind, triggerId };
     }
   }
 }

@@ -101,6 +101,8 @@ export interface SimulatedQueue {
   readonly queueArn: string;
   /** `VisibilityTimeout`; SQS's 30 seconds when the template sets none. */
   readonly visibilityTimeoutSeconds: number;
+  /** `DelaySeconds`: how long a message sent to the queue stays hidden before its first receive. @default 0 */
+  readonly delaySeconds?: number;
   /** `RedrivePolicy`: the dead-letter queue's ARN and the receives after which a message moves there. */
   readonly redrive?: { readonly deadLetterTargetArn: string; readonly maxReceiveCount: number };
 }

@@ -22,6 +22,7 @@ export function queueOf(view: ResourceView): SimulatedQueue {
     queueName: physicalNameOf(view),
     queueArn: String(attributeOf(view, 'Arn', view.logicalId)),
     visibilityTimeoutSeconds: Number(view.property('VisibilityTimeout') ?? DEFAULT_VISIBILITY_TIMEOUT_SECONDS),
+    ...(view.property('DelaySeconds') !== undefined && { delaySeconds: Number(view.property('DelaySeconds')) }),
     ...(redrive?.deadLetterTargetArn !== undefined && {
       redrive: { deadLetterTargetArn: String(redrive.deadLetterTargetArn), maxReceiveCount: Number(redrive.maxReceiveCount ?? 1) },
     }),

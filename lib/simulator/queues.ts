@@ -103,18 +103,19 @@ export class Queues {
     return this.queues.has(queueArn);
   }
 
-  /** Puts a message on the queue, as EventBridge's SQS target does, and wakes its pollers. */
+  /** Puts a message on the queue, as EventBridge's SQS target does, and wakes its pollers once the queue's delay is over. */
   send(queueArn: string, body: string, from: string): void {
     const state = this.queues.get(queueArn);
     if (!state) return;
     const now = this.props.clock.now();
+    const visibleAtMs = now + (state.queue.delaySeconds ?? 0) * 1000;
     const sequence = this.sent++;
     const trigger = triggerOf(body);
     state.messages.push({
       messageId: stableUuid(`sqs#${queueArn}#${sequence}`), sequence, body, from, ...(trigger !== undefined && { trigger }),
-      sentAtMs: now, receiveCount: 0, visibleAtMs: now, state: 'waiting',
+      sentAtMs: now, receiveCount: 0, visibleAtMs, state: 'waiting',
     });
-    this.pollAt(queueArn, now);
+    this.pollAt(queueArn, visibleAtMs);
   }
 
   /** What the pollers of `queueArn` do now: batches whose size or window is reached go to their function. */

@@ -16,11 +16,17 @@ export interface TimelineDecision {
   readonly at: string;
   readonly pipeline: string;
   readonly trigger: string;
-  /** `suppressed`, `deferred`, `rejected`, ...: what was decided instead of a start. */
+  /** `suppressed`, `deferred`, `rejected`, `missed-deadline`, `skipped`, ...: what was decided instead of a start. */
   readonly outcome: string;
   readonly reason: string;
   /** The request a run that waits for approval is answered under (`approve` / `reject` lines name it). */
   readonly request?: string;
+  /** The firing a `missed-deadline` or `skipped` decision answered: the deadline, or the schedule's firing. */
+  readonly firing?: string;
+  /** When the trigger last took an object, on a `missed-deadline` decision; left out when it never did. */
+  readonly lastArrival?: string;
+  /** The execution within the window that made a scheduled trigger's firing `skipped`. */
+  readonly counted?: { readonly executionArn: string; readonly status: string; readonly startedAt?: string };
 }
 
 export interface TimelineRejectedLine {

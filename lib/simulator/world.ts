@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import type { Agenda, AgendaItem } from './agenda';
 import type { VirtualClock } from './clock';
 import type { StartedRun } from './endpoints';
-import type { AlarmInput, SimulationInput } from './events-file';
+import { isTriggerSwitch, type AlarmInput, type SimulationInput } from './events-file';
+import { firingDecisions, type FiringAnswer } from './firing-answers';
 import type { FunctionHost, InvocationOutcome } from './function-host';
 import type { SimulatedAlarm, SimulatedFunction, SimulatedRule, SimulatedStack } from './model';
 import {
@@ -11,12 +12,13 @@ import {
   type DeliveryContext, type EventBridgeEvent,
 } from './routing';
 import { Queues } from './queues';
+import { Redeployments } from './redeploy';
 import { scheduledInput } from './schedules';
 import type { Services } from './services';
 import type { TimelineParts } from './timeline';
 
 /** The parts of a handler's answer the timeline shows. */
-interface HandlerAnswer {
+interface HandlerAnswer extends FiringAnswer {
   readonly status?: string;
   readonly error?: { readonly field?: string; readonly problem?: string };
   readonly problem?: string;
@@ -76,6 +78,7 @@ export class World {
   private readonly alarms: SimulatedAlarm[];
   private readonly context: DeliveryContext;
   private readonly buckets = new Set<string>();
+  private readonly redeployments: Redeployments;
   /** The line being simulated: a run it starts fails when the line says so. */
   private cause: SimulationInput | undefined;
 
@@ -88,6 +91,7 @@ export class World {
     this.alarms = props.stacks.flatMap((stack) => stack.alarms);
     this.context = { account: props.account, region: props.region };
     this.queues = new Queues({ ...props, errors: props.recorded.errors, invoke: (fn, payload) => this.run(fn, payload) });
+    this.redeployments = new Redeployments(props.stacks, this.rules, (name, value) => props.services.ssm.put(name, value), this.context, props.services.environment.AWS_ENDPOINT_URL_S3);
   }
 
   async happen(item: AgendaItem): Promise<void> {
@@ -110,15 +114,22 @@ export class World {
       await this.deliver(item.schedule.targetArn, JSON.parse(input) as unknown, `schedule ${item.schedule.logicalId}`);
     } else if (item.kind === 'poll') {
       await this.queues.poll(item.queueArn);
-    } else if (item.status === 'Succeeded') {
+    } else if (this.finished(item)) {
       await this.onBus('default', pipelineSucceededEvent(item.pipelineName, item.atMs, this.context, item.executionArn, item.startedAtMs));
     }
+  }
+
+  /** A run's end, as ListPipelineExecutions reports it from then on; whether it succeeded. */
+  private finished(item: Extract<AgendaItem, { kind: 'finished' }>): boolean {
+    this.props.services.sagemaker.setStatus(item.executionArn, item.status);
+    return item.status === 'Succeeded';
   }
 
   private async line(input: SimulationInput): Promise<void> {
     const at = { atMs: input.atMs, line: input.line };
     if (input.kind === 's3') {
       await this.ensureBucket(input.bucket);
+      await this.redeployments.landed(input);
       const heard = await this.deliverAll(eventsFor(input, this.context));
       if (!heard) this.props.recorded.nothingListens.push({ ...at, what: `s3://${input.bucket}/${input.key}` });
     } else if (input.kind === 'event') {
@@ -131,6 +142,10 @@ export class World {
     } else if (input.kind === 'pipelineSucceeded') {
       const heard = await this.onBus('default', pipelineSucceededEvent(input.pipeline, input.atMs, this.context, `line#${input.line}`));
       if (!heard) this.props.recorded.nothingListens.push({ ...at, what: `success of pipeline ${input.pipeline}` });
+    } else if (isTriggerSwitch(input)) {
+      const { found, change } = this.redeployments.switchTrigger(input);
+      if (change) await this.onBus('default', change);
+      if (!found) this.props.recorded.nothingListens.push({ ...at, what: `${input.kind}: no trigger ${input.triggerId} in the app` });
     } else {
       const coordinators = [...new Set(this.functions.values())].filter((fn) => fn.environment.COORDINATOR_POLICY !== undefined);
       let answered = false;
@@ -272,7 +287,10 @@ export class World {
     await this.props.services.createBuckets([name]);
   }
 
-  /** What a handler decided other than to start: a rejected input, an unreadable drift report, a drift assessment. */
+  /**
+   * What a handler decided other than to start: a rejected input, an unreadable drift report, a drift assessment, a
+   * deadline missed, a firing skipped.
+   */
   private recordAnswer(fn: SimulatedFunction, answer: HandlerAnswer): void {
     const base = { atMs: this.props.clock.now(), pipeline: pipelineOf(fn), trigger: fn.functionName };
     if (answer.status === 'rejected' && answer.error) {
@@ -283,6 +301,8 @@ export class World {
       const { severity, action, recommendation } = answer.assessment;
       const notified = answer.notified?.length ? ` (notified ${answer.notified.join(', ')})` : '';
       this.props.recorded.decisions.push({ ...base, outcome: `drift ${severity}: ${action}`, reason: `${recommendation}${notified}` });
+    } else {
+      this.props.recorded.decisions.push(...firingDecisions(answer, base.atMs));
     }
   }
 

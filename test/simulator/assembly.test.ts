@@ -94,11 +94,12 @@ describe('reading the reference app’s cloud assembly', () => {
     expect(drift.monitors[0].bucket).toBe(stack.buckets[0].bucketName);
   });
 
-  test("finds the five rules with their buses, patterns and targets; objects go to the queue the batcher's mapping polls", () => {
+  test("finds the six rules with their buses, patterns and targets; objects go to the queue the batcher's mapping polls, a debounced event also to its delay queue", () => {
     // Prepare
     const events = functionNamed(stack, 'MlTriggersEventsFunction');
     const batcher = functionNamed(stack, 'MlTriggersDataArrivalBatcher');
     const [arrivals] = stack.eventSourceMappings.filter((mapping) => mapping.functionName === batcher.functionName);
+    const [debounce] = stack.eventSourceMappings.filter((mapping) => mapping.functionName === events.functionName);
 
     // Act
     const rules = stack.rules.map((rule) => ({ bus: rule.eventBusName, source: (rule.eventPattern as { source: string[] }).source, targets: rule.targets.map((t) => t.arn) }));
@@ -109,10 +110,11 @@ describe('reading the reference app’s cloud assembly', () => {
       { bus: 'default', source: ['aws.cloudwatch'], targets: [stack.topics.find((t) => t.logicalId.startsWith('DriftTopic'))?.topicArn] },
       { bus: 'ml-triggers.churn.main', source: ['ml-triggers.churn.main'], targets: [events.functionArn] },
       { bus: 'ml-triggers.churn.main', source: ['ml-triggers.churn.main'], targets: [events.functionArn] },
+      { bus: 'ml-triggers.churn.main', source: ['ml-triggers.churn.main'], targets: [events.functionArn, debounce.queueArn] },
       { bus: 'default', source: ['aws.sagemaker'], targets: [events.functionArn] },
     ]);
     expect(stack.rules.every((rule) => rule.enabled)).toBe(true);
-    expect(stack.rules[4].eventPattern).toMatchObject({
+    expect(stack.rules[5].eventPattern).toMatchObject({
       detail: { pipelineArn: [{ 'equals-ignore-case': 'arn:aws:sagemaker:us-east-1:123456789012:pipeline/churn-feature-engineering' }] },
     });
     expect(stack.rules[0].targets[0].inputTransformer).toEqual({
@@ -121,7 +123,7 @@ describe('reading the reference app’s cloud assembly', () => {
     });
   });
 
-  test('finds the four schedules with their expressions, time zones and targets', () => {
+  test('finds the five schedules with their expressions, time zones and targets', () => {
     // Prepare
     const coordinator = functionNamed(stack, 'CoordinatorFunction');
     const batcher = functionNamed(stack, 'MlTriggersDataArrivalBatcher');
@@ -133,6 +135,7 @@ describe('reading the reference app’s cloud assembly', () => {
     expect(schedules).toEqual([
       { expression: 'rate(1 minute)', timeZone: 'Etc/UTC', targetArn: coordinator.functionArn, enabled: true },
       { expression: 'cron(0 3 ? * MON-FRI *)', timeZone: 'Europe/Berlin', targetArn: coordinator.functionArn, enabled: true },
+      { expression: 'cron(0 11 ? * MON-FRI *)', timeZone: 'Europe/Berlin', targetArn: batcher.functionArn, enabled: true },
       { expression: 'rate(1 minute)', timeZone: 'Etc/UTC', targetArn: batcher.functionArn, enabled: true },
       { expression: 'rate(1 hour)', timeZone: 'Europe/Berlin', targetArn: expect.stringMatching(/^arn:aws:states:us-east-1:123456789012:stateMachine:MlTriggersReference-ChurnDriftRuns/), enabled: true },
     ]);
@@ -184,7 +187,7 @@ describe('reading the reference app’s cloud assembly', () => {
 
     // Assess
     expect(subscribed.map((topic) => [topic.logicalId.slice(0, 10), topic.functionSubscriptions])).toEqual([['DriftTopic', [evaluator.functionArn]]]);
-    expect(stack.alarms).toHaveLength(9);
+    expect(stack.alarms).toHaveLength(10);
     const watched = (stack.rules[1].eventPattern as { resources: string[] }).resources;
     expect(watched.every((alarmArn) => stack.alarms.some((alarm) => alarm.alarmArn === alarmArn))).toBe(true);
   });
@@ -198,19 +201,24 @@ describe('reading the reference app’s cloud assembly', () => {
     });
   });
 
-  test('runs the arrival queue the batcher polls and the dead-letter queue it redrives to', () => {
+  test('runs the arrival queue the batcher polls, the debounce queue the events function polls, and the dead-letter queue both redrive to', () => {
     // Prepare
     const batcher = functionNamed(stack, 'MlTriggersDataArrivalBatcher');
+    const events = functionNamed(stack, 'MlTriggersEventsFunction');
 
     // Act
-    const [mapping] = stack.eventSourceMappings;
+    const [mapping, debounceMapping] = stack.eventSourceMappings;
     const arrivals = stack.queues.find((queue) => queue.queueArn === mapping.queueArn);
+    const debounce = stack.queues.find((queue) => queue.queueArn === debounceMapping.queueArn);
+    const deadLetters = stack.queues.find((queue) => queue !== arrivals && queue !== debounce);
 
     // Assess
-    expect(stack.eventSourceMappings).toHaveLength(1);
+    expect(stack.eventSourceMappings).toHaveLength(2);
     expect(mapping).toMatchObject({ functionName: batcher.functionName, enabled: true, reportBatchItemFailures: true });
-    expect(arrivals?.redrive?.deadLetterTargetArn).toBe(stack.queues.find((queue) => queue !== arrivals)?.queueArn);
-    expect(stack.queues).toHaveLength(2);
+    expect(debounceMapping).toMatchObject({ functionName: events.functionName, enabled: true, reportBatchItemFailures: true });
+    expect(arrivals?.redrive?.deadLetterTargetArn).toBe(deadLetters?.queueArn);
+    expect(debounce?.redrive?.deadLetterTargetArn).toBe(deadLetters?.queueArn);
+    expect(stack.queues).toHaveLength(3);
     expect(batcher.environment.ARRIVAL_QUEUE_ARN).toBe(mapping.queueArn);
   });
 

@@ -67,7 +67,7 @@ describe('parseEventsFile rejects each bad line with its number, field and probl
     ['a line that is not an object', '[1, 2]', 'line', /must be a JSON object, got an array/],
     ['two kinds on one line', line({ at, s3: { bucket: 'mlops-data', key: 'k' }, event: { name: 'x', data: {} } }), 'event', /second input on a line that has s3/],
     ['an unknown kind', line({ at, sqs: { queue: 'q' } }), 'sqs', /is not a field of an events line/],
-    ['no kind at all', line({ at }), 'line', /names no input: give exactly one of s3, event, alarm, pipelineSucceeded, approve or reject/],
+    ['no kind at all', line({ at }), 'line', /names no input: give exactly one of s3, event, alarm, pipelineSucceeded, approve, reject, enable or disable/],
     ['a date that does not exist', line({ at: '2024-02-30T03:00:00Z', pipelineSucceeded: 'p' }), 'at', /real ISO 8601 time .* got '2024-02-30T03:00:00Z'/],
     ['a time without an offset', line({ at: '2024-01-29T03:00:00', pipelineSucceeded: 'p' }), 'at', /with an offset or Z/],
     ['a missing time', line({ pipelineSucceeded: 'p' }), 'at', /is missing/],

@@ -14,8 +14,8 @@ const EVENTS = [
   '{"at": "2024-01-29T09:30:00Z", "s3": {"bucket": "churn-labelled-data", "key": "raw/export.csv"}}',
   '{"at": "2024-01-29T12:00:00Z", "event": {"name": "model.added", "project": "churn", "branch": "main", "id": "evt_1", "data": {"model_id": "m-1", "model_name": "bert", "model_source": "hugging_face"}}}',
   '{"at": "2024-01-29T12:01:00Z", "event": {"name": "model.added", "project": "churn", "branch": "feature", "id": "evt_2", "data": {"model_id": "m-2", "model_name": "bert", "model_source": "hugging_face"}}}',
-  '{"at": "2024-01-29T13:00:00Z", "event": {"name": "data_updated", "project": "churn", "branch": "main", "id": "evt_3", "data": {"dataset_uri": "s3://d/1/"}}}',
-  '{"at": "2024-01-29T13:10:00Z", "event": {"name": "features_ready", "project": "churn", "branch": "main", "id": "evt_4", "data": {"version": "v1"}}}',
+  '{"at": "2024-01-29T13:00:00Z", "event": {"name": "data_updated", "project": "churn", "branch": "main", "id": "evt_3", "data": {"model_id": "churn-gbm", "dataset_uri": "s3://d/1/"}}}',
+  '{"at": "2024-01-29T13:10:00Z", "event": {"name": "features_ready", "project": "churn", "branch": "main", "id": "evt_4", "data": {"model_id": "churn-gbm", "version": "v1"}}}',
   '{"at": "2024-01-29T14:00:00Z", "pipelineSucceeded": "churn-feature-engineering", "fail": true}',
   '{"at": "2024-01-29T15:00:00Z", "alarm": {"name": "no-such-alarm", "state": "ALARM"}}',
 ].join('\n');
@@ -42,12 +42,12 @@ describe('simulating the reference app through the testing entry point', () => {
     expect(scheduled[0].parameters).toMatchObject({ TrainingMode: 'scheduled', DataWindowDays: '1', TriggerType: 'scheduled' });
   });
 
-  test('starts one data-arrival run for the batch, two hours after the batcher read its first object; a key written twice is two writes', () => {
-    // The objects reach the batcher through its queue, 30 seconds (the batching window) after they land; the flush after 11:05:30 is at 11:06.
+  test('starts one data-arrival run for the batch at the 11:00 Berlin deadline, with what arrived; a key written twice is two writes', () => {
+    // The objects reach the batcher through its queue, 30 seconds (the batching window) after they land; the deadline closes the batch before its two-hour window.
     const batches = result.timeline.runs.filter((run) => run.trigger === 'data-arrival');
 
     expect(batches).toHaveLength(1);
-    expect(batches[0]).toMatchObject({ at: '2024-01-29T11:06:00Z', pipeline: 'churn-model-training', parameters: { ObjectCount: '3', TrainingMode: 'data-arrival' } });
+    expect(batches[0]).toMatchObject({ at: '2024-01-29T10:00:00Z', pipeline: 'churn-model-training', parameters: { ObjectCount: '3', TrainingMode: 'data-arrival' } });
     expect(batches[0].parameters.ManifestS3Uri).toMatch(/^s3:\/\/churn-labelled-data\/ml-triggers\/manifests\/MlTriggersReference-NewLabels-/);
   });
 
@@ -63,15 +63,15 @@ describe('simulating the reference app through the testing entry point', () => {
     const coordinated = result.timeline.runs.filter((run) => run.pipeline === 'churn-model-training' && run.trigger === 'event').map((run) => [run.at, run.correlationId.split('#')[0]]);
     const suppressed = result.timeline.decisions.filter((decision) => decision.outcome === 'suppressed').map((decision) => [decision.at, decision.reason.split(':')[0], decision.trigger]);
 
-    // The data-arrival run at 11:06 starts a six-hour cooldown; each run after it starts another.
-    expect(coordinated).toEqual([['2024-01-29T17:06:00Z', 'evt:chain'], ['2024-01-29T23:06:00Z', 'evt:join']]);
+    // The data-arrival run at 10:00 starts a six-hour cooldown; each run after it starts another.
+    expect(coordinated).toEqual([['2024-01-29T16:00:00Z', 'evt:chain'], ['2024-01-29T22:00:00Z', 'evt:join']]);
     expect(suppressed).toEqual([
       ['2024-01-29T13:10:00Z', 'cooldown', 'event'],
       ['2024-01-29T14:00:00Z', 'cooldown', 'event'],
-      ['2024-01-29T17:06:00Z', 'cooldown', 'event'],
+      ['2024-01-29T16:00:00Z', 'cooldown', 'event'],
       ['2024-01-30T02:00:00Z', 'cooldown', 'scheduled'],
     ]);
-    expect(result.timeline.runs.find((run) => run.correlationId.startsWith('evt:join#'))?.parameters).toMatchObject({ DatasetUri: 's3://d/1/', FeatureVersion: 'v1' });
+    expect(result.timeline.runs.find((run) => run.correlationId.startsWith('evt:join#'))?.parameters).toMatchObject({ ModelId: 'churn-gbm', DatasetUri: 's3://d/1/', FeatureVersion: 'v1' });
   });
 
   test('reports what nothing listens to, and no handler error', () => {

@@ -124,6 +124,16 @@ export const COMPOSITIONS: Record<string, (app: App) => void> = {
     new TriggerDashboard(stack, 'Dashboard');
   },
 
+  /** Scheduled triggers that start a run only when none ran within a window: one directly, one through a coordinator. */
+  scheduleUnlessRan: (app) => {
+    const stack = new Stack(app, 'ScheduleUnlessRan', { env: ENV });
+    const pipeline = TrainingPipeline.fromPipelineName(stack, 'Pipeline', 'churn-training');
+    new ScheduledTrigger(stack, 'AtLeastWeekly', { pipeline, schedule: TriggerSchedule.rate(Duration.hours(1)), unlessRanWithin: Duration.days(3) });
+    const coordinated = TrainingPipeline.fromPipelineName(stack, 'Coordinated', 'churn-features');
+    const coordinator = new RetrainingCoordinator(stack, 'Coordinator');
+    new ScheduledTrigger(stack, 'AtLeastDaily', { pipeline: coordinated, schedule: TriggerSchedule.cron('0 * * * ? *'), unlessRanWithin: Duration.days(1), coordinator });
+  },
+
   /** Every construct with every function setting: tracing, a VPC of the user's, an encryption key of the user's, reserved concurrency. */
   allFunctionOptions: (app) => {
     const stack = new Stack(app, 'Options', { env: ENV });

@@ -4,6 +4,11 @@ import type { CoordinatorPolicy } from '../../lambda/core/contracts/coordinator'
 import type { DriftConfig, DriftTriggerSettings } from '../../lambda/core/contracts/drift';
 import { parseEventTriggerConfig, type EventTriggerConfig } from '../../lambda/core/contracts/event-trigger';
 import { seeded } from '../support/batcher-env';
+import { HOURLY_DEADLINE } from './model-calendar';
+import { joinModeTriggers } from './model-join-modes';
+import { scheduleGated } from './model-batch-schedule';
+import { scheduledCheckOf } from './model-scheduled-check';
+import type { ScheduledCheckConfig } from '../../lambda/core/contracts/scheduled-check';
 import { COORDINATOR_FUNCTION, MANIFEST_BUCKET, MONITOR_BUCKET } from './system';
 
 const MINUTE = 60_000;
@@ -51,12 +56,28 @@ export interface Deployment {
   readonly joined: string;
   readonly direct: string;
   readonly chained: string;
+  /** Started directly by the per-key join: one run per model whose training and evaluation both arrived. */
+  readonly keyed: string;
+  /** Started directly by the debounced trigger: one run per burst of publications. */
+  readonly debounced: string;
+  /** Started directly by the 2-of-3 join, and by the 2-step sequence. */
+  readonly quorum: string;
+  readonly ordered: string;
+  /** Started directly by the schedule-gated trigger: one run per firing of its batch schedule that found objects. */
+  readonly gated: string;
   readonly coordinatedPipelines: readonly string[];
   readonly coordinatedBatch: BatchTriggerConfig;
   readonly directBatch: BatchTriggerConfig;
+  readonly gatedBatch: BatchTriggerConfig;
+  /** At least every 6 hours on the direct pipeline: a scheduled trigger's `unlessRanWithin`. */
+  readonly scheduledCheck: ScheduledCheckConfig;
   readonly eventTrigger: EventTriggerConfig;
   readonly joinTrigger: EventTriggerConfig;
   readonly chainTrigger: EventTriggerConfig;
+  readonly keyedJoinTrigger: EventTriggerConfig;
+  readonly debouncedTrigger: EventTriggerConfig;
+  readonly quorumTrigger: EventTriggerConfig;
+  readonly sequenceTrigger: EventTriggerConfig;
   readonly drift: DriftTriggerSettings;
 }
 
@@ -65,6 +86,10 @@ export function deploymentOf(plan: Plan): Deployment {
   const joined = 'joined-pipeline';
   const direct = 'direct-pipeline';
   const chained = 'chained-pipeline';
+  const keyed = 'keyed-pipeline';
+  const debounced = 'debounced-pipeline';
+  const [quorum, ordered, gated] = ['quorum-pipeline', 'ordered-pipeline', 'gated-pipeline'];
+  const joinModes = joinModeTriggers(quorum, ordered);
   const batch = (triggerId: string, pipelineName: string, coordinated: boolean): BatchTriggerConfig => ({
     triggerId,
     pipelineName,
@@ -89,9 +114,16 @@ export function deploymentOf(plan: Plan): Deployment {
     joined,
     direct,
     chained,
+    keyed,
+    debounced,
+    quorum,
+    ordered,
+    gated,
     coordinatedPipelines: [shared, joined],
     coordinatedBatch: batch('labels', shared, true),
-    directBatch: batch('clicks', direct, false),
+    directBatch: { ...batch('clicks', direct, false), calendar: HOURLY_DEADLINE },
+    gatedBatch: scheduleGated(batch('hourly-close', gated, false), gated),
+    scheduledCheck: scheduledCheckOf(direct),
     eventTrigger: event({
       triggerId: 'model-added', pipelineName: shared, mode: 'event', events: ['model.added'], pattern: { 'detail-type': ['model.added'] },
       parameters: { EventId: '{{ event.eventId }}' }, coordinatorFunction: COORDINATOR_FUNCTION, priority: 4,
@@ -102,6 +134,18 @@ export function deploymentOf(plan: Plan): Deployment {
       parameters: { DataEventId: '{{ events.data_updated.eventId }}', FeatureEventId: '{{ events.features_ready.eventId }}' },
       coordinatorFunction: COORDINATOR_FUNCTION, priority: 3,
     }),
+    // A window longer than any run of the model: an occurrence never expires, so each key's joins follow from the order alone.
+    keyedJoinTrigger: event({
+      triggerId: 'per-model', pipelineName: keyed, mode: 'join', events: ['model_trained', 'model_evaluated'], windowSeconds: 30 * 86_400, forEach: 'model_id',
+      pattern: { 'detail-type': ['model_trained', 'model_evaluated'] },
+      parameters: { ModelId: '{{ event.model_id }}', TrainedEventId: '{{ events.model_trained.eventId }}', EvaluatedEventId: '{{ events.model_evaluated.eventId }}' },
+    }),
+    debouncedTrigger: event({
+      triggerId: 'model-published', pipelineName: debounced, mode: 'event', events: ['model.published'], pattern: { 'detail-type': ['model.published'] },
+      debounceSeconds: 300, debounceQueueArn: 'arn:aws:sqs:eu-west-1:123456789012:system-debounce', parameters: { BurstEventId: '{{ event.eventId }}' },
+    }),
+    quorumTrigger: event(joinModes.quorum),
+    sequenceTrigger: event(joinModes.sequence),
     chainTrigger: event({ triggerId: 'after-training', pipelineName: chained, mode: 'chain', events: [], pattern: { source: ['aws.sagemaker'] }, parameters: {} }),
     drift: {
       triggerId: 'churn-drift', pipelineName: shared, drift: DRIFT_CONFIG, monitoringOutput: { bucket: MONITOR_BUCKET, prefix: 'monitor/' },

@@ -7,19 +7,17 @@ import { gunzipSync } from 'node:zlib';
 import type { RecordedExecution } from '../support/local-services';
 import { BANDS } from './deployment';
 import type { Observation } from './model';
+import { checkFirings } from './model-calendar';
+import { checkJoinModes, joinModeKeyOf } from './model-join-modes';
+import { checkBursts } from './model-debounce';
+import { checkKeyedJoins } from './model-keyed-join';
+import { checkTypedEvents } from './model-typed-events';
+import { checkCloseFirings } from './model-batch-schedule';
+import { checkKeyOf, checkScheduledChecks } from './model-scheduled-check';
+import { checkReEnables } from './model-re-enable';
+import type { Violation } from './violations';
 
-export type InvariantName =
-  | '1 every object in exactly one started run or one FAILED batch'
-  | '2 no request starts twice, nothing unrequested starts'
-  | '3 every coordinator start and suppression has a decision record'
-  | "4 the coordinator's counters equal its runs"
-  | '5 every deferred request is started or terminally decided'
-  | '0 every input is eventually handled';
-
-export interface Violation {
-  readonly invariant: InvariantName;
-  readonly detail: string;
-}
+export type { InvariantName, Violation } from './violations';
 
 const TERMINAL = new Set(['rejected', 'start-failed', 'invalid-parameters']);
 const toCents = (amount: number) => Math.round(amount * 100) / 100;
@@ -27,9 +25,13 @@ const toCents = (amount: number) => Math.round(amount * 100) / 100;
 /** The logical request an execution ran for, read from what it carries; undefined when the model never asked for it. */
 export function logicalKeyOf(execution: RecordedExecution, observation: Observation): string | undefined {
   const parameters = execution.parameters;
+  const own = joinModeKeyOf(execution, observation.deployment) ?? checkKeyOf(execution, observation.deployment);
+  if (own) return own;
   if (parameters.ManifestS3Uri) return `batch:${parameters.ManifestS3Uri}`;
   if (parameters.UpstreamExecutionArn) return `chain:${parameters.UpstreamExecutionArn}`;
   if (parameters.EventId) return `event:${parameters.EventId}`;
+  if (parameters.BurstEventId) return `burst:${parameters.BurstEventId}`;
+  if (parameters.TrainedEventId || parameters.EvaluatedEventId) return `keyed:${parameters.ModelId}:${parameters.TrainedEventId}&${parameters.EvaluatedEventId}`;
   if (parameters.DataEventId || parameters.FeatureEventId) return `join:${parameters.DataEventId}&${parameters.FeatureEventId}`;
   if (parameters.ScheduledTime) return `tick:${parameters.ScheduledTime}`;
   if (parameters.DriftSeverity) {
@@ -65,6 +67,14 @@ export function checkInvariants(observation: Observation): Violation[] {
     ...checkDecisionRecords(observation),
     ...checkCounters(observation),
     ...checkNothingWaits(observation),
+    ...checkKeyedJoins(observation),
+    ...checkBursts(observation),
+    ...checkFirings(observation),
+    ...checkJoinModes(observation),
+    ...checkTypedEvents(observation),
+    ...checkCloseFirings(observation),
+    ...checkScheduledChecks(observation),
+    ...checkReEnables(observation),
   ];
 }
 
@@ -165,6 +175,12 @@ function isRequested(key: string, observation: Observation): boolean {
   switch (kind) {
     case 'batch':
       return true; // the objects in it are checked by invariant 1
+    case 'keyed':
+    case 'burst':
+    case 'quorum':
+    case 'sequence':
+    case 'check':
+      return true; // its occurrences are checked by invariant 6, its burst by 7, its join by 9, its check by 13
     case 'join':
       return rest.split('&').every((eventId) => observation.model.joinEvents.has(eventId)) && rest.split('&')[0].startsWith('data-') && rest.split('&')[1].startsWith('features-');
     case 'drift': {
@@ -260,26 +276,9 @@ function checkNothingWaits(observation: Observation): Violation[] {
     if (started.has(asked.key) || refused.has(asked.key)) continue;
     violations.push({ invariant, detail: `${asked.key} neither started nor was terminally decided; its trigger last saw ${JSON.stringify(asked.progress)}` });
   }
-  const join = observation.joinItems[0];
+  const join = observation.joinItems.find((item) => item.pk === `J#${observation.deployment.joinTrigger.triggerId}` && item.sk === 'JOIN');
   if (join && (JSON.parse(join.state as string) as { pending?: unknown }).pending) {
     violations.push({ invariant, detail: `the join ${String(join.pk)} still holds a pending (completed, unstarted) join: ${join.state}` });
   }
   return violations;
-}
-
-/** One line per violation, naming the seed so that the run can be replayed. */
-export function describeViolations(seed: number, violations: readonly Violation[]): string {
-  return violations.map((violation) => `seed ${seed}: invariant ${violation.invariant}: ${violation.detail}`).join('\n');
-}
-
-/**
- * Violations of bugs in lambda/ that are known and not fixed yet, each reproduced by a scripted crash in
- * crash-regressions.test.ts where one exists: the CI seeds tolerate these (and only these), so that a seed drifting into one
- * does not fail CI while a new kind of violation still does.
- */
-export const KNOWN_BUGS: ReadonlyArray<{ readonly invariant: InvariantName; readonly evidence: RegExp; readonly bug: string }> = [];
-
-/** The known bug a violation is evidence of, if any. */
-export function knownBugOf(violation: Violation): string | undefined {
-  return KNOWN_BUGS.find((known) => known.invariant === violation.invariant && known.evidence.test(violation.detail))?.bug;
 }

@@ -1,9 +1,11 @@
 /**
  * The workload and the model: a seeded sequence of steps (arrivals with duplicates, flushes, schedule
- * ticks, events, joins, chains, drift reports raising several alarms, approvals, SageMaker failures,
- * clock jumps), each delivered at least once like Lambda and EventBridge deliver, with crashes injected
- * between side effects. What the model asked for is recorded, so that the invariants can tell what
- * should have started from what did.
+ * ticks, events, joins, per-key joins, 2-of-3 joins with a typed event, sequences, debounced bursts,
+ * data-arrival deadline firings, batches closed by a schedule's firings, a trigger turned off and on again
+ * that catches up, scheduled checks, chains, drift
+ * reports raising several alarms, approvals, SageMaker failures, clock jumps), each delivered at least
+ * once like Lambda and EventBridge deliver, with crashes injected between side effects. What the model
+ * asked for is recorded, so that the invariants can tell what should have started from what did.
  */
 import type { BatchTriggerConfig } from '../../lambda/core/contracts/batch';
 import type { CreatedObject } from '../../lambda/core/s3-object-created';
@@ -13,6 +15,13 @@ import { deploymentOf, type Plan } from './deployment';
 import { deliveryOf } from './model-delivery';
 import { arrivalQueueOf } from './model-queue';
 import { driftOccasions } from './model-drift';
+import { calendarSteps } from './model-calendar';
+import { debounceSteps } from './model-debounce';
+import { joinModeSteps } from './model-join-modes';
+import { batchScheduleSteps } from './model-batch-schedule';
+import { scheduledCheckSteps } from './model-scheduled-check';
+import { keyedJoinSteps } from './model-keyed-join';
+import { reEnableSteps } from './model-re-enable';
 import { emptyModelRecord, type ModelRecord, type Progress } from './model-record';
 import { joinState, observe, waitingWork, type Observation } from './observe';
 import { COORDINATOR_FUNCTION, Faults, VirtualClock, buildSystem, type Services, type System } from './system';
@@ -137,7 +146,15 @@ export async function runModel(services: Services, plan: Plan, options: { readon
     if (chance(0.5)) await deliver(`chain ${arn} again`, deliverChain);
   }
 
-  const driftOccasion = driftOccasions({ services, system, deployment, model, clock, delivery, random, pick, chance, nextId });
+  const stepContext = { services, system, deployment, model, clock, delivery, random, pick, chance, nextId };
+  const keyedJoin = keyedJoinSteps(stepContext);
+  const debounce = debounceSteps(stepContext);
+  const joinModes = joinModeSteps(stepContext);
+  const batchSchedule = batchScheduleSteps(stepContext, faults);
+  const scheduledCheck = scheduledCheckSteps(stepContext, faults);
+  const deadline = calendarSteps(stepContext, faults);
+  const reEnable = reEnableSteps(stepContext, faults, plan.batchSize);
+  const driftOccasion = driftOccasions(stepContext);
 
   async function answerApprovals(approveShare: number): Promise<void> {
     for (const pipeline of deployment.coordinatedPipelines) {
@@ -168,6 +185,18 @@ export async function runModel(services: Services, plan: Plan, options: { readon
     [2, tick],
     [2, namedEvent],
     [3, joinEvent],
+    [5, keyedJoin.newEvent],
+    [0.7, keyedJoin.redelivery],
+    [6, joinModes.newEvent],
+    [0.7, joinModes.redelivery],
+    [3, batchSchedule.newObject],
+    [1.5, batchSchedule.firing],
+    [1.5, scheduledCheck.firing],
+    [1, scheduledCheck.runMovesOn],
+    [2, debounce.burst],
+    [3, deadline.firing],
+    [3, reEnable.land],
+    [1.5, reEnable.toggle],
     [1, chain],
     [1.5, driftOccasion],
     [1, () => answerApprovals(0.7)],
@@ -194,12 +223,12 @@ export async function runModel(services: Services, plan: Plan, options: { readon
     for (const asked of model.asked.values()) {
       if (asked.progress.state === 'open' && (asked.progress.delayUntilMs ?? 0) <= clock.now()) asked.progress = await asked.redeliver();
     }
-    const join = await joinState(services);
+    const join = await joinState(services, deployment.joinTrigger.triggerId);
     if (join?.pending && lastJoinEvent.event) {
       const event = lastJoinEvent.event;
       await deliver('join redelivery', () => system.events.handle(deployment.joinTrigger, event));
     }
-    const waiting = await waitingWork(services, deployment, model);
+    const waiting = [...(await waitingWork(services, deployment, model)), ...(await keyedJoin.nudge()), ...(await debounce.drain()), ...(await batchSchedule.drain()), ...(await reEnable.drain())];
     if (queue?.waiting) waiting.push(`arrival queue: ${queue.waiting} message(s)`);
     for (const entry of await system.coordinatorStore.waiting()) {
       waiting.push(`waiting list: ${entry.request.requestId} of ${entry.request.pipelineName}${entry.parked ? ' (parked)' : ''}${entry.dueAtMs !== undefined ? ` until ${entry.dueAtMs}` : ''}`);

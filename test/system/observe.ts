@@ -23,10 +23,12 @@ export interface Observation {
   readonly coordinatorItems: ReadonlyArray<Record<string, unknown>>;
   readonly decisions: ReadonlyMap<string, readonly DecisionRecord[]>;
   readonly exchanges: readonly CoordinatorExchange[];
+  /** Successful start replies with their virtual time: a run's first is when it started. */
+  readonly starts: System['starts'];
   readonly finalFailures: ReadonlyArray<{ readonly triggerId: string; readonly epoch: string; readonly generation: number }>;
 }
 
-async function scan(services: Services, table: string): Promise<Array<Record<string, unknown>>> {
+export async function scan(services: Services, table: string): Promise<Array<Record<string, unknown>>> {
   const items: Array<Record<string, unknown>> = [];
   let start: Record<string, never> | undefined;
   do {
@@ -37,8 +39,9 @@ async function scan(services: Services, table: string): Promise<Array<Record<str
   return items;
 }
 
-export async function joinState(services: Services): Promise<{ pending?: unknown } | undefined> {
-  const item = (await scan(services, JOIN_TABLE))[0];
+/** The state of the trigger-wide join: the join table also holds per-key joins' and debounced triggers' documents. */
+export async function joinState(services: Services, triggerId: string): Promise<{ pending?: unknown } | undefined> {
+  const item = (await scan(services, JOIN_TABLE)).find((candidate) => candidate.pk === `J#${triggerId}` && candidate.sk === 'JOIN');
   return item ? (JSON.parse(item.state as string) as { pending?: unknown }) : undefined;
 }
 
@@ -50,7 +53,7 @@ export async function waitingWork(services: Services, deployment: Deployment, mo
     const state = JSON.parse(item.state as string) as { pendingApproval?: { requestId: string } };
     if (state.pendingApproval) waiting.push(`approval ${state.pendingApproval.requestId} of ${item.pk}`);
   }
-  if ((await joinState(services))?.pending) waiting.push(`join ${deployment.joinTrigger.triggerId} pending`);
+  if ((await joinState(services, deployment.joinTrigger.triggerId))?.pending) waiting.push(`join ${deployment.joinTrigger.triggerId} pending`);
   for (const item of await scan(services, BATCH_TABLE)) {
     if (item.sk === 'STATE' && ((item.count as number) > 0 || Object.keys((item.unfinished as object) ?? {}).length > 0)) waiting.push(`batches of ${item.pk}`);
     if (item.sk === 'H' && ['RETRY', 'CLAIMED'].includes(item.status as string)) waiting.push(`batch ${item.pk} ${item.status} until ${item.nextAttemptAt ?? item.claimedUntil}`);
@@ -85,6 +88,7 @@ export async function observe(services: Services, system: System, plan: Plan, de
     coordinatorItems: await scan(services, COORDINATOR_TABLE),
     decisions,
     exchanges: [...system.exchanges],
+    starts: [...system.starts],
     finalFailures: [...system.batcherReports.finalFailures],
   };
 }

@@ -27,6 +27,8 @@ import { CoordinatorStore } from '../../lambda/aws/coordinator/coordinator-store
 import { DriftEvaluator } from '../../lambda/aws/drift/evaluator';
 import { ReviewNotifier } from '../../lambda/aws/drift/review-notifier';
 import { ViolationsReader } from '../../lambda/aws/drift/violations-reader';
+import { BurstStore } from '../../lambda/aws/events/burst-store';
+import { Debouncer } from '../../lambda/aws/events/debounce';
 import { EventStarter } from '../../lambda/aws/events/event-starter';
 import { JoinStore } from '../../lambda/aws/events/join-store';
 import { startFakeLambda, startFakeSns, type InvokedFunction } from '../support/fake-aws-endpoints';
@@ -168,6 +170,8 @@ export interface CoordinatorExchange {
 export interface System {
   readonly batcher: Batcher;
   readonly events: EventStarter;
+  /** The events function's debounced triggers: immediate deliveries and the delay queue's copies. */
+  readonly debouncer: Debouncer;
   readonly drift: DriftEvaluator;
   readonly coordinator: Coordinator;
   readonly coordinatorStore: CoordinatorStore;
@@ -228,13 +232,10 @@ export function buildSystem(services: Services, clock: VirtualClock, faults: Fau
     pause: clock.pause,
   });
 
-  const events = new EventStarter({
-    joins: new JoinStore(dynamo('events.dynamodb'), JOIN_TABLE),
-    launchers: launchers('events'),
-    now: clock.now,
-    pause: clock.pause,
-    random,
-  });
+  const eventsDynamo = dynamo('events.dynamodb');
+  const eventLaunchers = launchers('events');
+  const events = new EventStarter({ joins: new JoinStore(eventsDynamo, JOIN_TABLE, clock.now), launchers: eventLaunchers, now: clock.now, pause: clock.pause, random });
+  const debouncer = new Debouncer({ bursts: new BurstStore(eventsDynamo, JOIN_TABLE, clock.now), launchers: eventLaunchers, now: clock.now, pause: clock.pause, random });
 
   const drift = new DriftEvaluator({
     reader: new ViolationsReader(faults.wrap(new S3Client({ forcePathStyle: true }), 'drift.s3')),
@@ -272,6 +273,7 @@ export function buildSystem(services: Services, clock: VirtualClock, faults: Fau
   return {
     batcher,
     events,
+    debouncer,
     drift,
     coordinator,
     coordinatorStore: new CoordinatorStore(new DynamoDBClient({}), COORDINATOR_TABLE, 90 * DAY_MS),

@@ -63,11 +63,25 @@ export class TriggerConfigs<T extends { readonly triggerId: string }> {
     return unknownTrigger(triggerId);
   }
 
-  private async current(): Promise<Loaded<T>> {
-    const { path, version } = this.source();
-    if (path.length < 3 || !path.startsWith('/') || !path.endsWith('/')) {
+  /**
+   * Every configuration under the path as stored now, read past the cache and leaving it as it is: for a
+   * change of the configurations themselves, which may reach the function before its new version does.
+   */
+  async fresh(): Promise<ReadonlyMap<string, Parsed<T>>> {
+    const { path, version } = this.checkedSource();
+    return (await this.load(path, version)).configs;
+  }
+
+  private checkedSource(): TriggerConfigSource {
+    const source = this.source();
+    if (source.path.length < 3 || !source.path.startsWith('/') || !source.path.endsWith('/')) {
       throw new Error('TRIGGER_CONFIG_PATH is not set to a parameter path: the function was deployed without its configuration');
     }
+    return source;
+  }
+
+  private async current(): Promise<Loaded<T>> {
+    const { path, version } = this.checkedSource();
     const loaded = this.loaded?.version === version ? this.loaded : undefined;
     const nowMs = this.now();
     if (loaded && (nowMs - loaded.atMs < CONFIG_TTL_MS || nowMs - (this.failedAtMs ?? -Infinity) < RELOAD_RETRY_MS)) return loaded;

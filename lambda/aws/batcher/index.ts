@@ -18,6 +18,11 @@ import { ChunkStore } from './chunk-store';
 import { TriggerStateStore } from './trigger-state-store';
 import { Batcher, type BatcherObserver } from './batcher';
 import { queueRecords, type QueueRecord } from './queue-records';
+import { ArrivalCalendar, type CalendarResult } from './calendar';
+import { CalendarStateStore } from './calendar-store';
+import { CatchUpListing } from './catch-up-listing';
+import { FollowPerDeployment, followConfigurations, ReEnabler } from './re-enable';
+import { ReEnableStore } from './re-enable-store';
 
 const shell = new HandlerShell({ serviceName: MetricService.DataArrivalBatcher, rejectionMetric: MetricName.EventsRejected, rejectionMessage: 'rejected an event that is not a valid data-arrival event' });
 const { logger, metrics } = shell;
@@ -37,10 +42,30 @@ const batcher = new Batcher({
   newEpoch: () => randomUUID(),
   pause: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 });
+const reEnabler = new ReEnabler({
+  records: new ReEnableStore(dynamodb, tableName),
+  state,
+  headers: new BatchRecordStore(dynamodb, tableName),
+  batcher,
+  listing: new CatchUpListing(new S3Client({})),
+  now: () => Date.now(),
+  listed: (config, sinceMs, { objects, stoppedEarly }) => logger.info('listed what landed while the trigger was off', { triggerId: config.triggerId, since: new Date(sinceMs).toISOString(), objects: objects.length, stoppedEarly }),
+});
+const followedOnFlush = new FollowPerDeployment(() => configs.fresh(), (all) => followConfigurations(all, reEnabler, logger), () => configSourceFromEnv(process.env).version);
+const arrivalCalendar = new ArrivalCalendar({
+  configs,
+  store: new CalendarStateStore(dynamodb, tableName),
+  batcher,
+  shell,
+  now: () => Date.now(),
+  newEpoch: () => randomUUID(),
+  pause: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+});
 
 /** What the batcher answers to one delivery: useful in logs and tests; EventBridge and the scheduler ignore it. */
 export type BatcherResult =
-  | { readonly status: 'accepted' | 'duplicate' | 'ignored' | 'flushed' }
+  | CalendarResult
+  | { readonly status: 'accepted' | 'duplicate' | 'ignored' | 'flushed' | 'followed' }
   | { readonly status: 'rejected'; readonly error: FieldError };
 
 /** What the batcher answers to a batch of queue messages: the ones to deliver again (Lambda's partial batch response). */
@@ -56,12 +81,16 @@ export class DeliverAgain extends Error {
 /**
  * Receives a batch of messages from the stack's arrival queue (each `{ triggerId, event }`, an S3 Object
  * Created event put there by a data-arrival trigger's rule), `{ triggerId, event }` directly from a rule of a
- * trigger delivering each event on its own, or `{ flush: { triggerIds } }` from the flush schedule. Each
- * trigger's configuration is read from what the deployment wrote for it, never from the message.
+ * trigger delivering each event on its own, `{ flush: { triggerIds } }` from the flush schedule, or
+ * `{ triggerId, calendar }` from a trigger's deadline or batch schedule. Each trigger's configuration is read
+ * from what the deployment wrote for it, never from the message.
  */
 export const handler = shell.handler(async (input): Promise<BatcherResult | QueueBatchResult> => {
   if (isRecord(input) && 'Records' in input) return receive(input.Records);
   if (isRecord(input) && 'flush' in input) return flush(input.flush);
+  if (isRecord(input) && 'calendar' in input) return arrivalCalendar.fire(input);
+  // A configuration changed: whatever the input says, the configurations are read as stored now.
+  if (isRecord(input) && 'configurationChanged' in input) return followConfigurations(await configs.fresh(), reEnabler, logger).then(() => ({ status: 'followed' }));
   const admitted = await admit(input, '');
   if ('status' in admitted) return admitted;
   const [outcome] = await batcher.arriveAll(admitted.config, [admitted.object]);
@@ -146,6 +175,7 @@ async function flush(request: unknown): Promise<BatcherResult> {
       logger.error('flush failed for a trigger', { triggerId, error: error as Error });
     }
   }
+  await followedOnFlush.ensure().catch((error: Error) => logger.error('could not follow the configurations on this flush; the next one tries again', { error }));
   return { status: 'flushed' };
 }
 

@@ -24,6 +24,7 @@ export const BATCH_RETENTION_MS = 35 * DAY_MS;
  * One table holds every item, keyed pk/sk:
  *   T#<trigger> / STATE     the open batch: generation, slots taken, limit, opened at; sealed batches not yet started
  *   T#<trigger> / CONFIG    the trigger's configuration, for the flush
+ *   T#<trigger> / REENABLE  when the trigger was seen disabled, and its sealed catch-up batch (re-enable-store.ts)
  *   O#<trigger>#<hash> / O  where an object was put: its batch, allocation and position (deduplication)
  *   B#<trigger>#<epoch>#<generation> / C#<allocation>  what one allocation holds: its objects' entries, or dead
  *   B#<trigger>#<epoch>#<generation> / S#<slot>   what one slot holds, in batches sealed before chunks

@@ -65,7 +65,8 @@ export class TriggerStateStore {
       const taken = await this.updateState(config.triggerId, {
         UpdateExpression:
           'SET epoch = if_not_exists(epoch, :epoch), generation = if_not_exists(generation, :one), #free = if_not_exists(#free, :size) - :k, ' +
-          'openedAt = if_not_exists(openedAt, :now), unfinished = if_not_exists(unfinished, :empty), sealedAt = if_not_exists(sealedAt, :empty) ' +
+          // lastArrivalAt rides on the write that takes places: a deadline reads whether data came since its firing before.
+          'openedAt = if_not_exists(openedAt, :now), unfinished = if_not_exists(unfinished, :empty), sealedAt = if_not_exists(sealedAt, :empty), lastArrivalAt = :now ' +
           'ADD #count :k, #allocs :one',
         ConditionExpression: 'attribute_not_exists(pk) OR (#free >= :k AND (attribute_not_exists(openedAt) OR openedAt > :cutoff))',
         ExpressionAttributeNames: { '#free': 'free', '#allocs': 'allocs', '#count': 'count' },
@@ -91,7 +92,7 @@ export class TriggerStateStore {
     const allocation = (old.allocs ?? 0) + 1;
     const sealed = await unlessConditionFails(this.updateState(config.triggerId, {
       UpdateExpression:
-        'SET generation = generation + :one, unfinished.#g = :shape, sealedAt.#g = :now, #free = :size, #count = :zero, #allocs = :zero REMOVE openedAt',
+        'SET generation = generation + :one, unfinished.#g = :shape, sealedAt.#g = :now, #free = :size, #count = :zero, #allocs = :zero, lastArrivalAt = :now REMOVE openedAt',
       ConditionExpression: 'generation = :generation AND #free = :free AND #allocs = :allocs AND (attribute_not_exists(openedAt) OR openedAt > :cutoff)',
       ExpressionAttributeNames: { '#free': 'free', '#allocs': 'allocs', '#count': 'count', '#g': String(old.generation) },
     }, {

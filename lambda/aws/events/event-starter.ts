@@ -5,6 +5,7 @@ import type { Launchers } from '../adapters/launcher';
 import { readDecideWrite, type Backoff } from '../../core/persistence';
 import { isRfc3339Time, receiptProblem } from '../../core/event-time';
 import type { JoinDocuments } from './join-store';
+import { readJoinKey } from '../../core/join-keys';
 import { priorityOf } from '../../core/contracts/shared';
 import { joinWindowMs, UPSTREAM_EXECUTION_PARAMETER, type EventTriggerConfig } from '../../core/contracts/event-trigger';
 
@@ -58,10 +59,15 @@ export class EventStarter {
    */
   private async join(config: EventTriggerConfig, event: ReceivedEvent, data: unknown): Promise<EventOutcome> {
     const occurrence: Occurrence = { eventId: typeof event.detail.event_id === 'string' ? event.detail.event_id : event.id, atMs: event.atMs, data };
+    // A per-key join keeps one state per key value: the value is the event's, so it is read as untrusted.
+    const key = config.forEach === undefined ? undefined : readJoinKey(data, config.forEach);
+    if (key !== undefined && !key.ok) return { status: 'rejected', error: key.error };
+    const keyId = key?.value.id;
+    const rule = { minimum: config.minimum, ordered: config.mode === 'sequence' };
     const { decided } = await readDecideWrite(
-      this.deps.joins.document(config.triggerId),
+      this.deps.joins.document(config.triggerId, keyId),
       (state) => {
-        const decision = recordOccurrence(state, config.events, event.name, occurrence, joinWindowMs(config), this.deps.now());
+        const decision = recordOccurrence(state, config.events, event.name, occurrence, joinWindowMs(config), this.deps.now(), rule);
         return { next: decision.state, decision, before: state };
       },
       this.deps,
@@ -73,14 +79,15 @@ export class EventStarter {
       return decision.state === before && isConsumed(before, event.name, occurrence) ? { status: 'unchanged' } : { status: 'waiting', waitingFor: decision.complete ? [] : decision.waitingFor };
     }
     const events = Object.fromEntries(Object.entries(joined).map(([name, occ]) => [name, occ.data]));
-    const outcome = await this.start(config, `join#${joinKey(joined)}`, { event: latestOccurrence(joined).data, events }, {});
+    const identity = `${config.mode}#${keyId === undefined ? '' : `key=${keyId.slice(0, 32)}#`}${joinKey(joined)}`;
+    const outcome = await this.start(config, identity, { event: latestOccurrence(joined).data, events }, {});
     // A deferred join keeps its occurrences; a start, a refusal, or a template that can never render them, gives them up.
-    if (outcome.status !== 'deferred') await this.settle(config.triggerId, joined);
+    if (outcome.status !== 'deferred') await this.settle(config.triggerId, keyId, joined);
     return outcome;
   }
 
-  private async settle(triggerId: string, joined: Readonly<Record<string, Occurrence>>): Promise<void> {
-    await readDecideWrite(this.deps.joins.document(triggerId), (state) => ({ next: settleJoin(state, joined) }), this.deps, `join ${triggerId}`);
+  private async settle(triggerId: string, keyId: string | undefined, joined: Readonly<Record<string, Occurrence>>): Promise<void> {
+    await readDecideWrite(this.deps.joins.document(triggerId, keyId), (state) => ({ next: settleJoin(state, joined) }), this.deps, `join ${triggerId}`);
   }
 
   private async start(

@@ -10,24 +10,51 @@ import { MetricName, MetricService } from '../../core/contracts/metrics';
 import { EventStarter, parseReceivedEvent, type EventOutcome } from './event-starter';
 import { parseEventTriggerConfig, type EventTriggerConfig } from '../../core/contracts/event-trigger';
 import { JoinStore } from './join-store';
+import { BurstStore } from './burst-store';
+import { Debouncer, type DebounceOutcome } from './debounce';
+import { receiveDelayed, type DelayedBatchResult, type DelayedEventsDeps } from './delayed-events';
+import { eventDataProblem } from '../../core/typed-events';
 
 const shell = new HandlerShell({ serviceName: MetricService.EventTriggers, rejectionMetric: MetricName.EventsRejected, rejectionMessage: 'rejected an event the trigger cannot use' });
 const { logger, metrics } = shell;
+const dynamodb = new DynamoDBClient({});
+const launchers = deployedLaunchers();
 const starter = new EventStarter({
-  joins: new JoinStore(new DynamoDBClient({}), process.env.JOIN_TABLE_NAME ?? ''),
-  launchers: deployedLaunchers(),
+  joins: new JoinStore(dynamodb, process.env.JOIN_TABLE_NAME ?? ''),
+  launchers,
+  now: () => Date.now(),
+  pause: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  random: Math.random,
+});
+const debouncer = new Debouncer({
+  bursts: new BurstStore(dynamodb, process.env.JOIN_TABLE_NAME ?? ''),
+  launchers,
   now: () => Date.now(),
   pause: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   random: Math.random,
 });
 const configs = new TriggerConfigs<EventTriggerConfig>(new SSMClient({}), () => configSourceFromEnv(process.env), parseEventTriggerConfig, () => Date.now());
+const delayed: DelayedEventsDeps = {
+  configs,
+  debouncer,
+  reject: (error) => shell.reject(error),
+  handled: (messageId, outcome) => {
+    logger.info('handled a delayed event', { messageId, outcome });
+    if (outcome.status === 'started' || outcome.status === 'deferred') metrics.addMetric(MetricName.StartRequests, MetricUnit.Count, 1);
+  },
+  failed: (messageId, error) => logger.error('could not handle a delayed event; its message comes again', { messageId, error: error as Error }),
+};
 
 /**
  * Receives `{ triggerId, event }` from an event trigger's rule. The trigger's configuration is read from
  * what the deployment wrote for it, and the event must match the trigger's rule: an invocation made by
  * anyone else can deliver no event the rule would have dropped.
  */
-export const handler = shell.handler(async (input): Promise<EventOutcome> => {
+export const handler = shell.handler(async (input): Promise<EventOutcome | DebounceOutcome | DelayedBatchResult> => {
+  // A debounced trigger's delay queue, a quiet period after each event: see ./delayed-events.
+  if (isRecord(input) && 'Records' in input) {
+    return receiveDelayed(input.Records, delayed);
+  }
   if (!isRecord(input)) return shell.reject({ field: 'input', problem: 'must be an object with triggerId and event' });
   const config = await configs.get(input.triggerId);
   if (!config.ok) return shell.reject(config.error);
@@ -37,7 +64,13 @@ export const handler = shell.handler(async (input): Promise<EventOutcome> => {
     return shell.reject({ field: 'event', problem: `does not match the event pattern of trigger ${config.value.triggerId}'s rule` });
   }
   metrics.addMetric(MetricName.EventsReceived, MetricUnit.Count, 1);
-  const outcome = await starter.handle(config.value, event.value);
+  // A typed event is checked before anything reads it: one that fails its schema is dropped, never retried.
+  const schemaProblem = eventDataProblem(config.value.schemas, event.value.name, event.value.detail);
+  if (schemaProblem) {
+    metrics.addMetric(MetricName.EventsFailingSchema, MetricUnit.Count, 1);
+    return shell.reject(schemaProblem);
+  }
+  const outcome = config.value.debounceSeconds === undefined ? await starter.handle(config.value, event.value) : await debouncer.record(config.value, event.value);
   if (outcome.status === 'rejected') return shell.reject(outcome.error);
   logger.info('handled an event', { triggerId: config.value.triggerId, event: event.value.name, eventId: event.value.id, outcome });
   if (outcome.status === 'started' || outcome.status === 'deferred') {

@@ -8,10 +8,16 @@ const IDLE_RETENTION_S = 45 * 86_400;
 
 /** Where each join's state lives; tests wrap it to crash or count. */
 export interface JoinDocuments {
-  document(triggerId: string): VersionedDocument<JoinState>;
+  /** The state of the trigger's join, or of its join for one key (`keyId`, from `readJoinKey`). */
+  document(triggerId: string, keyId?: string): VersionedDocument<JoinState>;
 }
 
-/** The occurrences of each join since its last start, one versioned document per trigger. */
+/**
+ * The occurrences of each join since its last start, one versioned document per trigger, or per
+ * (trigger, key) for a per-key join: the key's fixed-length hex id is the sort key, so no key value
+ * reaches another key's or another trigger's document. Every key's document is forgotten after the
+ * idle retention, so a flood of distinct keys costs documents that expire, not a growing state.
+ */
 export class JoinStore implements JoinDocuments {
   constructor(
     private readonly client: DynamoDBClient,
@@ -19,7 +25,7 @@ export class JoinStore implements JoinDocuments {
     private readonly now: () => number = Date.now,
   ) {}
 
-  document(triggerId: string): VersionedDocument<JoinState> {
-    return dynamoDocument(this.client, this.tableName, { pk: `J#${triggerId}`, sk: 'JOIN' }, EMPTY_JOIN_STATE, () => Math.floor(this.now() / 1000) + IDLE_RETENTION_S);
+  document(triggerId: string, keyId?: string): VersionedDocument<JoinState> {
+    return dynamoDocument(this.client, this.tableName, { pk: `J#${triggerId}`, sk: keyId === undefined ? 'JOIN' : `KEY#${keyId}` }, EMPTY_JOIN_STATE, () => Math.floor(this.now() / 1000) + IDLE_RETENTION_S);
   }
 }

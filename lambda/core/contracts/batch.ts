@@ -4,6 +4,8 @@
  */
 import { accept, isRecord, reject, requiredNumber, requiredString, type Parsed } from '../result';
 import { DEFAULT_PRIORITY, PRIORITY_LIMITS, TRIGGER_ID, TRIGGER_ID_RULE, type StartRoute } from './shared';
+import { parseEnabled, parseReEnablePolicy, type ReEnablePolicy } from './re-enable';
+import { CALENDAR_LIMITS, closeWindowSeconds, parseArrivalCalendar, type ArrivalCalendarConfig } from './arrival-calendar';
 
 /** What a data-arrival trigger is, as its rule hands it to the batcher with every event. */
 export interface BatchTriggerConfig extends StartRoute {
@@ -23,6 +25,12 @@ export interface BatchTriggerConfig extends StartRoute {
   readonly parameters: Readonly<Record<string, string>>;
   /** Start attempts before a batch is recorded as failed. */
   readonly maxStartAttempts: number;
+  /** Written only for a trigger with a deadline or a batch schedule: see arrival-calendar.ts. */
+  readonly calendar?: ArrivalCalendarConfig;
+  /** Written only when false: the trigger's rule is disabled. */
+  readonly enabled?: boolean;
+  /** Written only for a catch-up: what the trigger does when it is turned back on. @default skip */
+  readonly whenReEnabled?: ReEnablePolicy;
 }
 
 /** Which objects a data-arrival trigger counts: its bucket, and keys with this prefix and suffix. */
@@ -70,12 +78,15 @@ export function parseBatchTriggerConfig(input: unknown): Parsed<BatchTriggerConf
   }
   const batchSize = requiredNumber(input, 'batchSize', 'trigger.batchSize', 1, BATCH_LIMITS.maxBatchSize);
   if (!batchSize.ok) return batchSize;
+  const calendar = parseArrivalCalendar(input.calendar);
+  if (!calendar.ok) return calendar;
   const window = requiredNumber(
     input,
     'batchWindowSeconds',
     'trigger.batchWindowSeconds',
     BATCH_LIMITS.minWindowSeconds,
-    BATCH_LIMITS.maxWindowSeconds,
+    // A batch a schedule closes keeps a window past the schedule's longest gap.
+    calendar.value?.close ? closeWindowSeconds(CALENDAR_LIMITS.maxCloseGapSeconds) : BATCH_LIMITS.maxWindowSeconds,
   );
   if (!window.ok) return window;
   const attempts = requiredNumber(input, 'maxStartAttempts', 'trigger.maxStartAttempts', 1, BATCH_LIMITS.maxStartAttempts);
@@ -93,6 +104,10 @@ export function parseBatchTriggerConfig(input: unknown): Parsed<BatchTriggerConf
   }
   const source = parseObjectSource(input.source);
   if (!source.ok) return source;
+  const enabled = parseEnabled(input.enabled);
+  if (!enabled.ok) return enabled;
+  const reEnable = parseReEnablePolicy(input.whenReEnabled, batchSize.value);
+  if (!reEnable.ok) return reEnable;
   return accept({
     triggerId: triggerId.value,
     pipelineName: values.pipelineName!,
@@ -106,6 +121,9 @@ export function parseBatchTriggerConfig(input: unknown): Parsed<BatchTriggerConf
     maxStartAttempts: attempts.value,
     parameters: parameters as Record<string, string>,
     ...(coordinator !== undefined ? { coordinatorFunction: coordinator, priority: priority.value } : {}),
+    ...(calendar.value ? { calendar: calendar.value } : {}),
+    ...(enabled.value ? {} : { enabled: false }),
+    ...(reEnable.value.mode === 'skip' ? {} : { whenReEnabled: reEnable.value }),
   });
 }
 

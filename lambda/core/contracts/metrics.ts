@@ -18,6 +18,7 @@ export enum MetricService {
   RetrainingCoordinator = 'RetrainingCoordinator',
   PromotionGuardrail = 'PromotionGuardrail',
   DriftMonitor = 'DriftMonitor',
+  ScheduledChecks = 'ScheduledChecks',
 }
 
 /** The dimension keys the handlers publish. */
@@ -47,6 +48,7 @@ export enum TriggerTypeDimension {
   DataArrival = 'DataArrival',
   Event = 'Event',
   Drift = 'Drift',
+  Scheduled = 'Scheduled',
 }
 
 /** The metric names, each with the function that publishes it. */
@@ -65,8 +67,16 @@ export enum MetricName {
   BatchesDeferred = 'BatchesDeferred',
   StartFailures = 'StartFailures',
   BatchesFailed = 'BatchesFailed',
+  /** A deadline of a data-arrival trigger passed with no object placed since the deadline before (dimension TriggerId). */
+  MissedDeadlines = 'MissedDeadlines',
+  /** A batch schedule's firing found the open batch empty and started nothing (dimension TriggerId). */
+  BatchFiringsSkipped = 'BatchFiringsSkipped',
   // EventTriggers
   EventToStartLatency = 'EventToStartLatency',
+  /** Events whose `data` failed the schema their name declares: dropped, never started (also counted in EventsRejected). */
+  EventsFailingSchema = 'EventsFailingSchema',
+  // ScheduledChecks (EventsReceived counts firings, StartRequests the starts they asked for)
+  FiringsSkipped = 'FiringsSkipped',
   // DriftEvaluator
   MessagesRejected = 'MessagesRejected',
   DriftScore = 'DriftScore',
@@ -107,4 +117,5 @@ const DEFAULT_TRIGGER_TYPE: Readonly<Partial<Record<string, TriggerTypeDimension
   [MetricService.DataArrivalBatcher]: TriggerTypeDimension.DataArrival,
   [MetricService.EventTriggers]: TriggerTypeDimension.Event,
   [MetricService.DriftEvaluator]: TriggerTypeDimension.Drift,
+  [MetricService.ScheduledChecks]: TriggerTypeDimension.Scheduled,
 };

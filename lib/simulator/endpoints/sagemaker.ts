@@ -1,11 +1,24 @@
 import { createHash } from 'node:crypto';
 import { startAwsJsonEndpoint, type AwsJsonReply } from './aws-json';
 import type { LocalEndpoint } from './loopback';
+import { EXECUTION_STATUSES, listExecutions, type ListedExecution, type PipelineExecutionStatus } from './sagemaker-list';
 import {
   parseStartRequest, validateStart, type PipelineStartRequest, type SageMakerErrorName, type ServiceError,
 } from './sagemaker-requests';
 
 export type { PipelineStartRequest, SageMakerErrorName } from './sagemaker-requests';
+export type { PipelineExecutionStatus } from './sagemaker-list';
+
+/** An execution that started before the test or simulation, or by other means than this endpoint's StartPipelineExecution. */
+export interface PastExecution {
+  readonly pipelineName: string;
+  /** Milliseconds since the epoch. */
+  readonly startedAt: number;
+  /** @default 'Succeeded' */
+  readonly status?: PipelineExecutionStatus;
+  readonly displayName?: string;
+  readonly description?: string;
+}
 
 /** A failure the local SageMaker can be told to return instead of serving a request. */
 export type FailureKind = 'throttle' | 'internal' | 'accessDenied';
@@ -63,6 +76,10 @@ export interface LocalSageMaker extends LocalEndpoint {
   failWithProbability(p: number, kind: FailureKind, random?: () => number): void;
   /** Drops queued and random failures, so that the next requests are served. */
   clearFailures(): void;
+  /** Records an execution that ListPipelineExecutions lists (and no start counts); returns its ARN. */
+  addPastExecution(execution: PastExecution): string;
+  /** Sets an execution's status, as its run moving on would: a run this endpoint starts is `Executing` until then. */
+  setStatus(executionArn: string, status: PipelineExecutionStatus, failureReason?: string): void;
 }
 
 const INJECTED: Readonly<Record<FailureKind, ServiceError>> = {
@@ -87,6 +104,8 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions = {}): 
   const runs: StartedRun[] = [];
   const byToken = new Map<string, RecordedExecution>();
   const pipelines = new Set<string>();
+  const statuses = new Map<string, { readonly status: PipelineExecutionStatus; readonly failureReason?: string }>();
+  const past: ListedExecution[] = [];
   const queuedFailures: FailureKind[] = [];
   let randomFailure: { p: number; kind: FailureKind; random: () => number } | undefined;
 
@@ -98,26 +117,18 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions = {}): 
     return decided === 'succeed' ? undefined : INJECTED[decided];
   }
 
-  /** ListPipelineExecutions: the pipeline's executions started at or after CreatedAfter (epoch seconds), newest first. */
+  /** ListPipelineExecutions over the runs started here and the past executions recorded, each with its status. */
   function list(rawBody: string): AwsJsonReply {
-    let body: { PipelineName?: unknown; CreatedAfter?: unknown } = {};
-    try {
-      body = JSON.parse(rawBody) as typeof body;
-    } catch {
-      return { status: 400, body: { __type: 'SerializationException', message: 'Body is not JSON' }, error: 'SerializationException' };
-    }
-    const afterMs = typeof body.CreatedAfter === 'number' ? body.CreatedAfter * 1000 : 0;
-    const summaries = runs
-      .filter(({ execution, startedAt }) => execution.pipelineName === body.PipelineName && startedAt >= afterMs)
-      .reverse()
-      .map(({ execution: e, startedAt }) => ({
-        PipelineExecutionArn: e.executionArn,
-        StartTime: startedAt / 1000,
-        PipelineExecutionStatus: 'Executing',
-        ...(e.displayName !== undefined ? { PipelineExecutionDisplayName: e.displayName } : {}),
-        ...(e.description !== undefined ? { PipelineExecutionDescription: e.description } : {}),
-      }));
-    return { status: 200, body: { PipelineExecutionSummaries: summaries } };
+    const started = runs.map(({ execution: e, startedAt }): ListedExecution => ({
+      executionArn: e.executionArn,
+      pipelineName: e.pipelineName,
+      startedAt,
+      status: 'Executing',
+      ...statuses.get(e.executionArn),
+      ...(e.displayName !== undefined ? { displayName: e.displayName } : {}),
+      ...(e.description !== undefined ? { description: e.description } : {}),
+    }));
+    return listExecutions(rawBody, [...past, ...started]);
   }
 
   function serve(target: string, rawBody: string): AwsJsonReply {
@@ -171,6 +182,19 @@ export async function startLocalSageMaker(options: LocalSageMakerOptions = {}): 
     runs,
     close,
     registerPipeline: (name) => void pipelines.add(name),
+    addPastExecution: (execution) => {
+      const id = createHash('sha256').update(`past\n${execution.pipelineName}\n${past.length}`).digest('hex').slice(0, 12);
+      const executionArn = `${arnPrefix}${execution.pipelineName}/execution/${id}`;
+      past.push({ ...execution, executionArn, status: execution.status ?? 'Succeeded' });
+      return executionArn;
+    },
+    setStatus: (executionArn, status, failureReason) => {
+      if (!EXECUTION_STATUSES.includes(status)) throw new RangeError(`status must be one of ${EXECUTION_STATUSES.join(', ')}, got ${status}`);
+      const pastIndex = past.findIndex((execution) => execution.executionArn === executionArn);
+      if (pastIndex >= 0) past[pastIndex] = { ...past[pastIndex], status, ...(failureReason !== undefined ? { failureReason } : {}) };
+      else if (executions.some((execution) => execution.executionArn === executionArn)) statuses.set(executionArn, { status, ...(failureReason !== undefined ? { failureReason } : {}) });
+      else throw new RangeError(`no execution ${executionArn}`);
+    },
     failNext: (count, kind) => {
       if (!Number.isInteger(count) || count < 0) throw new RangeError(`count must be a whole number >= 0, got ${count}`);
       queuedFailures.push(...Array<FailureKind>(count).fill(kind));

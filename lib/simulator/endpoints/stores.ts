@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, utimes } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +9,12 @@ type Dynalite = (options: { createTableMs: number; deleteTableMs: number; update
 type S3rver = new (options: { address: string; port: number; directory: string; silent: boolean }) => {
   run(): Promise<unknown>;
   readonly httpServer: Server;
+  readonly store: S3rverStore;
 };
+interface S3rverStore {
+  putObject(object: { bucket: string; key: string }): Promise<unknown>;
+  getResourcePath(bucket: string, key: string, resource: string): string;
+}
 
 /**
  * Loads dynalite or s3rver: optional peer dependencies, since only the simulator needs them. A missing one
@@ -43,6 +48,7 @@ export async function startS3rver(): Promise<LocalEndpoint> {
     const s3rver = new S3rverServer({ address: '127.0.0.1', port: 0, directory, silent: true });
     await s3rver.run();
     withoutDateHeader(s3rver.httpServer);
+    datedByClock(s3rver.store);
     return {
       endpoint: endpointOf(s3rver.httpServer),
       close: once(async () => {
@@ -54,4 +60,19 @@ export async function startS3rver(): Promise<LocalEndpoint> {
     await rm(directory, { recursive: true, force: true });
     throw error;
   }
+}
+
+/**
+ * Dates each object written by the time `new Date()` reads, which is the simulator's clock while one is installed:
+ * s3rver reports the file's modification time as an object's LastModified, and a listing by time must see the
+ * time the object landed in the simulation.
+ */
+function datedByClock(store: S3rverStore): void {
+  const putObject = store.putObject.bind(store);
+  store.putObject = async (object) => {
+    const written = await putObject(object);
+    const now = new Date();
+    await utimes(store.getResourcePath(object.bucket, object.key, 'object'), now, now);
+    return written;
+  };
 }

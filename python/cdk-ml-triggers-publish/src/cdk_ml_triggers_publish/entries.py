@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Union
 
 from .events import BusTarget, PublishError
+from .schema import parse_event_schema, validate_event_data
 
 MAX_REQUEST_BYTES = 1024 * 1024
 """PutEvents' size limit, for one entry and for the sum of the entries of one request.
@@ -60,6 +61,9 @@ def to_entry(
             "(not a list, None, a primitive, NaN or a value JSON cannot encode)"
         )
         return PublishError("InvalidPayload", message, index)
+    schema_error = _schema_error(target, name, encoded, index)
+    if schema_error is not None:
+        return schema_error
     entry: Dict[str, Any] = {
         "EventBusName": target.event_bus_name,
         "Source": target.source,
@@ -78,6 +82,21 @@ def to_entry(
         )
         return PublishError("EntryTooLarge", message, index)
     return PendingEntry(index, entry, size)
+
+
+def _schema_error(target: BusTarget, name: str, encoded: str, index: int) -> Optional[PublishError]:
+    """The error of an event whose ``data`` (as it will be sent; absent is ``{}``) fails its declared schema."""
+    schema = None if target.schemas is None else target.schemas.get(name)
+    if schema is None:
+        return None
+    invalid = parse_event_schema(schema)
+    if invalid is not None:
+        return PublishError("InvalidSchema", f"the schema of '{name}' in the target is not one a bus declares: {invalid[0]}: {invalid[1]}", index)
+    sent = json.loads(encoded)
+    failure = validate_event_data(schema, sent.get("data", {}))
+    if failure is None:
+        return None
+    return PublishError("SchemaViolation", f"{failure[0]}: {failure[1]} (the schema declared for {name})", index)
 
 
 def _json_object(detail: object) -> Optional[str]:

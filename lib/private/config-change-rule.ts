@@ -1,0 +1,63 @@
+import { Duration } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type { BatchTriggerConfig } from '../../lambda/core/contracts/batch';
+import { CONFIGURATION_CHANGED } from '../../lambda/core/contracts/re-enable';
+import type { ReEnable } from '../re-enable';
+import type { DataArrivalBatcher } from './data-arrival-batcher';
+import { configurationPath } from './trigger-configuration';
+
+const RULE_ID = 'ConfigurationChanges';
+
+/**
+ * The stack's rule on Parameter Store's change events for the configurations its data-arrival triggers' deployment
+ * writes, created with the first trigger that catches up: it invokes the batcher with a fixed input, and the batcher
+ * reads the configurations to learn which triggers were turned off or back on.
+ */
+export function configurationChangeRule(batcher: DataArrivalBatcher): events.IRule {
+  const existing = batcher.node.tryFindChild(RULE_ID) as events.Rule | undefined;
+  if (existing) return existing;
+  return new events.Rule(batcher, RULE_ID, {
+    ruleName: `${batcher.ruleNamePrefix}configuration-changes`,
+    description: 'cdk-ml-triggers: tells the batcher that a data-arrival trigger was turned off or back on',
+    eventPattern: {
+      source: ['aws.ssm'],
+      detailType: ['Parameter Store Change'],
+      detail: { name: events.Match.prefix(configurationPath(batcher)) },
+    },
+    targets: [
+      new targets.LambdaFunction(batcher.function, {
+        event: events.RuleTargetInput.fromObject(CONFIGURATION_CHANGED),
+        deadLetterQueue: batcher.deadLetterQueue,
+        retryAttempts: 20,
+        maxEventAge: Duration.hours(6),
+      }),
+    ],
+  });
+}
+
+/** Lets the batcher list `bucket` under `prefix` (the whole bucket without one), for a trigger's catch-up. */
+export function grantCatchUpListing(batcher: DataArrivalBatcher, bucket: s3.IBucket, prefix: string | undefined): void {
+  batcher.function.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['s3:ListBucket'],
+      resources: [bucket.bucketArn],
+      ...(prefix !== undefined ? { conditions: { StringEquals: { 's3:prefix': prefix } } } : {}),
+    }),
+  );
+}
+
+/** The configuration's `whenReEnabled`: written only for a catch-up, so that a trigger that skips writes what it did before. */
+export function catchUpConfig(whenReEnabled: ReEnable | undefined, batchSize: number): Pick<BatchTriggerConfig, 'whenReEnabled'> {
+  const policy = whenReEnabled?._policy(batchSize);
+  return policy ? { whenReEnabled: policy } : {};
+}
+
+/** For a trigger that catches up: the stack's rule on configuration changes, and the listing of its bucket under its prefix. */
+export function followReEnabling(batcher: DataArrivalBatcher, config: BatchTriggerConfig, bucket: s3.IBucket, prefix: string | undefined): void {
+  if (!config.whenReEnabled) return;
+  configurationChangeRule(batcher);
+  grantCatchUpListing(batcher, bucket, prefix);
+}

@@ -1,0 +1,104 @@
+/**
+ * Redeployments the simulator plays: one trigger disabled or enabled again, as a deployment of the app with that
+ * trigger's `enabled` changed would do it. Its rules stop or resume matching, the parameter holding its
+ * configuration is written again, and Parameter Store puts its change event on the default bus.
+ */
+import { isRecord } from '../../lambda/core/result';
+import type { S3Input, TriggerSwitchInput } from './events-file';
+import type { SimulatedRule, SimulatedRuleTarget, SimulatedStack } from './model';
+import { stableUuid, type DeliveryContext, type EventBridgeEvent } from './routing';
+
+const MAX_STORED_BYTES = 1024 * 1024;
+
+/** What a redeployment changed: whether any rule or configuration names the trigger, and the change event to deliver. */
+export interface Redeployment {
+  readonly found: boolean;
+  readonly change?: EventBridgeEvent;
+}
+
+/** The app's configuration parameters as last written, and the rules whose state a redeployment flips. */
+export class Redeployments {
+  private readonly parameters: Map<string, string>;
+
+  constructor(
+    stacks: readonly SimulatedStack[],
+    /** The world's rules: a switched trigger's rules are replaced in place with their new state. */
+    private readonly rules: SimulatedRule[],
+    private readonly putParameter: (name: string, value: string) => void,
+    private readonly context: DeliveryContext,
+    /** The local S3's endpoint, where landed objects are stored for a catch-up to list. */
+    private readonly s3Endpoint: string,
+  ) {
+    this.parameters = new Map(stacks.flatMap((stack) => stack.parameters).map((parameter) => [parameter.name, parameter.value]));
+  }
+
+  /**
+   * Stores an object that landed, its content zeros (at most 1 MiB of them), where a trigger that catches up lists
+   * it; only in an app that has a rule on Parameter Store's changes, so that simulations of many objects stay quick.
+   */
+  async landed(input: S3Input): Promise<void> {
+    if (!this.rules.some((rule) => isRecord(rule.eventPattern) && JSON.stringify(rule.eventPattern.source) === '["aws.ssm"]')) return;
+    const url = `${this.s3Endpoint}/${encodeURIComponent(input.bucket)}/${input.key.split('/').map(encodeURIComponent).join('/')}`;
+    const response = await fetch(url, { method: 'PUT', body: new Uint8Array(Math.min(input.size ?? 0, MAX_STORED_BYTES)) });
+    if (!response.ok) throw new Error(`cannot store the object of line ${input.line} at s3://${input.bucket}/${input.key}: HTTP ${response.status}`);
+  }
+
+  /** Disables or enables the trigger the line names, at `atMs`. */
+  switchTrigger(input: TriggerSwitchInput): Redeployment {
+    const enabled = input.kind === 'enable';
+    let found = false;
+    this.rules.forEach((rule, index) => {
+      if (!rule.targets.some((target) => sendsTrigger(target, input.triggerId))) return;
+      this.rules[index] = { ...rule, enabled };
+      found = true;
+    });
+    for (const [name, value] of this.parameters) {
+      const rewritten = withEnabled(value, input.triggerId, enabled);
+      if (rewritten === undefined) continue;
+      this.parameters.set(name, rewritten);
+      this.putParameter(name, rewritten);
+      return { found: true, change: parameterStoreChange(name, input.atMs, `${input.line}#${input.kind}`, this.context) };
+    }
+    return { found };
+  }
+}
+
+/** Whether a rule's target sends `{ "triggerId": ID, ... }` for the trigger: the input every trigger rule of the library sends. */
+function sendsTrigger(target: SimulatedRuleTarget, triggerId: string): boolean {
+  const text = target.inputTransformer?.inputTemplate ?? target.input;
+  if (text === undefined) return false;
+  try {
+    const input = JSON.parse(text.replace(/<[\w.-]+>/g, 'null')) as unknown;
+    return isRecord(input) && input.triggerId === triggerId;
+  } catch {
+    return false;
+  }
+}
+
+/** The parameter's configurations with the trigger's `enabled` as a deployment writes it (left out when on); undefined when it holds no such trigger. */
+function withEnabled(value: string, triggerId: string, enabled: boolean): string | undefined {
+  let pack: unknown;
+  try {
+    pack = JSON.parse(value);
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(pack) || !Object.hasOwn(pack, triggerId) || !isRecord(pack[triggerId])) return undefined;
+  const { enabled: _was, ...config } = pack[triggerId] as Record<string, unknown>;
+  return JSON.stringify({ ...pack, [triggerId]: enabled ? config : { ...config, enabled: false } });
+}
+
+/** Parameter Store's "Parameter Store Change" event for an update of a String parameter. */
+export function parameterStoreChange(name: string, atMs: number, seed: string, context: DeliveryContext): EventBridgeEvent {
+  return {
+    version: '0',
+    id: stableUuid(`ssm#${seed}#${name}`),
+    'detail-type': 'Parameter Store Change',
+    source: 'aws.ssm',
+    account: context.account,
+    time: `${new Date(atMs).toISOString().slice(0, 19)}Z`,
+    region: context.region,
+    resources: [`arn:aws:ssm:${context.region}:${context.account}:parameter/${name.replace(/^\//, '')}`],
+    detail: { operation: 'Update', name, type: 'String', description: '' },
+  };
+}

@@ -1,0 +1,178 @@
+/**
+ * A data-arrival trigger that catches up when it is turned back on: the workload turns it off and on again
+ * (each change delivered at least once, sometimes twice, sometimes forged with nothing changed), lands objects
+ * in S3 while it is off (found by the catch-up's listing only) and while it is on (delivered as arrivals too).
+ * What landed while it was off, within the bounds, must start in exactly one run per re-enable, apart from
+ * anything else; a repeated or forged change starts nothing more.
+ */
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchRecordStore } from '../../lambda/aws/batcher/batch-record-store';
+import { CatchUpListing } from '../../lambda/aws/batcher/catch-up-listing';
+import { ReEnabler } from '../../lambda/aws/batcher/re-enable';
+import { ReEnableStore } from '../../lambda/aws/batcher/re-enable-store';
+import { TriggerStateStore } from '../../lambda/aws/batcher/trigger-state-store';
+import type { BatchTriggerConfig } from '../../lambda/core/contracts/batch';
+import type { Violation } from './invariants';
+import type { WorkloadStepContext } from './model-keyed-join';
+import type { Observation } from './observe';
+import { BATCH_TABLE, MANIFEST_BUCKET, type Faults } from './system';
+
+const INVARIANT = '10 each re-enable starts what landed while off in exactly one run of its own, once' as const;
+const BACKFILL_BUCKET = 'system-backfill';
+const TRIGGER_ID = 'backfill';
+const MAX_AGE_SECONDS = 14 * 86_400;
+/**
+ * Whether an upload lands between the deployment turning the trigger's rule off or on and the batcher hearing of it
+ * (`RE_ENABLE_WINDOW=1`). Off in CI until the batcher closes both gaps it shows: an object landing after the rule went
+ * off but before the batcher recorded when is in no run; one landing after the rule came back but before the catch-up
+ * listed is in two (the rule's delivery and the listing name it by different sequencers).
+ */
+const WINDOW = process.env.RE_ENABLE_WINDOW === '1';
+
+/** One period the trigger was off: the objects that landed meanwhile, and those its catch-up must start (key order, bounded). */
+export interface OffPeriod {
+  readonly offAtMs: number;
+  onAtMs?: number;
+  readonly landed: Array<{ readonly key: string; readonly atMs: number }>;
+  caught: string[];
+}
+
+/** The trigger: direct, on its own bucket, catching up at most one batch of what landed while it was off. */
+export function backfillConfig(pipelineName: string, batchSize: number, enabled: boolean): BatchTriggerConfig {
+  return {
+    triggerId: TRIGGER_ID, pipelineName, source: { bucket: BACKFILL_BUCKET, prefix: `${TRIGGER_ID}/` }, batchSize, batchWindowSeconds: 1800,
+    manifestBucket: MANIFEST_BUCKET, manifestPrefix: 'manifests/', manifestParameterName: 'ManifestS3Uri', countParameterName: 'ObjectCount',
+    parameters: { TrainingMode: 'catch-up' }, maxStartAttempts: 5, enabled, whenReEnabled: { mode: 'catch-up', maxObjects: batchSize, maxAgeSeconds: MAX_AGE_SECONDS },
+  };
+}
+
+/**
+ * S3 stamps an object with the wall clock; the handlers run on the virtual one. The catch-up's listing sees each
+ * object modified at the virtual time it landed (to the second, as S3 keeps it).
+ */
+function virtualListing(landedAt: ReadonlyMap<string, number>, faults: Faults): S3Client {
+  const client = new S3Client({ forcePathStyle: true });
+  const send = client.send.bind(client) as (command: unknown) => Promise<{ Contents?: Array<{ Key?: string; LastModified?: Date }> }>;
+  (client as { send: unknown }).send = async (command: unknown) => {
+    const page = await send(command);
+    for (const listed of page.Contents ?? []) {
+      const atMs = listed.Key === undefined ? undefined : landedAt.get(listed.Key);
+      if (atMs !== undefined) listed.LastModified = new Date(Math.floor(atMs / 1000) * 1000);
+    }
+    return page;
+  };
+  return faults.wrap(client, 'reenable.s3');
+}
+
+/** The trigger's steps: landing an object, turning it off or on (or a forged change), and the end phase's drain. */
+export function reEnableSteps({ services, system, deployment, model, clock, delivery, chance, nextId }: WorkloadStepContext, faults: Faults, batchSize: number) {
+  const landedAt = new Map<string, number>();
+  const dynamo = faults.wrap(new DynamoDBClient({}), 'reenable.dynamodb');
+  const reEnabler = new ReEnabler({
+    records: new ReEnableStore(dynamo, BATCH_TABLE),
+    state: new TriggerStateStore(dynamo, BATCH_TABLE),
+    headers: new BatchRecordStore(dynamo, BATCH_TABLE),
+    batcher: system.batcher,
+    listing: new CatchUpListing(virtualListing(landedAt, faults)),
+    now: clock.now,
+  });
+  /** What the end phase reads of the catch-up, without faults. */
+  const records = new ReEnableStore(new DynamoDBClient({}), BATCH_TABLE);
+  let enabled = true;
+  let bucketReady = false;
+  const config = () => backfillConfig(deployment.direct, batchSize, enabled);
+  const periods = model.offPeriods;
+
+  /** Parameter Store's change event reaching the batcher, once or (at least once) twice. */
+  async function changed(label: string): Promise<void> {
+    const current = config();
+    await delivery.deliver(label, () => reEnabler.apply(current));
+    if (chance(0.3)) await delivery.deliver(`${label} again`, () => reEnabler.apply(current));
+  }
+
+  /** The trigger's bucket, created before anything lands in it or lists it. */
+  async function bucket(): Promise<void> {
+    if (bucketReady) return;
+    await services.s3.send(new CreateBucketCommand({ Bucket: BACKFILL_BUCKET }));
+    bucketReady = true;
+  }
+
+  async function land(): Promise<void> {
+    await bucket();
+    clock.advance(1_000);
+    const key = `${TRIGGER_ID}/object-${String(nextId()).padStart(6, '0')}.csv`;
+    landedAt.set(key, clock.now());
+    await services.s3.send(new PutObjectCommand({ Bucket: BACKFILL_BUCKET, Key: key, Body: key }));
+    const period = periods.at(-1);
+    if (!enabled && period) {
+      period.landed.push({ key, atMs: clock.now() });
+      return;
+    }
+    model.objects.push({ triggerId: TRIGGER_ID, key });
+    const object = { bucket: BACKFILL_BUCKET, key, size: 1000, sequencer: '0B1C2D3E', eventTime: new Date(clock.now()).toISOString() };
+    await delivery.deliver(`arrive ${TRIGGER_ID} ${key}`, () => system.batcher.arrive(config(), object));
+    if (chance(0.3)) await delivery.deliver(`arrive ${TRIGGER_ID} ${key} again`, () => system.batcher.arrive(config(), object));
+  }
+
+  async function toggle(): Promise<void> {
+    if (chance(0.25)) return changed(`forged change of ${TRIGGER_ID}`);
+    return turn();
+  }
+
+  async function turn(): Promise<void> {
+    await bucket();
+    clock.advance(1_000);
+    enabled = !enabled;
+    if (!enabled) periods.push({ offAtMs: clock.now(), landed: [], caught: [] });
+    else {
+      const period = periods.at(-1)!;
+      period.onAtMs = clock.now();
+      const sinceMs = Math.floor((period.onAtMs - MAX_AGE_SECONDS * 1000) / 1000) * 1000;
+      period.caught = period.landed.filter((landed) => landed.atMs >= sinceMs).map((landed) => landed.key).sort().slice(0, batchSize);
+      model.objects.push(...period.caught.map((key) => ({ triggerId: TRIGGER_ID, key })));
+    }
+    if (WINDOW && chance(0.5)) await land();
+    await changed(`${TRIGGER_ID} turned ${enabled ? 'on' : 'off'}`);
+    // Uploads go on while nothing listens: often more than one catch-up holds.
+    for (let landed = 0; !enabled && landed < 4 && chance(0.6); landed++) await land();
+  }
+
+  /** The end phase: the trigger on again, the flush schedule, and the change delivered again while a catch-up is unfinished; what still waits. */
+  async function drain(): Promise<string[]> {
+    if (!enabled) await turn();
+    await delivery.deliver(`flush ${TRIGGER_ID}`, () => system.batcher.flush(config()));
+    const record = await records.read(TRIGGER_ID);
+    if (enabled && record) {
+      await delivery.deliver(`${TRIGGER_ID} change again`, () => reEnabler.apply(config()));
+      return [`catch-up of ${TRIGGER_ID} unfinished`];
+    }
+    return [];
+  }
+
+  return { land, toggle, drain };
+}
+
+/** Invariant 10: each period's catch-up is one run of exactly what it caught; no run holds what landed while off beyond it. */
+export function checkReEnables(observation: Observation): Violation[] {
+  const violations: Violation[] = [];
+  const runs = observation.executions.flatMap((execution) => {
+    const uri = execution.parameters.ManifestS3Uri ?? '';
+    return uri.includes(`/manifests/${TRIGGER_ID}/`) ? [{ arn: execution.executionArn, keys: observation.manifests.get(uri) ?? [] }] : [];
+  });
+  for (const period of observation.model.offPeriods) {
+    if (period.onAtMs === undefined) continue;
+    const caught = new Set(period.caught);
+    const landed = new Set(period.landed.map((landed) => landed.key));
+    const holding = runs.filter((run) => run.keys.some((key) => landed.has(key)));
+    const at = new Date(period.offAtMs).toISOString();
+    if (holding.length !== (caught.size > 0 ? 1 : 0)) {
+      violations.push({ invariant: INVARIANT, detail: `the re-enable after ${at} (${caught.size} object(s) to catch up) started ${holding.length} runs [${holding.map((run) => run.arn).join(', ')}]` });
+    }
+    for (const run of holding) {
+      const foreign = run.keys.filter((key) => !caught.has(key));
+      if (foreign.length > 0) violations.push({ invariant: INVARIANT, detail: `catch-up run ${run.arn} of the re-enable after ${at} holds ${foreign.join(', ')}, not what it was to catch up` });
+    }
+  }
+  return violations;
+}
