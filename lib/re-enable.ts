@@ -56,11 +56,21 @@ export abstract class ReEnable {
    * @internal
    */
   public abstract _policy(batchSize: number): ReEnablePolicy | undefined;
+
+  /**
+   * The catch-up's options as declared; undefined for skip. Each kind of trigger reads the ones that apply to it.
+   * @internal
+   */
+  public abstract _catchUp(): CatchUpOptions | undefined;
 }
 
 class ChosenReEnable extends ReEnable {
   constructor(private readonly catchUpOptions: CatchUpOptions | undefined) {
     super();
+  }
+
+  public _catchUp(): CatchUpOptions | undefined {
+    return this.catchUpOptions;
   }
 
   public _policy(batchSize: number): ReEnablePolicy | undefined {
