@@ -218,11 +218,10 @@ export class DataArrivalTrigger extends Construct {
     manifestBucket.encryptionKey?.grantEncrypt(batcher.function);
     acknowledgeKeyGrant(batcher.function, manifestBucket.encryptionKey);
 
-    followReEnabling(batcher, config, props.bucket, props.prefix);
     const queueOptions = (props.delivery ?? ObjectDelivery.queue())._queueOptions;
     const queue = queueOptions ? batcher.arrivalQueue(queueOptions, this) : undefined;
     const ruleName = `${batcher.ruleNamePrefix}${shortHash(this.node.path, 16)}`;
-    this.rule = new events.Rule(this, 'ObjectCreated', {
+    const rule = new events.Rule(this, 'ObjectCreated', {
       ruleName,
       description: `cdk-ml-triggers: objects for data-arrival trigger ${this.triggerId}`,
       enabled: props.enabled ?? true,
@@ -233,6 +232,8 @@ export class DataArrivalTrigger extends Construct {
       },
       targets: [new TriggerTarget(batcher, this.triggerId, config, 'parameters', queue)],
     });
+    this.rule = rule;
+    followReEnabling(batcher, config, props.bucket, props.prefix, rule);
 
     this.staleBatchAlarm = new cloudwatch.Alarm(this, 'StaleBatchAlarm', {
       alarmDescription:

@@ -22,6 +22,8 @@ import { typedEventSchemas } from './private/typed-event-checks';
 import type { TriggerFunctionOptions } from './trigger-function-options';
 import { TrainingPipeline, type ITrainingPipeline } from './training-pipeline';
 import type { EventSource } from './event-source';
+import type { ReEnable } from './re-enable';
+import { eventCatchUp } from './private/event-catch-up';
 
 /** Properties of an {@link EventTrigger}. */
 export interface EventTriggerProps extends TriggerFunctionOptions {
@@ -45,10 +47,24 @@ export interface EventTriggerProps extends TriggerFunctionOptions {
   readonly parameters?: { [name: string]: string };
   /**
    * Whether the rule is enabled; a disabled trigger keeps its rule.
-   * Enabled again, it skips the events published while disabled: a disabled rule delivers nothing.
+   * Enabled again, it skips the events published while disabled (a disabled rule delivers nothing), unless
+   * `whenReEnabled` catches up.
    * @default true
    */
   readonly enabled?: boolean;
+  /**
+   * What the trigger does, once enabled again, with the events published on its bus while it was disabled:
+   * `ReEnable.skip()` never evaluates them; `ReEnable.catchUp({ maxAge, maxObjects })` replays them from the
+   * bus's archive to this trigger's rule alone, at most `maxObjects` events (default 1,000) none older than
+   * `maxAge` (default 7 days) when it came back, and evaluates them through the trigger's normal path (filter,
+   * join, debounce, templates, coordinator), each event once even if it was also delivered before the trigger
+   * went off. Only for named events on a `TriggerEventBus` (not `EventSource.afterPipeline`); configure it no
+   * later than the deployment that disables the trigger. A `TriggerEventBus`'s own archive must keep events at
+   * least `maxAge`; on a bus from `TriggerEventBus.fromEventBus`, an archive of the catching-up triggers'
+   * events is created.
+   * @default ReEnable.skip()
+   */
+  readonly whenReEnabled?: ReEnable;
   /**
    * Routes starts through this coordinator.
    * @default - the trigger's function starts the pipeline
@@ -154,6 +170,9 @@ export class EventTrigger extends Construct {
       ...debounce?.config,
     };
 
+    const ruleName = `${shared.ruleNamePrefix}${shortHash(this.node.path, 16)}`;
+    const enabled = props.enabled ?? true;
+    const catchUp = eventCatchUp(this, shared, props.whenReEnabled, source, { ruleName, enabled });
     const eventPattern: events.EventPattern = upstream
       ? {
           source: ['aws.sagemaker'],
@@ -168,12 +187,12 @@ export class EventTrigger extends Construct {
         };
     if (!upstream) assertPatternSize(eventPattern, source.filter ? 'filter' : names.length > 1 ? 'names' : 'name');
     this.rule = new events.Rule(this, 'Rule', {
-      ruleName: `${shared.ruleNamePrefix}${shortHash(this.node.path, 16)}`,
+      ruleName,
       description: `cdk-ml-triggers: ${config.mode} trigger ${this.triggerId}`,
       ...(source.bus ? { eventBus: source.bus.bus } : {}),
-      enabled: props.enabled ?? true,
+      enabled,
       eventPattern,
-      targets: [new TriggerTarget(shared, this.triggerId, { ...config, pattern: renderedPattern(eventPattern) } satisfies EventTriggerConfigJson, schemas ? 'parameter templates and event schemas' : 'parameter templates'), ...(debounce ? [debounce.target(this.triggerId)] : [])],
+      targets: [new TriggerTarget(shared, this.triggerId, { ...config, ...catchUp, pattern: renderedPattern(eventPattern) } satisfies EventTriggerConfigJson, schemas ? 'parameter templates and event schemas' : 'parameter templates'), ...(debounce ? [debounce.target(this.triggerId)] : [])],
     });
   }
 }

@@ -1,4 +1,4 @@
-import { Annotations, Duration, TimeZone } from 'aws-cdk-lib';
+import { Annotations, Duration, TimeZone, type CfnResource } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
@@ -8,10 +8,12 @@ import { Construct } from 'constructs';
 import { shortHash } from './private/short-hash';
 import { validateScheduledTriggerProps } from './private/scheduled-trigger-validation';
 import { correlationIdOf, scheduledRequestId } from '../lambda/core/launch';
-import { DEFAULT_PRIORITY } from '../lambda/core/contracts/shared';
+import { DEFAULT_PRIORITY, TRIGGER_ID_METADATA } from '../lambda/core/contracts/shared';
 import { watchedDeadLetterQueue } from './private/dead-letter-queue';
 import { LambdaScheduleTarget } from './private/lambda-schedule-target';
-import { scheduledCheckTarget } from './private/scheduled-check-target';
+import { configureScheduledCheck, scheduledCheckTarget } from './private/scheduled-check-target';
+import { catchesUp, scheduledReEnableConfig } from './private/scheduled-catch-up-config';
+import type { ReEnable } from './re-enable';
 import type { IRetrainingCoordinator } from './retraining-coordinator';
 import { missedRunEvaluation, missedRunWindow } from './private/missed-run-window';
 import { TrainingPipeline, type ITrainingPipeline } from './training-pipeline';
@@ -62,10 +64,23 @@ export interface ScheduledTriggerProps {
 
   /**
    * Whether the schedule is enabled; a disabled schedule keeps its configuration and starts nothing.
-   * Enabled again, it skips the firings it missed while disabled: the next firing starts the next run.
+   * Enabled again, it does what `whenReEnabled` says with the firings it missed while disabled.
    * @default true
    */
   readonly enabled?: boolean;
+
+  /**
+   * What the trigger does, once enabled again, with the firings its schedule missed while it was disabled
+   * (`enabled: false`): `ReEnable.skip()`, or `ReEnable.catchUp({ maxAge })`: one run (never one per missed
+   * firing) when at least one firing fell while it was off, no longer ago than `maxAge` when it was enabled again,
+   * unless an execution of the pipeline that counts (Executing, Stopping, Succeeded) started since the latest of
+   * them. The stack's check function learns of both changes from Parameter Store's change events for the
+   * configuration the deployment writes, and reads when the trigger was off from that configuration's history.
+   * Catch-up must be configured no later than the deployment that disables the trigger. A rate's firings are
+   * counted from when it was disabled: every full interval off is one missed firing. `maxObjects` does not apply.
+   * @default ReEnable.skip() - the next firing starts the next run
+   */
+  readonly whenReEnabled?: ReEnable;
 
   /**
    * How many times EventBridge Scheduler retries a start that failed (throttling, a service error).
@@ -141,6 +156,11 @@ export interface ScheduledTriggerProps {
  * `unlessRanWithin` asks for a check of the pipeline's executions before each start.
  */
 export class ScheduledTrigger extends Construct {
+  /**
+   * The trigger's id: what its configuration (when it has one), its logs and the simulator's events file name it
+   * by. Its schedule's template resource carries it as the metadata `cdk-ml-triggers:triggerId`.
+   */
+  public readonly triggerId: string;
   /** The EventBridge Scheduler schedule. */
   public readonly schedule: scheduler.ISchedule;
   /** Where starts that could not be delivered go. */
@@ -161,6 +181,7 @@ export class ScheduledTrigger extends Construct {
 
     const pipeline = TrainingPipeline.of(this, props.pipeline);
     const parameters = props.parameters ?? {};
+    this.triggerId = `${this.node.id.replace(/[^A-Za-z0-9_-]/g, '')}-${shortHash(this.node.path, 8)}`.slice(-64);
     this.schedule = new scheduler.Schedule(this, 'Schedule', {
       schedule: scheduler.ScheduleExpression.expression(props.schedule.expressionString, timeZone),
       description: props.description ?? `Starts SageMaker pipeline ${pipeline.pipelineName} on schedule.`,
@@ -170,6 +191,7 @@ export class ScheduledTrigger extends Construct {
       timeWindow: props.flexibleTimeWindow ? scheduler.TimeWindow.flexible(props.flexibleTimeWindow) : undefined,
       target: this.target(props, pipeline, parameters),
     });
+    (this.schedule.node.defaultChild as CfnResource).addMetadata(TRIGGER_ID_METADATA, this.triggerId);
 
     // A disabled schedule is meant to start nothing: an alarm on missing starts would page for that.
     if ((props.missedRunAlarm ?? true) && (props.enabled ?? true)) {
@@ -183,10 +205,14 @@ export class ScheduledTrigger extends Construct {
       retryAttempts: props.retryAttempts ?? 5,
       maxEventAge: props.maxEventAge ?? Duration.hours(1),
     };
+    const reEnable = scheduledReEnableConfig(props, this.timeZoneName(props));
+    const { coordinator, priority } = props;
     if (props.unlessRanWithin) {
-      const { unlessRanWithin, coordinator, priority } = props;
-      return scheduledCheckTarget(this, { pipeline, unlessRanWithin, scheduleExpression: props.schedule.expressionString, parameters, coordinator, priority, delivery }).target;
+      const { unlessRanWithin } = props;
+      return scheduledCheckTarget(this, { triggerId: this.triggerId, pipeline, unlessRanWithin, scheduleExpression: props.schedule.expressionString, parameters, coordinator, priority, delivery, reEnable }).target;
     }
+    // The schedule goes on starting runs itself; the check function only makes up what it missed while off.
+    if (catchesUp(props)) configureScheduledCheck(this, { triggerId: this.triggerId, pipeline, scheduleExpression: props.schedule.expressionString, parameters, coordinator, priority, reEnable });
     if (!props.coordinator) {
       return new targets.SageMakerStartPipelineExecution(pipeline, {
         ...delivery,
@@ -213,6 +239,10 @@ export class ScheduledTrigger extends Construct {
         },
       }),
     });
+  }
+
+  private timeZoneName(props: ScheduledTriggerProps): string {
+    return (props.timeZone ?? TimeZone.ETC_UTC).timezoneName;
   }
 
   private createMissedRunAlarm(props: ScheduledTriggerProps, pipeline: ITrainingPipeline, timeZone: TimeZone): cloudwatch.IAlarm | undefined {

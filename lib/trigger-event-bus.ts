@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, type IConstruct } from 'constructs';
 import type { EventDeclarationOptions, EventSchema } from './event-schema';
 import { declarationsOf } from './private/event-declarations';
+import { registerBusArchive } from './private/event-catch-up';
 
 const NAME = /^[a-z0-9_-]{1,32}$/;
 
@@ -147,11 +148,14 @@ export class TriggerEventBus extends TriggerEventBusBase {
       ...(this.project ? { eventBusName: this.eventSource } : {}),
       description: `cdk-ml-triggers platform events (${this.eventSource})`,
     });
-    bus.archive('Archive', {
+    const retention = props.archiveRetention ?? Duration.days(30);
+    const archive = bus.archive('Archive', {
       description: `Replay of ${this.eventSource} events`,
       eventPattern: { source: [this.eventSource] },
-      retention: props.archiveRetention ?? Duration.days(30),
+      retention,
     });
+    // Event triggers that catch up when they are turned back on replay from this archive.
+    registerBusArchive(this, archive, retention);
     this.bus = bus;
   }
 }

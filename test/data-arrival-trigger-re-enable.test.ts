@@ -60,6 +60,22 @@ describe('DataArrivalTrigger turned back on', () => {
     });
   });
 
+  test("with catch-up, the trigger's rule is updated after the parameter holding its configuration, whose versions the batcher may read", () => {
+    // Act
+    const { template: t } = synthTriggers(2, { whenReEnabled: ReEnable.catchUp() });
+    const { template: skipping } = synthTriggers(1, {});
+
+    // Assess: both rules wait for the one parameter their configurations share.
+    const [parameter] = Object.keys(t.findResources('AWS::SSM::Parameter'));
+    expect([ruleOf(t, 0).DependsOn, ruleOf(t, 1).DependsOn]).toEqual([expect.arrayContaining([parameter]), expect.arrayContaining([parameter])]);
+    expect(ruleOf(skipping).DependsOn ?? []).not.toContain(Object.keys(skipping.findResources('AWS::SSM::Parameter'))[0]);
+    const statements = Object.values(t.findResources('AWS::IAM::Policy')).flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+    const history = statements.filter((statement) => statement.Action === 'ssm:GetParameterHistory');
+    expect(history).toHaveLength(1);
+    expect(JSON.stringify(history[0].Resource)).toMatch(/:parameter\/cdk-ml-triggers\/mlt-[0-9a-f]{8}\/\*"/);
+    expect(JSON.stringify(skipping.findResources('AWS::IAM::Policy'))).not.toContain('GetParameterHistory');
+  });
+
   test('writes the catch-up and its bounds into the configuration: maxObjects defaults to batchSize, maxAge to 7 days', () => {
     const { template: t } = synthTriggers(2, { batchSize: 50, enabled: false, whenReEnabled: ReEnable.catchUp() });
     const { template: bounded } = synthTriggers(1, { whenReEnabled: ReEnable.catchUp({ maxObjects: 20, maxAge: Duration.days(2) }) });

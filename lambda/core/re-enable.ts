@@ -6,7 +6,7 @@
 import { fromSource, isLibraryManifest } from './batching';
 import type { ObjectSource } from './contracts/batch';
 import type { ReEnablePolicy } from './contracts/re-enable';
-import type { CreatedObject } from './s3-object-created';
+import { bareEtag, type CreatedObject } from './s3-object-created';
 
 /** The catch-up batch, once its objects are placed and it is sealed: what is left is to start it. */
 export interface CatchUpBatch {
@@ -17,6 +17,8 @@ export interface CatchUpBatch {
 /** What the batcher remembers of a trigger that went off: when it saw it off, and the catch-up batch it sealed since. */
 export interface ReEnableRecord {
   readonly disabledAtMs: number;
+  /** The generation of the batch the catch-up began placing its objects into, before it was sealed. */
+  readonly placing?: number;
   readonly catchUp?: CatchUpBatch;
 }
 
@@ -70,16 +72,19 @@ export interface CatchUpSource {
  * The listed object as an arrival of the catch-up, or undefined when it does not count: outside the trigger's
  * prefix and suffix, a manifest of the library, or modified before `sinceMs`. S3 keeps modification times to the
  * second, so an object of the second the trigger went off counts (a delivery of it before is counted once).
- * Its identity is its upload's (modification time and ETag): the same upload listed again is the same object.
+ * Its identity is its content's (key and ETag), as a delivery of the upload names it: the batcher counts an upload
+ * a delivery counted before, or one a listing counted before that a delivery brings, once.
  */
 export function catchUpArrival(trigger: CatchUpSource, listed: ListedObject, sinceMs: number): CreatedObject | undefined {
   const object = { bucket: trigger.source.bucket, key: listed.key };
   if (!fromSource(trigger.source, object) || isLibraryManifest(object, { ...trigger })) return undefined;
   if (!(listed.lastModifiedMs >= Math.floor(sinceMs / 1000) * 1000)) return undefined;
+  const etag = bareEtag(listed.etag);
   return {
     ...object,
     size: listed.size,
-    sequencer: `listed-${listed.lastModifiedMs.toString(16)}-${listed.etag.replace(/"/g, '')}`,
+    sequencer: `listed-${listed.lastModifiedMs.toString(16)}-${etag}`,
     eventTime: new Date(listed.lastModifiedMs).toISOString(),
+    ...(etag !== '' ? { etag } : {}),
   };
 }

@@ -7,7 +7,7 @@ import type { BatchTriggerConfig } from '../../lambda/core/contracts/batch';
 import { CONFIGURATION_CHANGED } from '../../lambda/core/contracts/re-enable';
 import type { ReEnable } from '../re-enable';
 import type { DataArrivalBatcher } from './data-arrival-batcher';
-import { configurationPath } from './trigger-configuration';
+import { configurationPath, grantConfigurationHistory, updateRuleAfterConfiguration } from './trigger-configuration';
 
 const RULE_ID = 'ConfigurationChanges';
 
@@ -19,6 +19,7 @@ const RULE_ID = 'ConfigurationChanges';
 export function configurationChangeRule(batcher: DataArrivalBatcher): events.IRule {
   const existing = batcher.node.tryFindChild(RULE_ID) as events.Rule | undefined;
   if (existing) return existing;
+  grantConfigurationHistory(batcher);
   return new events.Rule(batcher, RULE_ID, {
     ruleName: `${batcher.ruleNamePrefix}configuration-changes`,
     description: 'cdk-ml-triggers: tells the batcher that a data-arrival trigger was turned off or back on',
@@ -55,9 +56,13 @@ export function catchUpConfig(whenReEnabled: ReEnable | undefined, batchSize: nu
   return policy ? { whenReEnabled: policy } : {};
 }
 
-/** For a trigger that catches up: the stack's rule on configuration changes, and the listing of its bucket under its prefix. */
-export function followReEnabling(batcher: DataArrivalBatcher, config: BatchTriggerConfig, bucket: s3.IBucket, prefix: string | undefined): void {
+/**
+ * For a trigger that catches up: the stack's rule on configuration changes, the listing of its bucket under its
+ * prefix, and its rule updated after its configuration.
+ */
+export function followReEnabling(batcher: DataArrivalBatcher, config: BatchTriggerConfig, bucket: s3.IBucket, prefix: string | undefined, rule: events.Rule): void {
   if (!config.whenReEnabled) return;
   configurationChangeRule(batcher);
   grantCatchUpListing(batcher, bucket, prefix);
+  updateRuleAfterConfiguration(batcher, config.triggerId, rule);
 }

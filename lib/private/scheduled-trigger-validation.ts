@@ -27,6 +27,13 @@ export function validateScheduledTriggerProps(props: ScheduledTriggerProps, time
     validateDurationInRange('missedRunGracePeriod', props.missedRunGracePeriod, Duration.minutes(0), Duration.days(1));
   }
   if (props.unlessRanWithin) validateUnlessRanWithin(props.unlessRanWithin, props.schedule);
+  const maxObjects = props.whenReEnabled?._catchUp()?.maxObjects;
+  if (maxObjects !== undefined) {
+    throw new Error(
+      `whenReEnabled.maxObjects does not apply to a scheduled trigger, got ${maxObjects}: its catch-up is one run, not a batch of objects; ` +
+        'remove maxObjects (maxAge bounds which missed firings count)',
+    );
+  }
   const { startDate, endDate } = props;
   for (const [prop, date] of [['startDate', startDate], ['endDate', endDate]] as const) {
     if (date && Number.isNaN(date.getTime())) throw new Error(`${prop} must be a valid Date, got an invalid one`);

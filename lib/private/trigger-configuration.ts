@@ -30,6 +30,7 @@ const TOKEN = /\$\{Token\[[^\]]*\]\}/g;
 interface Pack {
   readonly configs: Map<string, object>;
   bytes: number;
+  parameter?: ssm.CfnParameter;
 }
 
 const RECEIVERS = new WeakMap<ConfiguredReceiver, TriggerRules>();
@@ -133,7 +134,13 @@ class TriggerRules {
     // The function's new version (its environment) is written after the configurations it stands for, so a
     // fresh execution environment never caches the configurations of the deployment before.
     this.receiver.function.node.addDependency(parameter);
+    pack.parameter = parameter;
     return pack;
+  }
+
+  /** The parameter holding a trigger's configuration; undefined before the trigger is added. */
+  parameterOf(triggerId: string): ssm.CfnParameter | undefined {
+    return this.packs.find((pack) => pack.configs.has(triggerId))?.parameter;
   }
 
   /** A digest of every configuration as the template writes it (tokens as their references). */
@@ -151,6 +158,27 @@ function rulesOf(receiver: ConfiguredReceiver): TriggerRules {
     RECEIVERS.set(receiver, rules);
   }
   return rules;
+}
+
+/**
+ * Has the deployment update `rule` only after the parameter holding the trigger's configuration, so that the
+ * configuration's versions tell when the rule may stop or start delivering: not before the version that turned the
+ * trigger off or on. (The rule is added, with its configuration, when it binds its target.)
+ */
+export function updateRuleAfterConfiguration(receiver: ConfiguredReceiver, triggerId: string, rule: events.Rule): void {
+  const parameter = rulesOf(receiver).parameterOf(triggerId);
+  if (!parameter) throw new Error(`trigger ${triggerId} has no configuration yet: add its rule's target first`);
+  rule.node.addDependency(parameter);
+}
+
+/**
+ * Lets the receiver's function read the versions of the parameters holding its triggers' configurations: when the
+ * deployment turned a trigger off and on.
+ */
+export function grantConfigurationHistory(receiver: ConfiguredReceiver): void {
+  const stack = Stack.of(receiver.function);
+  const underPath = stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${configurationPath(receiver).slice(1)}*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+  receiver.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameterHistory'], resources: [underPath] }));
 }
 
 /**

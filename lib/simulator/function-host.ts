@@ -89,6 +89,15 @@ export class FunctionHost {
     this.functions.set(fn.functionName, fn);
   }
 
+  /**
+   * Sets environment variables of a hosted function, as a deployment that changes them does; its loaded code stays
+   * (the simulator does not model the cold starts a new version brings).
+   */
+  setEnvironment(functionName: string, variables: Readonly<Record<string, string>>): void {
+    const fn = this.hosted(functionName);
+    this.functions.set(functionName, { ...fn, environment: { ...fn.environment, ...variables } });
+  }
+
   has(functionName: string): boolean {
     return this.functions.has(functionName);
   }

@@ -30,6 +30,8 @@ export interface SimulatedRuleTarget {
 
 export interface SimulatedRule {
   readonly logicalId: string;
+  /** The rule's ARN, as a replay's `FilterArns` name it. */
+  readonly ruleArn?: string;
   /** The bus's name: `default` for the account's default bus. */
   readonly eventBusName: string;
   readonly eventPattern: unknown;

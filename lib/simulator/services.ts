@@ -4,6 +4,7 @@ import type { LocalEndpoint } from './endpoints/loopback';
 import { startLocalSageMaker, type LocalSageMaker, type LocalSageMakerOptions, type StartedRun } from './endpoints/sagemaker';
 import { startLocalSns, type LocalSns, type PublishMessage } from './endpoints/sns';
 import { startLocalSsm, type LocalSsm } from './endpoints/ssm';
+import { startLocalEventReplays, type LocalEventReplays, type ReplayRequest } from './endpoints/event-replays';
 import { startDynalite, startS3rver } from './endpoints/stores';
 import type { SimulatedParameter, SimulatedTable } from './model';
 
@@ -18,6 +19,10 @@ export interface ServicesOptions {
   readonly publish?: PublishMessage;
   /** Told of each pipeline run SageMaker starts. */
   readonly onRunStarted?: (run: StartedRun) => void;
+  /** Told of each EventBridge replay started (StartReplay). @default the replay is only recorded */
+  readonly onReplayStarted?: (request: ReplayRequest) => void;
+  /** A rule's state, as DescribeRule answers it. @default every rule is ENABLED */
+  readonly ruleState?: (busName: string, ruleName: string) => string | undefined;
   /** Decides each StartPipelineExecution's outcome (a start, a failure, a throttle). @default every start succeeds */
   readonly startOutcome?: LocalSageMakerOptions['outcome'];
   /** The time SageMaker records a run's start at. @default Date.now, which reads the virtual clock while it is installed */
@@ -34,6 +39,8 @@ export interface Services {
   readonly ssm: LocalSsm;
   readonly lambda: LocalLambda;
   readonly sns: LocalSns;
+  /** EventBridge's StartReplay. */
+  readonly eventReplays: LocalEventReplays;
   /** Creates each table in DynamoDB from its `CreateTable` input, named `tableName`. */
   createTables(tables: readonly Pick<SimulatedTable, 'tableName' | 'createTable'>[]): Promise<void>;
   createBuckets(bucketNames: readonly string[]): Promise<void>;
@@ -60,6 +67,7 @@ export async function startServices(options: ServicesOptions = {}): Promise<Serv
     startLocalSsm(scope),
     startLocalLambda(invoke),
     startLocalSns(options.publish),
+    startLocalEventReplays({ replay: options.onReplayStarted, ruleState: options.ruleState }),
   ] as const;
   const settled = await Promise.allSettled(starts);
   const failed = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
@@ -67,7 +75,7 @@ export async function startServices(options: ServicesOptions = {}): Promise<Serv
     await Promise.allSettled(settled.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value.close() : undefined)));
     throw failed.reason;
   }
-  const [dynamodb, s3, sagemaker, ssm, lambda, sns] = await Promise.all(starts);
+  const [dynamodb, s3, sagemaker, ssm, lambda, sns, eventReplays] = await Promise.all(starts);
   let stopping: Promise<void> | undefined;
 
   return {
@@ -78,6 +86,7 @@ export async function startServices(options: ServicesOptions = {}): Promise<Serv
       AWS_ENDPOINT_URL_SSM: ssm.endpoint,
       AWS_ENDPOINT_URL_LAMBDA: lambda.endpoint,
       AWS_ENDPOINT_URL_SNS: sns.endpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: eventReplays.endpoint,
     },
     dynamodb,
     s3,
@@ -85,6 +94,7 @@ export async function startServices(options: ServicesOptions = {}): Promise<Serv
     ssm,
     lambda,
     sns,
+    eventReplays,
     createTables: async (tables) => {
       for (const table of tables) await createTable(dynamodb.endpoint, region, { ...table.createTable, TableName: table.tableName });
     },
@@ -94,7 +104,7 @@ export async function startServices(options: ServicesOptions = {}): Promise<Serv
     putParameters: (parameters) => parameters.forEach(({ name, value }) => ssm.put(name, value)),
     stop: () =>
       (stopping ??= (async () => {
-        const closed = await Promise.allSettled([dynamodb, s3, sagemaker, ssm, lambda, sns].map((service) => service.close()));
+        const closed = await Promise.allSettled([dynamodb, s3, sagemaker, ssm, lambda, sns, eventReplays].map((service) => service.close()));
         const failure = closed.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
         if (failure) throw failure.reason;
       })()),

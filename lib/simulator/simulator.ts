@@ -80,6 +80,8 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
         await world!.publish(topicArn, message, subject);
       },
       onRunStarted: (run) => world!.runStarted(run),
+      onReplayStarted: (request) => world!.replayStarted(request),
+      ruleState: (busName, ruleName) => world!.ruleState(busName, ruleName),
       startOutcome: () => 'succeed',
     });
     const host = new FunctionHost({ environment: { ...services.environment, POWERTOOLS_METRICS_DISABLED: 'true' }, region, account, now: () => clock.now() });

@@ -183,6 +183,7 @@ function ruleOf(view: ResourceView): SimulatedRule | undefined {
   if (pattern === undefined) return undefined;
   return {
     logicalId: view.logicalId,
+    ruleArn: String(attributeOf(view, 'Arn', view.logicalId)),
     eventBusName: busNameOf(view.property('EventBusName')),
     eventPattern: typeof pattern === 'string' ? JSON.parse(pattern) : pattern,
     enabled: view.property('State') !== 'DISABLED',

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { Agenda, AgendaItem } from './agenda';
 import type { VirtualClock } from './clock';
 import type { StartedRun } from './endpoints';
+import type { ReplayRequest } from './endpoints/event-replays';
 import { isTriggerSwitch, type AlarmInput, type SimulationInput } from './events-file';
 import { firingDecisions, type FiringAnswer } from './firing-answers';
 import type { FunctionHost, InvocationOutcome } from './function-host';
@@ -13,6 +14,7 @@ import {
 } from './routing';
 import { Queues } from './queues';
 import { Redeployments } from './redeploy';
+import { EventArchive } from './event-archive';
 import { scheduledInput } from './schedules';
 import type { Services } from './services';
 import type { TimelineParts } from './timeline';
@@ -79,6 +81,8 @@ export class World {
   private readonly context: DeliveryContext;
   private readonly buckets = new Set<string>();
   private readonly redeployments: Redeployments;
+  /** What the archives of the app's buses would keep, and the replays started from them. */
+  private readonly archive = new EventArchive();
   /** The line being simulated: a run it starts fails when the line says so. */
   private cause: SimulationInput | undefined;
 
@@ -144,7 +148,12 @@ export class World {
       if (!heard) this.props.recorded.nothingListens.push({ ...at, what: `success of pipeline ${input.pipeline}` });
     } else if (isTriggerSwitch(input)) {
       const { found, change } = this.redeployments.switchTrigger(input);
-      if (change) await this.onBus('default', change);
+      if (change) {
+        this.newConfigurationVersion(String(change.detail.name), input.line);
+        await this.onBus('default', change);
+      }
+      // The replays the change started (an event trigger's catch-up) deliver what the archive kept.
+      await this.replay();
       if (!found) this.props.recorded.nothingListens.push({ ...at, what: `${input.kind}: no trigger ${input.triggerId} in the app` });
     } else {
       const coordinators = [...new Set(this.functions.values())].filter((fn) => fn.environment.COORDINATOR_POLICY !== undefined);
@@ -154,6 +163,18 @@ export class World {
         answered = answered || result?.reason === 'approved' || result?.reason === 'started' || result?.reason === 'rejected';
       }
       if (!answered) this.props.recorded.nothingListens.push({ ...at, what: `${input.kind}: no run of ${input.pipeline} waits for approval under request ${input.request}` });
+    }
+  }
+
+  /**
+   * A redeployment that rewrote a configuration parameter also gives the functions reading its path a new
+   * `TRIGGER_CONFIG_VERSION`, as the deployment does: their cached configurations are read again.
+   */
+  private newConfigurationVersion(parameterName: string, line: number): void {
+    for (const fn of new Set(this.functions.values())) {
+      const path = fn.environment.TRIGGER_CONFIG_PATH;
+      if (path === undefined || !parameterName.startsWith(path)) continue;
+      this.props.host.setEnvironment(fn.functionName, { TRIGGER_CONFIG_VERSION: `${fn.environment.TRIGGER_CONFIG_VERSION ?? ''}+line${line}` });
     }
   }
 
@@ -209,7 +230,16 @@ export class World {
     return heard;
   }
 
+  /** Delivers the replays started so far: each archived event of its window, with its name, to the rules it names alone. */
+  private async replay(): Promise<void> {
+    for (const { busName, event, ruleArns } of this.archive.takeReplayed()) {
+      const rules = this.rules.filter((rule) => rule.ruleArn !== undefined && ruleArns.includes(rule.ruleArn));
+      for (const match of matchRules(rules, busName, event)) await this.deliver(match.target.arn, match.input, `replay to rule ${match.rule.logicalId}`);
+    }
+  }
+
   private async onBus(busName: string, event: EventBridgeEvent): Promise<boolean> {
+    this.archive.keep(busName, event);
     const matches = matchRules(this.rules, busName, event);
     for (const match of matches) await this.deliver(match.target.arn, match.input, `rule ${match.rule.logicalId}`);
     return matches.length > 0;
@@ -266,6 +296,17 @@ export class World {
     const outcome = await this.props.host.invoke(fn.functionName, payload);
     if (outcome.error) this.recordError(fn.functionName, `${outcome.error.type}: ${outcome.error.message}`);
     return outcome.error ? { error: outcome.error.message } : { payload: outcome.result };
+  }
+
+  /** The state DescribeRule answers for a rule of the app; undefined for no such rule. */
+  ruleState(busName: string, ruleName: string): string | undefined {
+    const rule = this.rules.find((candidate) => candidate.eventBusName === busName && candidate.ruleArn?.endsWith(`/${ruleName}`));
+    return rule === undefined ? undefined : rule.enabled ? 'ENABLED' : 'DISABLED';
+  }
+
+  /** A replay StartReplay started: performed once the invocation that started it is over. */
+  replayStarted(request: ReplayRequest): void {
+    this.archive.replayStarted(request);
   }
 
   /** A run SageMaker started: on the timeline, and finished at once (failed when its line says so). */

@@ -49,11 +49,11 @@ describe('which listed objects a catch-up batches', () => {
   const trigger: CatchUpSource = { triggerId: 'labels', source: { bucket: 'data', prefix: 'labels/', suffix: '.parquet' }, manifestBucket: 'data', manifestPrefix: 'ml-triggers/manifests/' };
   const listed = (key: string, lastModifiedMs: number): ListedObject => ({ key, size: 7, lastModifiedMs, etag: '"abc"' });
 
-  test('an object of the prefix and suffix modified since the trigger went off becomes an arrival with its upload as identity', () => {
+  test('an object of the prefix and suffix modified since the trigger went off becomes an arrival named by its content, as a delivery of it is', () => {
     const arrival = catchUpArrival(trigger, listed('labels/a.parquet', DISABLED_AT + 5000), DISABLED_AT);
 
     expect(arrival).toEqual({
-      bucket: 'data', key: 'labels/a.parquet', size: 7, eventTime: new Date(DISABLED_AT + 5000).toISOString(), sequencer: `listed-${(DISABLED_AT + 5000).toString(16)}-abc`,
+      bucket: 'data', key: 'labels/a.parquet', size: 7, eventTime: new Date(DISABLED_AT + 5000).toISOString(), sequencer: `listed-${(DISABLED_AT + 5000).toString(16)}-abc`, etag: 'abc',
     });
   });
 

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { RULE_SETTLE_MS } from '../../lambda/aws/batcher/re-enable';
 import type { BatchTriggerConfig } from '../../lambda/core/contracts/batch';
 import { CONFIGURATION_CHANGED, type ReEnablePolicy } from '../../lambda/core/contracts/re-enable';
 import { DATA_BUCKET, objectCreated, triggerConfig } from '../support/batcher-env';
@@ -24,11 +26,21 @@ describe('batcher following a data-arrival trigger turned off and back on', () =
   const land = async (...keys: string[]) => {
     for (const key of keys) await world.local.s3.send(new PutObjectCommand({ Bucket: DATA_BUCKET, Key: key, Body: `data of ${key}` }));
   };
-  /** Deploys the trigger as it is now and delivers Parameter Store's change event, as the rule on the configurations does. */
+  /**
+   * Deploys the trigger as it is now and delivers Parameter Store's change event, as the rule on the configurations
+   * does; a trigger enabled again is delivered the change once its rule delivers again (the clock moved past it).
+   */
   const redeploy = async (config: BatchTriggerConfig, version: string) => {
+    const wasOff = await reEnableRecord(config.triggerId);
     deploy(world.ssm, config, version);
+    if (wasOff && config.enabled !== false) advanceClock(RULE_SETTLE_MS);
     return world.lambdaHandler(CONFIGURATION_CHANGED);
   };
+  /** The event S3 sends for an object `land` put: its ETag that of its content, its time now. */
+  const delivered = (key: string) => objectCreated(key, createHash('md5').update(key).digest('hex').slice(0, 16), undefined, {
+    etag: createHash('md5').update(`data of ${key}`).digest('hex'),
+    time: new Date(Math.floor(Date.now() / 1000) * 1000).toISOString(),
+  });
   const reEnableRecord = async (triggerId: string) => (await world.local.items()).find((item) => item.pk === `T#${triggerId}` && item.sk === 'REENABLE');
   const keysOfRuns = async (triggerId: string) => (await startedFor(world.local, triggerId)).manifests.map((lines) => lines.map((line) => line.key));
 
@@ -89,8 +101,9 @@ describe('batcher following a data-arrival trigger turned off and back on', () =
   });
 
   test('a catch-up takes nothing older than maxAge', async () => {
-    // Prepare: one object lands, two seconds later another; the trigger comes back a minute after the second.
-    const on = await offWhileLanding('bounded-age', catchUp(10, 60), ['early.csv']);
+    // Prepare: one object lands, two seconds later another; the trigger comes back a minute after the second, and
+    // its catch-up lists once the rule delivers again, another minute on.
+    const on = await offWhileLanding('bounded-age', catchUp(10, 120), ['early.csv']);
     await pause(2 * NEXT_SECOND_MS);
     await land('bounded-age/late.csv');
     advanceClock(60_000 - 500);
@@ -127,10 +140,14 @@ describe('batcher following a data-arrival trigger turned off and back on', () =
     const whileOff = await reEnableRecord('flush-follows');
     await land('flush-follows/a.csv');
     deploy(world.ssm, on, 'flush-follows-on-again');
+    const tooEarly = await world.lambdaHandler({ flush: { triggerIds: ['flush-follows'] } });
+    const runsTooEarly = await keysOfRuns('flush-follows');
+    advanceClock(RULE_SETTLE_MS);
     await world.lambdaHandler({ flush: { triggerIds: ['flush-follows'] } });
 
     // Assess
     expect(whileOff).toMatchObject({ disabledAt: expect.any(Number) });
+    expect([tooEarly, runsTooEarly]).toEqual([{ status: 'flushed' }, []]);
     expect(await keysOfRuns('flush-follows')).toEqual([['flush-follows/a.csv']]);
     expect(await reEnableRecord('flush-follows')).toBeUndefined();
   });
@@ -151,5 +168,75 @@ describe('batcher following a data-arrival trigger turned off and back on', () =
     expect(retried).toEqual({ status: 'followed' });
     expect(await keysOfRuns('start-fails')).toEqual([['start-fails/a.csv', 'start-fails/b.csv']]);
     expect(await reEnableRecord('start-fails')).toBeUndefined();
+  });
+
+  test('an upload landing after the deployment turned the trigger off, before the batcher heard of it, is caught up', async () => {
+    // Prepare: the configuration is written off and the upload lands; only then does the change reach the batcher.
+    const on = triggerConfig({ triggerId: 'heard-late', batchSize: 10, source: { bucket: DATA_BUCKET, prefix: 'heard-late/' }, whenReEnabled: catchUp(10) });
+    await redeploy(on, 'heard-late-on');
+    await pause(NEXT_SECOND_MS);
+    deploy(world.ssm, { ...on, enabled: false }, 'heard-late-off');
+    await land('heard-late/early.csv');
+    await pause(NEXT_SECOND_MS);
+    await world.lambdaHandler(CONFIGURATION_CHANGED);
+
+    // Act
+    await redeploy(on, 'heard-late-on-again');
+
+    // Assess
+    expect(await keysOfRuns('heard-late')).toEqual([['heard-late/early.csv']]);
+  });
+
+  test('an upload the rule delivers once it is back on, before the catch-up lists it, is counted once, in its own batch', async () => {
+    // Prepare
+    const on = await offWhileLanding('both-paths', catchUp(10), ['a.csv']);
+    deploy(world.ssm, on, 'both-paths-on-again');
+    advanceClock(RULE_SETTLE_MS);
+    await land('both-paths/late.csv');
+    const live = await world.lambdaHandler({ triggerId: 'both-paths', event: delivered('both-paths/late.csv') });
+
+    // Act
+    await world.lambdaHandler(CONFIGURATION_CHANGED);
+
+    // Assess
+    expect(live).toEqual({ status: 'accepted' });
+    expect((await keysOfRuns('both-paths')).sort()).toEqual([['both-paths/a.csv'], ['both-paths/late.csv']]);
+  });
+
+  test('an upload the catch-up listed, delivered by the rule afterwards, is counted once; the same content uploaded again later counts again', async () => {
+    // Prepare
+    const on = await offWhileLanding('listed-first', catchUp(10), ['a.csv']);
+    deploy(world.ssm, on, 'listed-first-on-again');
+    advanceClock(RULE_SETTLE_MS);
+    await land('listed-first/late.csv');
+    const lateEvent = delivered('listed-first/late.csv');
+    await pause(NEXT_SECOND_MS);
+    await world.lambdaHandler(CONFIGURATION_CHANGED);
+
+    // Act: the rule's delivery of the listed upload, then an upload of the same content after the listing.
+    const redelivered = await world.lambdaHandler({ triggerId: 'listed-first', event: lateEvent });
+    await pause(NEXT_SECOND_MS);
+    const uploadedAgain = await world.lambdaHandler({ triggerId: 'listed-first', event: delivered('listed-first/late.csv') });
+    await world.lambdaHandler({ flush: { triggerIds: ['listed-first'] } });
+
+    // Assess
+    expect([redelivered, uploadedAgain]).toEqual([{ status: 'duplicate' }, { status: 'accepted' }]);
+    expect(await keysOfRuns('listed-first')).toEqual([['listed-first/a.csv', 'listed-first/late.csv']]);
+  });
+
+  test('a change seen before the rule can deliver again waits for it: the flush schedule lists once it does', async () => {
+    // Prepare
+    const on = await offWhileLanding('too-early', catchUp(10), ['a.csv']);
+    deploy(world.ssm, on, 'too-early-on-again');
+
+    // Act
+    const early = await world.lambdaHandler(CONFIGURATION_CHANGED);
+    const runsEarly = await keysOfRuns('too-early');
+    advanceClock(RULE_SETTLE_MS);
+    const later = await world.lambdaHandler({ flush: { triggerIds: ['too-early'] } });
+
+    // Assess: the change is not failed (nothing is wrong); the next flush catches up.
+    expect([early, runsEarly, later]).toEqual([{ status: 'waiting' }, [], { status: 'flushed' }]);
+    expect(await keysOfRuns('too-early')).toEqual([['too-early/a.csv']]);
   });
 });

@@ -30,8 +30,8 @@ describe('wiring a resolved template into the simulator’s model', () => {
     // Assess
     const arn = 'arn:aws:lambda:eu-west-1:111122223333:function:shop-handler';
     expect(rules).toEqual([
-      { logicalId: 'OnDefault', eventBusName: 'default', eventPattern: { source: ['shop'] }, enabled: true, targets: [{ arn, input: '{"x":1}' }] },
-      { logicalId: 'OnBusArn', eventBusName: 'orders', eventPattern: { source: ['shop'] }, enabled: false, targets: [{ arn, inputPath: '$.detail' }] },
+      { logicalId: 'OnDefault', ruleArn: expect.stringMatching(/^arn:aws:events:eu-west-1:111122223333:rule\/Shop-OnDefault-[0-9A-Z]+$/), eventBusName: 'default', eventPattern: { source: ['shop'] }, enabled: true, targets: [{ arn, input: '{"x":1}' }] },
+      { logicalId: 'OnBusArn', ruleArn: expect.stringMatching(/^arn:aws:events:eu-west-1:111122223333:rule\/orders\/Shop-OnBusArn-[0-9A-Z]+$/), eventBusName: 'orders', eventPattern: { source: ['shop'] }, enabled: false, targets: [{ arn, inputPath: '$.detail' }] },
     ]);
     expect(notSimulated).toEqual({ 'AWS::Events::Rule': 1, 'AWS::Lambda::Function': 1 });
   });

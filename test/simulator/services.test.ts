@@ -3,7 +3,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient, StartPipelineExecutionCommand } from '@aws-sdk/client-sagemaker';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { GetParameterCommand, GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, GetParameterHistoryCommand, GetParametersByPathCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { VirtualClock } from '../../lib/simulator/clock';
 import type { StartedRun } from '../../lib/simulator/endpoints/sagemaker';
 import { startServices, type Services } from '../../lib/simulator/services';
@@ -41,7 +41,7 @@ describe('startServices', () => {
   test('names every endpoint as the AWS_ENDPOINT_URL_<SERVICE> variable the SDK reads, on the loopback address', () => {
     // Assess
     expect(Object.keys(services.environment).sort()).toEqual([
-      'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_LAMBDA', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL_SAGEMAKER', 'AWS_ENDPOINT_URL_SNS', 'AWS_ENDPOINT_URL_SSM',
+      'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_EVENTBRIDGE', 'AWS_ENDPOINT_URL_LAMBDA', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL_SAGEMAKER', 'AWS_ENDPOINT_URL_SNS', 'AWS_ENDPOINT_URL_SSM',
     ]);
     for (const endpoint of Object.values(services.environment)) expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });
@@ -101,6 +101,23 @@ describe('startServices', () => {
     // Assess
     expect(one.Parameter?.Value).toBe('{"a":1}');
     expect(all.Parameters?.map((parameter) => parameter.Name)).toEqual(['/sim/config/a', '/sim/config/b']);
+    expect(missing.name).toBe('ParameterNotFound');
+  });
+
+  test('keeps every version of a parameter, oldest first, for GetParameterHistory', async () => {
+    // Prepare
+    services.putParameters([{ name: '/sim/history/a', value: '{"v":1}' }]);
+    services.putParameters([{ name: '/sim/history/a', value: '{"v":2}' }]);
+    const ssm = client(new SSMClient(local(services.environment.AWS_ENDPOINT_URL_SSM)));
+
+    // Act
+    const history = await ssm.send(new GetParameterHistoryCommand({ Name: '/sim/history/a' }));
+    const current = await ssm.send(new GetParameterCommand({ Name: '/sim/history/a' }));
+    const missing = await errorFrom(() => ssm.send(new GetParameterHistoryCommand({ Name: '/sim/history/none' })));
+
+    // Assess
+    expect(history.Parameters?.map((version) => [version.Version, version.Value])).toEqual([[1, '{"v":1}'], [2, '{"v":2}']]);
+    expect(current.Parameter?.LastModifiedDate).toEqual(history.Parameters?.[1].LastModifiedDate);
     expect(missing.name).toBe('ParameterNotFound');
   });
 

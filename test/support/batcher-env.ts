@@ -1,4 +1,5 @@
 import { createKeyedTable } from './tables';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -28,13 +29,20 @@ export function objectCreatedFixture(): Record<string, unknown> {
   return JSON.parse(fs.readFileSync(path.join(FIXTURES, 'events/s3-object-created.json'), 'utf8'));
 }
 
-/** A variant of the fixture for another object (and, with `sequencer`, another version of it). */
-export function objectCreated(key: string, sequencer = '617f08299329d189', versionId?: string): Record<string, unknown> {
+const FIXTURE_SEQUENCER = '617f08299329d189';
+
+/**
+ * A variant of the fixture for another object (and, with `sequencer`, another upload of it, whose content, so its
+ * ETag, differs unless `upload.etag` says otherwise). `upload.time` is the event's time.
+ */
+export function objectCreated(key: string, sequencer = FIXTURE_SEQUENCER, versionId?: string, upload: { readonly etag?: string; readonly time?: string } = {}): Record<string, unknown> {
   const event = objectCreatedFixture();
   const detail = event.detail as { object: Record<string, unknown> };
-  detail.object = { ...detail.object, key, sequencer };
+  const etag = upload.etag ?? (sequencer === FIXTURE_SEQUENCER ? detail.object.etag : createHash('md5').update(sequencer).digest('hex'));
+  detail.object = { ...detail.object, key, sequencer, etag };
   if (versionId === undefined) delete detail.object['version-id'];
   else detail.object['version-id'] = versionId;
+  if (upload.time !== undefined) event.time = upload.time;
   return event;
 }
 

@@ -79,10 +79,17 @@ export function logLines(written: readonly string[]): any[] {
   return written.flatMap((chunk) => chunk.split('\n')).filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
 }
 
-/** Moves the clock the function reads on by `ms`: windows close without the test waiting for them. */
+const realNow = Date.now.bind(Date);
+let advancedMs = 0;
+
+/**
+ * Moves the clock the function reads on by `ms`: windows close without the test waiting for them. Moves add up
+ * until the mocks are restored.
+ */
 export function advanceClock(ms: number): void {
-  const realNow = Date.now.bind(Date);
-  jest.spyOn(Date, 'now').mockImplementation(() => realNow() + ms);
+  advancedMs = jest.isMockFunction(Date.now) ? advancedMs + ms : ms;
+  const by = advancedMs;
+  jest.spyOn(Date, 'now').mockImplementation(() => realNow() + by);
 }
 
 /** The runs the trigger started, found by the description every run of a trigger carries. */

@@ -5,11 +5,12 @@
  * What landed while it was off, within the bounds, must start in exactly one run per re-enable, apart from
  * anything else; a repeated or forged change starts nothing more.
  */
+import { createHash } from 'node:crypto';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchRecordStore } from '../../lambda/aws/batcher/batch-record-store';
 import { CatchUpListing } from '../../lambda/aws/batcher/catch-up-listing';
-import { ReEnabler } from '../../lambda/aws/batcher/re-enable';
+import { ReEnabler, RULE_SETTLE_MS } from '../../lambda/aws/batcher/re-enable';
 import { ReEnableStore } from '../../lambda/aws/batcher/re-enable-store';
 import { TriggerStateStore } from '../../lambda/aws/batcher/trigger-state-store';
 import type { BatchTriggerConfig } from '../../lambda/core/contracts/batch';
@@ -22,13 +23,6 @@ const INVARIANT = '10 each re-enable starts what landed while off in exactly one
 const BACKFILL_BUCKET = 'system-backfill';
 const TRIGGER_ID = 'backfill';
 const MAX_AGE_SECONDS = 14 * 86_400;
-/**
- * Whether an upload lands between the deployment turning the trigger's rule off or on and the batcher hearing of it
- * (`RE_ENABLE_WINDOW=1`). Off in CI until the batcher closes both gaps it shows: an object landing after the rule went
- * off but before the batcher recorded when is in no run; one landing after the rule came back but before the catch-up
- * listed is in two (the rule's delivery and the listing name it by different sequencers).
- */
-const WINDOW = process.env.RE_ENABLE_WINDOW === '1';
 
 /** One period the trigger was off: the objects that landed meanwhile, and those its catch-up must start (key order, bounded). */
 export interface OffPeriod {
@@ -74,8 +68,14 @@ export function reEnableSteps({ services, system, deployment, model, clock, deli
     state: new TriggerStateStore(dynamo, BATCH_TABLE),
     headers: new BatchRecordStore(dynamo, BATCH_TABLE),
     batcher: system.batcher,
-    listing: new CatchUpListing(virtualListing(landedAt, faults)),
+    listing: new CatchUpListing(virtualListing(landedAt, faults), clock.now),
+    // The deployment's versions of the configuration: the periods the model turned the trigger off.
+    history: { latestOffPeriod: async () => {
+      const period = periods.at(-1);
+      return period && { offMs: period.offAtMs, ...(period.onAtMs !== undefined ? { onMs: period.onAtMs } : {}) };
+    } },
     now: clock.now,
+    pause: async (ms) => clock.advance(ms),
   });
   /** What the end phase reads of the catch-up, without faults. */
   const records = new ReEnableStore(new DynamoDBClient({}), BATCH_TABLE);
@@ -110,7 +110,9 @@ export function reEnableSteps({ services, system, deployment, model, clock, deli
       return;
     }
     model.objects.push({ triggerId: TRIGGER_ID, key });
-    const object = { bucket: BACKFILL_BUCKET, key, size: 1000, sequencer: '0B1C2D3E', eventTime: new Date(clock.now()).toISOString() };
+    // As S3 sends it: the ETag its content's (the key), the time to the second.
+    const etag = createHash('md5').update(key).digest('hex');
+    const object = { bucket: BACKFILL_BUCKET, key, size: 1000, sequencer: '0B1C2D3E', etag, eventTime: new Date(Math.floor(clock.now() / 1000) * 1000).toISOString() };
     await delivery.deliver(`arrive ${TRIGGER_ID} ${key}`, () => system.batcher.arrive(config(), object));
     if (chance(0.3)) await delivery.deliver(`arrive ${TRIGGER_ID} ${key} again`, () => system.batcher.arrive(config(), object));
   }
@@ -132,7 +134,11 @@ export function reEnableSteps({ services, system, deployment, model, clock, deli
       period.caught = period.landed.filter((landed) => landed.atMs >= sinceMs).map((landed) => landed.key).sort().slice(0, batchSize);
       model.objects.push(...period.caught.map((key) => ({ triggerId: TRIGGER_ID, key })));
     }
-    if (WINDOW && chance(0.5)) await land();
+    // The rule is updated after the configuration; once on, the batcher hears of the change when it delivers again.
+    if (enabled) clock.advance(RULE_SETTLE_MS);
+    // Half the time an upload lands at once: after the configuration went off but before the batcher heard of it,
+    // or after the rule delivers again but before the catch-up lists (both bring it). Either way it is in one run.
+    if (chance(0.5)) await land();
     await changed(`${TRIGGER_ID} turned ${enabled ? 'on' : 'off'}`);
     // Uploads go on while nothing listens: often more than one catch-up holds.
     for (let landed = 0; !enabled && landed < 4 && chance(0.6); landed++) await land();

@@ -1,6 +1,6 @@
 import { manifestEntry, type BatchId, type ManifestEntry } from '../../core/batching';
 import type { BatchTriggerConfig } from '../../core/contracts/batch';
-import { objectIdentity, type CreatedObject } from '../../core/s3-object-created';
+import { objectIdentity, uploadWindow, type CreatedObject, type UploadWindow } from '../../core/s3-object-created';
 import type { BatchRecordStore } from './batch-record-store';
 import type { Chunk, ChunkStore, EarlierPlace, Place } from './chunk-store';
 import type { Allocation, TriggerStateStore } from './trigger-state-store';
@@ -38,6 +38,7 @@ const MAX_ALLOCATION_ROUNDS = 200;
 interface Pending {
   readonly index: number;
   readonly identity: string;
+  readonly window: UploadWindow;
   readonly entry: ManifestEntry;
   readonly bytes: number;
   /** Where an earlier delivery left the object, when it is moved here from a dead allocation. */
@@ -55,14 +56,17 @@ export async function placeObjects(deps: ArrivalDeps, config: BatchTriggerConfig
   let pending: Pending[] = [];
   objects.forEach((object, index) => {
     const identity = objectIdentity(object);
-    if (seen.has(identity)) {
+    const window = uploadWindow(object);
+    // One upload delivered twice in the message batch; uploads of the same content at other times are told apart by the store.
+    const upload = `${identity}@${window.lowMs}-${window.highMs}`;
+    if (seen.has(upload)) {
       outcomes[index] = 'duplicate';
       deps.duplicate(identity);
       return;
     }
-    seen.add(identity);
+    seen.add(upload);
     const entry = manifestEntry(object);
-    pending.push({ index, identity, entry, bytes: Buffer.byteLength(JSON.stringify(entry)) + 1 });
+    pending.push({ index, identity, window, entry, bytes: Buffer.byteLength(JSON.stringify(entry)) + 1 });
   });
   const earlierChunks = new Map<string, Chunk>();
   for (let round = 0; pending.length > 0; round++) {
@@ -102,8 +106,8 @@ async function fill(
   const placeOf = (position: number): Place => ({ ...allocation, position });
   const recorded = await inFlight(members, IDENTITY_WRITES_IN_FLIGHT, async (member, position): Promise<EarlierPlace | 'here' | 'lost'> => {
     const place = placeOf(position);
-    if (member.from) return (await deps.chunks.moveObject(member.identity, member.from, place, deps.now())) ? 'here' : 'lost';
-    const { earlier } = await deps.chunks.recordObject(member.identity, place, deps.now());
+    if (member.from) return (await deps.chunks.moveObject(member.identity, member.window, member.from, place, deps.now())) ? 'here' : 'lost';
+    const { earlier } = await deps.chunks.recordObject(member.identity, member.window, place, deps.now());
     // The same place: this write's own first attempt, whose reply was lost.
     return !earlier || samePlace(earlier, place) ? 'here' : earlier;
   });

@@ -14,10 +14,14 @@ export interface CatchUpListingResult {
 
 /**
  * The objects of a trigger's bucket and prefix modified since a time, in key order, at most `maxObjects`: the
- * listing stops as soon as it has them, or after {@link MAX_LISTED_KEYS} keys.
+ * listing stops as soon as it has them, or after {@link MAX_LISTED_KEYS} keys. S3's listings are strongly
+ * consistent: an upload completed before the listing began is in it.
  */
 export class CatchUpListing {
-  constructor(private readonly s3: Pick<S3Client, 'send'>) {}
+  constructor(
+    private readonly s3: Pick<S3Client, 'send'>,
+    private readonly now: () => number = () => Date.now(),
+  ) {}
 
   async list(config: BatchTriggerConfig, sinceMs: number, maxObjects: number): Promise<CatchUpListingResult> {
     const objects: CreatedObject[] = [];
@@ -34,10 +38,16 @@ export class CatchUpListing {
         if (listed.Key === undefined || listed.LastModified === undefined) continue;
         const object = catchUpArrival(config, { key: listed.Key, size: listed.Size ?? 0, lastModifiedMs: listed.LastModified.getTime(), etag: listed.ETag ?? '' }, sinceMs);
         if (object) objects.push(object);
-        if (objects.length >= maxObjects) return { objects, stoppedEarly: true };
+        if (objects.length >= maxObjects) return this.ended(objects, true);
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token && read < MAX_LISTED_KEYS);
-    return { objects, stoppedEarly: token !== undefined };
+    return this.ended(objects, token !== undefined);
+  }
+
+  /** The listed objects, each knowing that its upload completed before the listing ended. */
+  private ended(objects: readonly CreatedObject[], stoppedEarly: boolean): CatchUpListingResult {
+    const listedAtMs = this.now();
+    return { objects: objects.map((object) => ({ ...object, listedAtMs })), stoppedEarly };
   }
 }

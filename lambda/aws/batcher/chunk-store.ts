@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { BatchId, Chunk, ManifestEntry } from '../../core/batching';
+import type { UploadWindow } from '../../core/s3-object-created';
 import { queryAll, type Item } from '../adapters/query-all';
 import {
   BATCH_RETENTION_MS,
@@ -45,17 +46,20 @@ export class ChunkStore {
   ) {}
 
   /**
-   * Records that the object is at `place`, unless it was recorded before: then the earlier place. No read:
-   * a failed condition returns the record it found.
+   * Records that the object is at `place`, unless it was recorded before: then the earlier place. An upload of
+   * the same identity whose window lies wholly after the recorded one's is a new upload and replaces the record
+   * (records written before windows were kept have none, and are never replaced). No read: a failed condition
+   * returns the record it found.
    */
-  async recordObject(identity: string, place: Place, nowMs: number): Promise<{ readonly earlier?: EarlierPlace }> {
+  async recordObject(identity: string, window: UploadWindow, place: Place, nowMs: number): Promise<{ readonly earlier?: EarlierPlace }> {
     const key = objectKey(place.triggerId, identity);
     try {
       await this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
-          Item: marshall({ ...key, ...placeAttributes(place), at: nowMs, expiresAt: ttl(nowMs + DEDUP_RETENTION_MS) }),
-          ConditionExpression: 'attribute_not_exists(pk)',
+          Item: marshall({ ...key, ...placeAttributes(place), at: nowMs, lo: window.lowMs, hi: window.highMs, expiresAt: ttl(nowMs + DEDUP_RETENTION_MS) }),
+          ConditionExpression: 'attribute_not_exists(pk) OR hi < :lo',
+          ExpressionAttributeValues: marshall({ ':lo': window.lowMs }),
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
@@ -67,20 +71,25 @@ export class ChunkStore {
     }
   }
 
-  /** Points an object's record at `to`, if it still names `from`; false when another delivery moved it first. */
-  async moveObject(identity: string, from: EarlierPlace, to: Place, nowMs: number): Promise<boolean> {
+  /**
+   * Points an object's record at `to`, with the window of the upload placed there, if it still names `from`; false
+   * when another delivery moved it first.
+   */
+  async moveObject(identity: string, window: UploadWindow, from: EarlierPlace, to: Place, nowMs: number): Promise<boolean> {
     const was = from.layout === 'chunks' ? placeAttributes(from) : { epoch: from.epoch, generation: from.generation, slot: from.slot };
     const names = Object.keys(was);
     const moved = await unlessConditionFails(this.client.send(
       new UpdateItemCommand({
         TableName: this.tableName,
         Key: marshall(objectKey(to.triggerId, identity)),
-        UpdateExpression: 'SET #epoch = :epoch, #generation = :generation, #alloc = :alloc, #pos = :pos, #at = :at REMOVE #slot',
+        UpdateExpression: 'SET #epoch = :epoch, #generation = :generation, #alloc = :alloc, #pos = :pos, #at = :at, #lo = :lo, #hi = :hi REMOVE #slot',
         ConditionExpression: names.map((name) => `#w_${name} = :w_${name}`).join(' AND '),
-        ExpressionAttributeNames: { '#epoch': 'epoch', '#generation': 'generation', '#alloc': 'alloc', '#pos': 'pos', '#at': 'at', '#slot': 'slot', ...Object.fromEntries(names.map((name) => [`#w_${name}`, name])) },
+        ExpressionAttributeNames: { '#epoch': 'epoch', '#generation': 'generation', '#alloc': 'alloc', '#pos': 'pos', '#at': 'at', '#lo': 'lo', '#hi': 'hi', '#slot': 'slot', ...Object.fromEntries(names.map((name) => [`#w_${name}`, name])) },
         ExpressionAttributeValues: marshall({
           ...Object.fromEntries(Object.entries(placeAttributes(to)).map(([name, value]) => [`:${name}`, value])),
           ':at': nowMs,
+          ':lo': window.lowMs,
+          ':hi': window.highMs,
           ...Object.fromEntries(Object.entries(was).map(([name, value]) => [`:w_${name}`, value])),
         }),
       }),

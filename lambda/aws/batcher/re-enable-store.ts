@@ -23,6 +23,7 @@ export class ReEnableStore {
     const record = unmarshall(item);
     return {
       disabledAtMs: record.disabledAt,
+      ...(record.placing !== undefined ? { placing: record.placing } : {}),
       ...(record.catchUpEpoch !== undefined ? { catchUp: { epoch: record.catchUpEpoch, generation: record.catchUpGeneration } } : {}),
     };
   }
@@ -38,6 +39,22 @@ export class ReEnableStore {
       }),
     ));
     return written !== undefined;
+  }
+
+  /**
+   * Names the batch the catch-up of the record of `disabledAtMs` places its objects into, unless one is named
+   * already: a catch-up tried again after a crash goes on filling that batch instead of sealing it apart.
+   */
+  async markPlacing(triggerId: string, disabledAtMs: number, generation: number): Promise<void> {
+    await unlessConditionFails(this.client.send(
+      new UpdateItemCommand({
+        TableName: this.tableName,
+        Key: marshall(reEnableKey(triggerId)),
+        UpdateExpression: 'SET placing = :generation',
+        ConditionExpression: 'disabledAt = :disabledAt AND attribute_not_exists(placing)',
+        ExpressionAttributeValues: marshall({ ':generation': generation, ':disabledAt': disabledAtMs }),
+      }),
+    ));
   }
 
   /** Names the sealed catch-up batch of the record of `disabledAtMs`, unless one is named already. */

@@ -33,7 +33,11 @@ export class EventStarter {
     private readonly deps: { readonly joins: JoinDocuments; readonly launchers: Pick<Launchers, 'for'>; readonly now: () => number } & Backoff,
   ) {}
 
-  async handle(config: EventTriggerConfig, event: ReceivedEvent): Promise<EventOutcome> {
+  /**
+   * Handles one event. A replayed event (a catch-up's) is evaluated as of its own time, as when it was published:
+   * a join it completed then completes now, however long the trigger was off.
+   */
+  async handle(config: EventTriggerConfig, event: ReceivedEvent, options: { readonly replayed?: boolean } = {}): Promise<EventOutcome> {
     // A publisher sets an event's time: one from the future would outlive its join window and hold the join.
     const timeProblem = receiptProblem(event.atMs, this.deps.now());
     if (timeProblem) return { status: 'rejected', error: { field: 'event.time', problem: timeProblem } };
@@ -48,7 +52,7 @@ export class EventStarter {
       const eventId = typeof event.detail.event_id === 'string' ? event.detail.event_id : event.id;
       return this.start(config, `event#${eventId}`, { event: data }, {});
     }
-    return this.join(config, event, data);
+    return this.join(config, event, data, options.replayed === true);
   }
 
   /**
@@ -57,7 +61,7 @@ export class EventStarter {
    * with the same token. The occurrences are given up only after the start (or a template that can
    * never render them); a deferred join stays pending and re-asks with the next occurrence or retry.
    */
-  private async join(config: EventTriggerConfig, event: ReceivedEvent, data: unknown): Promise<EventOutcome> {
+  private async join(config: EventTriggerConfig, event: ReceivedEvent, data: unknown, replayed: boolean): Promise<EventOutcome> {
     const occurrence: Occurrence = { eventId: typeof event.detail.event_id === 'string' ? event.detail.event_id : event.id, atMs: event.atMs, data };
     // A per-key join keeps one state per key value: the value is the event's, so it is read as untrusted.
     const key = config.forEach === undefined ? undefined : readJoinKey(data, config.forEach);
@@ -67,7 +71,8 @@ export class EventStarter {
     const { decided } = await readDecideWrite(
       this.deps.joins.document(config.triggerId, keyId),
       (state) => {
-        const decision = recordOccurrence(state, config.events, event.name, occurrence, joinWindowMs(config), this.deps.now(), rule);
+        const asOfMs = replayed ? Math.min(this.deps.now(), event.atMs) : this.deps.now();
+        const decision = recordOccurrence(state, config.events, event.name, occurrence, joinWindowMs(config), asOfMs, rule);
         return { next: decision.state, decision, before: state };
       },
       this.deps,

@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { isRecord } from '../../core/result';
@@ -14,6 +15,10 @@ import { BurstStore } from './burst-store';
 import { Debouncer, type DebounceOutcome } from './debounce';
 import { receiveDelayed, type DelayedBatchResult, type DelayedEventsDeps } from './delayed-events';
 import { eventDataProblem } from '../../core/typed-events';
+import { replayNameOf } from '../../core/event-catch-up';
+import { CatchUpGate } from './catch-up-gate';
+import { CatchUpStore } from './catch-up-store';
+import { ReplayStarter } from './replays';
 
 const shell = new HandlerShell({ serviceName: MetricService.EventTriggers, rejectionMetric: MetricName.EventsRejected, rejectionMessage: 'rejected an event the trigger cannot use' });
 const { logger, metrics } = shell;
@@ -33,7 +38,17 @@ const debouncer = new Debouncer({
   pause: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   random: Math.random,
 });
-const configs = new TriggerConfigs<EventTriggerConfig>(new SSMClient({}), () => configSourceFromEnv(process.env), parseEventTriggerConfig, () => Date.now());
+const ssm = new SSMClient({});
+const configs = new TriggerConfigs<EventTriggerConfig>(ssm, () => configSourceFromEnv(process.env), parseEventTriggerConfig, () => Date.now());
+const catchUpGate = new CatchUpGate(new CatchUpStore(dynamodb, process.env.JOIN_TABLE_NAME ?? ''), () => Date.now());
+const replays = new ReplayStarter({
+  ssm,
+  eventbridge: new EventBridgeClient({}),
+  path: () => configSourceFromEnv(process.env).path,
+  now: () => Date.now(),
+  pause: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  log: logger,
+});
 const delayed: DelayedEventsDeps = {
   configs,
   debouncer,
@@ -50,10 +65,14 @@ const delayed: DelayedEventsDeps = {
  * what the deployment wrote for it, and the event must match the trigger's rule: an invocation made by
  * anyone else can deliver no event the rule would have dropped.
  */
-export const handler = shell.handler(async (input): Promise<EventOutcome | DebounceOutcome | DelayedBatchResult> => {
+export const handler = shell.handler(async (input): Promise<EventOutcome | DebounceOutcome | DelayedBatchResult | { status: 'followed'; replays: number }> => {
   // A debounced trigger's delay queue, a quiet period after each event: see ./delayed-events.
   if (isRecord(input) && 'Records' in input) {
     return receiveDelayed(input.Records, delayed);
+  }
+  // The stack's rule on configuration changes: nothing in the input is read, the replays come from what the deployment wrote.
+  if (isRecord(input) && 'configurationChanged' in input) {
+    return { status: 'followed', ...(await replays.follow()) };
   }
   if (!isRecord(input)) return shell.reject({ field: 'input', problem: 'must be an object with triggerId and event' });
   const config = await configs.get(input.triggerId);
@@ -70,7 +89,17 @@ export const handler = shell.handler(async (input): Promise<EventOutcome | Debou
     metrics.addMetric(MetricName.EventsFailingSchema, MetricUnit.Count, 1);
     return shell.reject(schemaProblem);
   }
-  const outcome = config.value.debounceSeconds === undefined ? await starter.handle(config.value, event.value) : await debouncer.record(config.value, event.value);
+  // A catching-up trigger handles an event once, live or replayed, and at most its bound of each replay.
+  const replay = replayNameOf(input.event);
+  const gate = await catchUpGate.before(config.value, event.value, replay);
+  if (!gate.pass) {
+    logger.info('dropped an event the catch-up already handled or could not take', { triggerId: config.value.triggerId, eventId: event.value.id, ...gate });
+    return { status: 'unchanged' };
+  }
+  const outcome = config.value.debounceSeconds === undefined
+    ? await starter.handle(config.value, event.value, { replayed: replay !== undefined })
+    : await debouncer.record(config.value, event.value);
+  await catchUpGate.after(config.value, event.value);
   if (outcome.status === 'rejected') return shell.reject(outcome.error);
   logger.info('handled an event', { triggerId: config.value.triggerId, event: event.value.name, eventId: event.value.id, outcome });
   if (outcome.status === 'started' || outcome.status === 'deferred') {

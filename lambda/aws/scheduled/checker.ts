@@ -25,6 +25,8 @@ export class ScheduledChecker {
   constructor(private readonly deps: { readonly executions: Pick<RecentExecutions, 'newest'>; readonly launchers: Pick<Launchers, 'for'>; readonly now: () => number }) {}
 
   async check(config: ScheduledCheckConfig, firing: Firing): Promise<CheckOutcome> {
+    // The handler refuses firings for a trigger written only for its catch-up; this says so to any other caller.
+    if (config.withinSeconds === undefined) throw new Error(`trigger ${config.triggerId} checks no firings: its configuration has no withinSeconds`);
     const sinceMs = windowStartMs(this.deps.now(), config.withinSeconds);
     const windowStart = new Date(sinceMs).toISOString();
     const lookBack = await this.deps.executions.newest(config.pipelineName, sinceMs, countingExecution);

@@ -9,6 +9,7 @@ import { absentEventProblem } from '../join-templates';
 import { DEFAULT_PRIORITY, type StartRoute } from './shared';
 import { parseEventSchemas } from '../event-schemas-config';
 import type { EventSchemas } from '../typed-events';
+import { parseEventCatchUp, type EventCatchUpJson } from './event-catch-up';
 
 export type EventTriggerMode = 'event' | 'join' | 'sequence' | 'chain';
 
@@ -34,6 +35,10 @@ export interface EventTriggerConfigJson extends StartRoute {
   readonly debounceSeconds?: number;
   /** The delay queue a debounced trigger's rule sends each event into, a quiet period later read back: the only queue its function takes them from. */
   readonly debounceQueueArn?: string;
+  /** Written (as false) only by a trigger that catches up, so that its events function finds when it was off. @default true */
+  readonly enabled?: boolean;
+  /** Catch up on re-enable: replay what was published while the trigger was off. @default - skip it */
+  readonly whenReEnabled?: EventCatchUpJson;
 }
 
 /** What an event trigger is, as its deployment wrote it, with its parameter templates parsed. */
@@ -83,6 +88,9 @@ export function parseEventTriggerConfig(input: unknown): Parsed<EventTriggerConf
   if (absent) return reject(`trigger.${absent.field}`, absent.problem);
   const debounce = parseDebounce(input, mode);
   if (!debounce.ok) return debounce;
+  const catchUp = parseEventCatchUp(input.whenReEnabled);
+  if (!catchUp.ok) return catchUp;
+  if (input.enabled !== undefined && typeof input.enabled !== 'boolean') return reject('trigger.enabled', 'must be true or false when present');
   return accept({
     triggerId,
     pipelineName,
@@ -93,6 +101,8 @@ export function parseEventTriggerConfig(input: unknown): Parsed<EventTriggerConf
     ...(typeof minimum === 'number' ? { minimum } : {}),
     ...(typeof forEach === 'string' ? { forEach } : {}),
     ...debounce.value,
+    ...(typeof input.enabled === 'boolean' ? { enabled: input.enabled } : {}),
+    ...(catchUp.value ? { whenReEnabled: catchUp.value } : {}),
     templates,
     ...(schemas.value ? { schemas: schemas.value } : {}),
     ...(typeof coordinatorFunction === 'string' ? { coordinatorFunction, priority: typeof priority === 'number' ? priority : DEFAULT_PRIORITY } : {}),

@@ -6,6 +6,8 @@
 
 /** A trigger's id, as the constructs derive it and the handlers look it up: 1-64 letters, digits, `-` or `_`. */
 export const TRIGGER_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** The template metadata naming the trigger a resource serves, where nothing else in the resource does (a schedule that starts SageMaker itself). */
+export const TRIGGER_ID_METADATA = 'cdk-ml-triggers:triggerId';
 export const TRIGGER_ID_RULE = 'must be 1-64 letters, digits, - or _';
 
 /** SageMaker's pattern for pipeline names (CreatePipeline and StartPipelineExecution API references). */

@@ -19,7 +19,7 @@ export interface LocalSsmOptions {
   readonly account?: string;
 }
 
-/** A Parameter Store endpoint serving GetParameter, GetParameters and GetParametersByPath over awsJson1_1. */
+/** A Parameter Store endpoint serving GetParameter, GetParameters, GetParametersByPath and GetParameterHistory over awsJson1_1. */
 export interface LocalSsm extends LocalEndpoint {
   readonly calls: readonly SsmCall[];
   /** Writes (or overwrites) a String parameter, as a deployment does. */
@@ -44,7 +44,9 @@ type Failure = Exclude<SsmCall['outcome'], 'served'>;
 /** Starts a local SSM on an OS-assigned loopback port; point `AWS_ENDPOINT_URL_SSM` at it. */
 export async function startLocalSsm(options: LocalSsmOptions = {}): Promise<LocalSsm> {
   const arnPrefix = `arn:aws:ssm:${options.region ?? 'eu-west-1'}:${options.account ?? '123456789012'}:parameter`;
-  const parameters = new Map<string, { value: string; version: number }>();
+  const parameters = new Map<string, { value: string; version: number; modifiedMs: number }>();
+  /** Every version of each parameter, oldest first, as GetParameterHistory reads them (Parameter Store keeps the last 100). */
+  const histories = new Map<string, { value: string; version: number; modifiedMs: number }[]>();
   const calls: SsmCall[] = [];
   let throttled = 0;
 
@@ -66,8 +68,8 @@ export async function startLocalSsm(options: LocalSsmOptions = {}): Promise<Loca
   }
 
   function parameter(name: string): object {
-    const { value, version } = parameters.get(name)!;
-    return { Name: name, Type: 'String', Value: value, Version: version, DataType: 'text', ARN: `${arnPrefix}${name}`, LastModifiedDate: Date.now() / 1000 };
+    const { value, version, modifiedMs } = parameters.get(name)!;
+    return { Name: name, Type: 'String', Value: value, Version: version, DataType: 'text', ARN: `${arnPrefix}${name}`, LastModifiedDate: modifiedMs / 1000 };
   }
 
   /** The parameters directly under `Path` (or all below it, `Recursive`), ten at most per page, in name order. */
@@ -115,6 +117,20 @@ export async function startLocalSsm(options: LocalSsmOptions = {}): Promise<Loca
           InvalidParameters: names.filter((name) => !parameters.has(name)),
         });
       }
+      case 'AmazonSSM.GetParameterHistory': {
+        if (typeof body.Name !== 'string') return fail(target, body, 'ValidationException', 'Name is required');
+        const history = histories.get(body.Name);
+        if (!history) return fail(target, body, 'ParameterNotFound', `Parameter ${body.Name} not found.`);
+        const max = body.MaxResults ?? 50;
+        if (typeof max !== 'number' || max < 1 || max > 50) return fail(target, body, 'ValidationException', 'MaxResults is 1-50');
+        const from = typeof body.NextToken === 'string' ? Number(body.NextToken) : 0;
+        return served(target, body, {
+          Parameters: history.slice(from, from + max).map(({ value, version, modifiedMs }) => ({
+            Name: body.Name, Type: 'String', Value: value, Version: version, DataType: 'text', LastModifiedDate: modifiedMs / 1000, Tier: 'Standard', Labels: [], Policies: [],
+          })),
+          ...(from + max < history.length ? { NextToken: String(from + max) } : {}),
+        });
+      }
       default:
         return fail(target, body, 'UnknownOperationException', `Unknown operation ${target}`);
     }
@@ -126,7 +142,11 @@ export async function startLocalSsm(options: LocalSsmOptions = {}): Promise<Loca
     endpoint,
     calls,
     put: (name, value) => {
-      parameters.set(name, { value, version: (parameters.get(name)?.version ?? 0) + 1 });
+      const written = { value, version: (parameters.get(name)?.version ?? 0) + 1, modifiedMs: Date.now() };
+      parameters.set(name, written);
+      const history = histories.get(name) ?? [];
+      history.push(written);
+      histories.set(name, history.slice(-100));
     },
     throttleNext: (count) => {
       throttled += count;
