@@ -110,6 +110,7 @@ describe('TriggerDashboard', () => {
 
     const body = bodyOf(t);
     expect(body).toMatch(/"title":"Start failures and failed batches".*\["MLTriggers","EventsRejected","TriggerType","Event","service","EventTriggers",\{"label":"events rejected"/);
+    expect(body).toMatch(/"title":"Start failures and failed batches".*\["MLTriggers","EventsFailingSchema","TriggerType","Event","service","EventTriggers",\{"label":"events failing their schema"/);
     expect(body).toMatch(/"title":"Start failures and failed batches".*\["MLTriggers","EventsRejected","TriggerType","DataArrival","service","DataArrivalBatcher",\{"label":"object events rejected"/);
     expect(body).toMatch(/"title":"Start failures and failed batches".*\["MLTriggers","MessagesRejected","TriggerType","Drift","service","DriftEvaluator",\{"label":"drift messages rejected"/);
     expect(body).toMatch(/"title":"Start failures and failed batches".*\["MLTriggers","InputsRejected","service","PromotionGuardrail",\{"label":"guardrail inputs rejected"/);

@@ -7,31 +7,33 @@ import type { BatchTriggerConfig } from '../../lambda/core/contracts/batch';
 import { CONFIGURATION_CHANGED } from '../../lambda/core/contracts/re-enable';
 import type { ReEnable } from '../re-enable';
 import type { DataArrivalBatcher } from './data-arrival-batcher';
-import { configurationPath, grantConfigurationHistory, updateRuleAfterConfiguration } from './trigger-configuration';
+import { configurationPath, grantConfigurationHistory, updateRuleAfterConfiguration, type ConfiguredReceiver } from './trigger-configuration';
 
 const RULE_ID = 'ConfigurationChanges';
 
 /**
- * The stack's rule on Parameter Store's change events for the configurations its data-arrival triggers' deployment
- * writes, created with the first trigger that catches up: it invokes the batcher with a fixed input, and the batcher
- * reads the configurations to learn which triggers were turned off or back on.
+ * The rule on Parameter Store's change events for the configurations a receiver's triggers' deployment writes,
+ * made with the first of its triggers that catches up when re-enabled: it invokes the receiver's function with a
+ * fixed input, and the function reads the configurations and their history (GetParameterHistory, allowed under
+ * that path only) to learn which triggers were turned off and back on. `told` names the function in the rule's
+ * description.
  */
-export function configurationChangeRule(batcher: DataArrivalBatcher): events.IRule {
-  const existing = batcher.node.tryFindChild(RULE_ID) as events.Rule | undefined;
+export function configurationChangeRule(receiver: ConfiguredReceiver, told: string): events.IRule {
+  const existing = receiver.node.tryFindChild(RULE_ID) as events.Rule | undefined;
   if (existing) return existing;
-  grantConfigurationHistory(batcher);
-  return new events.Rule(batcher, RULE_ID, {
-    ruleName: `${batcher.ruleNamePrefix}configuration-changes`,
-    description: 'cdk-ml-triggers: tells the batcher that a data-arrival trigger was turned off or back on',
+  grantConfigurationHistory(receiver);
+  return new events.Rule(receiver, RULE_ID, {
+    ruleName: `${receiver.ruleNamePrefix}configuration-changes`,
+    description: `cdk-ml-triggers: tells ${told} that a trigger was turned off or back on`,
     eventPattern: {
       source: ['aws.ssm'],
       detailType: ['Parameter Store Change'],
-      detail: { name: events.Match.prefix(configurationPath(batcher)) },
+      detail: { name: events.Match.prefix(configurationPath(receiver)) },
     },
     targets: [
-      new targets.LambdaFunction(batcher.function, {
+      new targets.LambdaFunction(receiver.function, {
         event: events.RuleTargetInput.fromObject(CONFIGURATION_CHANGED),
-        deadLetterQueue: batcher.deadLetterQueue,
+        deadLetterQueue: receiver.deadLetterQueue,
         retryAttempts: 20,
         maxEventAge: Duration.hours(6),
       }),
@@ -62,7 +64,7 @@ export function catchUpConfig(whenReEnabled: ReEnable | undefined, batchSize: nu
  */
 export function followReEnabling(batcher: DataArrivalBatcher, config: BatchTriggerConfig, bucket: s3.IBucket, prefix: string | undefined, rule: events.Rule): void {
   if (!config.whenReEnabled) return;
-  configurationChangeRule(batcher);
+  configurationChangeRule(batcher, 'the batcher');
   grantCatchUpListing(batcher, bucket, prefix);
   updateRuleAfterConfiguration(batcher, config.triggerId, rule);
 }

@@ -1,18 +1,14 @@
 import { ArnFormat, Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { EVENT_CATCH_UP_DEFAULTS, type EventCatchUpJson } from '../../lambda/core/contracts/event-catch-up';
-import { CONFIGURATION_CHANGED } from '../../lambda/core/contracts/re-enable';
 import type { ReEnable } from '../re-enable';
 import type { ITriggerEventBus } from '../trigger-event-bus';
 import type { EventSourceConfig } from './event-source-config';
 import type { EventTriggerFunction } from './event-trigger-function';
-import { acknowledgeWildcardResource } from './nag';
-import { configurationPath } from './trigger-configuration';
+import { configurationChangeRule } from './config-change-rule';
 
-const RULE_ID = 'ConfigurationChanges';
 const ARCHIVE_ID = 'CatchUpArchive';
 
 /** The archive a bus keeps of its own, known to the catch-ups that replay from it: a `TriggerEventBus`'s. */
@@ -99,7 +95,7 @@ export function eventCatchUp(
   const maxAge = options.maxAge ?? Duration.seconds(EVENT_CATCH_UP_DEFAULTS.maxAgeSeconds);
   const archiveArn = archiveFor(source.bus, source.names, maxAge);
   const ruleArn = ruleArnOf(trigger, source.bus.bus, rule.ruleName);
-  followConfigurationChanges(shared);
+  configurationChangeRule(shared, 'the events function');
   shared.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['events:StartReplay'], resources: [archiveArn, ruleArn] }));
   // The replay starts once the rule, enabled after the configuration is written, delivers again.
   shared.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['events:DescribeRule'], resources: [ruleArn] }));
@@ -116,33 +112,3 @@ export function eventCatchUp(
   };
 }
 
-/**
- * The stack's rule on Parameter Store's change events for the event triggers' configurations, created with the first
- * trigger that catches up: it invokes the events function with a fixed input, and the function reads the
- * configurations and their history to find which triggers came back on, and since when they were off.
- */
-function followConfigurationChanges(shared: EventTriggerFunction): void {
-  if (shared.node.tryFindChild(RULE_ID)) return;
-  const path = configurationPath(shared);
-  new events.Rule(shared, RULE_ID, {
-    ruleName: `${shared.ruleNamePrefix}configuration-changes`,
-    description: 'cdk-ml-triggers: tells the events function that an event trigger was turned off or back on',
-    eventPattern: { source: ['aws.ssm'], detailType: ['Parameter Store Change'], detail: { name: events.Match.prefix(path) } },
-    targets: [
-      new targets.LambdaFunction(shared.function, {
-        event: events.RuleTargetInput.fromObject(CONFIGURATION_CHANGED),
-        deadLetterQueue: shared.deadLetterQueue,
-        retryAttempts: 20,
-        maxEventAge: Duration.hours(6),
-      }),
-    ],
-  });
-  const stack = Stack.of(shared);
-  const underPath = stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${path.slice(1)}*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
-  shared.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameterHistory'], resources: [underPath] }));
-  acknowledgeWildcardResource(
-    shared.function.role!,
-    underPath,
-    "Reads the history of the configurations this stack's deployment wrote, under a path named for the stack, to find when a trigger was off.",
-  );
-}

@@ -179,6 +179,11 @@ export function grantConfigurationHistory(receiver: ConfiguredReceiver): void {
   const stack = Stack.of(receiver.function);
   const underPath = stack.formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${configurationPath(receiver).slice(1)}*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
   receiver.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameterHistory'], resources: [underPath] }));
+  acknowledgeWildcardResource(
+    receiver.function.role!,
+    underPath,
+    "Reads the history of the configurations this stack's deployment wrote, under a path named for the stack, to learn when a trigger was off.",
+  );
 }
 
 /**

@@ -88,6 +88,7 @@ function failureRow(contents: DashboardContents): cloudwatch.IWidget[] {
       DataArrivalTrigger.metricAllStartFailures({ label: 'failed batch starts' }),
       DataArrivalTrigger.metricAllBatchesFailed({ label: 'batches given up' }),
       EventTrigger.metricAllEventsRejected({ label: 'events rejected' }),
+      EventTrigger.metricAllEventsFailingSchema({ label: 'events failing their schema' }),
       // What the other functions refused as malformed or not theirs: each started nothing.
       DataArrivalTrigger.metricAllEventsRejected({ label: 'object events rejected' }),
       DriftTrigger.metricAllMessagesRejected({ label: 'drift messages rejected' }),

@@ -47,6 +47,8 @@ export interface SimulatedSchedule {
   /** IANA name; `UTC` when the template sets none. */
   readonly timeZone: string;
   readonly enabled: boolean;
+  /** The trigger the schedule serves (its `cdk-ml-triggers:triggerId` metadata): what an events file's disable and enable lines name. */
+  readonly triggerId?: string;
   readonly startDate?: string;
   readonly endDate?: string;
   readonly targetArn: string;

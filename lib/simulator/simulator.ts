@@ -95,7 +95,8 @@ export async function simulate(options: SimulateOptions): Promise<SimulationResu
     let firingCount = 0;
     for (const stack of stacks) {
       for (const schedule of stack.schedules) {
-        const at = firings(schedule, fromMs, untilMs, MAX_FIRINGS + 1);
+        // A disabled schedule's firings too: a redeployment in the events file may enable it; the world skips those of a disabled one.
+        const at = firings({ ...schedule, enabled: true }, fromMs, untilMs, MAX_FIRINGS + 1);
         if (at.length > MAX_FIRINGS) throw new Error(`schedule ${schedule.logicalId} fires more than ${MAX_FIRINGS} times before until: bring until closer`);
         for (const atMs of at) agenda.add({ kind: 'schedule', atMs, stack, schedule });
         firingCount += at.length;

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { TRIGGER_ID_METADATA } from '../../lambda/core/contracts/shared';
 import { AssemblyReadError } from './assembly-error';
 import { createTableFromGlobalTable, createTableFromTable } from './create-table';
 import { isCreated, resourceView, type ResolveContext } from './intrinsics';
@@ -62,7 +63,7 @@ const WIRES: Readonly<Record<string, Wire>> = {
     if (rule) into.rules.push(rule);
     else countNotSimulated(into, view.type);
   },
-  'AWS::Scheduler::Schedule': (view, into) => into.schedules.push(scheduleOf(view)),
+  'AWS::Scheduler::Schedule': (view, into, _assemblyDir, metadata) => into.schedules.push(scheduleOf(view, metadata)),
   'AWS::SNS::Topic': (view, into) => {
     const inline = recordsOf(view.property('Subscription')).filter((subscription) => subscription.Protocol === 'lambda');
     into.topics.push({
@@ -203,15 +204,17 @@ function targetOf(target: Fields): SimulatedRuleTarget {
   };
 }
 
-function scheduleOf(view: ResourceView): SimulatedSchedule {
+function scheduleOf(view: ResourceView, metadata: Fields): SimulatedSchedule {
   const target = (view.property('Target') ?? {}) as Fields;
   const [startDate, endDate] = [view.property('StartDate'), view.property('EndDate')];
   const pipelineTarget = target.SageMakerPipelineParameters as Fields | undefined;
+  const triggerId = metadata[TRIGGER_ID_METADATA];
   return {
     logicalId: view.logicalId,
     expression: String(view.property('ScheduleExpression')),
     timeZone: String(view.property('ScheduleExpressionTimezone') ?? 'UTC'),
     enabled: view.property('State') !== 'DISABLED',
+    ...(typeof triggerId === 'string' && { triggerId }),
     ...(startDate !== undefined && { startDate: String(startDate) }),
     ...(endDate !== undefined && { endDate: String(endDate) }),
     targetArn: String(target.Arn),

@@ -4,7 +4,7 @@ import type { Agenda, AgendaItem } from './agenda';
 import type { VirtualClock } from './clock';
 import type { StartedRun } from './endpoints';
 import type { ReplayRequest } from './endpoints/event-replays';
-import { isTriggerSwitch, type AlarmInput, type SimulationInput } from './events-file';
+import { isTriggerSwitch, type AlarmInput, type SimulationInput, type TriggerSwitchInput } from './events-file';
 import { firingDecisions, type FiringAnswer } from './firing-answers';
 import type { FunctionHost, InvocationOutcome } from './function-host';
 import type { SimulatedAlarm, SimulatedFunction, SimulatedRule, SimulatedStack } from './model';
@@ -76,6 +76,8 @@ export class World {
   /** The app's queues and the pollers that read them. */
   readonly queues: Queues;
   private readonly functions = new Map<string, SimulatedFunction>();
+  /** The schedules an events file's redeployment disabled or enabled, by logical id; the others are as deployed. */
+  private readonly scheduleStates = new Map<string, boolean>();
   private readonly rules: SimulatedRule[];
   private readonly alarms: SimulatedAlarm[];
   private readonly context: DeliveryContext;
@@ -99,6 +101,7 @@ export class World {
   }
 
   async happen(item: AgendaItem): Promise<void> {
+    if (item.kind === 'schedule' && !(this.scheduleStates.get(item.schedule.logicalId) ?? item.schedule.enabled)) return;
     if (item.kind === 'line') {
       this.cause = item.input;
       try {
@@ -147,7 +150,9 @@ export class World {
       const heard = await this.onBus('default', pipelineSucceededEvent(input.pipeline, input.atMs, this.context, `line#${input.line}`));
       if (!heard) this.props.recorded.nothingListens.push({ ...at, what: `success of pipeline ${input.pipeline}` });
     } else if (isTriggerSwitch(input)) {
-      const { found, change } = this.redeployments.switchTrigger(input);
+      const switched = this.switchSchedules(input);
+      const { found: ruled, change } = this.redeployments.switchTrigger(input);
+      const found = ruled || switched;
       if (change) {
         this.newConfigurationVersion(String(change.detail.name), input.line);
         await this.onBus('default', change);
@@ -164,6 +169,13 @@ export class World {
       }
       if (!answered) this.props.recorded.nothingListens.push({ ...at, what: `${input.kind}: no run of ${input.pipeline} waits for approval under request ${input.request}` });
     }
+  }
+
+  /** Disables or enables the schedules of the scheduled trigger the line names; whether there were any. */
+  private switchSchedules(input: TriggerSwitchInput): boolean {
+    const schedules = this.props.stacks.flatMap((stack) => stack.schedules).filter((schedule) => schedule.triggerId === input.triggerId);
+    for (const schedule of schedules) this.scheduleStates.set(schedule.logicalId, input.kind === 'enable');
+    return schedules.length > 0;
   }
 
   /**

@@ -8,7 +8,7 @@ import { DataArrivalTrigger, TrainingPipeline } from '../../lib';
 import { readAssembly } from '../../lib/simulator/assembly';
 import { simulateApp, type Timeline } from '../../lib/testing';
 import { DATA_BUCKET, objectCreated } from '../support/batcher-env';
-import { BatcherHandlerWorld, runsOf } from '../support/handler-batcher';
+import { BatcherHandlerWorld, captureOutput, runsOf } from '../support/handler-batcher';
 import { deploy } from '../support/handler-deployment';
 import { SERVICES_TIMEOUT } from '../support/handler-harness';
 
@@ -44,6 +44,8 @@ describe('the simulator agrees with the batcher handler on the same deployment a
     await world.start();
   }, SERVICES_TIMEOUT * 5);
 
+  afterEach(() => jest.restoreAllMocks());
+
   afterAll(async () => {
     await world.stop();
     fs.rmSync(outdir, { recursive: true, force: true });
@@ -51,6 +53,7 @@ describe('the simulator agrees with the batcher handler on the same deployment a
 
   test('both start exactly one run of the deployed pipeline, with the same parameters and manifest location', async () => {
     // Act: the same three objects through the batcher's handler, with the configuration the deployment writes.
+    captureOutput();
     deploy(world.ssm, deployed);
     for (const [index, key] of KEYS.entries()) {
       await world.lambdaHandler({ triggerId: deployed.triggerId, event: objectCreated(key, `0a0${index}`) });
