@@ -1,11 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { RetrainingCoordinator, ScheduledTrigger, TrainingPipeline, TriggerSchedule, type ScheduledTriggerProps } from '../lib';
-import { synthTrigger } from './support/scheduled-trigger-synth';
+import { checkFunction, statementsOf, synthTrigger, type Resource } from './support/scheduled-trigger-synth';
 import { stackWithPipeline, template } from './support/stacks';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- template JSON, read by the assertions below
-type Resource = { [key: string]: any };
 
 const arnOf = (pipelineName: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:sagemaker:eu-west-1:123456789012:pipeline/${pipelineName}`]] });
 const PIPELINE_ARN = arnOf('churn-training');
@@ -16,19 +14,7 @@ const AT_LEAST_WEEKLY: Omit<ScheduledTriggerProps, 'pipeline'> = {
   parameters: { TrainingMode: 'deadline' },
 };
 
-function checkFunction(t: Template): [string, Resource] {
-  const found = Object.entries(t.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('unlessRanWithin') } }));
-  expect(found).toHaveLength(1);
-  return found[0];
-}
 
-/** The statements of the role policies attached to the function's role. */
-function statementsOf(t: Template, fn: Resource): Resource[] {
-  const role = fn.Properties.Role['Fn::GetAtt'][0];
-  return Object.values(t.findResources('AWS::IAM::Policy'))
-    .filter((policy) => policy.Properties.Roles.some((r: Resource) => r.Ref === role))
-    .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
-}
 
 function coordinatorId(t: Template): string {
   return Object.keys(t.findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: Match.objectLike({ COORDINATOR_POLICY: Match.anyValue() }) } } }))[0];

@@ -4,10 +4,8 @@ import { ReEnable, RetrainingCoordinator, ScheduledTrigger, TrainingPipeline, Tr
 import { byUser } from './support/nag-acknowledgements';
 import { ENV } from './support/nag-compositions';
 import { NAG_MAJORS, NAG_PACKS, runNag } from './support/nag-findings';
-import { synthTrigger } from './support/scheduled-trigger-synth';
+import { checkFunction, statementsOf, synthTrigger, type Resource } from './support/scheduled-trigger-synth';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- template JSON, read by the assertions below
-type Resource = { [key: string]: any };
 
 const NIGHTLY: Omit<ScheduledTriggerProps, 'pipeline'> = {
   schedule: TriggerSchedule.cron('0 3 * * ? *'),
@@ -16,18 +14,7 @@ const NIGHTLY: Omit<ScheduledTriggerProps, 'pipeline'> = {
   whenReEnabled: ReEnable.catchUp({ maxAge: Duration.days(3) }),
 };
 
-function checkFunction(t: Template): [string, Resource] {
-  const found = Object.entries(t.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('unlessRanWithin') } }));
-  expect(found).toHaveLength(1);
-  return found[0];
-}
 
-function statementsOf(t: Template, fn: Resource): Resource[] {
-  const role = fn.Properties.Role['Fn::GetAtt'][0];
-  return Object.values(t.findResources('AWS::IAM::Policy'))
-    .filter((policy) => policy.Properties.Roles.some((r: Resource) => r.Ref === role))
-    .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
-}
 
 /** The configurations the deployment writes for the check function, by trigger id (literal values only). */
 function deployedConfigs(t: Template): Record<string, Resource> {

@@ -1,11 +1,15 @@
 /**
- * When a deployment turned a trigger off and back on, read from the versions of the parameter holding its
+ * When a deployment turned a trigger off and back on, read from the versions of the parameters holding its
  * configuration: what the deployment wrote, never what an invocation says. Pure: the caller reads the versions.
  */
 import { isRecord } from './result';
 
 /** One version of a parameter of packed configurations, `{ "<triggerId>": <configuration>, ... }`, as Parameter Store keeps it. */
 export interface ConfigurationVersion {
+  /** The parameter's name, when versions of several parameters are read together. */
+  readonly parameter?: string;
+  /** The version's number within its parameter. */
+  readonly version?: number;
   readonly value: string;
   /** When the version was written (its LastModifiedDate), in milliseconds since the epoch. */
   readonly modifiedMs: number;
@@ -15,32 +19,51 @@ export interface ConfigurationVersion {
 export interface OffPeriod {
   readonly offMs: number;
   readonly onMs?: number;
+  /** The trigger's configuration in the version that turned it on again. */
+  readonly onConfig?: Readonly<Record<string, unknown>>;
 }
 
-/** Whether a version has the trigger on, off, or not at all (its configuration is elsewhere, or the value is no pack). */
-function stateIn(version: ConfigurationVersion, triggerId: string): 'on' | 'off' | 'absent' {
+/** The trigger's configuration in one version, or undefined when the version does not hold it (or is not a pack). */
+function configIn(version: ConfigurationVersion, triggerId: string): Record<string, unknown> | undefined {
   let pack: unknown;
   try {
     pack = JSON.parse(version.value);
   } catch {
-    return 'absent';
+    return undefined;
   }
-  if (!isRecord(pack) || !Object.prototype.hasOwnProperty.call(pack, triggerId) || !isRecord(pack[triggerId])) return 'absent';
-  return pack[triggerId].enabled === false ? 'off' : 'on';
+  if (!isRecord(pack) || !Object.prototype.hasOwnProperty.call(pack, triggerId)) return undefined;
+  const config = pack[triggerId];
+  return isRecord(config) ? config : undefined;
 }
 
 /**
- * The latest period the versions (oldest first) had the trigger off: it began with the first version of the last
- * run of versions that have it off, and ended with the version after that run, if there is one. Undefined when the
- * newest versions have the trigger on and none before them had it off, or when the newest has no configuration of it.
- * Parameter Store keeps a parameter's last 100 versions: an off period that began before them begins, as far as
- * this can tell, with the oldest.
+ * Every period the versions had the trigger off, oldest first, the last one open when the newest version holding
+ * the trigger has it off. Versions of several parameters are read together in the order they were written (a
+ * trigger may move between the parameters its stack packs configurations into); a version that does not hold the
+ * trigger says nothing about it. Parameter Store keeps a parameter's last 100 versions: a period that began before
+ * them begins, as far as this can tell, with the oldest.
  */
+export function offPeriods(versions: readonly ConfigurationVersion[], triggerId: string): OffPeriod[] {
+  const ordered = [...versions].sort(
+    (a, b) => a.modifiedMs - b.modifiedMs || (a.version ?? 0) - (b.version ?? 0) || ((a.parameter ?? '') < (b.parameter ?? '') ? -1 : (a.parameter ?? '') > (b.parameter ?? '') ? 1 : 0),
+  );
+  const periods: OffPeriod[] = [];
+  let offMs: number | undefined;
+  for (const version of ordered) {
+    const config = configIn(version, triggerId);
+    if (!config) continue;
+    const off = config.enabled === false;
+    if (off && offMs === undefined) offMs = version.modifiedMs;
+    if (!off && offMs !== undefined) {
+      periods.push({ offMs, onMs: version.modifiedMs, onConfig: config });
+      offMs = undefined;
+    }
+  }
+  if (offMs !== undefined) periods.push({ offMs });
+  return periods;
+}
+
+/** The latest period the versions had the trigger off (open when it is off now), or undefined when none did. */
 export function latestOffPeriod(versions: readonly ConfigurationVersion[], triggerId: string): OffPeriod | undefined {
-  let index = versions.length - 1;
-  let onMs: number | undefined;
-  while (index >= 0 && stateIn(versions[index], triggerId) === 'on') onMs = versions[index--].modifiedMs;
-  if (index < 0 || stateIn(versions[index], triggerId) !== 'off') return undefined;
-  while (index > 0 && stateIn(versions[index - 1], triggerId) === 'off') index--;
-  return { offMs: versions[index].modifiedMs, ...(onMs !== undefined ? { onMs } : {}) };
+  return offPeriods(versions, triggerId).at(-1);
 }

@@ -5,16 +5,9 @@
  * parameter history, the clock and the store.
  */
 import { createHash } from 'node:crypto';
+import { offPeriods as periodsOff, type ConfigurationVersion } from './configuration-history';
 import { isRecord } from './result';
 import { EVENT_CATCH_UP_LIMITS, parseEventCatchUp, type EventCatchUpJson } from './contracts/event-catch-up';
-
-/** One version of a parameter the deployment wrote: `{ "<triggerId>": <configuration>, ... }` as text, and when. */
-export interface ConfigurationVersion {
-  readonly parameter: string;
-  readonly version: number;
-  readonly modifiedMs: number;
-  readonly value: string;
-}
 
 /** A time a trigger was off: from the version that wrote it `enabled: false` to the one that wrote it on again, with that one's catch-up. */
 export interface OffPeriod {
@@ -25,40 +18,13 @@ export interface OffPeriod {
   readonly catchUp?: EventCatchUpJson;
 }
 
-/** The trigger's configuration in one version, or undefined when the version does not hold it (or is not JSON). */
-function configIn(version: ConfigurationVersion, triggerId: string): Record<string, unknown> | undefined {
-  let pack: unknown;
-  try {
-    pack = JSON.parse(version.value);
-  } catch {
-    return undefined;
-  }
-  if (!isRecord(pack) || !Object.prototype.hasOwnProperty.call(pack, triggerId)) return undefined;
-  const config = pack[triggerId];
-  return isRecord(config) ? config : undefined;
-}
-
-/**
- * The periods the trigger was off and then on again, oldest first, from every version of every parameter that
- * holds it (a trigger may move between the parameters its stack packs configurations into). A version that does
- * not hold the trigger says nothing about it. A period still open (off in the latest version) is not returned.
- */
+/** The periods the trigger was off and then on again, oldest first (see {@link periodsOff}); one still open is not returned. */
 export function offPeriods(triggerId: string, versions: readonly ConfigurationVersion[]): OffPeriod[] {
-  const ordered = [...versions].sort((a, b) => a.modifiedMs - b.modifiedMs || a.version - b.version || (a.parameter < b.parameter ? -1 : a.parameter > b.parameter ? 1 : 0));
-  const periods: OffPeriod[] = [];
-  let offMs: number | undefined;
-  for (const version of ordered) {
-    const config = configIn(version, triggerId);
-    if (!config) continue;
-    const off = config.enabled === false;
-    if (off && offMs === undefined) offMs = version.modifiedMs;
-    if (!off && offMs !== undefined) {
-      const catchUp = parseEventCatchUp(config.whenReEnabled);
-      periods.push({ triggerId, offMs, onMs: version.modifiedMs, ...(catchUp.ok && catchUp.value ? { catchUp: catchUp.value } : {}) });
-      offMs = undefined;
-    }
-  }
-  return periods;
+  return periodsOff(versions, triggerId).flatMap(({ offMs, onMs, onConfig }) => {
+    if (onMs === undefined) return [];
+    const catchUp = parseEventCatchUp(onConfig?.whenReEnabled);
+    return [{ triggerId, offMs, onMs, ...(catchUp.ok && catchUp.value ? { catchUp: catchUp.value } : {}) }];
+  });
 }
 
 /**

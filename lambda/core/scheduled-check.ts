@@ -4,7 +4,9 @@
  */
 import { receiptProblem } from './event-time';
 import { accept, reject, type Parsed } from './result';
-import { COUNTING_STATUSES } from './contracts/scheduled-check';
+import { COUNTING_STATUSES, type ScheduledCheckConfig } from './contracts/scheduled-check';
+import { priorityOf } from './contracts/shared';
+import type { LaunchRequest } from './launch';
 
 /** `<aws.scheduler.scheduled-time>` as EventBridge Scheduler fills it in: UTC, whole seconds. */
 const SCHEDULER_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/;
@@ -67,4 +69,22 @@ export function countingExecution(summaries: readonly ExecutionSummary[]): Execu
  */
 export function decideCheck(firing: Firing, counting: ExecutionSummary | undefined): CheckDecision {
   return counting ? { action: 'skip', execution: counting } : { action: 'start', occasion: `firing#${firing.scheduledTime}` };
+}
+
+/**
+ * The start a scheduled trigger's check function asks for: the trigger's pipeline, parameters and priority, named
+ * by `occasion` (a firing, or a catch-up's latest missed firing), and not before `notBeforeMs`.
+ */
+export function scheduledRequest(
+  config: ScheduledCheckConfig,
+  ask: { readonly occasion: string; readonly reason: string; readonly displayName: string; readonly notBeforeMs: number },
+): LaunchRequest {
+  return {
+    triggerType: 'scheduled',
+    triggerId: config.triggerId,
+    pipelineName: config.pipelineName,
+    parameters: config.parameters,
+    priority: priorityOf(config),
+    ...ask,
+  };
 }

@@ -1,5 +1,6 @@
 import { EVENT_CATCH_UP_LIMITS, parseEventCatchUp, type EventCatchUpJson } from '../../lambda/core/contracts/event-catch-up';
-import { eventKey, offPeriods, plannedReplays, replayName, replayNameOf, replayWindow, type ConfigurationVersion } from '../../lambda/core/event-catch-up';
+import type { ConfigurationVersion } from '../../lambda/core/configuration-history';
+import { eventKey, offPeriods, plannedReplays, replayName, replayNameOf, replayWindow } from '../../lambda/core/event-catch-up';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

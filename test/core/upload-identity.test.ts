@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { latestOffPeriod, type ConfigurationVersion } from '../../lambda/core/configuration-history';
+import { latestOffPeriod, offPeriods, type ConfigurationVersion } from '../../lambda/core/configuration-history';
 import { catchUpArrival } from '../../lambda/core/re-enable';
 import { objectIdentity, parseObjectCreated, uploadWindow, type CreatedObject } from '../../lambda/core/s3-object-created';
 
@@ -58,13 +58,29 @@ describe('when the deployment turned a trigger off and on, from its configuratio
     expect(latestOffPeriod(versions(pack(true), pack(false), pack(false, { other: {} }), pack(false)), 'labels')).toEqual({ offMs: at(1) });
   });
 
-  test('on again: from the version that turned it off to the one that turned it on', () => {
-    expect(latestOffPeriod(versions(pack(false), pack(undefined), pack(false), pack(false), pack(true), pack(true, { other: {} })), 'labels')).toEqual({ offMs: at(2), onMs: at(4) });
+  test('every period, oldest first, each with the configuration that turned the trigger on again', () => {
+    expect(offPeriods(versions(pack(false), pack(true), pack(false), pack(true, { other: {} })), 'labels')).toEqual([
+      { offMs: at(0), onMs: at(1), onConfig: { triggerId: 'labels', enabled: true } },
+      { offMs: at(2), onMs: at(3), onConfig: { triggerId: 'labels', enabled: true } },
+    ]);
   });
 
-  test('never off, or not in the newest version, or no pack at all: none', () => {
+  test('versions of several parameters are read in the order they were written: a trigger moved between them keeps its period', () => {
+    const moved = [
+      { parameter: '/p/configs-2', version: 1, value: pack(true), modifiedMs: at(3) },
+      { parameter: '/p/configs-1', version: 1, value: pack(false), modifiedMs: at(1) },
+      { parameter: '/p/configs-1', version: 2, value: JSON.stringify({ other: {} }), modifiedMs: at(2) },
+    ];
+
+    expect(latestOffPeriod(moved, 'labels')).toMatchObject({ offMs: at(1), onMs: at(3) });
+  });
+
+  test('on again: from the version that turned it off to the one that turned it on', () => {
+    expect(latestOffPeriod(versions(pack(false), pack(undefined), pack(false), pack(false), pack(true), pack(true, { other: {} })), 'labels')).toMatchObject({ offMs: at(2), onMs: at(4) });
+  });
+
+  test('never off, or no pack at all: none', () => {
     expect(latestOffPeriod(versions(pack(true), pack(undefined)), 'labels')).toBeUndefined();
-    expect(latestOffPeriod(versions(pack(false), JSON.stringify({ other: {} })), 'labels')).toBeUndefined();
     expect(latestOffPeriod(versions('not json', '[1]'), 'labels')).toBeUndefined();
     expect(latestOffPeriod([], 'labels')).toBeUndefined();
   });
@@ -73,7 +89,8 @@ describe('when the deployment turned a trigger off and on, from its configuratio
     expect(latestOffPeriod(versions(pack(false), pack(false)), 'labels')).toEqual({ offMs: at(0) });
   });
 
-  test('an off run interrupted by a version without the trigger ends there', () => {
-    expect(latestOffPeriod(versions(pack(false), JSON.stringify({ other: {} }), pack(false)), 'labels')).toEqual({ offMs: at(2) });
+  test('a version without the trigger says nothing of it: the period goes on', () => {
+    expect(latestOffPeriod(versions(pack(false), JSON.stringify({ other: {} }), pack(false)), 'labels')).toEqual({ offMs: at(0) });
+    expect(latestOffPeriod(versions(pack(false), JSON.stringify({ other: {} })), 'labels')).toEqual({ offMs: at(0) });
   });
 });

@@ -5,6 +5,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { isRecord } from '../../core/result';
 import { HandlerShell } from '../adapters/handler-shell';
 import { deployedLaunchers } from '../adapters/launcher';
+import { ConfigurationHistory } from '../adapters/configuration-history';
 import { configSourceFromEnv, TriggerConfigs } from '../adapters/trigger-configs';
 import { matchesPattern } from '../../core/event-pattern';
 import { MetricName, MetricService } from '../../core/contracts/metrics';
@@ -42,9 +43,8 @@ const ssm = new SSMClient({});
 const configs = new TriggerConfigs<EventTriggerConfig>(ssm, () => configSourceFromEnv(process.env), parseEventTriggerConfig, () => Date.now());
 const catchUpGate = new CatchUpGate(new CatchUpStore(dynamodb, process.env.JOIN_TABLE_NAME ?? ''), () => Date.now());
 const replays = new ReplayStarter({
-  ssm,
+  history: new ConfigurationHistory(ssm, () => configSourceFromEnv(process.env)),
   eventbridge: new EventBridgeClient({}),
-  path: () => configSourceFromEnv(process.env).path,
   now: () => Date.now(),
   pause: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   log: logger,

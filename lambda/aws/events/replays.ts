@@ -1,9 +1,9 @@
 import { DescribeRuleCommand, StartReplayCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { GetParameterHistoryCommand, GetParametersByPathCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { TRIGGER_ID } from '../../core/contracts/shared';
 import { parseEventCatchUp } from '../../core/contracts/event-catch-up';
-import { plannedReplays, replayWindow, type ConfigurationVersion, type PlannedReplay } from '../../core/event-catch-up';
+import { plannedReplays, replayWindow, type PlannedReplay } from '../../core/event-catch-up';
 import { isRecord } from '../../core/result';
+import type { ConfigurationHistory } from '../adapters/configuration-history';
 
 /** What became of one planned replay. */
 export type ReplayOutcome = 'started' | 'already-started';
@@ -14,10 +14,9 @@ export interface ReplayLog {
 }
 
 export interface ReplayDeps {
-  readonly ssm: Pick<SSMClient, 'send'>;
+  /** The configurations the deployment wrote under the function's path, and their versions. */
+  readonly history: Pick<ConfigurationHistory, 'versions'>;
   readonly eventbridge: Pick<EventBridgeClient, 'send'>;
-  /** The parameter path, ending in `/`, the deployment writes the configurations under. */
-  readonly path: () => string;
   readonly now: () => number;
   readonly pause: (ms: number) => Promise<void>;
   readonly log: ReplayLog;
@@ -42,10 +41,9 @@ export class ReplayStarter {
   constructor(private readonly deps: ReplayDeps) {}
 
   async follow(): Promise<{ readonly replays: number }> {
-    const current = await this.currentPacks();
-    const catchingUp = [...current.configs].filter(([, config]) => config.enabled !== false && parseEventCatchUp(config.whenReEnabled).ok && config.whenReEnabled !== undefined);
+    const { current, versions } = await this.deps.history.versions();
+    const catchingUp = [...configsOf(current)].filter(([, config]) => config.enabled !== false && parseEventCatchUp(config.whenReEnabled).ok && config.whenReEnabled !== undefined);
     if (catchingUp.length === 0) return { replays: 0 };
-    const versions = (await Promise.all(current.parameters.map((name) => this.history(name)))).flat();
     const nowMs = this.deps.now();
     const failed: string[] = [];
     let replays = 0;
@@ -91,41 +89,6 @@ export class ReplayStarter {
     }
   }
 
-  /** The parameters under the path, and every configuration they hold now. */
-  private async currentPacks(): Promise<{ parameters: string[]; configs: Map<string, Record<string, unknown>> }> {
-    const path = this.deps.path();
-    if (path.length < 3 || !path.startsWith('/') || !path.endsWith('/')) throw new Error('TRIGGER_CONFIG_PATH is not set to a parameter path');
-    const parameters: string[] = [];
-    const configs = new Map<string, Record<string, unknown>>();
-    let nextToken: string | undefined;
-    do {
-      const page = await this.deps.ssm.send(new GetParametersByPathCommand({ Path: path.slice(0, -1), Recursive: false, MaxResults: 10, NextToken: nextToken }));
-      for (const parameter of page.Parameters ?? []) {
-        if (parameter.Name === undefined) continue;
-        parameters.push(parameter.Name);
-        for (const [triggerId, config] of Object.entries(packOf(parameter.Value))) {
-          if (TRIGGER_ID.test(triggerId) && isRecord(config)) configs.set(triggerId, config);
-        }
-      }
-      nextToken = page.NextToken;
-    } while (nextToken);
-    return { parameters, configs };
-  }
-
-  /** Every version of the parameter Parameter Store keeps (its last 100). */
-  private async history(name: string): Promise<ConfigurationVersion[]> {
-    const versions: ConfigurationVersion[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await this.deps.ssm.send(new GetParameterHistoryCommand({ Name: name, MaxResults: 50, NextToken: nextToken }));
-      for (const version of page.Parameters ?? []) {
-        if (version.Value === undefined || version.Version === undefined || version.LastModifiedDate === undefined) continue;
-        versions.push({ parameter: name, version: version.Version, modifiedMs: version.LastModifiedDate.getTime(), value: version.Value });
-      }
-      nextToken = page.NextToken;
-    } while (nextToken);
-    return versions;
-  }
 }
 
 /** StartReplay's request for a planned replay: this trigger's rule alone receives the replayed events. */
@@ -144,6 +107,17 @@ export function startReplayInput(replay: PlannedReplay) {
 function ruleNameOf(ruleArn: string): [string | undefined, string] {
   const path = ruleArn.slice(ruleArn.indexOf(':rule/') + ':rule/'.length).split('/');
   return path.length > 1 ? [path.slice(0, -1).join('/'), path[path.length - 1]] : [undefined, path[0]];
+}
+
+/** Every configuration the parameters hold now, by trigger id. */
+function configsOf(current: ReadonlyMap<string, string>): Map<string, Record<string, unknown>> {
+  const configs = new Map<string, Record<string, unknown>>();
+  for (const value of current.values()) {
+    for (const [triggerId, config] of Object.entries(packOf(value))) {
+      if (TRIGGER_ID.test(triggerId) && isRecord(config)) configs.set(triggerId, config);
+    }
+  }
+  return configs;
 }
 
 function packOf(text: string | undefined): Record<string, unknown> {

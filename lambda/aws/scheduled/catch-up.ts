@@ -1,9 +1,7 @@
 import type { ScheduledCheckConfig } from '../../core/contracts/scheduled-check';
-import { priorityOf } from '../../core/contracts/shared';
-import type { LaunchRequest } from '../../core/launch';
 import type { FieldError, Parsed } from '../../core/result';
 import { decideCatchUp, startedSince, type CatchUpDecision, type OffPeriod } from '../../core/scheduled-catch-up';
-import { countingExecution, type ExecutionSummary } from '../../core/scheduled-check';
+import { countingExecution, scheduledRequest, type ExecutionSummary } from '../../core/scheduled-check';
 import type { ConfigurationHistory } from '../adapters/configuration-history';
 import type { Launchers } from '../adapters/launcher';
 import type { RecentExecutions } from './recent-executions';
@@ -84,19 +82,14 @@ export class ScheduledCatchUp {
     const since = startedSince(decision.missed.latestMs, lookBack.found);
     if (since) return { status: 'not-needed', off, missedFiring, execution: since };
     if (!lookBack.found && !lookBack.complete) return { status: 'nothing', reason: 'look-back-exhausted', off, missedFiring };
-    const request: LaunchRequest = {
-      triggerType: 'scheduled',
-      triggerId: config.triggerId,
+    const request = scheduledRequest(config, {
       occasion: decision.occasion,
-      pipelineName: config.pipelineName,
-      parameters: config.parameters,
-      priority: priorityOf(config),
       reason:
         `catch-up of schedule ${config.schedule}: missed firing ${missedFiring}` +
         `${decision.missed.count > 1 ? ` (latest of ${decision.missed.count})` : ''} while disabled from ${off.disabledAt} to ${off.enabledAt}`,
       displayName: 'scheduled-catch-up',
       notBeforeMs: decision.missed.latestMs,
-    };
+    });
     const outcome = await this.deps.launchers.for(config).launch(request);
     const made = { off, missedFiring, missed: decision.missed.count, requestId: outcome.requestId };
     return outcome.status === 'started' ? { status: 'started', ...made, executionArn: outcome.executionArn } : { status: outcome.status, ...made, reason: outcome.reason };

@@ -1,7 +1,6 @@
-import { countingExecution, decideCheck, windowStartMs, type ExecutionSummary, type Firing } from '../../core/scheduled-check';
+import { countingExecution, decideCheck, scheduledRequest, windowStartMs, type ExecutionSummary, type Firing } from '../../core/scheduled-check';
 import type { ScheduledCheckConfig } from '../../core/contracts/scheduled-check';
-import { priorityOf } from '../../core/contracts/shared';
-import type { LaunchOutcome, LaunchRequest } from '../../core/launch';
+import type { LaunchOutcome } from '../../core/launch';
 import type { Launchers } from '../adapters/launcher';
 import type { RecentExecutions } from './recent-executions';
 
@@ -34,17 +33,12 @@ export class ScheduledChecker {
     const decision = decideCheck(firing, lookBack.found);
     if (decision.action === 'skip') return { status: 'skipped', execution: decision.execution, windowStart };
     const launcher = this.deps.launchers.for(config);
-    const request: LaunchRequest = {
-      triggerType: 'scheduled',
-      triggerId: config.triggerId,
+    const request = scheduledRequest(config, {
       occasion: decision.occasion,
-      pipelineName: config.pipelineName,
-      parameters: config.parameters,
-      priority: priorityOf(config),
       reason: `schedule ${config.schedule}: no run of ${config.pipelineName} since ${windowStart} (firing ${firing.scheduledTime})`,
       displayName: 'scheduled-check',
       notBeforeMs: firing.scheduledMs,
-    };
+    });
     const outcome = await launcher.launch(request);
     if (outcome.status !== 'deferred' || !launcher.withdraw) return settled(outcome);
     const withdrawn = await launcher.withdraw(request);
