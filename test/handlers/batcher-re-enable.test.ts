@@ -152,20 +152,21 @@ describe('batcher following a data-arrival trigger turned off and back on', () =
     expect(await reEnableRecord('flush-follows')).toBeUndefined();
   });
 
-  test('a start that fails keeps the record, and the change delivered again starts the same batch once and forgets it', async () => {
+  test('a start that fails keeps the record; past the start\'s backoff, the flush starts the same batch once and forgets it', async () => {
     // Prepare
     const on = await offWhileLanding('start-fails', catchUp(10), ['a.csv', 'b.csv']);
     world.local.sagemaker.failNext(1, 'accessDenied');
 
-    // Act: the change fails (Lambda delivers it again); past the start's backoff, the delivery again.
-    await expect(redeploy(on, 'start-fails-on-again')).rejects.toMatchObject({ name: 'CatchUpPending' });
+    // Act: the change waits for the batch's start, which the batcher retries; past the start's backoff, a flush.
+    const waiting = await redeploy(on, 'start-fails-on-again');
     const afterFailure = { runs: await keysOfRuns('start-fails'), record: await reEnableRecord('start-fails') };
     advanceClock(61_000);
-    const retried = await world.lambdaHandler(CONFIGURATION_CHANGED);
+    const retried = await world.lambdaHandler({ flush: { triggerIds: ['start-fails'] } });
 
     // Assess
+    expect(waiting).toEqual({ status: 'waiting' });
     expect(afterFailure).toEqual({ runs: [], record: expect.objectContaining({ disabledAt: expect.any(Number), catchUpGeneration: 1 }) });
-    expect(retried).toEqual({ status: 'followed' });
+    expect(retried).toEqual({ status: 'flushed' });
     expect(await keysOfRuns('start-fails')).toEqual([['start-fails/a.csv', 'start-fails/b.csv']]);
     expect(await reEnableRecord('start-fails')).toBeUndefined();
   });

@@ -15,6 +15,7 @@ import { checkTypedEvents } from './model-typed-events';
 import { checkCloseFirings } from './model-batch-schedule';
 import { checkKeyOf, checkScheduledChecks } from './model-scheduled-check';
 import { checkReEnables } from './model-re-enable';
+import { catchUpKeyOf, checkScheduledReEnables } from './model-scheduled-catch-up';
 import type { Violation } from './violations';
 
 export type { InvariantName, Violation } from './violations';
@@ -25,7 +26,7 @@ const toCents = (amount: number) => Math.round(amount * 100) / 100;
 /** The logical request an execution ran for, read from what it carries; undefined when the model never asked for it. */
 export function logicalKeyOf(execution: RecordedExecution, observation: Observation): string | undefined {
   const parameters = execution.parameters;
-  const own = joinModeKeyOf(execution, observation.deployment) ?? checkKeyOf(execution, observation.deployment);
+  const own = joinModeKeyOf(execution, observation.deployment) ?? checkKeyOf(execution, observation.deployment) ?? catchUpKeyOf(execution);
   if (own) return own;
   if (parameters.ManifestS3Uri) return `batch:${parameters.ManifestS3Uri}`;
   if (parameters.UpstreamExecutionArn) return `chain:${parameters.UpstreamExecutionArn}`;
@@ -75,6 +76,7 @@ export function checkInvariants(observation: Observation): Violation[] {
     ...checkCloseFirings(observation),
     ...checkScheduledChecks(observation),
     ...checkReEnables(observation),
+    ...checkScheduledReEnables(observation),
   ];
 }
 
@@ -180,7 +182,8 @@ function isRequested(key: string, observation: Observation): boolean {
     case 'quorum':
     case 'sequence':
     case 'check':
-      return true; // its occurrences are checked by invariant 6, its burst by 7, its join by 9, its check by 13
+    case 'catch-up':
+      return true; // its occurrences are checked by invariant 6, its burst by 7, its join by 9, its check by 13, its catch-up by 14
     case 'join':
       return rest.split('&').every((eventId) => observation.model.joinEvents.has(eventId)) && rest.split('&')[0].startsWith('data-') && rest.split('&')[1].startsWith('features-');
     case 'drift': {

@@ -1,5 +1,6 @@
 import type { Band } from './deployment';
 import type { OffPeriod } from './model-re-enable';
+import type { ScheduledReEnable } from './model-scheduled-catch-up';
 
 /** What a delivery came to, as its trigger sees it. */
 export type Progress = { readonly state: 'done'; readonly how: string } | { readonly state: 'open'; readonly reason: string; readonly delayUntilMs?: number };
@@ -30,6 +31,8 @@ export interface ModelRecord {
   readonly closeFirings: Array<{ readonly firingMs: number; readonly waiting: number; readonly replies: Array<{ readonly reply: string; readonly started: number; readonly backlog: boolean }> }>;
   /** The catching-up trigger's periods off, with what landed meanwhile and what its re-enable must start. */
   readonly offPeriods: OffPeriod[];
+  /** The catching-up scheduled trigger's re-enables, with the firing each missed and what each delivery of the change did. */
+  readonly scheduledReEnables: ScheduledReEnable[];
   /** Drift reports by S3 URI, with the band the model wrote into them and the alarms they raised. */
   readonly reports: Map<string, { readonly band: Band; readonly alarms: string[] }>;
   readonly approvals: Array<{ readonly pipeline: string; readonly requestId: string; readonly approve: boolean }>;
@@ -63,5 +66,5 @@ export interface JoinModeEvent {
 }
 
 export function emptyModelRecord(): ModelRecord {
-  return { objects: [], asked: new Map(), joinEvents: new Map(), keyedJoins: { events: new Map(), expected: [] }, joinModes: { events: new Map(), expected: [] }, bursts: [], firings: [], closeFirings: [], checks: [], offPeriods: [], reports: new Map(), approvals: [], lost: [], notQuiescent: [], trace: [], crashes: 0, deliveries: 0 };
+  return { objects: [], asked: new Map(), joinEvents: new Map(), keyedJoins: { events: new Map(), expected: [] }, joinModes: { events: new Map(), expected: [] }, bursts: [], firings: [], closeFirings: [], checks: [], offPeriods: [], scheduledReEnables: [], reports: new Map(), approvals: [], lost: [], notQuiescent: [], trace: [], crashes: 0, deliveries: 0 };
 }

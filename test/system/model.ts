@@ -22,6 +22,7 @@ import { batchScheduleSteps } from './model-batch-schedule';
 import { scheduledCheckSteps } from './model-scheduled-check';
 import { keyedJoinSteps } from './model-keyed-join';
 import { reEnableSteps } from './model-re-enable';
+import { scheduledCatchUpSteps } from './model-scheduled-catch-up';
 import { emptyModelRecord, type ModelRecord, type Progress } from './model-record';
 import { joinState, observe, waitingWork, type Observation } from './observe';
 import { COORDINATOR_FUNCTION, Faults, VirtualClock, buildSystem, type Services, type System } from './system';
@@ -154,6 +155,7 @@ export async function runModel(services: Services, plan: Plan, options: { readon
   const scheduledCheck = scheduledCheckSteps(stepContext, faults);
   const deadline = calendarSteps(stepContext, faults);
   const reEnable = reEnableSteps(stepContext, faults, plan.batchSize);
+  const scheduledCatchUp = scheduledCatchUpSteps(stepContext, faults);
   const driftOccasion = driftOccasions(stepContext);
 
   async function answerApprovals(approveShare: number): Promise<void> {
@@ -197,6 +199,7 @@ export async function runModel(services: Services, plan: Plan, options: { readon
     [3, deadline.firing],
     [3, reEnable.land],
     [1.5, reEnable.toggle],
+    [2, scheduledCatchUp.toggle],
     [1, chain],
     [1.5, driftOccasion],
     [1, () => answerApprovals(0.7)],

@@ -211,6 +211,31 @@ describe('the system, composed from the real handlers against local services, ke
     ]));
   }, 180_000);
 
+  test('the checker flags a scheduled re-enable that started twice, started despite a counting run, or started nothing unexplained', async () => {
+    // Prepare: a clean run's first re-enable that started a catch-up, answered again by a delivery that started
+    // another; and the same re-enable as if a counting run had started before, or as if it had started nothing.
+    const caughtUp = (candidate: Observation) => candidate.model.scheduledReEnables.find((reEnable) => reEnable.deliveries.some(({ started }) => started.length > 0));
+    const { observation } = await firstSeedWith((candidate) => caughtUp(candidate) !== undefined);
+    const reEnable = caughtUp(observation)!;
+    const [run] = reEnable.deliveries.flatMap(({ started }) => started);
+    const tamperedWith = (replacement: typeof reEnable): Observation => ({
+      ...observation,
+      model: { ...observation.model, scheduledReEnables: observation.model.scheduledReEnables.map((candidate) => (candidate === reEnable ? replacement : candidate)) },
+    });
+    const details = (tampered: Observation) => checkInvariants(tampered).filter((violation) => violation.invariant.startsWith('14 ')).map((violation) => violation.detail);
+
+    // Act
+    const twice = details(tamperedWith({ ...reEnable, deliveries: [...reEnable.deliveries, { reply: 'started', started: [`${run}-again`] }] }));
+    const despite = details(tamperedWith({ ...reEnable, countingBefore: 'arn:counting' }));
+    const unexplained = details(tamperedWith({ ...reEnable, deliveries: reEnable.deliveries.map((delivery) => ({ ...delivery, reply: 'nothing', started: [] })) }));
+
+    // Assess
+    expect(details(observation)).toEqual([]);
+    expect(twice).toEqual([expect.stringMatching(/started 2 runs/)]);
+    expect(despite).toEqual([expect.stringContaining(`although arn:counting started since the missed firing`)]);
+    expect(unexplained).toEqual([expect.stringMatching(/and started nothing: nothing/)]);
+  }, 180_000);
+
   test('the checker flags a deadline firing that acted twice', async () => {
     // Prepare: a clean run, with one of its firings answered as acted on by two deliveries.
     const { observation } = await runSeed(CI_SEEDS[0]);

@@ -14,7 +14,8 @@ export type InvariantName =
   | '10 each re-enable starts what landed while off in exactly one run of its own, once'
   | '11 no run carries an event that fails its schema, and no join records one'
   | '12 a batch schedule firing with nothing waiting starts nothing, and acts at most once'
-  | '13 a scheduled check starts a run only when nothing counting ran within its period, once per firing';
+  | '13 a scheduled check starts a run only when nothing counting ran within its period, once per firing'
+  | '14 a scheduled re-enable starts one run for the firings it missed, only when nothing counting started since, once';
 
 export interface Violation {
   readonly invariant: InvariantName;

@@ -131,7 +131,16 @@ export class ReEnabler {
     if (!outcomes.includes('accepted') && !(placing === generation && after && after.generation === generation && after.count > 0)) return undefined;
     if (!after) throw new Error(`trigger ${config.triggerId}: no batch state after placing the catch-up's objects`);
     // A catch-up that filled its batch was sealed and started on the way; else it is sealed here.
-    if (after.generation === generation) await this.sealOpen(config, after);
+    if (after.generation === generation) {
+      await this.sealOpen(config, after);
+      return { epoch: after.epoch, generation };
+    }
+    // Its batch was sealed full with places an interrupted try left unwritten, and what this try placed went on into
+    // the next batch: that one is the catch-up's, sealed now so that nothing arriving later joins it.
+    if (outcomes.includes('accepted') && after.count > 0) {
+      await this.sealOpen(config, after);
+      return { epoch: after.epoch, generation: after.generation };
+    }
     return { epoch: after.epoch, generation };
   }
 
@@ -148,7 +157,8 @@ export class ReEnabler {
     const id: BatchId = { triggerId: config.triggerId, ...batch };
     const header = await this.deps.headers.readHeader(id);
     if (!header || !FINISHED.has(header.status)) {
-      throw new CatchUpPending(`trigger ${config.triggerId}: catch-up batch ${batch.generation} has not started yet (${header?.status ?? 'not claimed'})`);
+      // The batch is the batcher's to start, as any other: a failed start is retried by the flush on its backoff, and alarmed.
+      throw new CatchUpPending(`trigger ${config.triggerId}: catch-up batch ${batch.generation} has not started yet (${header?.status ?? 'not claimed'})`, true);
     }
     await this.deps.records.forget(config.triggerId, disabledAtMs);
     return { step: 'caught-up', batch, objects: (header as { objectCount?: number }).objectCount ?? 0 };
