@@ -1,11 +1,11 @@
 /**
  * Redeployments the simulator plays: one trigger disabled or enabled again, as a deployment of the app with that
- * trigger's `enabled` changed would do it. Its rules stop or resume matching, the parameter holding its
- * configuration is written again, and Parameter Store puts its change event on the default bus.
+ * trigger's `enabled` changed would do it. Its rules stop or resume matching (its schedule firing), the parameter
+ * holding its configuration is written again, and Parameter Store puts its change event on the default bus.
  */
 import { isRecord } from '../../lambda/core/result';
 import type { S3Input, TriggerSwitchInput } from './events-file';
-import type { SimulatedRule, SimulatedRuleTarget, SimulatedStack } from './model';
+import type { SimulatedRule, SimulatedRuleTarget, SimulatedSchedule, SimulatedStack } from './model';
 import { stableUuid, type DeliveryContext, type EventBridgeEvent } from './routing';
 
 const MAX_STORED_BYTES = 1024 * 1024;
@@ -16,20 +16,33 @@ export interface Redeployment {
   readonly change?: EventBridgeEvent;
 }
 
-/** The app's configuration parameters as last written, and the rules whose state a redeployment flips. */
+/** What a redeployment writes beside the rules: a configuration parameter, and the environment of the functions reading it. */
+export interface RedeploymentWrites {
+  putParameter(name: string, value: string): void;
+  setEnvironment(functionName: string, variables: Readonly<Record<string, string>>): void;
+}
+
+/** The app's configuration parameters as last written, and the rules and schedules whose state a redeployment flips. */
 export class Redeployments {
   private readonly parameters: Map<string, string>;
+  /** The schedules a redeployment disabled or enabled, by logical id; the others are as deployed. */
+  private readonly scheduleStates = new Map<string, boolean>();
 
   constructor(
-    stacks: readonly SimulatedStack[],
+    private readonly stacks: readonly SimulatedStack[],
     /** The world's rules: a switched trigger's rules are replaced in place with their new state. */
     private readonly rules: SimulatedRule[],
-    private readonly putParameter: (name: string, value: string) => void,
+    private readonly writes: RedeploymentWrites,
     private readonly context: DeliveryContext,
     /** The local S3's endpoint, where landed objects are stored for a catch-up to list. */
     private readonly s3Endpoint: string,
   ) {
     this.parameters = new Map(stacks.flatMap((stack) => stack.parameters).map((parameter) => [parameter.name, parameter.value]));
+  }
+
+  /** Whether the schedule fires: as deployed, unless a redeployment switched its trigger. */
+  scheduleEnabled(schedule: SimulatedSchedule): boolean {
+    return this.scheduleStates.get(schedule.logicalId) ?? schedule.enabled;
   }
 
   /**
@@ -43,7 +56,11 @@ export class Redeployments {
     if (!response.ok) throw new Error(`cannot store the object of line ${input.line} at s3://${input.bucket}/${input.key}: HTTP ${response.status}`);
   }
 
-  /** Disables or enables the trigger the line names, at `atMs`. */
+  /**
+   * Disables or enables the trigger the line names, at `atMs`: its rules, or a scheduled trigger's schedule (which
+   * names its trigger in its metadata), and its configuration, whose new value gives the functions reading its path
+   * a new `TRIGGER_CONFIG_VERSION`, as the deployment does.
+   */
   switchTrigger(input: TriggerSwitchInput): Redeployment {
     const enabled = input.kind === 'enable';
     let found = false;
@@ -52,11 +69,20 @@ export class Redeployments {
       this.rules[index] = { ...rule, enabled };
       found = true;
     });
+    for (const schedule of this.stacks.flatMap((stack) => stack.schedules)) {
+      if (schedule.triggerId !== input.triggerId) continue;
+      this.scheduleStates.set(schedule.logicalId, enabled);
+      found = true;
+    }
     for (const [name, value] of this.parameters) {
       const rewritten = withEnabled(value, input.triggerId, enabled);
       if (rewritten === undefined) continue;
       this.parameters.set(name, rewritten);
-      this.putParameter(name, rewritten);
+      this.writes.putParameter(name, rewritten);
+      for (const fn of this.stacks.flatMap((stack) => stack.functions)) {
+        const path = fn.environment.TRIGGER_CONFIG_PATH;
+        if (path !== undefined && name.startsWith(path)) this.writes.setEnvironment(fn.functionName, { TRIGGER_CONFIG_VERSION: `${fn.environment.TRIGGER_CONFIG_VERSION ?? ''}+line${input.line}` });
+      }
       return { found: true, change: parameterStoreChange(name, input.atMs, `${input.line}#${input.kind}`, this.context) };
     }
     return { found };

@@ -4,7 +4,7 @@ import type { Agenda, AgendaItem } from './agenda';
 import type { VirtualClock } from './clock';
 import type { StartedRun } from './endpoints';
 import type { ReplayRequest } from './endpoints/event-replays';
-import { isTriggerSwitch, type AlarmInput, type SimulationInput, type TriggerSwitchInput } from './events-file';
+import { isTriggerSwitch, type AlarmInput, type SimulationInput } from './events-file';
 import { firingDecisions, type FiringAnswer } from './firing-answers';
 import type { FunctionHost, InvocationOutcome } from './function-host';
 import type { SimulatedAlarm, SimulatedFunction, SimulatedRule, SimulatedStack } from './model';
@@ -76,8 +76,6 @@ export class World {
   /** The app's queues and the pollers that read them. */
   readonly queues: Queues;
   private readonly functions = new Map<string, SimulatedFunction>();
-  /** The schedules an events file's redeployment disabled or enabled, by logical id; the others are as deployed. */
-  private readonly scheduleStates = new Map<string, boolean>();
   private readonly rules: SimulatedRule[];
   private readonly alarms: SimulatedAlarm[];
   private readonly context: DeliveryContext;
@@ -97,11 +95,14 @@ export class World {
     this.alarms = props.stacks.flatMap((stack) => stack.alarms);
     this.context = { account: props.account, region: props.region };
     this.queues = new Queues({ ...props, errors: props.recorded.errors, invoke: (fn, payload) => this.run(fn, payload) });
-    this.redeployments = new Redeployments(props.stacks, this.rules, (name, value) => props.services.ssm.put(name, value), this.context, props.services.environment.AWS_ENDPOINT_URL_S3);
+    this.redeployments = new Redeployments(props.stacks, this.rules, {
+      putParameter: (name, value) => props.services.ssm.put(name, value),
+      setEnvironment: (functionName, variables) => props.host.setEnvironment(functionName, variables),
+    }, this.context, props.services.environment.AWS_ENDPOINT_URL_S3);
   }
 
   async happen(item: AgendaItem): Promise<void> {
-    if (item.kind === 'schedule' && !(this.scheduleStates.get(item.schedule.logicalId) ?? item.schedule.enabled)) return;
+    if (item.kind === 'schedule' && !this.redeployments.scheduleEnabled(item.schedule)) return;
     if (item.kind === 'line') {
       this.cause = item.input;
       try {
@@ -150,13 +151,8 @@ export class World {
       const heard = await this.onBus('default', pipelineSucceededEvent(input.pipeline, input.atMs, this.context, `line#${input.line}`));
       if (!heard) this.props.recorded.nothingListens.push({ ...at, what: `success of pipeline ${input.pipeline}` });
     } else if (isTriggerSwitch(input)) {
-      const switched = this.switchSchedules(input);
-      const { found: ruled, change } = this.redeployments.switchTrigger(input);
-      const found = ruled || switched;
-      if (change) {
-        this.newConfigurationVersion(String(change.detail.name), input.line);
-        await this.onBus('default', change);
-      }
+      const { found, change } = this.redeployments.switchTrigger(input);
+      if (change) await this.onBus('default', change);
       // The replays the change started (an event trigger's catch-up) deliver what the archive kept.
       await this.replay();
       if (!found) this.props.recorded.nothingListens.push({ ...at, what: `${input.kind}: no trigger ${input.triggerId} in the app` });
@@ -168,25 +164,6 @@ export class World {
         answered = answered || result?.reason === 'approved' || result?.reason === 'started' || result?.reason === 'rejected';
       }
       if (!answered) this.props.recorded.nothingListens.push({ ...at, what: `${input.kind}: no run of ${input.pipeline} waits for approval under request ${input.request}` });
-    }
-  }
-
-  /** Disables or enables the schedules of the scheduled trigger the line names; whether there were any. */
-  private switchSchedules(input: TriggerSwitchInput): boolean {
-    const schedules = this.props.stacks.flatMap((stack) => stack.schedules).filter((schedule) => schedule.triggerId === input.triggerId);
-    for (const schedule of schedules) this.scheduleStates.set(schedule.logicalId, input.kind === 'enable');
-    return schedules.length > 0;
-  }
-
-  /**
-   * A redeployment that rewrote a configuration parameter also gives the functions reading its path a new
-   * `TRIGGER_CONFIG_VERSION`, as the deployment does: their cached configurations are read again.
-   */
-  private newConfigurationVersion(parameterName: string, line: number): void {
-    for (const fn of new Set(this.functions.values())) {
-      const path = fn.environment.TRIGGER_CONFIG_PATH;
-      if (path === undefined || !parameterName.startsWith(path)) continue;
-      this.props.host.setEnvironment(fn.functionName, { TRIGGER_CONFIG_VERSION: `${fn.environment.TRIGGER_CONFIG_VERSION ?? ''}+line${line}` });
     }
   }
 

@@ -1,39 +1,18 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, Duration, Stack, TimeZone } from 'aws-cdk-lib';
-import * as s3 from 'aws-cdk-lib/aws-s3';
-import { DataArrivalTrigger, TrainingPipeline, TriggerSchedule } from '../../lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { simulateApp } from '../../lib/testing';
+import { addCalendarTriggers, landing } from '../support/calendar-triggers';
 
 const TIMEOUT = 300_000;
 
-/**
- * Two data-arrival triggers in Berlin's time (UTC+1 in January): labels expected every weekday by 06:00, each
- * deadline starting with what arrived; features batched by a schedule, every day at 03:00, only when any came.
- */
+/** The calendar triggers (see {@link addCalendarTriggers}) in a stack of their own. */
 function calendarStack(app: App): void {
-  const stack = new Stack(app, 'Calendar');
-  const bucket = s3.Bucket.fromBucketName(stack, 'Data', 'landing');
-  new DataArrivalTrigger(stack, 'Labels', {
-    pipeline: TrainingPipeline.fromPipelineName(stack, 'LabelsPipeline', 'labels-training'),
-    bucket,
-    prefix: 'labels/',
-    batchSize: 100,
-    batchWindow: Duration.hours(6),
-    expectedBy: { schedule: TriggerSchedule.cron('0 6 ? * MON-FRI *'), startWithWhatArrived: true },
-    timeZone: TimeZone.EUROPE_BERLIN,
-  });
-  new DataArrivalTrigger(stack, 'Features', {
-    pipeline: TrainingPipeline.fromPipelineName(stack, 'FeaturesPipeline', 'features-training'),
-    bucket,
-    prefix: 'features/',
-    batchSchedule: TriggerSchedule.cron('0 3 * * ? *'),
-    timeZone: TimeZone.EUROPE_BERLIN,
-  });
+  addCalendarTriggers(new Stack(app, 'Calendar'));
 }
 
-const object = (at: string, key: string) => ({ at, s3: { bucket: 'landing', key } });
+const object = landing;
 
 describe('simulating a deadline and a schedule-gated batch', () => {
   let outdir: string;

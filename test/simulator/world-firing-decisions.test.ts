@@ -1,11 +1,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, Duration, Stack, TimeZone } from 'aws-cdk-lib';
-import * as s3 from 'aws-cdk-lib/aws-s3';
-import { DataArrivalTrigger, ScheduledTrigger, TrainingPipeline, TriggerSchedule } from '../../lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { ScheduledTrigger, TrainingPipeline, TriggerSchedule } from '../../lib';
 import { renderTimeline } from '../../lib/simulator/timeline';
 import { simulateApp } from '../../lib/testing';
+import { addCalendarTriggers, landing } from '../support/calendar-triggers';
 
 const TIMEOUT = 300_000;
 
@@ -16,23 +16,7 @@ const TIMEOUT = 300_000;
  */
 function firingsStack(app: App): void {
   const stack = new Stack(app, 'Firings');
-  const bucket = s3.Bucket.fromBucketName(stack, 'Data', 'landing');
-  new DataArrivalTrigger(stack, 'Labels', {
-    pipeline: TrainingPipeline.fromPipelineName(stack, 'LabelsPipeline', 'labels-training'),
-    bucket,
-    prefix: 'labels/',
-    batchSize: 100,
-    batchWindow: Duration.hours(6),
-    expectedBy: { schedule: TriggerSchedule.cron('0 6 ? * MON-FRI *'), startWithWhatArrived: true },
-    timeZone: TimeZone.EUROPE_BERLIN,
-  });
-  new DataArrivalTrigger(stack, 'Features', {
-    pipeline: TrainingPipeline.fromPipelineName(stack, 'FeaturesPipeline', 'features-training'),
-    bucket,
-    prefix: 'features/',
-    batchSchedule: TriggerSchedule.cron('0 3 * * ? *'),
-    timeZone: TimeZone.EUROPE_BERLIN,
-  });
+  addCalendarTriggers(stack);
   new ScheduledTrigger(stack, 'AtLeastEvery36Hours', {
     pipeline: TrainingPipeline.fromPipelineName(stack, 'CheckedPipeline', 'checked-training'),
     schedule: TriggerSchedule.cron('0 1 * * ? *'),
@@ -40,7 +24,7 @@ function firingsStack(app: App): void {
   });
 }
 
-const object = (at: string, key: string) => ({ at, s3: { bucket: 'landing', key } });
+const object = landing;
 
 describe('the timeline shows the deadlines missed and the firings skipped, as their handlers answered them', () => {
   let outdir: string;
