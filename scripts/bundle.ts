@@ -4,9 +4,10 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as esbuild from 'esbuild';
 
-/** Where each cloud's functions live: `lambda/aws/<name>/index.ts` and `lambda/gcp/<name>/index.ts`. */
+/** Where each cloud's functions live: `lambda/aws/<name>/index.ts`, `lambda/gcp/<name>/index.ts`, `lambda/azure/<name>/index.ts`. */
 const AWS_FUNCTIONS = 'lambda/aws';
 const GCP_FUNCTIONS = 'lambda/gcp';
+const AZURE_FUNCTIONS = 'lambda/azure';
 
 /** One bundled handler, as recorded in `manifest.json`. */
 export interface BundledHandler {
@@ -43,8 +44,43 @@ const GCP_PACKAGE_JSON = `${JSON.stringify(
   2,
 )}\n`;
 
+/** Azure Functions (v4 programming model): `lambda/azure/<name>/index.ts`, bundled as `azure/<name>`, one function app each. */
+export function discoverAzureFunctions(repoRoot: string): string[] {
+  return functionFolders(repoRoot, AZURE_FUNCTIONS).map((name) => `azure/${name}`);
+}
+
+/**
+ * What an Azure function app's package holds beside the bundle: the manifest whose `main` the Node.js worker loads (the
+ * v4 model registers the functions in code, so there is no function.json), and host.json with the extension bundle
+ * the Event Grid trigger needs and Application Insights' sampling off, so that no decision log line is dropped.
+ */
+const AZURE_PACKAGE_JSON = `${JSON.stringify({ name: 'cdk-ml-triggers-function', version: '1.0.0', main: 'index.js' }, null, 2)}\n`;
+const AZURE_HOST_JSON = `${JSON.stringify(
+  {
+    version: '2.0',
+    extensionBundle: { id: 'Microsoft.Azure.Functions.ExtensionBundle', version: '[4.*, 5.0.0)' },
+    logging: { applicationInsights: { samplingSettings: { isEnabled: false } } },
+    functionTimeout: '00:05:00',
+  },
+  null,
+  2,
+)}\n`;
+
+/**
+ * What the Azure bundles need besides: the Node.js worker provides `@azure/functions-core` to @azure/functions at run
+ * time (it is not on npm), and the Azure Storage SDK's ES modules read `import.meta.url` at load (its CRC64 code calls
+ * `createRequire`), which a CommonJS bundle must be given: the bundle's own file URL, computed where it runs, so that
+ * nothing of the build machine is written into it.
+ */
+const AZURE_OPTIONS: esbuild.BuildOptions = {
+  external: ['@azure/functions-core'],
+  define: { 'import.meta.url': '__bundleFileUrl' },
+  banner: { js: 'var __bundleFileUrl = require("node:url").pathToFileURL(__filename).href;' },
+};
+
 function entryPoint(repoRoot: string, name: string): string {
   if (name.startsWith('gcp/')) return `${GCP_FUNCTIONS}/${name.slice(4)}/index.ts`;
+  if (name.startsWith('azure/')) return `${AZURE_FUNCTIONS}/${name.slice(6)}/index.ts`;
   const command = COMMAND_ENTRIES[name];
   return command && fs.existsSync(path.join(repoRoot, command)) ? command : `${AWS_FUNCTIONS}/${name}/index.ts`;
 }
@@ -77,6 +113,7 @@ export function buildOptions(repoRoot: string, outDir: string, name: string): es
     mainFields: ['module', 'main'],
     tsconfigRaw: { compilerOptions: { useDefineForClassFields: true } },
     logLevel: 'silent',
+    ...(name.startsWith('azure/') ? AZURE_OPTIONS : {}),
   };
 }
 
@@ -86,7 +123,7 @@ async function formatted(messages: esbuild.Message[], kind: 'error' | 'warning')
 }
 
 /**
- * Bundles every function under `<repoRoot>/lambda/aws` and `<repoRoot>/lambda/gcp`, and the operator command, into `<outDir>/<name>/index.js` and writes
+ * Bundles every function under `<repoRoot>/lambda/aws`, `<repoRoot>/lambda/gcp` and `<repoRoot>/lambda/azure`, and the operator command, into `<outDir>/<name>/index.js` and writes
  * `<outDir>/manifest.json`. Empties `outDir` first, so a removed handler leaves nothing behind.
  * Rejects on any esbuild error or warning.
  */
@@ -96,7 +133,7 @@ export async function bundleHandlers(repoRoot: string, outDir: string): Promise<
 
   const manifest: Record<string, BundledHandler> = {};
   const commands = Object.keys(COMMAND_ENTRIES).filter((name) => fs.existsSync(path.join(repoRoot, COMMAND_ENTRIES[name])));
-  for (const name of [...discoverHandlers(repoRoot), ...commands, ...discoverGcpFunctions(repoRoot)].sort()) {
+  for (const name of [...discoverHandlers(repoRoot), ...commands, ...discoverGcpFunctions(repoRoot), ...discoverAzureFunctions(repoRoot)].sort()) {
     let result: esbuild.BuildResult;
     try {
       result = await esbuild.build(buildOptions(repoRoot, outDir, name));
@@ -109,6 +146,10 @@ export async function bundleHandlers(repoRoot: string, outDir: string): Promise<
       throw new Error(`bundling handler '${name}' produced warnings:\n${await formatted(result.warnings, 'warning')}`);
     }
     if (name.startsWith('gcp/')) fs.writeFileSync(path.join(outDir, name, 'package.json'), GCP_PACKAGE_JSON);
+    if (name.startsWith('azure/')) {
+      fs.writeFileSync(path.join(outDir, name, 'package.json'), AZURE_PACKAGE_JSON);
+      fs.writeFileSync(path.join(outDir, name, 'host.json'), AZURE_HOST_JSON);
+    }
     const bundle = fs.readFileSync(path.join(outDir, name, 'index.js'));
     manifest[name] = { bytes: bundle.length, sha256: createHash('sha256').update(bundle).digest('hex') };
   }

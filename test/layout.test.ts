@@ -33,9 +33,12 @@ describe('the layout: constructs per cloud in lib/, functions per cloud in lambd
     expect(offending('lambda/core', (target) => under(target, 'lambda/core') || target === 'node:crypto')).toEqual([]);
   });
 
-  test("an AWS function never imports Google's functions or a construct, and a Google function never AWS's", () => {
-    expect(offending('lambda/aws', (target) => !under(target, 'lambda/gcp') && !under(target, 'lib'))).toEqual([]);
-    expect(offending('lambda/gcp', (target) => !under(target, 'lambda/aws') && !under(target, 'lib'))).toEqual([]);
+  test("a cloud's functions never import another cloud's functions or a construct", () => {
+    const clouds = ['aws', 'gcp', 'azure'];
+    for (const cloud of clouds) {
+      const others = clouds.filter((other) => other !== cloud).map((other) => `lambda/${other}`);
+      expect(offending(`lambda/${cloud}`, (target) => !others.some((other) => under(target, other)) && !under(target, 'lib'))).toEqual([]);
+    }
   });
 
   test('constructs read the functions only through the core: its contracts, defaults and limits', () => {
@@ -49,14 +52,22 @@ describe('the layout: constructs per cloud in lib/, functions per cloud in lambd
     expect(reachingIn).toEqual([]);
   });
 
-  test("the AWS constructs never import Google's, so an AWS-only app loads no CDK for Terraform", () => {
-    const aws = sourceFiles('lib').filter((file) => !file.startsWith('lib/gcp/') && !file.startsWith('lib/cli/'));
+  test("the AWS constructs never import Google's or Azure's, so an AWS-only app loads no CDK for Terraform", () => {
+    const aws = sourceFiles('lib').filter((file) => !file.startsWith('lib/gcp/') && !file.startsWith('lib/azure/') && !file.startsWith('lib/cli/'));
     const reachingIn = aws.flatMap((file) =>
       importsOf(file)
-        .filter((target) => under(target, 'lib/gcp') || target.startsWith('cdktf') || target.startsWith('@cdktf/'))
+        .filter((target) => under(target, 'lib/gcp') || under(target, 'lib/azure') || target.startsWith('cdktf') || target.startsWith('@cdktf/'))
         .map((target) => `${file} -> ${target}`),
     );
     expect(reachingIn).toEqual([]);
+  });
+
+  test("the Google and Azure constructs never import each other's provider, so each stays an optional peer", () => {
+    const crossing = [
+      ...offending('lib/gcp', (target) => !under(target, 'lib/azure') && !target.startsWith('@cdktf/provider-azurerm')),
+      ...offending('lib/azure', (target) => !under(target, 'lib/gcp') && !target.startsWith('@cdktf/provider-google')),
+    ];
+    expect(crossing).toEqual([]);
   });
 
   test('the operator command reads the decision log through an adapter, not through a function', () => {
@@ -72,8 +83,8 @@ describe('the layout: constructs per cloud in lib/, functions per cloud in lambd
         .filter((entry) => entry.isDirectory())
         .map((entry) => entry.name)
         .sort();
-    expect(folders('lambda')).toEqual(['aws', 'core', 'gcp']);
-    for (const cloud of ['aws', 'gcp']) {
+    expect(folders('lambda')).toEqual(['aws', 'azure', 'core', 'gcp']);
+    for (const cloud of ['aws', 'gcp', 'azure']) {
       const withoutEntry = folders(`lambda/${cloud}`).filter(
         (name) => name !== 'adapters' && !fs.existsSync(path.join(REPO_ROOT, 'lambda', cloud, name, 'index.ts')),
       );

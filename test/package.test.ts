@@ -108,16 +108,18 @@ describe('the published package', () => {
       '@aws-sdk/client-eventbridge': expect.any(String),
       cdktf: expect.any(String),
       '@cdktf/provider-google': expect.any(String),
+      '@cdktf/provider-azurerm': expect.any(String),
       dynalite: expect.any(String),
       s3rver: expect.any(String),
     });
-    // AWS users install none of the optional peers: the Google constructs, the publish client and the simulator are separate entry points.
+    // AWS users install none of the optional peers: the Google and Azure constructs, the publish client and the simulator are separate entry points.
     expect(installed.peerDependenciesMeta).toEqual({
       '@aws-sdk/client-eventbridge': { optional: true },
       cdktf: { optional: true },
       '@cdktf/provider-google': { optional: true },
       dynalite: { optional: true },
       s3rver: { optional: true },
+      '@cdktf/provider-azurerm': { optional: true },
     });
     // The publish client has its own entry point, for services that publish platform events.
     const publishExports = run('node', ['-e', "const p = require('cdk-ml-triggers/publish'); console.log(Object.keys(p).sort().join(','))"], appDir);
@@ -167,7 +169,7 @@ simulateApp(app, [
 
     // Act
     const resolved = Object.fromEntries(
-      ['cdk-ml-triggers', 'cdk-ml-triggers/publish', 'cdk-ml-triggers/gcp', 'cdk-ml-triggers/testing'].map((specifier) => [
+      ['cdk-ml-triggers', 'cdk-ml-triggers/publish', 'cdk-ml-triggers/gcp', 'cdk-ml-triggers/azure', 'cdk-ml-triggers/testing'].map((specifier) => [
         specifier,
         ts.resolveModuleName(specifier, importer, options, ts.sys, undefined, undefined, ts.ModuleKind.CommonJS).resolvedModule?.resolvedFileName,
       ]),
@@ -179,6 +181,7 @@ simulateApp(app, [
       'cdk-ml-triggers': installedAt('dist/lib/index.d.ts'),
       'cdk-ml-triggers/publish': installedAt('dist/lib/publish/index.d.ts'),
       'cdk-ml-triggers/gcp': installedAt('dist/lib/gcp/index.d.ts'),
+      'cdk-ml-triggers/azure': installedAt('dist/lib/azure/index.d.ts'),
       'cdk-ml-triggers/testing': installedAt('dist/lib/testing/index.d.ts'),
     });
   });

@@ -9,7 +9,10 @@ import { accept, type Parsed } from './result';
 export const PIPELINE_JOB_ID_PATTERN = /^[a-z][a-z0-9-]{0,126}$/;
 
 /** What started a job; also its `ml-trigger-type` label. */
-export type TriggerKind = 'scheduled' | 'drift';
+export type TriggerKind = 'scheduled' | 'drift' | 'chain';
+
+/** The one letter of a kind in a job id; existing letters never change, as they are part of every id made before. */
+const KIND_LETTER: Readonly<Record<TriggerKind, string>> = { scheduled: 's', drift: 'd', chain: 'c' };
 
 /**
  * The job id for one firing of a trigger: a readable prefix from the trigger id, then 128 bits of a hash of the
@@ -19,7 +22,7 @@ export type TriggerKind = 'scheduled' | 'drift';
 export function pipelineJobId(triggerId: string, kind: TriggerKind, eventIdentity: readonly string[]): string {
   const digest = sha256(canonicalJson([triggerId, kind, ...eventIdentity])).slice(0, 32);
   const slug = triggerId.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^[^a-z]+/, '').slice(0, 48).replace(/-+$/, '');
-  return `${slug || 'trigger'}-${kind === 'scheduled' ? 's' : 'd'}-${digest}`;
+  return `${slug || 'trigger'}-${KIND_LETTER[kind]}-${digest}`;
 }
 
 /** Labels that find a trigger's jobs: keys and values of lowercase letters, digits, - and _, at most 63 characters. */

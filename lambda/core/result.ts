@@ -71,3 +71,15 @@ export function numberIn(record: Record<string, unknown>, name: string, path: st
   if (!value.ok || (value.value >= min && value.value <= max)) return value;
   return reject(path, max === Infinity ? `must be at least ${min}, got ${value.value}` : `must be between ${min} and ${max}, got ${value.value}`);
 }
+
+/**
+ * Parses the settings a deployment wrote as JSON text into a named variable, naming fields from the variable
+ * (`TRIGGER_SETTINGS.workspace`); the caller reads the variable, so this stays free of the environment.
+ */
+export function parseSettingsText<T>(name: string, text: string | undefined, parse: (input: unknown) => Parsed<T>): Parsed<T> {
+  if (text === undefined || text === '') return reject(name, 'is not set');
+  const json = parseJson(text, name);
+  if (!json.ok) return json;
+  const parsed = parse(json.value);
+  return parsed.ok ? parsed : reject(`${name}.${parsed.error.field}`, parsed.error.problem);
+}

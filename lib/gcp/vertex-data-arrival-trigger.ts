@@ -7,14 +7,13 @@ import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucke
 import { StorageNotification } from '@cdktf/provider-google/lib/storage-notification';
 import { Duration } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { validateDurationInRange, validateIntegerInRange } from '../private/validation';
-import { manifestFilterProblem } from '../../lambda/core/batching';
+import { validateDurationInRange } from '../private/validation';
 import { BATCH_DEFAULTS, BATCH_LIMITS } from '../../lambda/core/contracts/batch';
-import { pipelineParameters } from '../../lambda/core/pipeline-parameters';
 import { deploymentHash } from './deployment-hash';
 import { FunctionDeployment } from './function-deployment';
 import type { IVertexTriggerFunction } from './trigger-function';
 import type { VertexPipeline } from './vertex-pipeline';
+import { checkedBatchingProps } from '../private/batching-props';
 
 /** Properties of a {@link VertexDataArrivalTrigger}. */
 export interface VertexDataArrivalTriggerProps {
@@ -69,14 +68,7 @@ export class VertexDataArrivalTrigger extends Construct {
     const batchSize = props.batchSize ?? BATCH_DEFAULTS.batchSize;
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > BATCH_LIMITS.maxBatchSize) throw new Error(`batchSize must be a whole number between 1 and ${BATCH_LIMITS.maxBatchSize}, got ${batchSize}`);
     const window = batchWindowSeconds(props);
-    const maxStartAttempts = props.maxStartAttempts ?? BATCH_DEFAULTS.maxStartAttempts;
-    validateIntegerInRange('maxStartAttempts', maxStartAttempts, 1, BATCH_LIMITS.maxStartAttempts);
-    const parameters = pipelineParameters(props.parameters ?? {});
-    if (!parameters.ok) throw new Error(`${parameters.error.field} ${parameters.error.problem}`);
-    const manifestPrefix = props.manifestPrefix ?? BATCH_DEFAULTS.manifestPrefix;
-    if (manifestPrefix !== '' && !manifestPrefix.endsWith('/')) throw new Error(`manifestPrefix must be empty or end with '/', got '${manifestPrefix}'`);
-    const problem = manifestFilterProblem(props.prefix, props.suffix);
-    if (problem) throw new Error(problem);
+    const { maxStartAttempts, manifestPrefix } = checkedBatchingProps(props);
 
     const { pipeline } = props;
     const triggerId = `data-${deploymentHash(this, pipeline, 12)}`;

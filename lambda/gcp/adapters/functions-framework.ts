@@ -1,4 +1,4 @@
-import { parseJson, reject, type FieldError, type Parsed } from '../../core/result';
+import { parseSettingsText, type FieldError, type Parsed } from '../../core/result';
 import { isRetryable } from './google-rest';
 import { parsePushRequest, type PushedMessage } from './pubsub-push';
 
@@ -42,12 +42,7 @@ export function respondMisconfigured(res: FunctionResponse, error: FieldError): 
 
 /** Reads and parses the settings an environment variable holds as JSON, naming fields from the variable (`TRIGGER_CONFIG.region`). */
 export function settingsFromEnv<T>(name: string, parse: (input: unknown) => Parsed<T>): Parsed<T> {
-  const text = process.env[name];
-  if (text === undefined || text === '') return reject(name, 'is not set');
-  const json = parseJson(text, name);
-  if (!json.ok) return json;
-  const parsed = parse(json.value);
-  return parsed.ok ? parsed : reject(`${name}.${parsed.error.field}`, parsed.error.problem);
+  return parseSettingsText(name, process.env[name], parse);
 }
 
 /**

@@ -4,7 +4,7 @@ import type { CloudStorage } from '../adapters/gcs';
 import { isRetryable } from '../adapters/google-rest';
 import { pipelineJobRequest, VertexApiError, type VertexPipelines } from '../adapters/vertex-pipelines';
 import { parameterValues } from '../../core/pipeline-job';
-import { batchJobId, batchJobLabels, manifestObjectName } from './decisions';
+import { batchJobId, batchJobLabels, manifestObjectName } from '../../core/batch-lease';
 import type { BatcherConfig } from './settings';
 import type { Batches } from './store';
 

@@ -1,22 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { ManifestEntry } from '../../core/batching';
-import type { Lease } from '../../core/persistence';
 import { FirestoreError, runTransaction, type Fields, type FirestoreDocuments, type StoredDocument, type Write } from '../adapters/firestore';
 import { firestoreLease, type FirestoreLeaseLayout } from '../adapters/firestore-lease';
-import { admit, claimable, CLAIM_TTL_MS, flushSeals, objectKey, type BatchRecord, type BatchStatus, type OpenBatch } from './decisions';
+import { admit, batchFreed, batchTaken, claimable, CLAIMABLE_STATUSES, batchRecordFrom, CLAIM_TTL_MS, firstBatch, flushSeals, nextBatch, openBatchFrom, type BatchClaim, type BatchRecord, type OpenBatch, type Recorded } from '../../core/batch-lease';
+import { objectKey } from './decisions';
 
-export type Recorded =
-  | { readonly status: 'duplicate'; readonly generation: number }
-  | { readonly status: 'added'; readonly generation: number; readonly seq: number; readonly sealed: boolean };
+export type { Recorded } from '../../core/batch-lease';
 
 /** A batch this invocation holds: its lease writes the attempt's end only while the hold is still this one. */
-export interface Claim {
-  readonly generation: number;
-  readonly epoch: string;
-  readonly count: number;
-  readonly attempts: number;
-  readonly lease: Lease<Fields, StoredDocument>;
-}
+export type Claim = BatchClaim<Fields, StoredDocument>;
 
 /** What the batcher keeps in Firestore, as the start path and the handler use it; a test may wrap it. */
 export interface Batches {
@@ -35,12 +27,10 @@ export interface Batches {
  */
 const BATCH_LEASE: FirestoreLeaseLayout = {
   takeable: (fields, nowMs) => claimable(batchRecord(fields), nowMs),
-  taken: (fields, _owner, untilMs, extra) => ({ ...fields, ...extra, status: 'CLAIMED', attempts: integer(fields.attempts) + 1, claimExpiresAtMs: untilMs }),
-  freed: (fields, untilMs, extra) => ({ ...fields, ...extra, nextAttemptAtMs: untilMs, status: 'RETRY' }),
+  taken: (fields, _owner, untilMs, extra) => ({ ...fields, ...extra, ...batchTaken(integer(fields.attempts), untilMs) }),
+  freed: (fields, untilMs, extra) => ({ ...fields, ...extra, ...batchFreed(untilMs) }),
   completed: (fields, extra) => ({ ...fields, ...extra }),
 };
-
-const CLAIMABLE_STATUSES: readonly BatchStatus[] = ['SEALED', 'RETRY', 'CLAIMED'];
 
 /**
  * The batcher's Firestore documents: `triggers/{t}` (the open batch), `triggers/{t}/objects/{key}` (one per object
@@ -89,7 +79,7 @@ export class BatchStore implements Batches {
       const state = await this.db.get(this.statePath, transaction);
       const open = openBatch(state);
       if (!state || !flushSeals(open, nowMs, windowSeconds)) return { writes: [], result: undefined };
-      const next: OpenBatch = { epoch: open.epoch, generation: open.generation + 1, count: 0, openedAtMs: null };
+      const next: OpenBatch = nextBatch(open);
       return { writes: [stateWrite(this.statePath, next, state), this.sealWrite(open, open.count, nowMs)], result: open.generation };
     });
     return result;
@@ -135,14 +125,8 @@ export class BatchStore implements Batches {
 
 /** The open batch the state document describes; a missing document is a new state with a fresh epoch. */
 function openBatch(state: StoredDocument | undefined): OpenBatch {
-  if (!state) return { epoch: randomBytes(6).toString('hex'), generation: 1, count: 0, openedAtMs: null };
-  const openedAtMs = state.fields.openedAtMs;
-  return {
-    epoch: String(state.fields.epoch),
-    generation: integer(state.fields.generation),
-    count: integer(state.fields.count),
-    openedAtMs: typeof openedAtMs === 'number' ? openedAtMs : null,
-  };
+  if (!state) return firstBatch(randomBytes(6).toString('hex'));
+  return openBatchFrom(state.fields, integer);
 }
 
 function stateWrite(path: string, next: OpenBatch, read: StoredDocument | undefined): Write {
@@ -151,13 +135,7 @@ function stateWrite(path: string, next: OpenBatch, read: StoredDocument | undefi
 }
 
 function batchRecord(fields: Fields): BatchRecord {
-  const { status, attempts, claimExpiresAtMs, nextAttemptAtMs } = fields;
-  return {
-    status: String(status) as BatchStatus,
-    attempts: integer(attempts),
-    ...(typeof claimExpiresAtMs === 'number' ? { claimExpiresAtMs } : {}),
-    ...(typeof nextAttemptAtMs === 'number' ? { nextAttemptAtMs } : {}),
-  };
+  return batchRecordFrom(fields, integer);
 }
 
 function entryFields(entry: ManifestEntry): Fields {
@@ -177,7 +155,7 @@ function manifestEntry(fields: Fields): ManifestEntry {
   };
 }
 
-function integer(value: Fields[string] | undefined): number {
+function integer(value: unknown): number {
   if (typeof value !== 'number') throw new FirestoreError(0, 'DATA_LOSS', `expected an integer field, got ${JSON.stringify(value)}`, false);
   return value;
 }
