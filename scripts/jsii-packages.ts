@@ -43,7 +43,7 @@ function awsAssets(repoRoot: string): string[] {
   const dir = path.join(repoRoot, 'assets');
   return fs
     .readdirSync(dir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && entry.name !== 'gcp' && entry.name !== 'cli')
+    .filter((entry) => entry.isDirectory() && !['gcp', 'azure', 'cli'].includes(entry.name))
     .map((entry) => entry.name)
     .sort();
 }

@@ -16,8 +16,18 @@ describe('the jsii packages', () => {
     expect(files).toContain('lib/index.ts');
     expect(files).toContain('lib/private/handler-code.ts');
     expect(files).toContain('lambda/core/contracts/coordinator.ts');
-    expect(files.filter((file) => /^lib\/(gcp|publish|cli)\//.test(file) || file.startsWith('lambda/aws/'))).toEqual([]);
+    expect(files.filter((file) => /^lib\/(gcp|azure|publish|cli)\//.test(file) || file.startsWith('lambda/aws/'))).toEqual([]);
     expect(rewritten).toEqual([]);
+  });
+
+  test('carry only their own cloud\'s function bundles: the AWS package no Google or Azure function app, no command', () => {
+    // Act
+    const bundled = aws.assets(REPO);
+
+    // Assess
+    expect(bundled).toContain('batcher');
+    expect(bundled.filter((name) => ['gcp', 'azure', 'cli'].includes(name))).toEqual([]);
+    expect(gcp.assets(REPO)).toEqual(['gcp']);
   });
 
   test('compile the Google constructs with the shared core, importing the AWS package for its public types', () => {

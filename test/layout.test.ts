@@ -70,6 +70,12 @@ describe('the layout: constructs per cloud in lib/, functions per cloud in lambd
     expect(crossing).toEqual([]);
   });
 
+  test('the CDK for Terraform constructs import each provider resource from its own module, never the provider package whole', () => {
+    const whole = (target: string) => /^@cdktf\/provider-[a-z]+(?:\/lib(?:\/index)?)?$/.test(target);
+    expect([...offending('lib/gcp', (target) => !whole(target)), ...offending('lib/azure', (target) => !whole(target))]).toEqual([]);
+    expect(offending('lib/azure', (target) => !target.startsWith('@cdktf/') || target.startsWith('@cdktf/provider-azurerm/lib/'))).toEqual([]);
+  });
+
   test('the operator command reads the decision log through an adapter, not through a function', () => {
     expect(
       offending('lib/cli', (target) => !under(target, 'lambda') || under(target, 'lambda/core') || under(target, 'lambda/aws/adapters')),
