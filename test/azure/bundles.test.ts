@@ -74,7 +74,7 @@ describe('the bundled Azure functions, as deployed: host.json, package.json, and
     expect(triggerTypes(loadBundle(dir, 'batcher'))).toEqual({ batcher: ['eventGridTrigger'], flush: ['timerTrigger'] });
     expect(triggerTypes(loadBundle(dir, 'drift'))).toEqual({ drift: ['httpTrigger'] });
     expect(triggerTypes(loadBundle(dir, 'chain'))).toEqual({ chain: ['eventGridTrigger'] });
-  });
+  }, FAKE_AZURE_TIMEOUT);
 
   test('the chain bundle, invoked as the worker invokes it, submits one job for a run\'s completion and fails the invocation while Azure ML throttles', async () => {
     const [chain] = loadBundle(dir, 'chain');
